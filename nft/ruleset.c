@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Building, sorting and comparing the ruleset IR (see ruleset.h). */
+#include "nft/ruleset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/xalloc.h"
+
+void ruleset_init(struct ruleset *rs, const char *table)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->table = xstrdup(table);
+}
+
+static void set_fini(struct rs_set *s)
+{
+	free(s->name);
+	free(s->comment);
+	for (size_t i = 0; i < s->nelems; i++)
+		free(s->elems[i].chain);
+	free(s->elems);
+}
+
+static void rule_fini(struct rs_rule *r)
+{
+	for (unsigned i = 0; i < r->nm; i++)
+		free(r->m[i].set);
+	free(r->target);
+}
+
+static void chain_fini(struct rs_chain *c)
+{
+	free(c->name);
+	free(c->comment);
+	for (size_t i = 0; i < c->nrules; i++)
+		rule_fini(&c->rules[i]);
+	free(c->rules);
+}
+
+void ruleset_fini(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nsets; i++)
+		set_fini(&rs->sets[i]);
+	for (size_t i = 0; i < rs->nchains; i++)
+		chain_fini(&rs->chains[i]);
+	free(rs->sets);
+	free(rs->chains);
+	free(rs->table);
+	free(rs->comment);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static char *comment_dup(const char *comment)
+{
+	if (!comment)
+		return NULL;
+	return xstrndup(comment, RS_COMMENT_MAX);
+}
+
+/*
+ * Add an empty set (a verdict map with RS_SET_VMAP). Names and comment are copied;
+ * the comment is cut to RS_COMMENT_MAX bytes. The pointer returned stays valid
+ * until the next ruleset_add_set().
+ */
+struct rs_set *ruleset_add_set(struct ruleset *rs, const char *name, const char *comment,
+			       const enum rs_type *key, unsigned nkey, unsigned flags)
+{
+	struct rs_set *s;
+
+	XGROW(rs->sets, rs->capsets, rs->nsets);
+	s = &rs->sets[rs->nsets++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	s->comment = comment_dup(comment);
+	memcpy(s->key, key, nkey * sizeof(*key));
+	s->nkey = nkey;
+	s->flags = flags;
+	return s;
+}
+
+/* Add an empty regular chain; valid until the next ruleset_add_chain(). */
+struct rs_chain *ruleset_add_chain(struct ruleset *rs, const char *name, const char *comment)
+{
+	struct rs_chain *c;
+
+	XGROW(rs->chains, rs->capchains, rs->nchains);
+	c = &rs->chains[rs->nchains++];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->comment = comment_dup(comment);
+	return c;
+}
+
+/* Append a zeroed element to s for the caller to fill. */
+struct rs_elem *ruleset_set_add_elem(struct rs_set *s)
+{
+	struct rs_elem *e;
+
+	XGROW(s->elems, s->cap, s->nelems);
+	e = &s->elems[s->nelems++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* Append an empty rule (no match, no verdict) to c. */
+struct rs_rule *ruleset_chain_add_rule(struct rs_chain *c)
+{
+	struct rs_rule *r;
+
+	XGROW(c->rules, c->cap, c->nrules);
+	r = &c->rules[c->nrules++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* Append a set lookup (or vmap) on the concatenation of fields f to r. */
+void ruleset_rule_add_match(struct rs_rule *r, enum rs_match_kind kind, const char *set,
+			    const enum rs_field *f, unsigned nf)
+{
+	struct rs_match *m = &r->m[r->nm++];
+
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->set = set ? xstrdup(set) : NULL;
+	memcpy(m->f, f, nf * sizeof(*f));
+	m->nf = nf;
+}
+
+/* Length in bytes of one field of type t, unpadded. */
+unsigned ruleset_type_len(enum rs_type t)
+{
+	switch (t) {
+	case RS_TYPE_IPV4:
+		return 4;
+	case RS_TYPE_IPV6:
+		return 16;
+	case RS_TYPE_PROTO:
+		return 1;
+	case RS_TYPE_SERVICE:
+		return 2;
+	}
+	return 0;
+}
+
+static unsigned padded(unsigned n)
+{
+	return (n + 3) & ~3u;
+}
+
+/* Byte offset of field i in the keys of s. */
+unsigned ruleset_field_offset(const struct rs_set *s, unsigned i)
+{
+	unsigned off = 0;
+
+	for (unsigned j = 0; j < i; j++)
+		off += padded(ruleset_type_len(s->key[j]));
+	return off;
+}
+
+/* Length of a key of s as the kernel sees it (concatenations padded per field). */
+unsigned ruleset_key_len(const struct rs_set *s)
+{
+	if (s->nkey == 1)
+		return ruleset_type_len(s->key[0]);
+	return ruleset_field_offset(s, s->nkey);
+}
+
+/* The data type of the value a packet field loads. */
+enum rs_type ruleset_field_type(enum rs_field f)
+{
+	switch (f) {
+	case RS_F_IP_SADDR:
+	case RS_F_IP_DADDR:
+		return RS_TYPE_IPV4;
+	case RS_F_IP6_SADDR:
+	case RS_F_IP6_DADDR:
+		return RS_TYPE_IPV6;
+	case RS_F_L4PROTO:
+		return RS_TYPE_PROTO;
+	case RS_F_TH_DPORT:
+		return RS_TYPE_SERVICE;
+	}
+	return RS_TYPE_IPV4;
+}
+
+/* Order elements of s by key, then by end of range. */
+int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const struct rs_elem *b)
+{
+	unsigned len = ruleset_key_len(s);
+	int c = memcmp(a->key, b->key, len);
+
+	if (c || !(s->flags & RS_SET_INTERVAL))
+		return c;
+	return memcmp(a->key_end, b->key_end, len);
+}
+
+static const struct rs_set *sort_set;
+
+static int elem_qcmp(const void *a, const void *b)
+{
+	return ruleset_elem_cmp(sort_set, a, b);
+}
+
+static void set_seal(struct rs_set *s)
+{
+	size_t n = 0;
+
+	sort_set = s;
+	qsort(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp);
+	sort_set = NULL;
+	for (size_t i = 0; i < s->nelems; i++) {
+		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
+			free(s->elems[i].chain);
+			continue;
+		}
+		s->elems[n++] = s->elems[i];
+	}
+	s->nelems = n;
+}
+
+static int set_qcmp(const void *a, const void *b)
+{
+	const struct rs_set *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int chain_qcmp(const void *a, const void *b)
+{
+	const struct rs_chain *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Put the ruleset in canonical order: sets and chains by name, elements by key
+ * with duplicates dropped (the first of equal keys is kept). Rules keep their order.
+ */
+void ruleset_seal(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nsets; i++)
+		set_seal(&rs->sets[i]);
+	qsort(rs->sets, rs->nsets, sizeof(*rs->sets), set_qcmp);
+	qsort(rs->chains, rs->nchains, sizeof(*rs->chains), chain_qcmp);
+}
+
+static int set_key_cmp(const void *key, const void *elem)
+{
+	const struct rs_set *s = elem;
+
+	return strcmp(key, s->name);
+}
+
+static int chain_key_cmp(const void *key, const void *elem)
+{
+	const struct rs_chain *c = elem;
+
+	return strcmp(key, c->name);
+}
+
+/* The set called name, or NULL. The ruleset must be sealed. */
+struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name)
+{
+	return bsearch(name, rs->sets, rs->nsets, sizeof(*rs->sets), set_key_cmp);
+}
+
+/* The chain called name, or NULL. The ruleset must be sealed. */
+struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name)
+{
+	return bsearch(name, rs->chains, rs->nchains, sizeof(*rs->chains), chain_key_cmp);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+static bool match_eq(const struct rs_match *a, const struct rs_match *b)
+{
+	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state)
+		return false;
+	if (memcmp(a->f, b->f, a->nf * sizeof(*a->f)))
+		return false;
+	return str_eq(a->set, b->set);
+}
+
+/* Whether two rules do the same thing. */
+bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b)
+{
+	if (a->nm != b->nm || a->verdict != b->verdict || !str_eq(a->target, b->target))
+		return false;
+	for (unsigned i = 0; i < a->nm; i++)
+		if (!match_eq(&a->m[i], &b->m[i]))
+			return false;
+	return true;
+}

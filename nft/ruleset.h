@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ruleset IR: the nftables objects nftpol programs, as plain data. Compiling
+ * policies produces one; render prints it as an nft script, build turns it into a
+ * netlink batch, diff compares two. Sets and chains are sorted by name, elements
+ * by key, so equal rulesets are equal byte for byte.
+ */
+#ifndef NFT_RULESET_H
+#define NFT_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* nft data types of key fields. */
+enum rs_type {
+	RS_TYPE_IPV4,		/* ipv4_addr: 4 bytes */
+	RS_TYPE_IPV6,		/* ipv6_addr: 16 bytes */
+	RS_TYPE_PROTO,		/* inet_proto: 1 byte */
+	RS_TYPE_SERVICE,	/* inet_service: 2 bytes, network order */
+};
+
+#define RS_MAX_FIELDS 3
+#define RS_KEY_MAX 24		/* ipv6 . proto . service, each field padded to 4 bytes */
+
+enum {
+	RS_SET_INTERVAL = 1 << 0,	/* flags interval: elements are ranges */
+	RS_SET_VMAP = 1 << 1,		/* a verdict map: elements carry a jump */
+};
+
+/*
+ * One element. The key is laid out as the kernel wants it: the fields in order,
+ * each in network byte order; in a concatenation (more than one field) each field
+ * is padded with zeroes to a multiple of 4 bytes.
+ */
+struct rs_elem {
+	uint8_t key[RS_KEY_MAX];
+	uint8_t key_end[RS_KEY_MAX];	/* RS_SET_INTERVAL: inclusive end of the range */
+	char *chain;			/* RS_SET_VMAP: the chain to jump to, owned */
+};
+
+struct rs_set {
+	char *name;			/* owned */
+	char *comment;			/* owned; may be NULL; at most 128 bytes */
+	enum rs_type key[RS_MAX_FIELDS];
+	unsigned nkey;
+	unsigned flags;			/* RS_SET_* */
+	struct rs_elem *elems;		/* sorted by key (then key_end), unique */
+	size_t nelems, cap;
+};
+
+/* Packet fields a rule can look at. */
+enum rs_field {
+	RS_F_IP_SADDR,
+	RS_F_IP_DADDR,
+	RS_F_IP6_SADDR,
+	RS_F_IP6_DADDR,
+	RS_F_L4PROTO,		/* meta l4proto */
+	RS_F_TH_DPORT,		/* th dport */
+};
+
+enum rs_match_kind {
+	RS_MATCH_CT_STATE,	/* ct state <ct_state> */
+	RS_MATCH_SET,		/* f[0] . f[1] ... @set */
+	RS_MATCH_VMAP,		/* f[0] vmap @set: the verdict comes from the map */
+};
+
+enum {
+	RS_CT_INVALID = 1 << 0,
+	RS_CT_ESTABLISHED = 1 << 1,
+	RS_CT_RELATED = 1 << 2,
+	RS_CT_NEW = 1 << 3,
+};
+
+struct rs_match {
+	enum rs_match_kind kind;
+	enum rs_field f[RS_MAX_FIELDS];
+	unsigned nf;
+	char *set;			/* RS_MATCH_SET/VMAP: owned set name */
+	uint32_t ct_state;		/* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
+};
+
+enum rs_verdict {
+	RS_VERDICT_NONE,		/* only with a VMAP match */
+	RS_VERDICT_ACCEPT,
+	RS_VERDICT_DROP,
+	RS_VERDICT_JUMP,
+};
+
+#define RS_MAX_MATCHES 4
+
+struct rs_rule {
+	struct rs_match m[RS_MAX_MATCHES];	/* all must match, in order */
+	unsigned nm;
+	enum rs_verdict verdict;
+	char *target;			/* RS_VERDICT_JUMP: owned chain name */
+};
+
+enum rs_hook {
+	RS_HOOK_NONE,			/* a regular chain */
+	RS_HOOK_FORWARD,
+};
+
+struct rs_chain {
+	char *name;			/* owned */
+	char *comment;			/* owned; may be NULL; at most 128 bytes */
+	enum rs_hook hook;
+	int prio;			/* base chains: priority (filter = 0) */
+	bool policy_drop;		/* base chains: policy drop instead of accept */
+	struct rs_rule *rules;
+	size_t nrules, cap;
+};
+
+struct ruleset {
+	char *table;			/* owned; the inet table's name */
+	char *comment;			/* owned; may be NULL */
+	struct rs_set *sets;		/* sorted by name after ruleset_seal */
+	size_t nsets, capsets;
+	struct rs_chain *chains;	/* sorted by name after ruleset_seal */
+	size_t nchains, capchains;
+};
+
+#define RS_COMMENT_MAX 128
+
+void ruleset_init(struct ruleset *rs, const char *table);
+void ruleset_fini(struct ruleset *rs);
+
+struct rs_set *ruleset_add_set(struct ruleset *rs, const char *name, const char *comment,
+			       const enum rs_type *key, unsigned nkey, unsigned flags);
+struct rs_chain *ruleset_add_chain(struct ruleset *rs, const char *name, const char *comment);
+struct rs_elem *ruleset_set_add_elem(struct rs_set *s);
+struct rs_rule *ruleset_chain_add_rule(struct rs_chain *c);
+void ruleset_rule_add_match(struct rs_rule *r, enum rs_match_kind kind, const char *set,
+			    const enum rs_field *f, unsigned nf);
+void ruleset_seal(struct ruleset *rs);
+
+struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
+struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name);
+
+unsigned ruleset_type_len(enum rs_type t);
+unsigned ruleset_key_len(const struct rs_set *s);
+unsigned ruleset_field_offset(const struct rs_set *s, unsigned i);
+enum rs_type ruleset_field_type(enum rs_field f);
+int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const struct rs_elem *b);
+bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b);
+
+#endif

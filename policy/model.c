@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Lifetime and small helpers of the Kubernetes object model (see model.h). */
+#include "policy/model.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/xalloc.h"
+
+#define NS_NAME_LABEL "kubernetes.io/metadata.name"
+
+void model_labels_fini(struct labels *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int label_find(const struct labels *l, const char *key, size_t *pos)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->v[mid].key, key);
+
+		if (c == 0) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+/* The value of label key, or NULL when the map does not have it. */
+const char *model_labels_get(const struct labels *l, const char *key)
+{
+	size_t pos;
+
+	return label_find(l, key, &pos) ? l->v[pos].value : NULL;
+}
+
+/* Set key to value (both copied), keeping the map sorted. */
+void model_labels_set(struct labels *l, const char *key, const char *value)
+{
+	size_t pos;
+
+	if (label_find(l, key, &pos)) {
+		free(l->v[pos].value);
+		l->v[pos].value = xstrdup(value);
+		return;
+	}
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	memmove(&l->v[pos + 1], &l->v[pos], (l->n - pos) * sizeof(*l->v));
+	l->v[pos].key = xstrdup(key);
+	l->v[pos].value = xstrdup(value);
+	l->n++;
+}
+
+void model_selector_fini(struct selector *s)
+{
+	model_labels_fini(&s->match);
+	for (size_t i = 0; i < s->nreqs; i++) {
+		free(s->reqs[i].key);
+		for (size_t j = 0; j < s->reqs[i].nvalues; j++)
+			free(s->reqs[i].values[j]);
+		free(s->reqs[i].values);
+	}
+	free(s->reqs);
+	s->reqs = NULL;
+	s->nreqs = 0;
+}
+
+void model_peer_fini(struct peer *p)
+{
+	model_selector_fini(&p->pod_sel);
+	model_selector_fini(&p->ns_sel);
+	free(p->except);
+	p->except = NULL;
+	p->nexcept = 0;
+}
+
+void model_rule_fini(struct np_rule *r)
+{
+	for (size_t i = 0; i < r->npeers; i++)
+		model_peer_fini(&r->peers[i]);
+	free(r->peers);
+	for (size_t i = 0; i < r->nports; i++)
+		free(r->ports[i].name);
+	free(r->ports);
+	memset(r, 0, sizeof(*r));
+}
+
+void model_origin_fini(struct origin *o)
+{
+	free(o->file);
+	o->file = NULL;
+}
+
+void model_netpol_fini(struct netpol *np)
+{
+	free(np->ns);
+	free(np->name);
+	model_selector_fini(&np->pod_sel);
+	for (int d = 0; d < DIR_COUNT; d++) {
+		for (size_t i = 0; i < np->nrules[d]; i++)
+			model_rule_fini(&np->rules[d][i]);
+		free(np->rules[d]);
+	}
+	model_origin_fini(&np->origin);
+	memset(np, 0, sizeof(*np));
+}
+
+void model_pod_fini(struct pod *p)
+{
+	free(p->ns);
+	free(p->name);
+	free(p->node);
+	model_labels_fini(&p->labels);
+	for (size_t i = 0; i < p->nports; i++)
+		free(p->ports[i].name);
+	free(p->ports);
+	model_origin_fini(&p->origin);
+	memset(p, 0, sizeof(*p));
+}
+
+void model_ns_fini(struct k8s_ns *ns)
+{
+	free(ns->name);
+	model_labels_fini(&ns->labels);
+	model_origin_fini(&ns->origin);
+	memset(ns, 0, sizeof(*ns));
+}
+
+void model_cluster_init(struct cluster *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void model_cluster_fini(struct cluster *c)
+{
+	for (size_t i = 0; i < c->nnss; i++)
+		model_ns_fini(&c->nss[i]);
+	for (size_t i = 0; i < c->npods; i++)
+		model_pod_fini(&c->pods[i]);
+	for (size_t i = 0; i < c->npols; i++)
+		model_netpol_fini(&c->pols[i]);
+	free(c->nss);
+	free(c->pods);
+	free(c->pols);
+	memset(c, 0, sizeof(*c));
+}
+
+static int ns_cmp(const void *a, const void *b)
+{
+	const struct k8s_ns *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int nsname_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
+{
+	int c = strcmp(ns1, ns2);
+
+	return c ? c : strcmp(n1, n2);
+}
+
+static int pod_cmp(const void *a, const void *b)
+{
+	const struct pod *x = a, *y = b;
+
+	return nsname_cmp(x->ns, x->name, y->ns, y->name);
+}
+
+static int pol_cmp(const void *a, const void *b)
+{
+	const struct netpol *x = a, *y = b;
+
+	return nsname_cmp(x->ns, x->name, y->ns, y->name);
+}
+
+static int ns_key_cmp(const void *key, const void *elem)
+{
+	const struct k8s_ns *ns = elem;
+
+	return strcmp(key, ns->name);
+}
+
+/* The namespace called name, or NULL. The cluster must be sealed. */
+const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name)
+{
+	return bsearch(name, c->nss, c->nnss, sizeof(*c->nss), ns_key_cmp);
+}
+
+static void add_implied_ns(struct cluster *c, const char *name)
+{
+	struct k8s_ns *ns;
+
+	for (size_t i = 0; i < c->nnss; i++)
+		if (!strcmp(c->nss[i].name, name))
+			return;
+	XGROW(c->nss, c->capnss, c->nnss);
+	ns = &c->nss[c->nnss++];
+	memset(ns, 0, sizeof(*ns));
+	ns->name = xstrdup(name);
+	model_labels_set(&ns->labels, NS_NAME_LABEL, name);
+}
+
+/*
+ * Make the cluster ready for evaluation: namespaces that pods or policies live in
+ * but that the input did not declare are added with only the label the API server
+ * gives every namespace, and every array is sorted by namespace and name, so the
+ * result does not depend on input order.
+ */
+void model_cluster_seal(struct cluster *c)
+{
+	qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+	for (size_t i = 0; i < c->npods; i++)
+		if (!model_cluster_ns(c, c->pods[i].ns)) {
+			add_implied_ns(c, c->pods[i].ns);
+			qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+		}
+	for (size_t i = 0; i < c->npols; i++)
+		if (!model_cluster_ns(c, c->pols[i].ns)) {
+			add_implied_ns(c, c->pols[i].ns);
+			qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+		}
+	for (size_t i = 0; i < c->nnss; i++)
+		model_labels_set(&c->nss[i].labels, NS_NAME_LABEL, c->nss[i].name);
+	qsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
+	qsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
+}
+
+/*
+ * Whether a pod takes part in NetworkPolicy at all, as target or peer: it has an
+ * IP, is not finished (its IP may already belong to another pod) and does not
+ * share the node's network namespace.
+ */
+bool model_pod_eligible(const struct pod *p)
+{
+	if (p->host_network || p->nips == 0)
+		return false;
+	return p->phase != POD_PHASE_SUCCEEDED && p->phase != POD_PHASE_FAILED;
+}
+
+/* The nft name of a protocol number ("tcp", "udp", "sctp"). */
+const char *model_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return "?";
+	}
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * NetworkPolicy semantics over a sealed cluster (see eval.h). The cluster's pods
+ * are sorted by namespace, so the pods of one namespace are one slice of the
+ * array; the index below records where each namespace's slice starts.
+ */
+#include "policy/eval.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/selector.h"
+#include "policy/xalloc.h"
+
+struct ns_slice {
+	size_t lo, hi;		/* pods [lo, hi) of this namespace */
+};
+
+struct eval {
+	const struct cluster *c;	/* borrowed */
+	struct ns_slice *slices;	/* one per c->nss, same order */
+};
+
+static size_t first_pod_of(const struct cluster *c, const char *ns)
+{
+	size_t lo = 0, hi = c->npods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->pods[mid].ns, ns) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index a sealed cluster; the cluster must outlive the result. */
+struct eval *eval_new(const struct cluster *c)
+{
+	struct eval *e = xcalloc(1, sizeof(*e));
+
+	e->c = c;
+	e->slices = xcalloc(c->nnss, sizeof(*e->slices));
+	for (size_t i = 0; i < c->nnss; i++) {
+		size_t lo = first_pod_of(c, c->nss[i].name), hi = lo;
+
+		while (hi < c->npods && !strcmp(c->pods[hi].ns, c->nss[i].name))
+			hi++;
+		e->slices[i] = (struct ns_slice){ lo, hi };
+	}
+	return e;
+}
+
+void eval_free(struct eval *e)
+{
+	if (!e)
+		return;
+	free(e->slices);
+	free(e);
+}
+
+void eval_pod_list_fini(struct pod_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void list_add(struct pod_list *l, size_t i)
+{
+	XGROW(l->v, l->cap, l->n);
+	l->v[l->n++] = i;
+}
+
+static const struct ns_slice *slice_of(const struct eval *e, const char *ns)
+{
+	const struct k8s_ns *n = model_cluster_ns(e->c, ns);
+
+	return n ? &e->slices[n - e->c->nss] : NULL;
+}
+
+/* Append the eligible pods of one namespace that match sel (NULL: all). */
+static void add_matching(const struct eval *e, const struct ns_slice *s,
+			 const struct selector *sel, struct pod_list *out)
+{
+	for (size_t i = s->lo; i < s->hi; i++) {
+		const struct pod *p = &e->c->pods[i];
+
+		if (model_pod_eligible(p) && (!sel || selector_matches(sel, &p->labels)))
+			list_add(out, i);
+	}
+}
+
+/* Append the pods np selects (its namespace, its podSelector) to out, in order. */
+void eval_targets(const struct eval *e, const struct netpol *np, struct pod_list *out)
+{
+	const struct ns_slice *s = slice_of(e, np->ns);
+
+	if (s)
+		add_matching(e, s, &np->pod_sel, out);
+}
+
+/*
+ * Append the pods a pod/namespace-selector peer of np stands for to out, sorted:
+ * podSelector alone means pods of np's namespace; namespaceSelector alone all pods
+ * of matching namespaces; both together, matching pods of matching namespaces.
+ * ipBlock peers stand for no pod here.
+ */
+void eval_peer_pods(const struct eval *e, const struct netpol *np, const struct peer *p,
+		    struct pod_list *out)
+{
+	const struct selector *psel = p->flags & PEER_POD_SEL ? &p->pod_sel : NULL;
+
+	if (p->flags & PEER_IPBLOCK)
+		return;
+	if (!(p->flags & PEER_NS_SEL)) {
+		const struct ns_slice *s = slice_of(e, np->ns);
+
+		if (s)
+			add_matching(e, s, psel, out);
+		return;
+	}
+	for (size_t i = 0; i < e->c->nnss; i++)
+		if (selector_matches(&p->ns_sel, &e->c->nss[i].labels))
+			add_matching(e, &e->slices[i], psel, out);
+}
+
+/* Whether np selects pod. */
+bool eval_selects(const struct eval *e, const struct netpol *np, const struct pod *pod)
+{
+	(void)e;
+	return model_pod_eligible(pod) && !strcmp(pod->ns, np->ns) &&
+	       selector_matches(&np->pod_sel, &pod->labels);
+}
+
+/* Whether a pod/namespace-selector peer of np stands for pod. */
+bool eval_peer_matches(const struct eval *e, const struct netpol *np, const struct peer *p,
+		       const struct pod *pod)
+{
+	const struct k8s_ns *ns;
+
+	if ((p->flags & PEER_IPBLOCK) || !model_pod_eligible(pod))
+		return false;
+	if ((p->flags & PEER_POD_SEL) && !selector_matches(&p->pod_sel, &pod->labels))
+		return false;
+	if (!(p->flags & PEER_NS_SEL))
+		return !strcmp(pod->ns, np->ns);
+	ns = model_cluster_ns(e->c, pod->ns);
+	return ns && selector_matches(&p->ns_sel, &ns->labels);
+}
+
+/* The number pod gives the named port name/proto, if any container declares it. */
+bool eval_pod_named_port(const struct pod *pod, const char *name, uint8_t proto,
+			 uint16_t *port)
+{
+	for (size_t i = 0; i < pod->nports; i++)
+		if (pod->ports[i].proto == proto && !strcmp(pod->ports[i].name, name)) {
+			*port = pod->ports[i].port;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Whether one NetworkPolicyPort admits a connection to dst (NULL when the
+ * destination is not a pod) on proto/dport. Named ports resolve on dst.
+ */
+bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t proto,
+		      uint16_t dport)
+{
+	uint16_t named;
+
+	if (port->proto != proto)
+		return false;
+	if (port->flags & PORT_NAMED)
+		return dst && eval_pod_named_port(dst, port->name, proto, &named) &&
+		       named == dport;
+	if (port->flags & PORT_RANGE)
+		return dport >= port->port && dport <= port->end_port;
+	if (port->flags & PORT_NUMBER)
+		return dport == port->port;
+	return true;
+}

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A model Kubernetes cluster made of network namespaces (stdlib only).
+
+Every pod is a network namespace whose eth0 is a veth routed (no bridge)
+through a node namespace; the node namespace forwards, carries kube-proxy's
+Service DNAT and hairpin masquerade (tables `ip kubeproxy` / `ip6 kubeproxy`)
+and is where nftpol's ruleset is loaded.  Two nodes are linked by a veth with
+routes for each other's pod range.  Each pod runs podserver.py (TCP accept and
+UDP echo on its ports, IPv4 and optionally IPv6).
+
+Nothing here touches the root namespace's ruleset or interfaces: every
+command that changes state runs inside a namespace this module created, and
+veths are created straight into their namespaces.  Names carry the PID so
+parallel runs never collide.  teardown() removes everything and is safe to
+call twice or on a half-built cluster.
+
+Address plan, pod number i (0-based, in layout order) on node k (1-based):
+  pod       10.244.k.(10+i)        fd00:10:244:k::(10+i)
+  service   10.96.0.(10+i)         fd00:96::(10+i)
+  gateway   10.244.k.1 / fe80::1   (on every node-side veth; also fd00:10:244:k::1)
+  node link 172.18.0.k/24          fd00:18::k/64
+
+Command line (used by scripts/demo):
+  cluster.py up --layout NAME [--ipv6] [--state FILE]   build, print state path
+  cluster.py down --state FILE                          remove everything
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "podserver.py")
+HAIRPIN_MARK = "0x00004000"
+
+
+class HarnessError(Exception):
+    """A step of building or programming the model cluster failed."""
+
+
+def run(args, input=None, check=True, capture=True):
+    """Run a command; raise HarnessError with its stderr when it fails."""
+    p = subprocess.run(args, input=input, text=True,
+                       stdout=subprocess.PIPE if capture else None,
+                       stderr=subprocess.PIPE if capture else None)
+    if check and p.returncode != 0:
+        raise HarnessError("%s: exit %d\n%s" % (" ".join(args), p.returncode,
+                                               (p.stderr or "").strip()))
+    return p
+
+
+def nsexec(netns, *args, **kw):
+    return run(["ip", "netns", "exec", netns] + list(args), **kw)
+
+
+def ipbatch(netns, lines):
+    run(["ip", "-n", netns, "-batch", "-"], input="\n".join(lines) + "\n")
+
+
+def sysctl(netns, settings):
+    nsexec(netns, "sysctl", "-q", "-w", *["%s=%s" % kv for kv in settings])
+
+
+class Pod:
+    """One pod: Kubernetes identity, addresses and its network namespace."""
+
+    def __init__(self, namespace, name, labels, node, index, ports):
+        self.namespace = namespace
+        self.name = name
+        self.labels = dict(labels)
+        self.node = node            # node number, 1-based
+        self.index = index
+        self.ports = list(ports)    # served ports: TCP and UDP each
+        self.ip4 = "10.244.%d.%d" % (node, 10 + index)
+        self.ip6 = "fd00:10:244:%d::%d" % (node, 10 + index)
+        self.svc4 = "10.96.0.%d" % (10 + index)
+        self.svc6 = "fd00:96::%d" % (10 + index)
+        self.netns = None
+        self.hostif = "veth%d" % index
+        self.pid = None
+
+    @property
+    def key(self):
+        return "%s/%s" % (self.namespace, self.name)
+
+    def named_ports(self):
+        """The upstream e2e container ports: serve-PORT-PROTO."""
+        return [("serve-%d-%s" % (p, proto.lower()), p, proto)
+                for p in self.ports for proto in ("TCP", "UDP")]
+
+
+def layout_xyz(nodes=1):
+    """Namespaces x, y, z x pods a, b, c (ports 80, 81); pods alternate nodes."""
+    namespaces = {n: {"ns": n} for n in "xyz"}
+    pods = []
+    for ns in "xyz":
+        for name in "abc":
+            node = 1 + len(pods) % nodes
+            pods.append((ns, name, {"pod": name}, node, [80, 81]))
+    return namespaces, pods
+
+
+def layout_production(nodes=1):
+    """The demo: production/{frontend,backend,other} and default/client, 8080."""
+    namespaces = {"production": {"env": "production"}, "default": {}}
+    pods = [("production", "frontend", {"app": "frontend"}, 1, [8080, 80]),
+            ("production", "backend", {"app": "backend"}, 1, [8080, 80]),
+            ("production", "other", {"app": "other"}, 1, [8080, 80]),
+            ("default", "client", {"app": "client"}, 1, [8080, 80])]
+    return namespaces, pods
+
+
+LAYOUTS = {"xyz": layout_xyz, "production": layout_production}
+
+
+class Cluster:
+    """The model cluster.  setup() builds it, teardown() removes it."""
+
+    def __init__(self, layout="xyz", nodes=1, ipv6=False, tag=None):
+        self.layout = layout
+        self.nnodes = nodes
+        self.ipv6 = ipv6
+        self.tag = tag or "np%d" % os.getpid()
+        self.namespaces, specs = LAYOUTS[layout](nodes)
+        self.pods = []
+        self._specs = specs
+        self.netns = []             # every namespace created, in order
+        self.nodes = {}             # node number -> netns name
+        self.detach = False         # servers outlive this process (CLI use)
+
+    # -- names ---------------------------------------------------------
+    def node_name(self, k):
+        return "node-%d" % k
+
+    def pod(self, key):
+        for p in self.pods:
+            if p.key == key:
+                return p
+        raise KeyError(key)
+
+    def _addns(self, suffix):
+        name = "%s-%s" % (self.tag, suffix)
+        run(["ip", "netns", "add", name])
+        self.netns.append(name)
+        return name
+
+    # -- building ------------------------------------------------------
+    def setup(self):
+        """Create nodes, pods, servers and Services.  On failure, clean up."""
+        try:
+            for k in range(1, self.nnodes + 1):
+                self._add_node(k)
+            if self.nnodes == 2:
+                self._link_nodes()
+            for spec in self._specs:
+                self.add_pod(*spec, reload_services=False)
+            self.program_services()
+        except BaseException:
+            self.teardown()
+            raise
+        return self
+
+    def _add_node(self, k):
+        ns = self._addns(self.node_name(k))
+        self.nodes[k] = ns
+        sysctl(ns, [("net.ipv4.ip_forward", 1),
+                    ("net.ipv4.conf.all.rp_filter", 0),
+                    ("net.ipv4.conf.default.rp_filter", 0),
+                    ("net.ipv4.conf.all.send_redirects", 0),
+                    ("net.ipv4.conf.default.send_redirects", 0),
+                    ("net.ipv6.conf.all.accept_dad", 0),
+                    ("net.ipv6.conf.default.accept_dad", 0),
+                    ("net.ipv6.conf.all.forwarding", 1),
+                    ("net.ipv6.conf.default.forwarding", 1)])
+        ipbatch(ns, ["link set lo up"])
+
+    def _link_nodes(self):
+        n1, n2 = self.nodes[1], self.nodes[2]
+        run(["ip", "link", "add", "n2n", "netns", n1, "type", "veth",
+             "peer", "name", "n2n", "netns", n2])
+        for k, ns in ((1, n1), (2, n2)):
+            other = 3 - k
+            lines = ["link set n2n up",
+                     "addr add 172.18.0.%d/24 dev n2n" % k,
+                     "route add 10.244.%d.0/24 via 172.18.0.%d" % (other, other)]
+            if self.ipv6:
+                lines += ["addr add fd00:18::%d/64 dev n2n nodad" % k,
+                          "route add fd00:10:244:%d::/64 via fd00:18::%d"
+                          % (other, other)]
+            ipbatch(ns, lines)
+
+    def add_pod(self, namespace, name, labels, node=1, ports=(80, 81),
+                reload_services=True):
+        """Create one pod (netns, veth, routes, server); return it."""
+        index = max([p.index for p in self.pods], default=-1) + 1
+        pod = Pod(namespace, name, labels, node, index, ports)
+        self.namespaces.setdefault(namespace, {"ns": namespace})
+        self.pods.append(pod)
+        pod.netns = self._addns("%s-%s" % (namespace, name))
+        sysctl(pod.netns, [("net.ipv6.conf.all.accept_dad", 0),
+                           ("net.ipv6.conf.default.accept_dad", 0)])
+        node_ns = self.nodes[node]
+        run(["ip", "link", "add", "eth0", "netns", pod.netns, "type", "veth",
+             "peer", "name", pod.hostif, "netns", node_ns])
+        gw = "10.244.%d.1" % node
+        lines = ["link set lo up", "link set eth0 up",
+                 "addr add %s/32 dev eth0" % pod.ip4,
+                 "route add %s dev eth0 scope link" % gw,
+                 "route add default via %s dev eth0" % gw]
+        host = ["link set %s up" % pod.hostif,
+                "addr add %s/32 dev %s" % (gw, pod.hostif),
+                "route add %s/32 dev %s" % (pod.ip4, pod.hostif)]
+        if self.ipv6:
+            lines += ["addr add %s/128 dev eth0 nodad" % pod.ip6,
+                      "route add ::/0 via fe80::1 dev eth0"]
+            host += ["addr add fe80::1/64 dev %s nodad" % pod.hostif,
+                     "addr add fd00:10:244:%d::1/128 dev %s nodad"
+                     % (node, pod.hostif),
+                     "route add %s/128 dev %s" % (pod.ip6, pod.hostif)]
+        ipbatch(pod.netns, lines)
+        ipbatch(node_ns, host)
+        self._start_server(pod)
+        if reload_services:
+            self.program_services()
+        return pod
+
+    def remove_pod(self, key):
+        """Delete a pod added with add_pod (its netns and server)."""
+        pod = self.pod(key)
+        self._stop_server(pod)
+        run(["ip", "netns", "del", pod.netns], check=False)
+        self.netns.remove(pod.netns)
+        self.pods.remove(pod)
+        self.program_services()
+
+    def _start_server(self, pod):
+        args = ["ip", "netns", "exec", pod.netns, sys.executable, SERVER]
+        args += (["--ipv6"] if self.ipv6 else []) + [str(p) for p in pod.ports]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL,
+                                start_new_session=self.detach)
+        pod.pid = proc.pid
+        pod.proc = proc
+        line = proc.stdout.readline()
+        if line.strip() != "ready":
+            raise HarnessError("server in %s did not start" % pod.key)
+        if self.detach:
+            proc.stdout.close()
+
+    def _stop_server(self, pod):
+        if not pod.pid:
+            return
+        try:
+            os.kill(pod.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        proc = getattr(pod, "proc", None)
+        if proc is not None:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        pod.pid = None
+
+    def kubeproxy_script(self):
+        """kube-proxy's Service DNAT and hairpin masquerade, as nft script."""
+        out = []
+        fams = [("ip", "svc4", "ip4")] + ([("ip6", "svc6", "ip6")] if self.ipv6 else [])
+        for fam, svc, ip in fams:
+            out.append("table %s kubeproxy {}\ndelete table %s kubeproxy" % (fam, fam))
+            out.append("table %s kubeproxy {" % fam)
+            out.append("\tchain prerouting {\n\t\ttype nat hook prerouting"
+                       " priority dstnat; policy accept;")
+            for p in self.pods:
+                match = "%s daddr %s meta l4proto { tcp, udp } th dport { %s }" % (
+                    fam, getattr(p, svc), ", ".join(str(x) for x in p.ports))
+                out.append("\t\t%s %s saddr %s meta mark set meta mark | %s"
+                           % (match, fam, getattr(p, ip), HAIRPIN_MARK))
+                out.append("\t\t%s dnat to %s" % (match, getattr(p, ip)))
+            out.append("\t}")
+            out.append("\tchain postrouting {\n\t\ttype nat hook postrouting"
+                       " priority srcnat; policy accept;")
+            out.append("\t\tmeta mark & %s == %s masquerade" % (HAIRPIN_MARK, HAIRPIN_MARK))
+            out.append("\t}\n}")
+        return "\n".join(out) + "\n"
+
+    def program_services(self):
+        """(Re)load the kubeproxy tables in every node namespace."""
+        script = self.kubeproxy_script()
+        for ns in self.nodes.values():
+            nsexec(ns, "nft", "-f", "-", input=script)
+
+    # -- state between scenarios ----------------------------------------
+    def flush_conntrack(self):
+        for ns in self.nodes.values():
+            nsexec(ns, "conntrack", "-F", check=False)
+
+    def clear_policy(self):
+        """Remove table inet nftpol from every node (no error if absent)."""
+        for ns in self.nodes.values():
+            nsexec(ns, "nft", "-f", "-",
+                   input="table inet nftpol {}\ndelete table inet nftpol\n")
+
+    def teardown(self):
+        """Stop every server and delete every namespace this cluster made."""
+        for pod in self.pods:
+            try:
+                self._stop_server(pod)
+            except Exception:
+                pass
+        for ns in reversed(self.netns):
+            run(["ip", "netns", "del", ns], check=False)
+        self.netns = []
+
+    # -- state file for the command line --------------------------------
+    def state(self):
+        return {"tag": self.tag, "layout": self.layout, "nodes": self.nnodes,
+                "ipv6": self.ipv6, "netns": self.netns,
+                "node_netns": {str(k): v for k, v in self.nodes.items()},
+                "pids": [p.pid for p in self.pods if p.pid]}
+
+
+def down_from_state(path):
+    """Remove what `cluster.py up` created, from its state file."""
+    with open(path) as f:
+        st = json.load(f)
+    for pid in st.get("pids", []):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for ns in reversed(st.get("netns", [])):
+        if ns.startswith(st["tag"] + "-"):
+            run(["ip", "netns", "del", ns], check=False)
+    os.unlink(path)
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="cluster.py")
+    ap.add_argument("cmd", choices=["up", "down"])
+    ap.add_argument("--layout", default="xyz", choices=sorted(LAYOUTS))
+    ap.add_argument("--nodes", type=int, default=1, choices=[1, 2])
+    ap.add_argument("--ipv6", action="store_true")
+    ap.add_argument("--state")
+    ap.add_argument("--tag")
+    a = ap.parse_args(argv)
+    if a.cmd == "down":
+        down_from_state(a.state)
+        return 0
+    c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag)
+    c.detach = True
+    path = a.state or tempfile.mkstemp(prefix="nftpol-cluster-", suffix=".json")[1]
+    # Write the state as each namespace appears, so `down` can clean a
+    # half-built cluster too.
+    with open(path, "w") as f:
+        json.dump(c.state(), f)
+    c.setup()
+    with open(path, "w") as f:
+        json.dump(c.state(), f)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,12 +3,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/cmd_compile.h"
+
+struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "compile", cmd_compile_main, "manifests in, the nft script that enforces them out" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nftpol COMMAND [OPTION]... [FILE]...\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fputs("Run 'nftpol COMMAND --help' for its options.\n", f);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: nftpol compile|apply|agent ...\n");
+		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "nftpol: unknown command '%s'\n", argv[1]);
+	usage(stderr);
 	return 2;
 }

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Manifests from the command line: files, directories and "-" decoded into one
+ * sealed cluster, with every problem printed to stderr.
+ */
+#ifndef AGENT_INPUT_H
+#define AGENT_INPUT_H
+
+#include "policy/model.h"
+
+int input_load(char *const *paths, int npaths, struct cluster *c);
+
+#endif

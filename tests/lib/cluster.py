@@ -21,9 +21,13 @@ Address plan, pod number i (0-based, in layout order) on node k (1-based):
   gateway   10.244.k.1 / fe80::1   (on every node-side veth; also fd00:10:244:k::1)
   node link 172.18.0.k/24          fd00:18::k/64
 
-Command line (used by scripts/demo):
-  cluster.py up --layout NAME [--ipv6] [--state FILE]   build, print state path
-  cluster.py down --state FILE                          remove everything
+Command line (used by scripts/demo); the state file names everything made:
+  cluster.py up --layout NAME [--nodes 2] [--ipv6] [--state FILE]
+  cluster.py manifest --state FILE        Namespaces and Pods as YAML
+  cluster.py table --state FILE --spec tcp/8080 [--save F] [--before F]
+  cluster.py node-netns --state FILE      the namespace of node-1
+  cluster.py pods --state FILE            one line per pod: addresses, labels
+  cluster.py down --state FILE            remove everything
 """
 import json
 import os
@@ -130,6 +134,7 @@ class Cluster:
         self.netns = []             # every namespace created, in order
         self.nodes = {}             # node number -> netns name
         self.detach = False         # servers outlive this process (CLI use)
+        self.state_path = None      # if set, state() is saved on every change
 
     # -- names ---------------------------------------------------------
     def node_name(self, k):
@@ -145,6 +150,7 @@ class Cluster:
         name = "%s-%s" % (self.tag, suffix)
         run(["ip", "netns", "add", name])
         self.netns.append(name)
+        self.save_state()
         return name
 
     # -- building ------------------------------------------------------
@@ -237,7 +243,7 @@ class Cluster:
         self.program_services()
 
     def _start_server(self, pod):
-        args = ["ip", "netns", "exec", pod.netns, sys.executable, SERVER]
+        args = ["ip", "netns", "exec", pod.netns, sys.executable, "-S", SERVER]
         args += (["--ipv6"] if self.ipv6 else []) + [str(p) for p in pod.ports]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
                                 stdin=subprocess.DEVNULL,
@@ -249,6 +255,7 @@ class Cluster:
             raise HarnessError("server in %s did not start" % pod.key)
         if self.detach:
             proc.stdout.close()
+        self.save_state()
 
     def _stop_server(self, pod):
         if not pod.pid:
@@ -315,13 +322,50 @@ class Cluster:
         for ns in reversed(self.netns):
             run(["ip", "netns", "del", ns], check=False)
         self.netns = []
+        self.save_state()
 
     # -- state file for the command line --------------------------------
     def state(self):
         return {"tag": self.tag, "layout": self.layout, "nodes": self.nnodes,
                 "ipv6": self.ipv6, "netns": self.netns,
                 "node_netns": {str(k): v for k, v in self.nodes.items()},
+                "pods": [{"namespace": p.namespace, "name": p.name,
+                          "labels": p.labels, "node": p.node, "index": p.index,
+                          "ports": p.ports, "netns": p.netns, "pid": p.pid}
+                         for p in self.pods],
                 "pids": [p.pid for p in self.pods if p.pid]}
+
+    def save_state(self):
+        if not self.state_path:
+            return
+        tmp = self.state_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.state(), f)
+        os.replace(tmp, self.state_path)
+
+    @classmethod
+    def from_state(cls, path):
+        """The cluster described by a state file, without building anything."""
+        with open(path) as f:
+            st = json.load(f)
+        c = cls(st["layout"], st["nodes"], st["ipv6"], tag=st["tag"])
+        c.netns = st["netns"]
+        c.nodes = {int(k): v for k, v in st["node_netns"].items()}
+        for d in st["pods"]:
+            p = Pod(d["namespace"], d["name"], d["labels"], d["node"], d["index"],
+                    d["ports"])
+            p.netns, p.pid = d["netns"], d["pid"]
+            c.pods.append(p)
+        return c
+
+
+def is_our_server(pid):
+    """True if PID still runs podserver.py (PIDs in a state file may be stale)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return SERVER.encode() in f.read().split(b"\0")
+    except OSError:
+        return False
 
 
 def down_from_state(path):
@@ -329,40 +373,78 @@ def down_from_state(path):
     with open(path) as f:
         st = json.load(f)
     for pid in st.get("pids", []):
-        try:
+        if is_our_server(pid):
             os.kill(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
     for ns in reversed(st.get("netns", [])):
         if ns.startswith(st["tag"] + "-"):
             run(["ip", "netns", "del", ns], check=False)
     os.unlink(path)
 
 
+def print_table(cluster, spec, before_path=None, save_path=None):
+    """Print "from -> to: ok/blocked" for every pair of distinct pods."""
+    from probe import probe_matrix
+    got = probe_matrix(cluster, [spec])[spec]
+    before = None
+    if before_path:
+        with open(before_path) as f:
+            before = {tuple(k.split("|")): v for k, v in json.load(f).items()}
+    if save_path:
+        with open(save_path, "w") as f:
+            json.dump({"|".join(k): v for k, v in got.items()}, f)
+    w = max(len(p.key) for p in cluster.pods)
+    for s in cluster.pods:
+        for d in cluster.pods:
+            if s is d:
+                continue
+            ok = got[(s.key, d.key)]
+            line = "  %-*s -> %-*s  %s" % (w, s.key, w, d.key, "ok" if ok else "blocked")
+            if before is not None and before.get((s.key, d.key)) != ok:
+                line = "%-*s  (was %s)" % (2 * w + 19, line,
+                                           "ok" if before.get((s.key, d.key)) else "blocked")
+            print(line)
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(prog="cluster.py")
-    ap.add_argument("cmd", choices=["up", "down"])
+    ap.add_argument("cmd", choices=["up", "down", "manifest", "table", "node-netns",
+                                    "pods"])
     ap.add_argument("--layout", default="xyz", choices=sorted(LAYOUTS))
     ap.add_argument("--nodes", type=int, default=1, choices=[1, 2])
     ap.add_argument("--ipv6", action="store_true")
-    ap.add_argument("--state")
+    ap.add_argument("--state", help="state file (required but for up)")
     ap.add_argument("--tag")
+    ap.add_argument("--spec", default="tcp/80", help="table: probe spec")
+    ap.add_argument("--save", help="table: save results as JSON")
+    ap.add_argument("--before", help="table: mark pairs that differ from saved results")
     a = ap.parse_args(argv)
+    if a.cmd != "up" and not a.state:
+        ap.error("--state is required")
     if a.cmd == "down":
         down_from_state(a.state)
-        return 0
-    c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag)
-    c.detach = True
-    path = a.state or tempfile.mkstemp(prefix="nftpol-cluster-", suffix=".json")[1]
-    # Write the state as each namespace appears, so `down` can clean a
-    # half-built cluster too.
-    with open(path, "w") as f:
-        json.dump(c.state(), f)
-    c.setup()
-    with open(path, "w") as f:
-        json.dump(c.state(), f)
-    print(path)
+    elif a.cmd == "manifest":
+        from manifests import cluster_yaml
+        sys.stdout.write(cluster_yaml(Cluster.from_state(a.state)))
+    elif a.cmd == "table":
+        print_table(Cluster.from_state(a.state), a.spec, a.before, a.save)
+    elif a.cmd == "pods":
+        c = Cluster.from_state(a.state)
+        w = max(len(p.key) for p in c.pods)
+        for p in c.pods:
+            print("  %-*s  pod %-12s service %-12s %s  labels %s" % (
+                w, p.key, p.ip4, p.svc4, c.node_name(p.node),
+                ",".join("%s=%s" % kv for kv in sorted(p.labels.items()))))
+    elif a.cmd == "node-netns":
+        print(Cluster.from_state(a.state).nodes[1])
+    else:
+        c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag)
+        c.detach = True
+        c.state_path = a.state or tempfile.mkstemp(prefix="nftpol-cluster-",
+                                                   suffix=".json")[1]
+        c.save_state()
+        c.setup()
+        print(c.state_path)
     return 0
 
 

@@ -45,7 +45,7 @@ def probe_matrix(cluster, specs, timeout=1.0):
             for dst in cluster.pods:
                 key = "%s|%s" % (spec, dst.key)
                 probes.append([key, proto, target_addr(dst, family, via), port])
-        args = ["ip", "netns", "exec", src.netns, sys.executable, PROBER]
+        args = ["ip", "netns", "exec", src.netns, sys.executable, "-S", PROBER]
         # Input through a file, so every prober starts at once.
         with tempfile.TemporaryFile("w+") as f:
             json.dump({"timeout": timeout, "probes": probes}, f)

@@ -1,23 +1,449 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Placeholder for the manifest decoder (see decode.h) until it lands. */
+/*
+ * Kubernetes manifests into the object model (see decode.h): files and buffers
+ * into documents (manifest.c), documents into objects by kind, lists (kind: List
+ * and the typed PodList, NamespaceList, NetworkPolicyList) into their items,
+ * object metadata, and duplicate detection. Pods are in decode_pod.c, the
+ * NetworkPolicy spec in netpol.c.
+ */
 #include "policy/decode.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int decode_file(const char *path, struct cluster *c, struct diag_list *d)
+#include "policy/decode_int.h"
+#include "policy/field.h"
+#include "policy/manifest.h"
+#include "policy/netpol.h"
+#include "policy/validate.h"
+#include "policy/xalloc.h"
+
+#define API_CORE "v1"
+#define API_NETWORKING "networking.k8s.io/v1"
+
+/* One decode_buffer() call. */
+struct decoder {
+	const char *name;		/* file name, "-" for stdin */
+	const struct manifest_doc *doc;	/* current document */
+	struct cluster *c;
+	struct diag_list *d;
+};
+
+static void decode_node(struct decoder *dec, const cJSON *node, const char *path,
+			const char *kind);
+
+static void field_init(struct field_ctx *f, const struct decoder *dec, const cJSON *obj)
 {
-	diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "decoding is not implemented yet");
-	return -ENOSYS;
+	memset(f, 0, sizeof(*f));
+	f->file = dec->name;
+	f->doc = dec->doc;
+	f->d = dec->d;
+	f->line = manifest_line(dec->doc, obj);
 }
 
+/* Set the object's name for messages: "Kind ns/name", or "Kind name" without ns. */
+static void set_object(struct field_ctx *f, const char *kind, const char *ns, const char *name)
+{
+	snprintf(f->object, sizeof(f->object), "%s %.80s%s%.253s", kind, ns ? ns : "",
+		 ns ? "/" : "", name ? name : "(no name)");
+}
+
+static int meta_name(struct field_ctx *f, const cJSON *meta, bool namespaced, char **out)
+{
+	const char *name, *why;
+	size_t old = field_push(f, "metadata.name");
+
+	if (field_string(f, meta, "name", &name) <= 0) {
+		if (!field_get(meta, "name"))
+			field_error(f, meta, "required value: the object's name");
+		field_pop(f, old);
+		return -EINVAL;
+	}
+	why = namespaced ? validate_dns_subdomain(name) : validate_dns_label(name);
+	if (why)
+		field_error(f, field_get(meta, "name"), "invalid name \"%.80s\": %s", name, why);
+	else
+		*out = xstrdup(name);
+	field_pop(f, old);
+	return why ? -EINVAL : 0;
+}
+
+static int meta_namespace(struct field_ctx *f, const cJSON *meta, char **out)
+{
+	const char *ns, *why;
+	size_t old = field_push(f, "metadata.namespace");
+	int ret = field_string(f, meta, "namespace", &ns);
+
+	field_pop(f, old);
+	if (ret < 0)
+		return ret;
+	if (!ns || !*ns)
+		ns = "default";
+	why = validate_dns_label(ns);
+	if (why) {
+		old = field_push(f, "metadata.namespace");
+		field_error(f, field_get(meta, "namespace"), "invalid namespace \"%.80s\": %s",
+			    ns, why);
+		field_pop(f, old);
+		return -EINVAL;
+	}
+	*out = xstrdup(ns);
+	return 0;
+}
+
+/*
+ * metadata of obj: name and, when namespaced, namespace ("default" when absent,
+ * as kubectl). Sets f->object first so that every message names the object.
+ */
+int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns,
+		char **name)
+{
+	const cJSON *meta = field_get(obj, "metadata");
+	const cJSON *n = field_get(meta, "name"), *s = field_get(meta, "namespace");
+	int ret = 0;
+
+	set_object(f, kind, ns ? (cJSON_IsString(s) && *s->valuestring ? s->valuestring :
+				  "default") : NULL, cJSON_IsString(n) ? n->valuestring : NULL);
+	if (field_typed(f, obj, "metadata", FIELD_OBJECT, &meta) < 0)
+		return -EINVAL;
+	if (ns && meta_namespace(f, meta, ns) < 0)
+		ret = -EINVAL;
+	if (meta_name(f, meta, ns != NULL, name) < 0)
+		ret = -EINVAL;
+	return ret;
+}
+
+/* metadata.labels of obj into out. */
+static void meta_labels(struct field_ctx *f, const cJSON *obj, struct labels *out)
+{
+	size_t old = field_push(f, "metadata");
+
+	field_labels(f, field_get(obj, "metadata"), "labels", out);
+	field_pop(f, old);
+}
+
+static void origin_set(struct origin *o, const struct field_ctx *f)
+{
+	o->file = xstrdup(f->file);
+	o->line = f->line;
+}
+
+static void decode_ns(struct decoder *dec, const cJSON *obj)
+{
+	struct k8s_ns ns = { 0 };
+	struct field_ctx f;
+
+	field_init(&f, dec, obj);
+	decode_meta(&f, obj, "Namespace", NULL, &ns.name);
+	meta_labels(&f, obj, &ns.labels);
+	if (f.nerrors) {
+		model_ns_fini(&ns);
+		return;
+	}
+	origin_set(&ns.origin, &f);
+	XGROW(dec->c->nss, dec->c->capnss, dec->c->nnss);
+	dec->c->nss[dec->c->nnss++] = ns;
+}
+
+static void decode_np(struct decoder *dec, const cJSON *obj)
+{
+	struct netpol np = { 0 };
+	struct field_ctx f;
+
+	field_init(&f, dec, obj);
+	decode_meta(&f, obj, "NetworkPolicy", &np.ns, &np.name);
+	netpol_decode_spec(&f, obj, &np);
+	if (f.nerrors) {
+		model_netpol_fini(&np);
+		return;
+	}
+	origin_set(&np.origin, &f);
+	XGROW(dec->c->pols, dec->c->cappols, dec->c->npols);
+	dec->c->pols[dec->c->npols++] = np;
+}
+
+static void decode_pod_obj(struct decoder *dec, const cJSON *obj)
+{
+	struct pod p = { 0 };
+	struct field_ctx f;
+
+	field_init(&f, dec, obj);
+	decode_meta(&f, obj, "Pod", &p.ns, &p.name);
+	meta_labels(&f, obj, &p.labels);
+	decode_pod_fields(&f, obj, &p);
+	if (f.nerrors) {
+		model_pod_fini(&p);
+		return;
+	}
+	origin_set(&p.origin, &f);
+	XGROW(dec->c->pods, dec->c->cappods, dec->c->npods);
+	dec->c->pods[dec->c->npods++] = p;
+}
+
+/* An error about the document or list structure, before any object is known. */
+static void __attribute__((format(printf, 4, 5)))
+doc_error(struct decoder *dec, const cJSON *node, const char *path, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	diag_add(dec->d, DIAG_ERROR, dec->name, manifest_line(dec->doc, node), NULL, path, "%s",
+		 msg ? msg : fmt);
+	free(msg);
+}
+
+/* The item kind of a typed list ("PodList" holds "Pod"), or NULL. */
+static const char *list_item_kind(const char *kind, const char *api)
+{
+	if (!strcmp(api, API_CORE) && !strcmp(kind, "PodList"))
+		return "Pod";
+	if (!strcmp(api, API_CORE) && !strcmp(kind, "NamespaceList"))
+		return "Namespace";
+	if (!strcmp(api, API_NETWORKING) && !strcmp(kind, "NetworkPolicyList"))
+		return "NetworkPolicy";
+	return NULL;
+}
+
+static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
+			const char *item_kind)
+{
+	const cJSON *items = field_get(obj, "items"), *it;
+	char sub[FIELD_PATH_MAX];
+	size_t i = 0;
+
+	if (items && !cJSON_IsArray(items)) {
+		snprintf(sub, sizeof(sub), "%s%sitems", path, *path ? "." : "");
+		doc_error(dec, items, sub, "expected a list of objects, got %s",
+			  field_type_name(items));
+		return;
+	}
+	cJSON_ArrayForEach(it, items) {
+		snprintf(sub, sizeof(sub), "%s%sitems[%zu]", path, *path ? "." : "", i++);
+		decode_node(dec, it, sub, item_kind);
+	}
+}
+
+static void decode_object(struct decoder *dec, const cJSON *obj, const char *path,
+			  const char *kind, const char *api)
+{
+	const char *item_kind = list_item_kind(kind, api);
+
+	if (item_kind)
+		decode_list(dec, obj, path, item_kind);
+	else if (!strcmp(kind, "List") && !strcmp(api, API_CORE))
+		decode_list(dec, obj, path, NULL);
+	else if (!strcmp(kind, "Namespace") && !strcmp(api, API_CORE))
+		decode_ns(dec, obj);
+	else if (!strcmp(kind, "Pod") && !strcmp(api, API_CORE))
+		decode_pod_obj(dec, obj);
+	else if (!strcmp(kind, "NetworkPolicy") && !strcmp(api, API_NETWORKING))
+		decode_np(dec, obj);
+}
+
+/* apiVersion of an item of a typed list whose kind is known. */
+static const char *kind_api(const char *kind)
+{
+	return !strcmp(kind, "NetworkPolicy") ? API_NETWORKING : API_CORE;
+}
+
+/* A string member that must be present: kind or apiVersion. NULL when not (reported). */
+static const char *required_string(struct decoder *dec, const cJSON *node, const char *path,
+				   const char *key)
+{
+	const cJSON *v = field_get(node, key);
+	char sub[FIELD_PATH_MAX];
+
+	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+	if (cJSON_IsString(v) && *v->valuestring)
+		return v->valuestring;
+	if (v && !cJSON_IsString(v))
+		doc_error(dec, v, sub, "expected a string, got %s", field_type_name(v));
+	else
+		doc_error(dec, node, sub, "required value: every object needs %s", key);
+	return NULL;
+}
+
+/*
+ * One object, or a list of them, at path ("" for a document, "items[3]" for an
+ * item). item_kind is the kind a typed list implies for its items, or NULL.
+ */
+static void decode_node(struct decoder *dec, const cJSON *node, const char *path,
+			const char *item_kind)
+{
+	const char *kind, *api;
+
+	if (!cJSON_IsObject(node)) {
+		doc_error(dec, node, path, "expected a Kubernetes object (a mapping with "
+			  "apiVersion and kind), got %s", field_type_name(node));
+		return;
+	}
+	if (item_kind && !field_get(node, "kind")) {
+		decode_object(dec, node, path, item_kind, kind_api(item_kind));
+		return;
+	}
+	kind = required_string(dec, node, path, "kind");
+	api = item_kind && !field_get(node, "apiVersion") ? kind_api(item_kind) :
+	      required_string(dec, node, path, "apiVersion");
+	if (kind && api)
+		decode_object(dec, node, path, kind, api);
+}
+
+static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
+{
+	struct decoder *dec = arg;
+
+	dec->doc = doc;
+	decode_node(dec, root, "", NULL);
+	dec->doc = NULL;
+}
+
+/*
+ * Decode buf (len bytes of YAML or JSON; name for messages and origins) and
+ * append its Namespaces, Pods and NetworkPolicies to c; other kinds are skipped.
+ * Objects with errors are not added. Returns 0, or -EINVAL when anything was
+ * wrong (every problem appended to d).
+ */
 int decode_buffer(const char *name, const char *buf, size_t len, struct cluster *c,
 		  struct diag_list *d)
 {
-	diag_add(d, DIAG_ERROR, name, 0, NULL, NULL, "decoding is not implemented yet");
-	return -ENOSYS;
+	struct decoder dec = { .name = name, .c = c, .d = d };
+	size_t before = d->nerrors;
+
+	manifest_parse(name, buf, len, on_doc, &dec, d);
+	return d->nerrors > before ? -EINVAL : 0;
 }
 
+/* Read all of fd into a new buffer, at most DECODE_MAX_INPUT + 1 bytes. */
+static int read_all(int fd, char **out, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t r;
+
+		XGROW(buf, cap, n + 4096);
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return -errno;
+		}
+		n += (size_t)r;
+		if (r == 0 || n > DECODE_MAX_INPUT)
+			break;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Decode the file at path ("-": standard input) as decode_buffer() does. Returns
+ * 0, -EINVAL when the input had errors, or -errno when it could not be read (also
+ * appended to d).
+ */
+int decode_file(const char *path, struct cluster *c, struct diag_list *d)
+{
+	bool is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	ret = read_all(fd, &buf, &len);
+	if (!is_stdin)
+		close(fd);
+	if (ret < 0) {
+		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "cannot read: %s", strerror(-ret));
+		return ret;
+	}
+	ret = decode_buffer(path, buf, len, c, d);
+	free(buf);
+	return ret;
+}
+
+static void origin_format(const struct origin *o, char *buf, size_t len)
+{
+	if (o->line)
+		snprintf(buf, len, "%s:%u", o->file ? o->file : "?", o->line);
+	else
+		snprintf(buf, len, "%s", o->file ? o->file : "?");
+}
+
+static int origin_cmp(const struct origin *a, const struct origin *b)
+{
+	int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+
+	if (c)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Report that the object at b was given before at a. */
+static void dup_report(struct diag_list *d, const char *object, const struct origin *a,
+		       const struct origin *b)
+{
+	char first[300], second[300];
+
+	if (origin_cmp(a, b) > 0) {
+		const struct origin *t = a;
+
+		a = b;
+		b = t;
+	}
+	origin_format(a, first, sizeof(first));
+	origin_format(b, second, sizeof(second));
+	diag_add(d, DIAG_ERROR, b->file, b->line, object, NULL,
+		 "given twice: at %s and at %s; each object may be given once", first, second);
+}
+
+/*
+ * After model_cluster_seal(): report every Namespace, Pod and NetworkPolicy given
+ * more than once (same kind, namespace and name). Returns 0 or -EINVAL.
+ */
 int decode_check_duplicates(const struct cluster *c, struct diag_list *d)
 {
-	return 0;
+	size_t before = d->nerrors;
+	char obj[FIELD_OBJECT_MAX];
+
+	for (size_t i = 1; i < c->nnss; i++) {
+		if (strcmp(c->nss[i - 1].name, c->nss[i].name))
+			continue;
+		snprintf(obj, sizeof(obj), "Namespace %s", c->nss[i].name);
+		dup_report(d, obj, &c->nss[i - 1].origin, &c->nss[i].origin);
+	}
+	for (size_t i = 1; i < c->npods; i++) {
+		const struct pod *a = &c->pods[i - 1], *b = &c->pods[i];
+
+		if (strcmp(a->ns, b->ns) || strcmp(a->name, b->name))
+			continue;
+		snprintf(obj, sizeof(obj), "Pod %s/%s", b->ns, b->name);
+		dup_report(d, obj, &a->origin, &b->origin);
+	}
+	for (size_t i = 1; i < c->npols; i++) {
+		const struct netpol *a = &c->pols[i - 1], *b = &c->pols[i];
+
+		if (strcmp(a->ns, b->ns) || strcmp(a->name, b->name))
+			continue;
+		snprintf(obj, sizeof(obj), "NetworkPolicy %s/%s", b->ns, b->name);
+		dup_report(d, obj, &a->origin, &b->origin);
+	}
+	return d->nerrors > before ? -EINVAL : 0;
 }

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Manifest text to cJSON trees (see manifest.h). JSON goes through cJSON after a
+ * light scan that bounds depth and size and records the line of every value;
+ * YAML goes through libyaml's event parser into the same trees, typing plain
+ * scalars as YAML 1.1 (kubectl) does and expanding aliases within a budget.
+ */
+#include "policy/manifest.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/decode.h"
+#include "policy/diag.h"
+#include "policy/manifest_int.h"
+#include "policy/xalloc.h"
+
+struct line_ent {
+	const cJSON *node;
+	unsigned line;
+};
+
+/* Node to line table of one document, sorted by node address once complete. */
+struct manifest_doc {
+	struct line_ent *v;
+	size_t n, cap;
+	bool sorted;
+};
+
+struct manifest_doc *manifest_doc_new(void)
+{
+	return xcalloc(1, sizeof(struct manifest_doc));
+}
+
+void manifest_doc_free(struct manifest_doc *doc)
+{
+	if (!doc)
+		return;
+	free(doc->v);
+	free(doc);
+}
+
+void manifest_doc_clear(struct manifest_doc *doc)
+{
+	doc->n = 0;
+	doc->sorted = false;
+}
+
+void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line)
+{
+	XGROW(doc->v, doc->cap, doc->n);
+	doc->v[doc->n].node = node;
+	doc->v[doc->n].line = line;
+	doc->n++;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct line_ent *)a)->node;
+	uintptr_t y = (uintptr_t)((const struct line_ent *)b)->node;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The 1-based source line of node, or 0 when it is not known. */
+unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
+{
+	struct line_ent key = { .node = node }, *e;
+
+	if (!doc || !node || !doc->sorted)
+		return 0;
+	e = bsearch(&key, doc->v, doc->n, sizeof(*doc->v), ent_cmp);
+	return e ? e->line : 0;
+}
+
+/* Abort on a NULL from cJSON's allocator, as xalloc does for ours. */
+cJSON *manifest_nonnull(cJSON *p)
+{
+	if (!p)
+		abort();
+	return p;
+}
+
+static int key_ptr_cmp(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+/* Report keys that appear twice in one object (sorted, then neighbours compared). */
+static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
+{
+	const cJSON **keys, *c;
+	size_t n = 0;
+	int ret = 0;
+
+	cJSON_ArrayForEach(c, obj)
+		n++;
+	if (n < 2)
+		return 0;
+	keys = xcalloc(n, sizeof(*keys));
+	n = 0;
+	cJSON_ArrayForEach(c, obj)
+		keys[n++] = c;
+	qsort(keys, n, sizeof(*keys), key_ptr_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(keys[i - 1]->string, keys[i]->string))
+			continue;
+		manifest_error(m, manifest_line(m->doc, keys[i]),
+			       "duplicate key \"%s\" in a mapping: each field may be given once",
+			       keys[i]->string);
+		ret = -EINVAL;
+	}
+	free(keys);
+	return ret;
+}
+
+static int dup_keys(struct manifest_ctx *m, const cJSON *node)
+{
+	const cJSON *c;
+	int ret = 0;
+
+	if (cJSON_IsObject(node) && object_dup_keys(m, node) < 0)
+		ret = -EINVAL;
+	cJSON_ArrayForEach(c, node)
+		if (dup_keys(m, c) < 0)
+			ret = -EINVAL;
+	return ret;
+}
+
+/*
+ * A document is complete: sort its line table, refuse duplicate keys, hand it
+ * to the callback. The tree stays the caller's.
+ */
+int manifest_finish(struct manifest_ctx *m, const cJSON *root)
+{
+	qsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
+	m->doc->sorted = true;
+	if (dup_keys(m, root) < 0)
+		return -EINVAL;
+	if (!cJSON_IsNull(root))
+		m->cb(m->arg, root, m->doc);
+	return 0;
+}
+
+/* Report an error about the input as a whole (no object, no field path). */
+void manifest_verror(struct manifest_ctx *m, unsigned line, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	diag_add(m->d, DIAG_ERROR, m->name, line, NULL, NULL, "%s", msg ? msg : fmt);
+	free(msg);
+	m->nerrors++;
+}
+
+void manifest_error(struct manifest_ctx *m, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	manifest_verror(m, line, fmt, ap);
+	va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return cp >= 0xd800 && cp <= 0xdfff ? 0 : len;
+}
+
+/* The input must be UTF-8 text: no NUL bytes, no invalid sequences. */
+static int check_text(struct manifest_ctx *m, const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	unsigned line = 1;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] ? utf8_seq(s + i, len - i) : 0;
+
+		if (n == 0) {
+			manifest_error(m, line, s[i] ? "invalid UTF-8 at byte offset %zu: "
+				       "manifests must be UTF-8 text" : "NUL byte at byte offset "
+				       "%zu: manifests must be UTF-8 text", i);
+			return -EINVAL;
+		}
+		if (s[i] == '\n')
+			line++;
+		i += n;
+	}
+	return 0;
+}
+
+/* JSON if the first byte after white space and a byte order mark is '{' or '['. */
+static bool looks_like_json(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && strchr(" \t\r\n", buf[i]))
+		i++;
+	return i < len && (buf[i] == '{' || buf[i] == '[');
+}
+
+/*
+ * Parse buf (len bytes; name for messages) as YAML or JSON and call cb for each
+ * document that is not empty. Errors go to d: a syntax error ends the input, an
+ * error inside a document (limits, duplicate keys) skips that document only.
+ * Returns 0, or -EINVAL when anything was wrong.
+ */
+int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb,
+		   void *arg, struct diag_list *d)
+{
+	struct manifest_ctx m = { .name = name, .cb = cb, .arg = arg, .d = d };
+
+	if (len > DECODE_MAX_INPUT) {
+		manifest_error(&m, 0, "input is %zu bytes, more than the limit of %u bytes",
+			       len, DECODE_MAX_INPUT);
+		return -EINVAL;
+	}
+	if (check_text(&m, buf, len) < 0)
+		return -EINVAL;
+	m.doc = manifest_doc_new();
+	if (looks_like_json(buf, len))
+		manifest_json(&m, buf, len);
+	else
+		manifest_yaml(&m, buf, len);
+	manifest_doc_free(m.doc);
+	return m.nerrors ? -EINVAL : 0;
+}

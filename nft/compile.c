@@ -114,6 +114,16 @@ static void sanitize(const char *in, char *out, size_t max)
 	out[n] = '\0';
 }
 
+/* Spread FNV's output so that keys differing in one byte get unrelated names. */
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
 /*
  * A name for the object with canonical key: prefix, a readable part and 48 bits
  * of the key's hash, so names are stable across runs and nodes. A hash collision
@@ -127,7 +137,7 @@ static char *obj_name(struct comp *k, const char *prefix, const char *readable,
 	sanitize(readable, r, READABLE_MAX);
 	for (unsigned salt = 0;; salt++) {
 		char *salted = xasprintf("%s#%u", key, salt);
-		uint64_t h = strmap_hash(salt ? salted : key) & 0xffffffffffffull;
+		uint64_t h = mix(strmap_hash(salt ? salted : key)) & 0xffffffffffffull;
 		char *name = *r ? xasprintf("%s_%s_%012llx", prefix, r, (unsigned long long)h)
 				: xasprintf("%s_%012llx", prefix, (unsigned long long)h);
 

@@ -332,7 +332,7 @@ static bool set_is_concat_interval(const struct rs_set *s)
  * for maps the data byte order, for concatenations an empty typeof nest naming
  * the concat expression, for maps the data-interval flag, and the comment.
  */
-static void set_udata(struct nftnl_set *ns, const struct rs_set *s)
+static struct nftnl_udata_buf *set_udata(const struct rs_set *s)
 {
 	struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
 	bool map = s->flags & RS_SET_VMAP;
@@ -353,9 +353,27 @@ static void set_udata(struct nftnl_set *ns, const struct rs_set *s)
 		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
 	if (s->comment)
 		put_comment_udata(ud, NFTNL_UDATA_SET_COMMENT, s->comment);
-	nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-			   nftnl_udata_buf_len(ud));
+	return ud;
+}
+
+/*
+ * Whether data (len bytes) is exactly the userdata build_set_add() gives s:
+ * readback uses it to notice sets nftpol would not have made this way.
+ */
+bool build_set_userdata_eq(const struct rs_set *s, const void *data, size_t len)
+{
+	struct nftnl_udata_buf *ud = set_udata(s);
+	bool eq = nftnl_udata_buf_len(ud) == len &&
+		  !memcmp(nftnl_udata_buf_data(ud), data, len);
+
 	nftnl_udata_buf_free(ud);
+	return eq;
+}
+
+/* The nft datatype id of s's key (exported for readback). */
+uint32_t build_key_type(const struct rs_set *s)
+{
+	return key_type(s);
 }
 
 static struct nftnl_set *set_obj(struct build *b, const char *name, uint32_t id)
@@ -392,6 +410,7 @@ static int set_check(struct build *b, const struct rs_set *s)
 int build_set_add(struct build *b, const struct rs_set *s)
 {
 	uint32_t flags = 0, lo = b->seq;
+	struct nftnl_udata_buf *ud;
 	struct nlmsghdr *nlh;
 	struct nftnl_set *ns;
 	int ret;
@@ -419,7 +438,10 @@ int build_set_add(struct build *b, const struct rs_set *s)
 		nftnl_set_set_u32(ns, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 		nftnl_set_set_u32(ns, NFTNL_SET_DATA_LEN, 0);
 	}
-	set_udata(ns, s);
+	ud = set_udata(s);
+	nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
 	nlh = build_hdr(b, NFT_MSG_NEWSET, NLM_F_CREATE);
 	nftnl_set_nlmsg_build_payload(nlh, ns);
 	nftnl_set_free(ns);

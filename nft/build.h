@@ -64,6 +64,8 @@ int build_replace(struct build *b, const struct ruleset *rs)
 	__attribute__((warn_unused_result));
 
 void build_comment_clean(const char *in, char *out);
+bool build_set_userdata_eq(const struct rs_set *s, const void *data, size_t len);
+uint32_t build_key_type(const struct rs_set *s);
 
 const char *build_error(const struct build *b);
 struct nftnl_batch *build_batch(struct build *b);

@@ -349,11 +349,12 @@ static void record_error(struct batch_ctx *c, const struct nlmsghdr *nlh)
 	ack_tlvs(nlh, &t);
 	type = t.has_off ? attr_at(c->iov, c->niov, ne->seq, t.off) : -1;
 	if (t.msg && type >= 0)
-		snprintf(ne->msg, sizeof(ne->msg), "%s (attribute %d)", t.msg, type);
+		snprintf(ne->msg, sizeof(ne->msg), "%s; attribute type %d at offset %u", t.msg,
+			 type, t.off);
 	else if (t.msg)
 		snprintf(ne->msg, sizeof(ne->msg), "%s", t.msg);
 	else if (type >= 0)
-		snprintf(ne->msg, sizeof(ne->msg), "rejected attribute %d", type);
+		snprintf(ne->msg, sizeof(ne->msg), "attribute type %d at offset %u", type, t.off);
 }
 
 /* Collect the error replies queued for the batch; -ENOBUFS when some were lost. */

@@ -39,7 +39,7 @@
  * True only in the network namespace /run/netns/$NFTPOL_KT_NETNS that the runner
  * created for this test, never in the namespace it was started from.
  */
-static bool kt_guard(void)
+static __attribute__((unused)) bool kt_guard(void)
 {
 	const char *ns = getenv("NFTPOL_KT_NETNS");
 	struct stat self, named;
@@ -57,8 +57,8 @@ static bool kt_guard(void)
 }
 
 /* Run a shell command, return its stdout (and stderr) as a string. */
-static char *kt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *kt_run(const char *fmt, ...)
+static __attribute__((unused)) char *kt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static __attribute__((unused)) char *kt_run(const char *fmt, ...)
 {
 	char *cmd, *out = NULL;
 	size_t len = 0;
@@ -81,8 +81,8 @@ static char *kt_run(const char *fmt, ...)
 	return out;
 }
 
-static int kt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int kt_sh(const char *fmt, ...)
+static __attribute__((unused)) int kt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static __attribute__((unused)) int kt_sh(const char *fmt, ...)
 {
 	char *cmd;
 	va_list ap;
@@ -98,13 +98,13 @@ static int kt_sh(const char *fmt, ...)
 }
 
 /* Prefix running a command in the reference namespace. */
-static char *kt_ref_prefix(void)
+static __attribute__((unused)) char *kt_ref_prefix(void)
 {
 	return xasprintf("ip netns exec %s ", getenv("NFTPOL_KT_REF"));
 }
 
 /* Empty both namespaces' rulesets (only ever the test namespaces). */
-static void kt_reset(void)
+static __attribute__((unused)) void kt_reset(void)
 {
 	char *ref = kt_ref_prefix();
 
@@ -114,7 +114,7 @@ static void kt_reset(void)
 }
 
 /* `nft list table inet nftpol` here (ref false) or in the reference namespace. */
-static char *kt_list(bool ref)
+static __attribute__((unused)) char *kt_list(bool ref)
 {
 	char *pre = ref ? kt_ref_prefix() : xstrdup("");
 	char *out = kt_run("%snft list table inet %s 2>&1", pre, KT_TABLE);
@@ -124,7 +124,7 @@ static char *kt_list(bool ref)
 }
 
 /* Load rs into the reference namespace the way an operator would: nft -f. */
-static int kt_ref_load(const struct ruleset *rs)
+static __attribute__((unused)) int kt_ref_load(const struct ruleset *rs)
 {
 	char path[] = "/tmp/nftpol-kt-XXXXXX";
 	char *pre = kt_ref_prefix();
@@ -142,7 +142,7 @@ static int kt_ref_load(const struct ruleset *rs)
 }
 
 /* Replace the table with rs here through netlink, one transaction. */
-static int kt_nl_replace(const struct ruleset *rs, struct netlink_report *rep)
+static __attribute__((unused)) int kt_nl_replace(const struct ruleset *rs, struct netlink_report *rep)
 {
 	struct netlink *nl;
 	struct build *b;
@@ -176,6 +176,7 @@ static int kt_nl_replace(const struct ruleset *rs, struct netlink_report *rep)
 /* The raw dump: every message's attributes in hex, set elements sorted. */
 struct kt_dump {
 	FILE *out;
+	bool mask;		/* leave out chain, set and rule handles too */
 	unsigned type;		/* of the message being printed */
 	char sets[256][NFT_SET_MAXNAMELEN];
 	int nsets;
@@ -183,7 +184,7 @@ struct kt_dump {
 	size_t nlines;
 };
 
-static void kt_hex(FILE *f, const void *p, size_t len)
+static __attribute__((unused)) void kt_hex(FILE *f, const void *p, size_t len)
 {
 	const unsigned char *c = p;
 
@@ -192,11 +193,18 @@ static void kt_hex(FILE *f, const void *p, size_t len)
 }
 
 /* Print a top-level attribute; a table's handle counts tables ever made: skip it. */
-static int kt_attr_cb(const struct nlattr *a, void *data)
+static __attribute__((unused)) int kt_attr_cb(const struct nlattr *a, void *data)
 {
 	struct kt_dump *d = data;
 
-	if (d->type == NFT_MSG_NEWTABLE && mnl_attr_get_type(a) == NFTA_TABLE_HANDLE)
+	unsigned t = mnl_attr_get_type(a);
+
+	if (d->type == NFT_MSG_NEWTABLE && t == NFTA_TABLE_HANDLE)
+		return MNL_CB_OK;
+	if (d->mask && ((d->type == NFT_MSG_NEWCHAIN && t == NFTA_CHAIN_HANDLE) ||
+			(d->type == NFT_MSG_NEWSET && t == NFTA_SET_HANDLE) ||
+			(d->type == NFT_MSG_NEWRULE &&
+			 (t == NFTA_RULE_HANDLE || t == NFTA_RULE_POSITION))))
 		return MNL_CB_OK;
 	kt_hex(d->out, a, a->nla_len);
 	fputc(' ', d->out);
@@ -205,7 +213,7 @@ static int kt_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int kt_msg_cb(const struct nlmsghdr *nlh, void *data)
+static __attribute__((unused)) int kt_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct kt_dump *d = data;
 
@@ -216,7 +224,7 @@ static int kt_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int kt_elem_cb(const struct nlattr *a, void *data)
+static __attribute__((unused)) int kt_elem_cb(const struct nlattr *a, void *data)
 {
 	struct kt_dump *d = data;
 	char *line = NULL;
@@ -231,25 +239,25 @@ static int kt_elem_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int kt_elems_attr_cb(const struct nlattr *a, void *data)
+static __attribute__((unused)) int kt_elems_attr_cb(const struct nlattr *a, void *data)
 {
 	if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
 		mnl_attr_parse_nested(a, kt_elem_cb, data);
 	return MNL_CB_OK;
 }
 
-static int kt_elems_cb(const struct nlmsghdr *nlh, void *data)
+static __attribute__((unused)) int kt_elems_cb(const struct nlmsghdr *nlh, void *data)
 {
 	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), kt_elems_attr_cb, data);
 	return MNL_CB_OK;
 }
 
-static int kt_strcmp(const void *a, const void *b)
+static __attribute__((unused)) int kt_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int kt_dump_one(struct mnl_socket *s, uint16_t type, const char *set,
+static __attribute__((unused)) int kt_dump_one(struct mnl_socket *s, uint16_t type, const char *set,
 		       mnl_cb_t cb, struct kt_dump *d)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 32];
@@ -280,12 +288,12 @@ static int kt_dump_one(struct mnl_socket *s, uint16_t type, const char *set,
 }
 
 /* Write the raw dump of the current namespace's ruleset to out. */
-static int kt_dump_here(FILE *out)
+static __attribute__((unused)) int kt_dump_here(FILE *out, bool mask)
 {
 	static const uint16_t types[] = { NFT_MSG_GETTABLE, NFT_MSG_GETCHAIN, NFT_MSG_GETSET,
 					  NFT_MSG_GETRULE };
 	struct mnl_socket *s = mnl_socket_open(NETLINK_NETFILTER);
-	struct kt_dump d = { .out = out };
+	struct kt_dump d = { .out = out, .mask = mask };
 	int ret = 0;
 
 	if (!s || mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -308,8 +316,12 @@ static int kt_dump_here(FILE *out)
 	return ret;
 }
 
-/* The raw dump here (ref false) or in the reference namespace, as a string. */
-static char *kt_raw(bool ref)
+/*
+ * The raw dump here (ref false) or in the reference namespace, as a string.
+ * With mask, handles are left out and lines sorted: objects made in another
+ * order (incremental updates) compare equal when their content is.
+ */
+static __attribute__((unused)) char *kt_raw_any(bool ref, bool mask)
 {
 	char path[] = "/tmp/nftpol-kt-raw-XXXXXX";
 	int fd = mkstemp(path), status;
@@ -327,18 +339,118 @@ static char *kt_raw(bool ref)
 			if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 				_exit(2);
 		}
-		_exit(kt_dump_here(f) ? 1 : (fclose(f), 0));
+		_exit(kt_dump_here(f, mask) ? 1 : (fclose(f), 0));
 	}
 	close(fd);
 	waitpid(pid, &status, 0);
-	out = kt_run("cat %s; %s", path,
+	out = kt_run("%s %s; %s", mask ? "sort" : "cat", path,
 		     WIFEXITED(status) && !WEXITSTATUS(status) ? "" : "echo DUMP FAILED");
 	unlink(path);
 	return out;
 }
 
+static __attribute__((unused)) char *kt_raw(bool ref)
+{
+	return kt_raw_any(ref, false);
+}
+
+static __attribute__((unused)) int kt_linecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append the elements list starting at lines[*i] to m, one sorted element a line. */
+static __attribute__((unused)) void kt_norm_elems(char **lines, size_t n, size_t *i, FILE *m)
+{
+	char *all = NULL, **v = NULL, *p, *save = NULL;
+	size_t len = 0, nv = 0;
+	FILE *j = open_memstream(&all, &len);
+
+	for (; *i < n; (*i)++) {
+		char *l = strchr(lines[*i], '{') && strstr(lines[*i], "elements") ?
+			  strchr(lines[*i], '{') + 1 : lines[*i];
+		char *close = strrchr(l, '}');
+
+		fprintf(j, "%.*s,", close ? (int)(close - l) : (int)strlen(l), l);
+		if (close)
+			break;
+	}
+	fclose(j);
+	for (p = strtok_r(all, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			continue;
+		for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
+		v = xreallocarray(v, nv + 1, sizeof(*v));
+		v[nv++] = p;
+	}
+	qsort(v, nv, sizeof(*v), kt_linecmp);
+	fputs("\t\telements = {\n", m);
+	for (size_t k = 0; k < nv; k++)
+		fprintf(m, "\t\t\t%s\n", v[k]);
+	fputs("\t\t}\n", m);
+	free(v);
+	free(all);
+}
+
+/*
+ * `nft list table` text with the set, map and chain blocks sorted by name and
+ * the elements of each sorted, one a line: the order the kernel keeps objects
+ * in (creation order) and hash set elements in (seeded per set) is not content.
+ */
+static __attribute__((unused)) char *kt_norm_listing(const char *text)
+{
+	char *copy = xstrdup(text), **lines = NULL, **blocks = NULL, *out = NULL, *save = NULL;
+	size_t n = 0, nb = 0, len = 0, blen = 0, i;
+	FILE *m = open_memstream(&out, &len), *b = NULL;
+	char *blk = NULL;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		lines = xreallocarray(lines, n + 1, sizeof(*lines));
+		lines[n++] = l;
+	}
+	for (i = 0; i < n; i++) {
+		char *l = lines[i];
+
+		if (!b && (!strncmp(l, "\tset ", 5) || !strncmp(l, "\tmap ", 5) ||
+			   !strncmp(l, "\tchain ", 7))) {
+			b = open_memstream(&blk, &blen);
+		}
+		if (!b) {
+			if (strcmp(l, "}"))
+				fprintf(m, "%s\n", l);
+			continue;
+		}
+		if (strstr(l, "elements = {"))
+			kt_norm_elems(lines, n, &i, b);
+		else
+			fprintf(b, "%s\n", l);
+		if (!strcmp(l, "\t}")) {
+			fclose(b);
+			b = NULL;
+			blocks = xreallocarray(blocks, nb + 1, sizeof(*blocks));
+			blocks[nb++] = blk;
+		}
+	}
+	if (b)
+		fclose(b);
+	qsort(blocks, nb, sizeof(*blocks), kt_linecmp);
+	for (i = 0; i < nb; i++) {
+		fputs(blocks[i], m);
+		free(blocks[i]);
+	}
+	fputs("}\n", m);
+	fclose(m);
+	free(blocks);
+	free(lines);
+	free(copy);
+	return out;
+}
+
 /* Parse one field value of type t ("10.0.0.1", "fd00::1", "6", "80") into p. */
-static void kt_value(enum rs_type t, const char *v, uint8_t *p)
+static __attribute__((unused)) void kt_value(enum rs_type t, const char *v, uint8_t *p)
 {
 	unsigned long n = strtoul(v, NULL, 10);
 
@@ -365,7 +477,7 @@ static void kt_value(enum rs_type t, const char *v, uint8_t *p)
  * Add an element written as "lo[-hi] . lo[-hi] ..." (fields in key order,
  * protocols as numbers) with an optional jump target to s.
  */
-static void kt_elem(struct rs_set *s, const char *text, const char *chain)
+static __attribute__((unused)) void kt_elem(struct rs_set *s, const char *text, const char *chain)
 {
 	struct rs_elem *e = ruleset_set_add_elem(s);
 	char *copy = xstrdup(text), *f = copy, *next;
@@ -391,7 +503,7 @@ static void kt_elem(struct rs_set *s, const char *text, const char *chain)
 }
 
 /* Show a unified diff of two texts on stderr when they differ; true if equal. */
-static bool kt_same(const char *what, const char *a, const char *b)
+static __attribute__((unused)) bool kt_same(const char *what, const char *a, const char *b)
 {
 	char pa[] = "/tmp/nftpol-kt-a-XXXXXX", pb[] = "/tmp/nftpol-kt-b-XXXXXX";
 	int fa, fb;

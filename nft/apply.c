@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One reconcile of the kernel's table with a ruleset (see apply.h). */
+#include "nft/apply.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nft/build.h"
+#include "nft/readback.h"
+
+#define APPLY_TRIES 3
+
+/* Whether the table read back is exactly what we programmed last time. */
+static bool same_as_last(const struct ruleset *have, const struct ruleset *last)
+{
+	struct build *b = build_new(have->table, 0);
+	struct diff_stats st;
+	bool same = diff_build(last, have, b, &st) == 0 && diff_stats_empty(&st);
+
+	build_free(b);
+	return same;
+}
+
+/*
+ * Decide between a difference and a full replace of what the kernel holds
+ * (read is readback_table()'s result) and build the batch body into b.
+ */
+static int build_body(struct build *b, const struct ruleset *have, int read,
+		      const struct ruleset *want, const struct ruleset *last, bool force,
+		      struct apply_result *res)
+{
+	int ret;
+
+	res->full = true;
+	if (read == -ENOENT)
+		snprintf(res->why, sizeof(res->why), "table inet %s does not exist", want->table);
+	else if (read == -ENOTSUP)
+		; /* readback said why */
+	else if (force && !res->why[0])
+		snprintf(res->why, sizeof(res->why), "full replace requested");
+	else if (force)
+		; /* the difference could not do it, why says so */
+	else if (last && !same_as_last(have, last))
+		snprintf(res->why, sizeof(res->why),
+			 "table inet %s was changed by someone else", want->table);
+	else
+		res->full = false;
+	if (!res->full) {
+		ret = diff_build(have, want, b, &res->st);
+		if (ret != -EXDEV)
+			return ret;
+		snprintf(res->why, sizeof(res->why), "a table or chain definition changed");
+		res->full = true;
+		return 1;	/* start over: the diff may have written messages */
+	}
+	diff_replace_stats(read ? NULL : have, want, &res->st);
+	return build_replace(b, want);
+}
+
+static int try_once(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		    unsigned flags, struct apply_result *res)
+{
+	struct ruleset have;
+	bool force = flags & APPLY_REPLACE;
+	struct build *b = NULL;
+	uint32_t genid = 0;
+	int read, ret;
+
+	read = readback_table(nl, want->table, &have, &genid, res->why, sizeof(res->why));
+	if (read && read != -ENOENT && read != -ENOTSUP) {
+		res->stage = APPLY_STAGE_READ;
+		ret = read;
+		goto out;
+	}
+	for (;;) {
+		b = build_new(want->table, netlink_next_seq(nl));
+		build_begin(b, genid);
+		ret = build_body(b, &have, read, want, last, force, res);
+		if (ret != 1)
+			break;
+		build_free(b);
+		memset(&res->st, 0, sizeof(res->st));
+		force = true;
+	}
+	if (ret) {
+		res->stage = APPLY_STAGE_BUILD;
+		snprintf(res->err, sizeof(res->err), "%s", build_error(b));
+		goto out;
+	}
+	if (!res->full && diff_stats_empty(&res->st))
+		goto out;
+	if (!(flags & APPLY_CHECK))
+		build_end(b);
+	res->msgs = build_msgs(b);
+	res->sent = true;
+	ret = netlink_send(nl, b, &res->rep);
+	res->bytes = res->rep.bytes;
+	if (ret)
+		res->stage = APPLY_STAGE_KERNEL;
+out:
+	build_free(b);
+	ruleset_fini(&have);
+	return ret;
+}
+
+/*
+ * Program want (sealed) into its table in one transaction. last is what this
+ * process programmed before (NULL if nothing or unknown): when the kernel's
+ * table differs from it, someone else changed it and it is replaced whole.
+ * With APPLY_CHECK the batch goes without BATCH_END: validated, not committed.
+ * res says what was done or why not. Returns 0 (also when nothing had to
+ * change: res->sent is false), or -errno with res->stage set.
+ */
+int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		  unsigned flags, struct apply_result *res)
+{
+	int tries = 0, ret;
+
+
+	do {
+		memset(res, 0, sizeof(*res));
+		res->tries = ++tries;
+		ret = try_once(nl, want, last, flags, res);
+	} while (ret == -ERESTART && tries < APPLY_TRIES);
+	return ret;
+}

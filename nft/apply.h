@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Make the kernel's table equal to a ruleset, in one transaction: read the table
+ * back, send only the difference when it holds what nftpol programmed, replace
+ * it whole otherwise (missing, changed by someone else, or asked to), and retry
+ * when the ruleset generation moved on meanwhile. Any failure leaves the table
+ * as it was.
+ */
+#ifndef NFT_APPLY_H
+#define NFT_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nft/diff.h"
+#include "nft/netlink.h"
+#include "nft/ruleset.h"
+
+enum {
+	APPLY_CHECK = 1 << 0,	/* send without BATCH_END: the kernel validates, commits nothing */
+	APPLY_REPLACE = 1 << 1,	/* replace the table whole even if a difference would do */
+};
+
+enum apply_stage {
+	APPLY_STAGE_NONE,
+	APPLY_STAGE_READ,	/* reading the table back failed */
+	APPLY_STAGE_BUILD,	/* the ruleset cannot be expressed (see err) */
+	APPLY_STAGE_KERNEL,	/* the kernel rejected the batch (see rep) */
+};
+
+struct apply_result {
+	bool sent;			/* a batch went to the kernel */
+	bool full;			/* it replaced the whole table */
+	char why[256];			/* why the table was replaced whole, or "" */
+	struct diff_stats st;		/* what changed (or would, with APPLY_CHECK) */
+	size_t msgs, bytes;		/* batch size */
+	int tries;			/* attempts (a generation change costs one) */
+	enum apply_stage stage;		/* where it failed */
+	char err[256];			/* builder message when stage is BUILD */
+	struct netlink_report rep;	/* kernel errors when stage is KERNEL */
+};
+
+int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		  unsigned flags, struct apply_result *res) __attribute__((warn_unused_result));
+
+#endif

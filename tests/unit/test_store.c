@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests: the object store. Upsert and delete, resourceVersion dedup,
+ * relist reconcile (objects missing from the new list are deleted), snapshots
+ * (sealing sorts the arrays and adds implied namespaces; the index must follow),
+ * and a 10k-pod churn that checks the index against the arrays throughout.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/store.h"
+#include "policy/xalloc.h"
+
+static struct store_obj mk_ns(const char *name, const char *rv)
+{
+	struct store_obj o = { .kind = STORE_NAMESPACE };
+
+	o.rv = rv ? xstrdup(rv) : NULL;
+	o.u.ns.name = xstrdup(name);
+	model_labels_set(&o.u.ns.labels, "team", name);
+	return o;
+}
+
+static struct store_obj mk_pod(const char *ns, const char *name, const char *rv)
+{
+	struct store_obj o = { .kind = STORE_POD };
+
+	o.rv = rv ? xstrdup(rv) : NULL;
+	o.u.pod.ns = xstrdup(ns);
+	o.u.pod.name = xstrdup(name);
+	o.u.pod.node = xstrdup("node-1");
+	o.u.pod.phase = POD_PHASE_RUNNING;
+	model_labels_set(&o.u.pod.labels, "rv", rv ? rv : "none");
+	return o;
+}
+
+static struct store_obj mk_pol(const char *ns, const char *name, const char *rv)
+{
+	struct store_obj o = { .kind = STORE_NETPOL };
+
+	o.rv = rv ? xstrdup(rv) : NULL;
+	o.u.pol.ns = xstrdup(ns);
+	o.u.pol.name = xstrdup(name);
+	o.u.pol.types = DIR_FLAG(DIR_INGRESS);
+	return o;
+}
+
+static void upsert(struct store *s, struct store_obj o)
+{
+	ck_assert_int_eq(store_upsert(s, &o), 0);
+}
+
+START_TEST(upsert_delete_and_rv)
+{
+	struct store *s = store_new();
+	uint64_t g;
+
+	upsert(s, mk_pod("x", "a", "1"));
+	upsert(s, mk_pod("x", "b", "2"));
+	ck_assert_uint_eq(store_count(s, STORE_POD), 2);
+	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "a"), "1");
+	g = store_generation(s);
+	upsert(s, mk_pod("x", "a", "1"));		/* same RV: no change */
+	ck_assert_uint_eq(store_generation(s), g);
+	upsert(s, mk_pod("x", "a", "3"));
+	ck_assert_uint_gt(store_generation(s), g);
+	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "a"), "3");
+	ck_assert(store_delete(s, STORE_POD, "x", "a"));
+	ck_assert(!store_delete(s, STORE_POD, "x", "a"));
+	ck_assert(!store_delete(s, STORE_NETPOL, "x", "b"));	/* kinds are separate */
+	ck_assert_ptr_null(store_rv(s, STORE_POD, "x", "a"));
+	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "b"), "2");
+	ck_assert_uint_eq(store_count(s, STORE_POD), 1);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(relist_reconciles)
+{
+	struct store *s = store_new();
+	struct store_relist_stats st;
+	struct store_obj *objs = calloc(3, sizeof(*objs));
+	const struct cluster *c;
+
+	upsert(s, mk_pod("x", "stays", "1"));
+	upsert(s, mk_pod("x", "changes", "1"));
+	upsert(s, mk_pod("x", "goes", "1"));
+	upsert(s, mk_pol("x", "p", "1"));
+	objs[0] = mk_pod("x", "stays", "1");
+	objs[1] = mk_pod("x", "changes", "9");
+	objs[2] = mk_pod("y", "new", "9");
+	store_relist(s, STORE_POD, objs, 3, &st);
+	free(objs);
+	ck_assert_uint_eq(st.added, 1);
+	ck_assert_uint_eq(st.changed, 1);
+	ck_assert_uint_eq(st.unchanged, 1);
+	ck_assert_uint_eq(st.deleted, 1);
+	ck_assert_uint_eq(store_count(s, STORE_POD), 3);
+	ck_assert_ptr_null(store_rv(s, STORE_POD, "x", "goes"));
+	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "changes"), "9");
+	ck_assert_uint_eq(store_count(s, STORE_NETPOL), 1);	/* other kinds untouched */
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->npods, 3);
+	ck_assert_str_eq(model_labels_get(&c->pods[0].labels, "rv"), "9");	/* x/changes */
+	ck_assert_str_eq(c->pods[1].name, "stays");
+	ck_assert_str_eq(c->pods[2].ns, "y");
+
+	/* an empty relist deletes every object of the kind */
+	store_relist(s, STORE_POD, NULL, 0, &st);
+	ck_assert_uint_eq(st.deleted, 3);
+	ck_assert_uint_eq(store_count(s, STORE_POD), 0);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(implied_namespaces)
+{
+	struct store *s = store_new();
+	const struct cluster *c;
+	uint64_t g;
+
+	upsert(s, mk_pod("b", "p1", "1"));
+	upsert(s, mk_pol("a", "deny", "1"));
+	upsert(s, mk_ns("c", "1"));
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 3);
+	ck_assert_str_eq(c->nss[0].name, "a");
+	ck_assert_str_eq(model_labels_get(&c->nss[0].labels, "kubernetes.io/metadata.name"), "a");
+	ck_assert_ptr_null(model_labels_get(&c->nss[0].labels, "team"));
+	ck_assert_uint_eq(store_count(s, STORE_NAMESPACE), 1);
+	ck_assert_ptr_null(store_rv(s, STORE_NAMESPACE, NULL, "a"));
+	ck_assert(!store_delete(s, STORE_NAMESPACE, NULL, "a"));	/* implied: not ours */
+
+	/* the real namespace arrives and replaces the implied one */
+	g = store_generation(s);
+	upsert(s, mk_ns("a", "5"));
+	ck_assert_uint_gt(store_generation(s), g);
+	ck_assert_uint_eq(store_count(s, STORE_NAMESPACE), 2);
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 3);
+	ck_assert_str_eq(model_labels_get(&c->nss[0].labels, "team"), "a");
+
+	/* the pod goes: its implied namespace goes with the next snapshot */
+	ck_assert(store_delete(s, STORE_POD, "b", "p1"));
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 2);
+	ck_assert_str_eq(c->nss[1].name, "c");
+
+	/* the real namespace is deleted while its policy stays: implied again */
+	ck_assert(store_delete(s, STORE_NAMESPACE, NULL, "a"));
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 2);
+	ck_assert_ptr_null(model_labels_get(&c->nss[0].labels, "team"));
+	store_free(s);
+}
+END_TEST
+
+/* Every array element is found under its own key with the right RV. */
+static void check_index(struct store *s, size_t npods)
+{
+	const struct cluster *c = store_snapshot(s);
+
+	ck_assert_uint_eq(c->npods, npods);
+	ck_assert_uint_eq(store_count(s, STORE_POD), npods);
+	for (size_t i = 0; i < c->npods; i++) {
+		const char *rv = store_rv(s, STORE_POD, c->pods[i].ns, c->pods[i].name);
+
+		ck_assert_ptr_nonnull(rv);
+		ck_assert_str_eq(rv, model_labels_get(&c->pods[i].labels, "rv"));
+		if (i)
+			ck_assert_int_le(strcmp(c->pods[i - 1].ns, c->pods[i].ns), 0);
+	}
+}
+
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+START_TEST(churn_10k)
+{
+	struct store *s = store_new();
+	char ns[32], name[32], rv[32];
+	struct timespec t0, t1;
+	size_t n = 0;
+
+	srandom(7);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(ns, sizeof(ns), "ns-%d", i % 97);
+		snprintf(name, sizeof(name), "pod-%d", i);
+		snprintf(rv, sizeof(rv), "%d", i);
+		upsert(s, mk_pod(ns, name, rv));
+	}
+	n = 10000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	store_snapshot(s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "snapshot of 10000 pods (first seal): %.1f ms\n", secs(&t0, &t1) * 1e3);
+	for (int round = 0; round < 20; round++) {
+		for (int j = 0; j < 200; j++) {
+			int i = (int)(random() % 12000);
+
+			snprintf(ns, sizeof(ns), "ns-%d", i % 97);
+			snprintf(name, sizeof(name), "pod-%d", i);
+			if (random() % 2 && store_delete(s, STORE_POD, ns, name)) {
+				n--;
+				continue;
+			}
+			snprintf(rv, sizeof(rv), "r%d-%d", round, j);
+			if (!store_rv(s, STORE_POD, ns, name))
+				n++;
+			upsert(s, mk_pod(ns, name, rv));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		store_snapshot(s);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (round == 19)
+			fprintf(stderr, "snapshot after 200 changes: %.1f ms\n",
+				secs(&t0, &t1) * 1e3);
+		check_index(s, n);
+	}
+	store_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, upsert_delete_and_rv);
+	tcase_add_test(tc, relist_reconciles);
+	tcase_add_test(tc, implied_namespaces);
+	tcase_add_test(tc, churn_10k);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

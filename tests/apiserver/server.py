@@ -1512,8 +1512,9 @@ class App:
         if path == "/compact":
             return {"compacted": st.compact(body.get("rv"))}
         if path == "/fail":
-            f = {"count": int(body.get("count", 1)), "code": int(body.get("code", 500)),
-                 "mode": body.get("mode", "status")}
+            mode = body.get("mode", "status")
+            f = {"count": int(body.get("count", 1)), "mode": mode,
+                 "code": int(body.get("code", 500 if mode == "status" else 200))}
             for k in ("match", "method", "delay", "message", "retry_after", "watch"):
                 if k in body:
                     f[k] = body[k]

@@ -1,0 +1,1060 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Tests for the stand-in API server: the real kubectl (/usr/bin/kubectl) and
+raw HTTPS requests against a server started for the test.
+
+Run with tests/apiserver/run (or python3 -m unittest test_server from here).
+Every process started here is stopped here, by PID.
+"""
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+from urllib.parse import quote
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")
+_DEFAULT = object()
+
+
+class Server:
+    """One server process in its own directory."""
+
+    def __init__(self, *args, directory=None, port=0):
+        self.own_dir = directory is None
+        self.dir = directory or tempfile.mkdtemp(prefix="apiserver-test-")
+        self.args = list(args)
+        self.proc = None
+        self.start(port)
+
+    def start(self, port=0):
+        for f in ("port", "control-port"):
+            p = os.path.join(self.dir, f)
+            if os.path.exists(p):
+                os.unlink(p)
+        self.log = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, SERVER, "--dir", self.dir, "--port", str(port)] + self.args,
+            stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 30
+        while not os.path.exists(os.path.join(self.dir, "port")):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("server did not start; see %s/server.log" % self.dir)
+            time.sleep(0.02)
+        self.port = int(self.read("port"))
+        self.cport = int(self.read("control-port"))
+        self.ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "ca.crt"))
+        line = self.proc.stdout.readline().decode().strip()
+        assert line == str(self.port), line
+
+    def read(self, name):
+        with open(os.path.join(self.dir, name)) as f:
+            return f.read().strip()
+
+    @property
+    def token(self):
+        return self.read("token")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.proc:
+            self.proc.stdout.close()
+            self.log.close()
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- control port
+
+    def control(self, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.cport, path), data=data,
+                                     method="GET" if body is None else "POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_watches(self, n, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.control("/state")["watches"] >= n:
+                return
+            time.sleep(0.02)
+        raise AssertionError("no %d watches registered" % n)
+
+    # -- raw HTTPS
+
+    def request(self, method, path, body=None, ctype="application/json", token=_DEFAULT,
+                headers=None):
+        s = self.connect()
+        try:
+            hdrs = {"Accept": "application/json"}
+            if token is _DEFAULT:
+                token = self.token
+            if token is not None:
+                hdrs["Authorization"] = "Bearer " + token
+            data = b""
+            if body is not None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                hdrs["Content-Type"] = ctype
+            hdrs.update(headers or {})
+            send_request(s, method, path, hdrs, data)
+            st, h, rest = read_head(s)
+            n = int(h.get("content-length", "0"))
+            while len(rest) < n:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            text = rest[:n]
+            try:
+                return st, h, json.loads(text) if text else None
+            except ValueError:
+                return st, h, text
+        finally:
+            s.close()
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=15)
+        return self.ctx.wrap_socket(sock, server_hostname="127.0.0.1")
+
+    def watch(self, path, token=_DEFAULT):
+        return Stream(self, path, token)
+
+    # -- helpers
+
+    def create(self, path, obj, expect=201):
+        st, _, body = self.request("POST", path, obj)
+        if st != expect:
+            raise AssertionError("POST %s -> %d %s" % (path, st, body))
+        return body
+
+    def ns(self, name):
+        self.create("/api/v1/namespaces", {"metadata": {"name": name}})
+        return name
+
+    def kubectl(self, *args, check=False, cache=None, kubeconfig="kubeconfig", timeout=60):
+        cache_dir = cache or tempfile.mkdtemp(prefix="kcache-", dir=self.dir)
+        cmd = [KUBECTL, "--kubeconfig", os.path.join(self.dir, kubeconfig),
+               "--cache-dir", cache_dir] + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError("%s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
+        return r
+
+
+def send_request(s, method, path, hdrs, data=b""):
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1"]
+    lines += ["%s: %s" % kv for kv in hdrs.items()]
+    lines.append("Content-Length: %d" % len(data))
+    s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+
+
+def read_head(s):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        c = s.recv(65536)
+        if not c:
+            raise EOFError("connection closed before headers")
+        buf += c
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for ln in lines[1:]:
+        k, v = ln.split(":", 1)
+        k = k.strip().lower()
+        hdrs[k] = (hdrs[k] + ", " + v.strip()) if k in hdrs else v.strip()
+    return status, hdrs, rest
+
+
+class Stream:
+    """A watch response read chunk by chunk (raw HTTP/1.1 chunked framing)."""
+
+    def __init__(self, srv, path, token=_DEFAULT):
+        self.s = srv.connect()
+        hdrs = {"Accept": "application/json"}
+        if token is _DEFAULT:
+            token = srv.token
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        send_request(self.s, "GET", path, hdrs)
+        self.status, self.headers, self.buf = read_head(self.s)
+        self.chunks = []          # payload of every chunk received
+        self.ended = False        # terminating chunk seen
+        self.eof = False          # connection closed
+        self.pending = b""        # event bytes not yet terminated by \n
+        self.events = []
+
+    def _fill(self, deadline):
+        self.s.settimeout(max(0.01, deadline - time.time()))
+        try:
+            c = self.s.recv(65536)
+        except (socket.timeout, TimeoutError):
+            return False
+        except (ssl.SSLError, OSError):
+            c = b""
+        if not c:
+            self.eof = True
+            return False
+        self.buf += c
+        return True
+
+    def read_chunk(self, timeout=10):
+        """-> payload bytes, or None at the end (terminator or EOF)."""
+        deadline = time.time() + timeout
+        while True:
+            if b"\r\n" in self.buf:
+                size_line, rest = self.buf.split(b"\r\n", 1)
+                n = int(size_line.split(b";")[0], 16)
+                if n == 0:
+                    self.ended = True
+                    return None
+                if len(rest) >= n + 2:
+                    payload = rest[:n]
+                    self.buf = rest[n + 2:]
+                    self.chunks.append(payload)
+                    return payload
+            if self.eof or time.time() > deadline:
+                return None
+            self._fill(deadline)
+
+    def next_events(self, n, timeout=10):
+        deadline = time.time() + timeout
+        while len(self.events) < n and time.time() < deadline:
+            c = self.read_chunk(deadline - time.time())
+            if c is None:
+                break
+            self.pending += c
+            while b"\n" in self.pending:
+                line, self.pending = self.pending.split(b"\n", 1)
+                self.events.append(json.loads(line))
+        got, self.events = self.events[:n], self.events[n:]
+        return got
+
+    def drain(self, timeout=10):
+        """Read to the end of the stream; -> all remaining events."""
+        out = []
+        deadline = time.time() + timeout
+        while not self.ended and not self.eof and time.time() < deadline:
+            out += self.next_events(1, deadline - time.time())
+        return out + self.events
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
+
+
+def np_obj(name, ns="default", spec=None, labels=None):
+    o = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": name, "namespace": ns},
+         "spec": spec if spec is not None else {"podSelector": {}}}
+    if labels:
+        o["metadata"]["labels"] = labels
+    return o
+
+
+def pod_obj(name, ns="default", node="n1", labels=None, status=None, ports=None):
+    o = {"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": name, "namespace": ns, "labels": labels or {"app": name}},
+         "spec": {"nodeName": node, "containers": [
+             {"name": "c", "image": "busybox:1.36", "ports": ports or []}]}}
+    if status:
+        o["status"] = status
+    return o
+
+
+def NP(ns):
+    return "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies" % ns
+
+
+def PODS(ns):
+    return "/api/v1/namespaces/%s/pods" % ns
+
+
+class Base(unittest.TestCase):
+    srv = None
+    args = ("--node", "n1=10.0.0.1", "--node", "n2=10.0.0.2")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(*cls.args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def setUp(self):
+        self.srv.control("/reset-faults", {})
+        self.srv.control("/bookmarks", {"period": 60})
+        self.srv.control("/expired-mode", {"mode": "event", "reason": "Expired"})
+        self.srv.control("/watch-list", {"enabled": False})
+        self.streams = []
+
+    def tearDown(self):
+        for s in self.streams:
+            s.close()
+
+    def stream(self, path, **kw):
+        s = self.srv.watch(path, **kw)
+        self.streams.append(s)
+        return s
+
+    def rv(self):
+        return self.srv.control("/state")["rv"]
+
+    def yaml_file(self, text):
+        fd, path = tempfile.mkstemp(suffix=".yaml", dir=self.srv.dir)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+
+NP_YAML = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: %s
+  namespace: %s
+spec:
+  podSelector: {}
+  ingress:
+  - ports:
+    - port: %d
+"""
+
+
+class KubectlTest(Base):
+    def test_version(self):
+        r = self.srv.kubectl("version", "-o", "json", check=True)
+        v = json.loads(r.stdout)
+        self.assertEqual(v["serverVersion"]["gitVersion"], "v1.32.4")
+        self.assertIn("clientVersion", v)
+
+    def test_create_with_server_side_validation(self):
+        ns = self.srv.ns("kc-create")
+        f = self.yaml_file(NP_YAML % ("np1", ns, 80))
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("networkpolicy.networking.k8s.io/np1 created", r.stdout)
+        # kubectl 1.32 asked the server to validate (openapi v3 GV doc)
+        reqs = self.srv.control("/log")["requests"]
+        posts = [q for q in reqs if q["method"] == "POST" and q["path"] == NP(ns)]
+        self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Strict")
+        st, _, obj = self.srv.request("GET", NP(ns) + "/np1")
+        self.assertEqual(st, 200)
+        self.assertEqual(obj["spec"]["ingress"][0]["ports"], [{"protocol": "TCP", "port": 80}])
+        self.assertEqual(obj["spec"]["policyTypes"], ["Ingress"])
+        self.assertEqual(obj["metadata"]["generation"], 1)
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Error from server (AlreadyExists): error when creating "%s": '
+                      'networkpolicies.networking.k8s.io "np1" already exists' % f, r.stderr)
+
+    def test_create_validate_false(self):
+        ns = self.srv.ns("kc-novalidate")
+        f = self.yaml_file((NP_YAML % ("np2", ns, 443)).replace("podSelector", "podSelectr"))
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('strict decoding error: unknown field "spec.podSelectr"', r.stderr)
+        r = self.srv.kubectl("create", "--validate=false", "-f", f)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        reqs = self.srv.control("/log")["requests"]
+        posts = [q for q in reqs if q["method"] == "POST" and q["path"] == NP(ns)]
+        self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Ignore")
+        _, _, obj = self.srv.request("GET", NP(ns) + "/np2")
+        self.assertEqual(obj["spec"]["podSelector"], {})
+
+    def test_create_invalid(self):
+        ns = self.srv.ns("kc-invalid")
+        f = self.yaml_file("""apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: bad, namespace: %s}
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/8]}
+    ports:
+    - {port: http, endPort: 90}
+""" % ns)
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('The NetworkPolicy "bad" is invalid', r.stderr)
+        self.assertIn("spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "
+                      "\"10.0.0.0/8\": must be a strict subset of `cidr`", r.stderr)
+        self.assertIn("may not be specified when `port` is non-numeric", r.stderr)
+
+    def test_get_all_namespaces_json(self):
+        ns = self.srv.ns("kc-get")
+        self.srv.create(PODS(ns), pod_obj("p1", ns))
+        self.srv.create(NP(ns), np_obj("n1", ns))
+        r = self.srv.kubectl("get", "pods,networkpolicies", "-A", "-o", "json", check=True)
+        items = json.loads(r.stdout)["items"]
+        got = {(i["kind"], i["metadata"]["namespace"], i["metadata"]["name"]) for i in items}
+        self.assertIn(("Pod", ns, "p1"), got)
+        self.assertIn(("NetworkPolicy", ns, "n1"), got)
+        r = self.srv.kubectl("get", "ns", check=True)
+        self.assertIn("kc-get", r.stdout)
+        r = self.srv.kubectl("get", "pods", "-A", "-l", "app=p1", "--field-selector",
+                             "spec.nodeName=n1", "-o", "name", check=True)
+        self.assertEqual(r.stdout.strip(), "pod/p1")
+
+    def test_get_watch(self):
+        ns = self.srv.ns("kc-watch")
+        self.srv.create(NP(ns), np_obj("first", ns))
+        cache = tempfile.mkdtemp(dir=self.srv.dir)
+        n0 = self.srv.control("/state")["watches"]
+        p = subprocess.Popen([KUBECTL, "--kubeconfig", os.path.join(self.srv.dir, "kubeconfig"),
+                              "--cache-dir", cache, "get", "networkpolicies", "-n", ns, "-w"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.srv.wait_watches(n0 + 1)
+            self.srv.create(NP(ns), np_obj("second", ns))
+            time.sleep(0.3)
+            self.srv.control("/close-watches", {})    # kubectl exits 0 at stream end
+            out, err = p.communicate(timeout=15)
+        finally:
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGKILL)
+                p.wait()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("first", out)
+        self.assertIn("second", out)
+
+    def test_label(self):
+        ns = self.srv.ns("kc-label")
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        self.srv.kubectl("label", "-n", ns, "pod", "p", "tier=db", check=True)
+        _, _, pod = self.srv.request("GET", PODS(ns) + "/p")
+        self.assertEqual(pod["metadata"]["labels"], {"app": "p", "tier": "db"})
+        reqs = self.srv.control("/log")["requests"]
+        self.assertTrue(any(q["method"] == "PATCH" and q["path"] == PODS(ns) + "/p"
+                            for q in reqs))
+        rv = pod["metadata"]["resourceVersion"]
+        # same value again: a no-op update writes nothing, RV unchanged
+        self.srv.kubectl("label", "-n", ns, "--overwrite", "pod", "p", "tier=db", check=True)
+        _, _, pod = self.srv.request("GET", PODS(ns) + "/p")
+        self.assertEqual(pod["metadata"]["resourceVersion"], rv)
+        self.srv.kubectl("label", "-n", ns, "pod", "p", "tier-", check=True)
+        _, _, pod = self.srv.request("GET", PODS(ns) + "/p")
+        self.assertEqual(pod["metadata"]["labels"], {"app": "p"})
+
+    def test_apply_twice(self):
+        ns = self.srv.ns("kc-apply")
+        f = self.yaml_file(NP_YAML % ("web", ns, 80))
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertIn("created", r.stdout)
+        _, _, o1 = self.srv.request("GET", NP(ns) + "/web")
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration",
+                      o1["metadata"]["annotations"])
+        # kubectl 1.32 sends a patch here (the atomic ports list differs from the
+        # defaulted live object: no protocol); the server finds nothing to change
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        _, _, o1b = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o1b["metadata"]["resourceVersion"], o1["metadata"]["resourceVersion"])
+        with open(f, "w") as fh:
+            fh.write(NP_YAML % ("web", ns, 8080))
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertIn("configured", r.stdout)
+        _, _, o2 = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o2["spec"]["ingress"][0]["ports"][0]["port"], 8080)
+        self.assertEqual(o2["metadata"]["generation"], 2)
+        self.assertEqual(o2["metadata"]["uid"], o1["metadata"]["uid"])
+        reqs = self.srv.control("/log")["requests"]
+        self.assertTrue(any(q["method"] == "PATCH" and q["path"] == NP(ns) + "/web" and
+                            q["query"].get("fieldManager") == "kubectl-client-side-apply"
+                            for q in reqs))
+
+    def test_delete(self):
+        ns = self.srv.ns("kc-delete")
+        f = self.yaml_file(NP_YAML % ("gone", ns, 80))
+        self.srv.kubectl("create", "-f", f, check=True)
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        r = self.srv.kubectl("delete", "-f", f, check=True)
+        self.assertIn('networkpolicy.networking.k8s.io "gone" deleted', r.stdout)
+        st, _, body = self.srv.request("GET", NP(ns) + "/gone")
+        self.assertEqual(st, 404)
+        self.assertEqual(body["message"], 'networkpolicies.networking.k8s.io "gone" not found')
+        r = self.srv.kubectl("delete", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Error from server (NotFound): error when deleting "%s": '
+                      'networkpolicies.networking.k8s.io "gone" not found' % f, r.stderr)
+        r = self.srv.kubectl("delete", "-n", ns, "pod", "p", check=True)
+        self.assertIn('pod "p" deleted', r.stdout)
+
+    def test_token_rotation(self):
+        old = self.srv.token
+        try:
+            self.srv.kubectl("get", "ns", check=True)
+            self.srv.control("/token", {"token": "rotated-token"})
+            r = self.srv.kubectl("get", "ns")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("error: You must be logged in to the server (the server has asked "
+                          "for the client to provide credentials)", r.stderr)
+            # the tokenFile kubeconfig reads DIR/token, which the server rewrote
+            self.srv.kubectl("get", "ns", kubeconfig="kubeconfig-tokenfile", check=True)
+        finally:
+            self.srv.control("/token", {"token": old})
+        self.srv.kubectl("get", "ns", check=True)
+
+
+class RawTest(Base):
+    # -- auth, discovery, errors
+
+    def test_auth(self):
+        st, _, body = self.srv.request("GET", "/api/v1/pods", token="wrong")
+        self.assertEqual(st, 401)
+        self.assertEqual(body, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                "status": "Failure", "message": "Unauthorized",
+                                "reason": "Unauthorized", "code": 401})
+        st, _, body = self.srv.request("GET", "/version", token=None)
+        self.assertEqual(st, 200)
+        st, _, body = self.srv.request("GET", "/api", token=None)
+        self.assertEqual(st, 403)
+        self.assertEqual(body["reason"], "Forbidden")
+        # grace period: the old token keeps working for a while
+        old = self.srv.token
+        self.srv.control("/token", {"token": "t2", "grace": 30})
+        try:
+            self.assertEqual(self.srv.request("GET", "/api", token=old)[0], 200)
+            self.assertEqual(self.srv.request("GET", "/api", token="t2")[0], 200)
+            self.srv.control("/token", {"invalid": True})
+            self.assertEqual(self.srv.request("GET", "/api", token="t2")[0], 401)
+        finally:
+            self.srv.control("/token", {"token": old})
+
+    def test_discovery(self):
+        _, _, api = self.srv.request("GET", "/api")
+        self.assertEqual(api["versions"], ["v1"])
+        _, _, v1 = self.srv.request("GET", "/api/v1")
+        names = {r["name"] for r in v1["resources"]}
+        self.assertTrue({"pods", "namespaces", "nodes", "pods/status"} <= names)
+        _, _, g = self.srv.request("GET", "/apis/networking.k8s.io/v1")
+        self.assertEqual(g["resources"][0]["name"], "networkpolicies")
+        _, _, oa = self.srv.request("GET", "/openapi/v3")
+        url = oa["paths"]["apis/networking.k8s.io/v1"]["serverRelativeURL"]
+        _, _, doc = self.srv.request("GET", url)
+        op = doc["paths"]["/apis/networking.k8s.io/v1/namespaces/{namespace}/"
+                          "networkpolicies/{name}"]["patch"]
+        self.assertEqual(op["x-kubernetes-group-version-kind"]["kind"], "NetworkPolicy")
+        st, _, body = self.srv.request("GET", "/api/v1/services")
+        self.assertEqual((st, body["reason"]), (404, "NotFound"))
+
+    def test_errors(self):
+        ns = self.srv.ns("raw-errors")
+        st, _, body = self.srv.request("GET", NP(ns) + "/nope")
+        self.assertEqual(st, 404)
+        self.assertEqual(body["details"], {"name": "nope", "group": "networking.k8s.io",
+                                           "kind": "networkpolicies"})
+        self.srv.create(NP(ns), np_obj("a", ns))
+        st, _, body = self.srv.request("POST", NP(ns), np_obj("a", ns))
+        self.assertEqual((st, body["reason"]), (409, "AlreadyExists"))
+        st, _, body = self.srv.request("POST", NP("no-such-ns"), np_obj("a", "no-such-ns"))
+        self.assertEqual((st, body["message"]), (404, 'namespaces "no-such-ns" not found'))
+        bad = np_obj("b", ns, {"podSelector": {"matchExpressions": [
+            {"key": "a", "operator": "In"}]}, "policyTypes": ["Ingress", "Foo"],
+            "egress": [{"to": [{}], "ports": [{"protocol": "ICMP", "port": 0}]}]})
+        st, _, body = self.srv.request("POST", NP(ns), bad)
+        self.assertEqual((st, body["reason"]), (422, "Invalid"))
+        causes = {c["field"]: c for c in body["details"]["causes"]}
+        self.assertEqual(causes["spec.podSelector.matchExpressions[0].values"]["reason"],
+                         "FieldValueRequired")
+        self.assertEqual(causes["spec.policyTypes[1]"]["message"],
+                         'Unsupported value: "Foo": supported values: "Ingress", "Egress"')
+        self.assertEqual(causes["spec.egress[0].to[0]"]["message"],
+                         "Required value: must specify a peer")
+        self.assertEqual(causes["spec.egress[0].ports[0].port"]["message"],
+                         "Invalid value: 0: must be between 1 and 65535, inclusive")
+        self.assertEqual(body["details"]["kind"], "NetworkPolicy")
+        # update with a stale resourceVersion
+        _, _, cur = self.srv.request("GET", NP(ns) + "/a")
+        cur["metadata"]["resourceVersion"] = "1"
+        st, _, body = self.srv.request("PUT", NP(ns) + "/a", cur)
+        self.assertEqual((st, body["reason"]), (409, "Conflict"))
+        st, _, body = self.srv.request("PATCH", NP(ns) + "/a", {"x": 1})
+        self.assertEqual(st, 415)
+        st, _, body = self.srv.request("GET", "/api/v1/pods?fieldSelector=spec.foo%3Dx")
+        self.assertEqual((st, body["message"]), (400, "field label not supported: spec.foo"))
+
+    def test_deny_rbac(self):
+        self.srv.control("/deny", {"rules": [{"verb": "watch", "resource": "pods"}]})
+        st, _, body = self.srv.request("GET", "/api/v1/pods?watch=1")
+        self.assertEqual(st, 403)
+        self.assertEqual(body["message"], 'pods is forbidden: User "system:serviceaccount:'
+                         'kube-system:nftpol-agent" cannot watch resource "pods" in API group '
+                         '"" at the cluster scope')
+        self.assertEqual(self.srv.request("GET", "/api/v1/pods")[0], 200)
+
+    # -- objects
+
+    def test_defaults(self):
+        ns = self.srv.ns("raw-defaults")
+        _, _, nso = self.srv.request("GET", "/api/v1/namespaces/" + ns)
+        self.assertEqual(nso["metadata"]["labels"], {"kubernetes.io/metadata.name": ns})
+        self.assertEqual(nso["status"], {"phase": "Active"})
+        self.assertEqual(nso["spec"], {"finalizers": ["kubernetes"]})
+        p = self.srv.create(PODS(ns), pod_obj("p", ns, ports=[{"containerPort": 53,
+                                                               "protocol": "UDP"},
+                                                              {"containerPort": 80}]))
+        self.assertEqual([x["protocol"] for x in p["spec"]["containers"][0]["ports"]],
+                         ["UDP", "TCP"])
+        self.assertNotIn("podIP", p["status"])
+        self.assertEqual(p["status"]["phase"], "Pending")
+        n = self.srv.create(NP(ns), np_obj("e", ns, {"podSelector": {}, "egress": [
+            {"ports": [{}]}], "ingress": []}))
+        self.assertEqual(n["spec"], {"podSelector": {}, "egress": [{"ports": [
+            {"protocol": "TCP"}]}], "policyTypes": ["Ingress", "Egress"]})
+        self.assertEqual(list(n)[:4], ["kind", "apiVersion", "metadata", "spec"])
+
+    def test_pod_status(self):
+        ns = self.srv.ns("raw-status")
+        st = {"phase": "Running", "podIP": "10.244.0.5", "podIPs": [{"ip": "10.244.0.5"}]}
+        p = self.srv.create(PODS(ns), pod_obj("given", ns, status=st))
+        self.assertEqual(p["status"], st)
+        self.srv.create(PODS(ns), pod_obj("later", ns))
+        code, _, p = self.srv.request("PATCH", PODS(ns) + "/later/status",
+                                      {"status": {"podIP": "10.244.0.6", "phase": "Running"}},
+                                      ctype="application/merge-patch+json")
+        self.assertEqual((code, p["status"]["podIP"]), (200, "10.244.0.6"))
+        p["status"]["podIPs"] = [{"ip": "10.244.0.6"}, {"ip": "fd00::6"}]
+        code, _, p = self.srv.request("PUT", PODS(ns) + "/later/status", p)
+        self.assertEqual(code, 200)
+        self.assertEqual(len(p["status"]["podIPs"]), 2)
+        # status is not changed through the main resource
+        p["status"]["phase"] = "Failed"
+        code, _, p = self.srv.request("PUT", PODS(ns) + "/later", p)
+        self.assertEqual((code, p["status"]["phase"]), (200, "Running"))
+        p = self.srv.control("/pod-status", {"namespace": ns, "name": "later",
+                                             "status": {"phase": "Succeeded"}})
+        self.assertEqual(p["status"]["phase"], "Succeeded")
+        self.assertEqual(p["status"]["podIP"], "10.244.0.6")
+        # pod spec is immutable apart from images
+        p["spec"]["nodeName"] = "n2"
+        code, _, body = self.srv.request("PUT", PODS(ns) + "/later", p)
+        self.assertEqual((code, body["reason"]), (422, "Invalid"))
+
+    def test_patches(self):
+        ns = self.srv.ns("raw-patch")
+        self.srv.create(NP(ns), np_obj("a", ns, {"podSelector": {"matchLabels": {"x": "1"}},
+                                                 "ingress": [{"ports": [{"port": 1}]}]}))
+        code, _, o = self.srv.request(
+            "PATCH", NP(ns) + "/a",
+            {"spec": {"podSelector": {"matchLabels": {"x": None, "y": "2"}},
+                      "$setElementOrder/ingress": [{}],
+                      "ingress": [{"ports": [{"port": 2}]}]},
+             "metadata": {"labels": {"l": "v"}}},
+            ctype="application/strategic-merge-patch+json")
+        self.assertEqual(code, 200, o)
+        self.assertEqual(o["spec"]["podSelector"], {"matchLabels": {"y": "2"}})
+        self.assertEqual(o["spec"]["ingress"], [{"ports": [{"protocol": "TCP", "port": 2}]}])
+        self.assertEqual(o["metadata"]["generation"], 2)
+        code, _, o = self.srv.request("PATCH", NP(ns) + "/a",
+                                      {"spec": {"podSelector": {"$patch": "replace"}}},
+                                      ctype="application/strategic-merge-patch+json")
+        self.assertEqual(o["spec"]["podSelector"], {})
+        code, _, o = self.srv.request("PATCH", NP(ns) + "/a",
+                                      [{"op": "add", "path": "/metadata/labels/k", "value": "j"},
+                                       {"op": "remove", "path": "/spec/ingress"}],
+                                      ctype="application/json-patch+json")
+        self.assertEqual(code, 200, o)
+        self.assertEqual(o["metadata"]["labels"], {"l": "v", "k": "j"})
+        self.assertNotIn("ingress", o["spec"])
+        code, _, o = self.srv.request("PATCH", NP(ns) + "/a", {"metadata": {"labels": None}},
+                                      ctype="application/merge-patch+json")
+        self.assertNotIn("labels", o["metadata"])
+        # strategic merge of pod containers by name
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        code, _, o = self.srv.request("PATCH", PODS(ns) + "/p", {"spec": {"containers": [
+            {"name": "c", "image": "busybox:1.37"}]}},
+            ctype="application/strategic-merge-patch+json")
+        self.assertEqual((code, o["spec"]["containers"][0]["image"]), (200, "busybox:1.37"))
+        self.assertEqual(len(o["spec"]["containers"]), 1)
+
+    def test_namespace_delete(self):
+        ns = self.srv.ns("raw-nsdel")
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        self.srv.create(NP(ns), np_obj("n", ns))
+        rv = self.rv()
+        code, _, o = self.srv.request("DELETE", "/api/v1/namespaces/" + ns)
+        self.assertEqual((code, o["status"]["phase"]), (200, "Terminating"))
+        st, _, body = self.srv.request("POST", NP(ns), np_obj("m", ns))
+        self.assertEqual((st, body["reason"]), (403, "Forbidden"))
+        s = self.stream("/api/v1/namespaces?watch=1&resourceVersion=%d" % rv)
+        evs = s.next_events(2, timeout=5)
+        self.assertEqual([e["type"] for e in evs], ["MODIFIED", "DELETED"])
+        self.assertEqual(self.srv.request("GET", PODS(ns) + "/p")[0], 404)
+
+    def test_delete_responses(self):
+        ns = self.srv.ns("raw-del")
+        n = self.srv.create(NP(ns), np_obj("n", ns))
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        code, _, body = self.srv.request("DELETE", NP(ns) + "/n",
+                                         {"propagationPolicy": "Background"})
+        self.assertEqual(code, 200)
+        self.assertEqual(body, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                "status": "Success", "details": {
+                                    "name": "n", "group": "networking.k8s.io",
+                                    "kind": "networkpolicies", "uid": n["metadata"]["uid"]}})
+        code, _, body = self.srv.request("DELETE", PODS(ns) + "/p")
+        self.assertEqual((code, body["kind"], body["metadata"]["name"]), (200, "Pod", "p"))
+
+    # -- LIST
+
+    def test_list_pagination(self):
+        ns1, ns2 = self.srv.ns("page-a"), self.srv.ns("page-b")
+        for i in range(4):
+            self.srv.create(NP(ns1), np_obj("p%d" % i, ns1))
+        for i in range(3):
+            self.srv.create(NP(ns2), np_obj("q%d" % i, ns2))
+        sel = "fieldSelector=metadata.namespace!%3Ddefault"
+        base = "/apis/networking.k8s.io/v1/networkpolicies?limit=3&labelSelector=&"
+        code, _, l1 = self.srv.request("GET", base.replace("&labelSelector=&", ""))
+        # keep only our namespaces by reading pages of a namespaced list
+        code, _, l1 = self.srv.request("GET", NP(ns1) + "?limit=3")
+        self.assertEqual(code, 200)
+        self.assertEqual(l1["kind"], "NetworkPolicyList")
+        self.assertEqual([i["metadata"]["name"] for i in l1["items"]], ["p0", "p1", "p2"])
+        self.assertNotIn("kind", l1["items"][0])
+        self.assertNotIn("apiVersion", l1["items"][0])
+        self.assertEqual(l1["metadata"]["remainingItemCount"], 1)
+        tok = l1["metadata"]["continue"]
+        raw = json.loads(base64.urlsafe_b64decode(tok + "=" * (-len(tok) % 4)))
+        self.assertEqual(raw, {"v": "meta.k8s.io/v1", "rv": int(l1["metadata"]["resourceVersion"]),
+                               "start": "p2\u0000"})
+        # consistent snapshot: a change after page 1 is not seen on page 2
+        self.srv.create(NP(ns1), np_obj("p9", ns1))
+        code, _, l2 = self.srv.request("GET", NP(ns1) + "?limit=3&continue=" + quote(tok))
+        self.assertEqual([i["metadata"]["name"] for i in l2["items"]], ["p3"])
+        self.assertNotIn("continue", l2["metadata"])
+        self.assertEqual(l2["metadata"]["resourceVersion"], l1["metadata"]["resourceVersion"])
+        # cluster-wide: key order is namespace then name
+        code, _, all_ = self.srv.request("GET", "/apis/networking.k8s.io/v1/networkpolicies?"
+                                         + sel)
+        keys = [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in all_["items"]]
+        self.assertEqual(keys, sorted(keys))
+        self.assertTrue({(ns1, "p9"), (ns2, "q2")} <= set(keys))
+        # limit is ignored with resourceVersion=0
+        code, _, l0 = self.srv.request("GET", NP(ns1) + "?limit=2&resourceVersion=0")
+        self.assertEqual(len(l0["items"]), 5)
+        self.assertNotIn("continue", l0["metadata"])
+        # continue + resourceVersion
+        code, _, body = self.srv.request("GET", NP(ns1) + "?limit=3&resourceVersion=5&continue="
+                                         + quote(tok))
+        self.assertEqual((code, body["message"]),
+                         (400, "specifying resource version is not allowed when using continue"))
+        code, _, body = self.srv.request("GET", NP(ns1) + "?continue=garbage!")
+        self.assertEqual(code, 400)
+        # exact list at an older RV
+        code, _, old = self.srv.request("GET", NP(ns1) + "?limit=10&resourceVersion="
+                                        + l1["metadata"]["resourceVersion"])
+        self.assertEqual([i["metadata"]["name"] for i in old["items"]], ["p0", "p1", "p2", "p3"])
+        # expired continue token
+        self.srv.control("/compact", {})
+        code, _, body = self.srv.request("GET", NP(ns1) + "?limit=3&continue=" + quote(tok))
+        self.assertEqual((code, body["reason"]), (410, "Expired"))
+        self.assertIn("continue", body["metadata"])
+        code, _, body = self.srv.request("GET", NP(ns1) + "?limit=3&continue="
+                                         + quote(body["metadata"]["continue"]))
+        self.assertEqual([i["metadata"]["name"] for i in body["items"]], ["p3", "p9"])
+        code, _, body = self.srv.request("GET", NP(ns1) + "?limit=3&resourceVersion="
+                                         + l1["metadata"]["resourceVersion"])
+        self.assertEqual((code, body["reason"]), (410, "Expired"))
+
+    def test_list_options_validation(self):
+        code, _, body = self.srv.request("GET", "/api/v1/pods?resourceVersionMatch=Exact")
+        self.assertEqual(code, 422)
+        self.assertEqual(body["details"]["kind"], "ListOptions")
+        self.assertEqual(body["message"], 'ListOptions.meta.k8s.io "" is invalid: '
+                         'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden '
+                         'unless resourceVersion is provided')
+        code, _, body = self.srv.request("GET", "/api/v1/pods?items=1&sendInitialEvents=true")
+        self.assertEqual(code, 422)
+        code, _, l = self.srv.request("GET", "/api/v1/namespaces/empty-none/pods")
+        self.assertEqual(l["items"], [])
+
+    def test_selectors(self):
+        ns = self.srv.ns("sel")
+        self.srv.create(PODS(ns), pod_obj("a", ns, "n1", {"app": "web", "tier": "fe"}))
+        self.srv.create(PODS(ns), pod_obj("b", ns, "n2", {"app": "web"}))
+        self.srv.create(PODS(ns), pod_obj("c", ns, "n1", {"app": "db", "v": "3"}))
+
+        def names(q):
+            code, _, l = self.srv.request("GET", PODS(ns) + "?" + q)
+            self.assertEqual(code, 200, l)
+            return [i["metadata"]["name"] for i in l["items"]]
+        self.assertEqual(names("labelSelector=" + quote("app=web")), ["a", "b"])
+        self.assertEqual(names("labelSelector=" + quote("app in (web,db),!tier")), ["b", "c"])
+        self.assertEqual(names("labelSelector=" + quote("tier!=fe")), ["b", "c"])
+        self.assertEqual(names("labelSelector=" + quote("app notin (web)")), ["c"])
+        self.assertEqual(names("labelSelector=" + quote("v>2")), ["c"])
+        self.assertEqual(names("labelSelector=tier"), ["a"])
+        self.assertEqual(names("fieldSelector=" + quote("spec.nodeName=n1")), ["a", "c"])
+        self.assertEqual(names("fieldSelector=" + quote("metadata.name!=a,spec.nodeName==n1")),
+                         ["c"])
+        self.assertEqual(names("fieldSelector=" + quote("metadata.namespace=" + ns)),
+                         ["a", "b", "c"])
+        code, _, body = self.srv.request("GET", PODS(ns) + "?labelSelector=" + quote("a in b"))
+        self.assertEqual(code, 400)
+
+    # -- WATCH
+
+    def test_watch_param_parsing(self):
+        ns = self.srv.ns("wparse")
+        for q, is_watch in (("watch=", True), ("watch=1", True), ("watch=TRUE", True),
+                            ("watch=yes", True), ("watch=0", False), ("watch=False", False)):
+            s = self.stream(NP(ns) + "?timeoutSeconds=1&" + q)
+            self.assertEqual(s.status, 200)
+            te = s.headers.get("transfer-encoding") == "chunked"
+            self.assertEqual(te, is_watch, q)
+            s.close()
+
+    def test_watch_initial_and_changes(self):
+        ns = self.srv.ns("winit")
+        self.srv.create(NP(ns), np_obj("b", ns))
+        self.srv.create(NP(ns), np_obj("a", ns))
+        s = self.stream(NP(ns) + "?watch=true&resourceVersion=0&timeoutSeconds=30")
+        self.assertEqual(s.headers["content-type"], "application/json")
+        evs = s.next_events(2)
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs],
+                         [("ADDED", "a"), ("ADDED", "b")])
+        self.assertEqual(evs[0]["object"]["kind"], "NetworkPolicy")
+        self.srv.create(NP(ns), np_obj("c", ns))
+        code, _, dele = self.srv.request("DELETE", NP(ns) + "/a")
+        ev = s.next_events(2)
+        self.assertEqual([e["type"] for e in ev], ["ADDED", "DELETED"])
+        self.assertEqual(ev[1]["object"]["metadata"]["name"], "a")
+        self.assertGreater(int(ev[1]["object"]["metadata"]["resourceVersion"]),
+                           int(ev[0]["object"]["metadata"]["resourceVersion"]))
+        self.assertEqual(ev[1]["object"]["spec"], {"podSelector": {},
+                                                  "policyTypes": ["Ingress"]})
+
+    def test_watch_from_rv(self):
+        ns = self.srv.ns("wrv")
+        self.srv.create(NP(ns), np_obj("old", ns))
+        rv = self.rv()
+        self.srv.create(NP(ns), np_obj("new1", ns))
+        self.srv.request("PATCH", NP(ns) + "/old", {"metadata": {"labels": {"x": "y"}}},
+                         ctype="application/merge-patch+json")
+        s = self.stream(NP(ns) + "?watch=1&resourceVersion=%d&timeoutSeconds=30" % rv)
+        evs = s.next_events(2)
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs],
+                         [("ADDED", "new1"), ("MODIFIED", "old")])
+        self.assertEqual(s.next_events(1, timeout=0.5), [])
+
+    def test_watch_expired(self):
+        ns = self.srv.ns("wexp")
+        rv = self.rv()
+        self.srv.create(NP(ns), np_obj("x", ns))
+        self.srv.control("/compact", {})
+        s = self.stream(NP(ns) + "?watch=1&resourceVersion=%d" % rv)
+        self.assertEqual(s.status, 200)
+        evs = s.drain()
+        cur = self.rv()
+        self.assertEqual(evs, [{"type": "ERROR", "object": {
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "too old resource version: %d (%d)" % (rv, cur), "reason": "Expired",
+            "code": 410}}])
+        self.assertTrue(s.ended)
+        self.srv.control("/expired-mode", {"mode": "http", "reason": "Gone"})
+        code, _, body = self.srv.request("GET", NP(ns) + "?watch=1&resourceVersion=%d" % rv)
+        self.assertEqual((code, body["reason"], body["code"]), (410, "Gone", 410))
+
+    def test_restart_history_lost(self):
+        ns = self.srv.ns("wrestart")
+        rv = self.rv()
+        s = self.stream(NP(ns) + "?watch=1&resourceVersion=%d&timeoutSeconds=30" % rv)
+        self.srv.wait_watches(1)
+        self.srv.create(NP(ns), np_obj("x", ns))
+        self.assertEqual(len(s.next_events(1)), 1)
+        self.srv.control("/restart", {"history": "lost"})
+        s.drain(timeout=5)
+        self.assertTrue(s.eof and not s.ended)       # dropped, no terminating chunk
+        s2 = self.stream(NP(ns) + "?watch=1&resourceVersion=%d" % rv)
+        ev = s2.drain()
+        self.assertEqual(ev[0]["object"]["code"], 410)
+        # a clean close-watches ends streams with the terminating chunk
+        s3 = self.stream(NP(ns) + "?watch=1&resourceVersion=%d&timeoutSeconds=30" % self.rv())
+        self.srv.wait_watches(1)
+        self.srv.control("/close-watches", {})
+        s3.drain(timeout=5)
+        self.assertTrue(s3.ended)
+
+    def test_watch_bookmarks_and_timeout(self):
+        ns = self.srv.ns("wbm")
+        self.srv.control("/bookmarks", {"period": 0.3})
+        rv = self.rv()
+        t0 = time.time()
+        s = self.stream(PODS(ns) + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=1"
+                        "&resourceVersion=%d" % rv)
+        evs = s.drain(timeout=10)
+        took = time.time() - t0
+        self.assertTrue(s.ended)
+        self.assertGreater(took, 0.9)
+        self.assertLess(took, 3)
+        self.assertTrue(evs)
+        for e in evs:
+            self.assertEqual(e["type"], "BOOKMARK")
+            self.assertEqual(e["object"], {"kind": "Pod", "apiVersion": "v1", "metadata": {
+                "resourceVersion": e["object"]["metadata"]["resourceVersion"],
+                "creationTimestamp": None}, "spec": {"containers": None}, "status": {}})
+        # no bookmarks unless asked for
+        s = self.stream(PODS(ns) + "?watch=1&timeoutSeconds=1&resourceVersion=%d" % rv)
+        self.assertEqual(s.drain(), [])
+        self.assertTrue(s.ended)
+
+    def test_watch_selector_transitions(self):
+        ns = self.srv.ns("wsel")
+        self.srv.create(PODS(ns), pod_obj("p", ns, "n1", {"app": "web"}))
+        s = self.stream(PODS(ns) + "?watch=1&timeoutSeconds=30&labelSelector=app%3Dweb")
+        self.assertEqual(s.next_events(1)[0]["type"], "ADDED")
+        code, _, p = self.srv.request("PATCH", PODS(ns) + "/p",
+                                      {"metadata": {"labels": {"app": "db"}}},
+                                      ctype="application/merge-patch+json")
+        ev = s.next_events(1)[0]
+        self.assertEqual(ev["type"], "DELETED")
+        self.assertEqual(ev["object"]["metadata"]["labels"], {"app": "web"})   # old content
+        self.assertEqual(ev["object"]["metadata"]["resourceVersion"],
+                         p["metadata"]["resourceVersion"])                     # new RV
+        self.srv.request("PATCH", PODS(ns) + "/p", {"metadata": {"labels": {"app": "web"}}},
+                         ctype="application/merge-patch+json")
+        self.assertEqual(s.next_events(1)[0]["type"], "ADDED")
+        # field selector on nodeName, cluster-wide
+        s2 = self.stream("/api/v1/pods?watch=1&timeoutSeconds=30&resourceVersion=%d&"
+                         "fieldSelector=%s" % (self.rv(), quote("spec.nodeName=n2")))
+        self.srv.create(PODS(ns), pod_obj("q", ns, "n2"))
+        self.srv.create(PODS(ns), pod_obj("r", ns, "n1"))
+        self.srv.create(PODS(ns), pod_obj("s", ns, "n2"))
+        evs = s2.next_events(2)
+        self.assertEqual([e["object"]["metadata"]["name"] for e in evs], ["q", "s"])
+
+    def test_watch_chunk_split(self):
+        ns = self.srv.ns("wsplit")
+        for i in range(5):
+            self.srv.create(NP(ns), np_obj("n%d" % i, ns, labels={"i": str(i)}))
+        self.srv.control("/split", {"on": True})
+        s = self.stream(NP(ns) + "?watch=1&resourceVersion=0&timeoutSeconds=30")
+        evs = s.next_events(5)
+        self.assertEqual([e["object"]["metadata"]["name"] for e in evs],
+                         ["n%d" % i for i in range(5)])
+        self.assertGreater(len(s.chunks), 5)
+        self.assertTrue(any(not c.endswith(b"\n") for c in s.chunks))
+
+    def test_watch_cut_mid_event(self):
+        ns = self.srv.ns("wcut")
+        s = self.stream(NP(ns) + "?watch=1&timeoutSeconds=30&resourceVersion=%d" % self.rv())
+        self.srv.wait_watches(1)
+        self.srv.control("/cut", {"count": 1})
+        self.srv.create(NP(ns), np_obj("x", ns))
+        self.assertEqual(s.next_events(1, timeout=3), [])
+        self.assertTrue(s.eof)
+        self.assertFalse(s.ended)
+        self.assertTrue(s.pending.startswith(b'{"type":"ADDED"'))
+        self.assertNotIn(b"\n", s.pending)
+
+    def test_watch_slow_and_oversize(self):
+        ns = self.srv.ns("wslow")
+        s = self.stream(NP(ns) + "?watch=1&timeoutSeconds=30&resourceVersion=%d" % self.rv())
+        self.srv.wait_watches(1)
+        self.srv.control("/slow", {"bytes": 4096, "delay": 0.001})
+        self.srv.control("/oversize", {"count": 1, "bytes": 1 << 20})
+        self.srv.create(NP(ns), np_obj("big", ns))
+        ev = s.next_events(1, timeout=30)[0]
+        self.assertEqual(len(ev["object"]["metadata"]["annotations"]["nftpol.test/padding"]),
+                         1 << 20)
+        self.assertGreater(len(s.chunks), 256)
+        self.assertTrue(all(len(c) <= 4096 for c in s.chunks))
+
+    def test_fail_injection(self):
+        self.srv.control("/fail", {"count": 2, "code": 500, "match": "/api/v1/nodes"})
+        code, _, body = self.srv.request("GET", "/api/v1/nodes")
+        self.assertEqual((code, body["reason"]), (500, "InternalError"))
+        self.assertEqual(self.srv.request("GET", "/api/v1/nodes")[0], 500)
+        code, _, body = self.srv.request("GET", "/api/v1/nodes")
+        self.assertEqual(code, 200)
+        self.assertEqual(sorted(i["metadata"]["name"] for i in body["items"]), ["n1", "n2"])
+        self.srv.control("/fail", {"count": 1, "mode": "garbage"})
+        code, _, body = self.srv.request("GET", "/api/v1/nodes")
+        self.assertEqual(code, 200)
+        self.assertIsInstance(body, bytes)
+        self.srv.control("/fail", {"count": 1, "code": 429, "retry_after": 2})
+        code, h, body = self.srv.request("GET", "/api/v1/nodes")
+        self.assertEqual((code, h["retry-after"]), (429, "2"))
+        self.srv.control("/fail", {"count": 1, "mode": "close"})
+        with self.assertRaises(EOFError):
+            self.srv.request("GET", "/api/v1/nodes")
+
+    def test_watch_list(self):
+        ns = self.srv.ns("wlist")
+        self.srv.create(NP(ns), np_obj("a", ns))
+        q = "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan" \
+            "&allowWatchBookmarks=true&timeoutSeconds=30"
+        code, _, body = self.srv.request("GET", NP(ns) + q)
+        self.assertEqual(code, 422)
+        self.assertIn("sendInitialEvents is forbidden for watch unless the WatchList feature "
+                      "gate is enabled", body["message"])
+        self.srv.control("/watch-list", {"enabled": True})
+        s = self.stream(NP(ns) + q)
+        evs = s.next_events(2)
+        self.assertEqual(evs[0]["type"], "ADDED")
+        self.assertEqual(evs[1]["type"], "BOOKMARK")
+        self.assertEqual(evs[1]["object"]["metadata"]["annotations"],
+                         {"k8s.io/initial-events-end": "true"})
+
+    def test_too_large_rv(self):
+        code, _, body = self.srv.request("GET", "/api/v1/pods?resourceVersion=%d"
+                                         % (self.rv() + 1000))
+        self.assertEqual((code, body["reason"]), (504, "Timeout"))
+        self.assertEqual(body["details"]["causes"][0]["reason"], "ResourceVersionTooLarge")
+
+
+class PersistenceTest(unittest.TestCase):
+    def test_restart_keeps_state(self):
+        d = tempfile.mkdtemp(prefix="apiserver-state-")
+        srv = Server("--state", os.path.join(d, "state.json"), directory=d)
+        try:
+            srv.ns("keep")
+            p = srv.create(NP("keep"), np_obj("np", "keep"))
+            rv = int(p["metadata"]["resourceVersion"])
+            port, token = srv.port, srv.token
+            srv.stop(signal.SIGKILL)               # no chance to save at exit
+            srv.start(port)
+            self.assertEqual((srv.port, srv.token), (port, token))
+            code, _, o = srv.request("GET", NP("keep") + "/np")
+            self.assertEqual((code, o["metadata"]["uid"]), (200, p["metadata"]["uid"]))
+            s = Stream(srv, NP("keep") + "?watch=1&resourceVersion=%d" % (rv - 1))
+            try:
+                self.assertEqual(s.drain()[0]["object"]["code"], 410)
+            finally:
+                s.close()
+            n = srv.create(NP("keep"), np_obj("np2", "keep"))
+            self.assertEqual(int(n["metadata"]["resourceVersion"]), rv + 1)
+            r = srv.kubectl("get", "netpol", "-n", "keep", "-o", "name", check=True)
+            self.assertEqual(r.stdout.split(), ["networkpolicy.networking.k8s.io/np",
+                                                "networkpolicy.networking.k8s.io/np2"])
+        finally:
+            srv.stop()
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/cmd_agent.h"
 #include "agent/cmd_compile.h"
 
 struct command {
@@ -13,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "compile", cmd_compile_main, "manifests in, the nft script that enforces them out" },
+	{ "agent", cmd_agent_main, "watch the Kubernetes API and enforce continuously" },
 };
 
 static void usage(FILE *f)

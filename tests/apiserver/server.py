@@ -289,6 +289,7 @@ class Store:
                 res = RESOURCES[rname]
                 for o in objs:
                     obj, _ = K.decode(res, o, self.s.null_ts)
+                    obj = K.reorder(res, K.default_object(res, obj), self.s.null_ts)
                     m = obj["metadata"]
                     self.objects[rname][self.key(res, m.get("namespace"), m["name"])] = obj
         return True

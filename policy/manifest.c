@@ -72,7 +72,7 @@ unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 {
 	struct line_ent key = { .node = node }, *e;
 
-	if (!doc || !node || !doc->sorted)
+	if (!doc || !node || !doc->sorted || !doc->n)
 		return 0;
 	e = bsearch(&key, doc->v, doc->n, sizeof(*doc->v), ent_cmp);
 	return e ? e->line : 0;
@@ -140,7 +140,8 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
  */
 int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 {
-	qsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
+	if (m->doc->n)
+		qsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
 	m->doc->sorted = true;
 	if (dup_keys(m, root) < 0)
 		return -EINVAL;

@@ -922,6 +922,27 @@ class RawTest(Base):
         self.assertEqual(s.drain(), [])
         self.assertTrue(s.ended)
 
+    def test_bookmark_before_deadline(self):
+        ns = self.srv.ns("wdeadline")
+        t0 = time.time()
+        s = self.stream(NP(ns) + "?watch=1&allowWatchBookmarks=1&timeoutSeconds=3"
+                        "&resourceVersion=%d" % self.rv())
+        ev = s.next_events(1, timeout=5)
+        self.assertEqual(ev[0]["type"], "BOOKMARK")
+        self.assertEqual(ev[0]["object"]["spec"], {"podSelector": {}})
+        self.assertAlmostEqual(time.time() - t0, 1.0, delta=0.5)
+        self.assertEqual(s.drain(), [])
+        self.assertTrue(s.ended)
+        self.assertAlmostEqual(time.time() - t0, 3.0, delta=0.5)
+
+    def test_legacy_watch_path(self):
+        ns = self.srv.ns("wlegacy")
+        s = self.stream("/apis/networking.k8s.io/v1/watch/namespaces/%s/networkpolicies"
+                        "?timeoutSeconds=10&resourceVersion=%d" % (ns, self.rv()))
+        self.srv.wait_watches(1)
+        self.srv.create(NP(ns), np_obj("x", ns))
+        self.assertEqual(s.next_events(1)[0]["type"], "ADDED")
+
     def test_watch_selector_transitions(self):
         ns = self.srv.ns("wsel")
         self.srv.create(PODS(ns), pod_obj("p", ns, "n1", {"app": "web"}))

@@ -37,6 +37,7 @@ struct ybuild {
 	size_t nodes;		/* values in this document, aliases expanded */
 	size_t alias_nodes;	/* of which made by expanding aliases */
 	bool skip;		/* error in this document: ignore it to its end */
+	bool stop;		/* too deep: stop reading the stream at all */
 };
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
@@ -252,7 +253,9 @@ static int on_open(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, uns
 {
 	if (want_key(b) || b->depth >= DECODE_MAX_DEPTH) {
 		cJSON_Delete(node);
-		if (b->depth >= DECODE_MAX_DEPTH)
+		/* libyaml's scanner is quadratic in the flow depth: do not read on. */
+		b->stop = b->depth >= DECODE_MAX_DEPTH;
+		if (b->stop)
 			manifest_error(b->m, line, "mappings and sequences nested deeper than %d "
 				       "levels", DECODE_MAX_DEPTH);
 		else
@@ -388,8 +391,8 @@ static void parser_error(struct ybuild *b, const yaml_parser_t *p)
 }
 
 /*
- * Every document of the YAML stream in buf. A syntax error ends the stream;
- * errors are reported through m.
+ * Every document of the YAML stream in buf. A syntax error or nesting beyond
+ * the limit ends the stream; errors are reported through m.
  */
 void manifest_yaml(struct manifest_ctx *m, const char *buf, size_t len)
 {
@@ -401,7 +404,7 @@ void manifest_yaml(struct manifest_ctx *m, const char *buf, size_t len)
 	if (!yaml_parser_initialize(&p))
 		abort();
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done) {
+	while (!done && !b.stop) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			parser_error(&b, &p);
 			break;

@@ -156,12 +156,13 @@ static char *subtract(const char *n, const char *const *ex, size_t nex)
 	for (size_t i = 0; i < cnt; i++) {
 		struct addr lo = { .family = r[i].family }, hi = { .family = r[i].family };
 		char a[CIDR_STR_MAX], b[CIDR_STR_MAX];
+		size_t used = strlen(out);
 
 		memcpy(lo.a, r[i].lo, 16);
 		memcpy(hi.a, r[i].hi, 16);
 		cidr_format_addr(&lo, a, sizeof(a));
 		cidr_format_addr(&hi, b, sizeof(b));
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s-%s", i ? " " : "", a, b);
+		snprintf(out + used, sizeof(out) - used, "%s%s-%s", i ? " " : "", a, b);
 	}
 	if (cnt == 0)
 		ck_assert_ptr_null(r);

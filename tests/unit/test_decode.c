@@ -194,9 +194,11 @@ START_TEST(test_list)
 {
 	static const char podlist[] =
 		"{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[\n"
-		" {\"metadata\":{\"name\":\"a\",\"namespace\":\"x\"},\"status\":{\"podIP\":\"10.0.0.1\"}},\n"
+		" {\"metadata\":{\"name\":\"a\",\"namespace\":\"x\"},\n"
+		"  \"status\":{\"podIP\":\"10.0.0.1\"}},\n"
 		" {\"metadata\":{\"name\":\"b\"}}]}\n"
-		"{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"items\":[{\"metadata\":{\"name\":\"x\"}}]}\n"
+		"{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\n"
+		" \"items\":[{\"metadata\":{\"name\":\"x\"}}]}\n"
 		"{\"kind\":\"NetworkPolicyList\",\"apiVersion\":\"networking.k8s.io/v1\",\"items\":"
 		"[{\"metadata\":{\"name\":\"n\"},\"spec\":{\"podSelector\":{}}}]}";
 
@@ -346,7 +348,8 @@ START_TEST(test_selector_canonical)
 	ck_assert_str_eq(s->reqs[3].values[0], "u");
 	ck_assert_str_eq(s->reqs[3].values[1], "v");
 	np = pol("  podSelector: {}\n  egress:\n  - to:\n    - ipBlock:\n"
-		 "        cidr: 10.1.2.3/16\n        except: [10.1.9.0/24, 10.1.1.0/24, 10.1.9.7/24]\n");
+		 "        cidr: 10.1.2.3/16\n"
+		 "        except: [10.1.9.0/24, 10.1.1.0/24, 10.1.9.7/24]\n");
 	ck_assert_uint_eq(np->rules[DIR_EGRESS][0].peers[0].nexcept, 2);
 	ck_assert_uint_eq(np->rules[DIR_EGRESS][0].peers[0].cidr.a[2], 0);
 	ck_assert_uint_eq(np->rules[DIR_EGRESS][0].peers[0].except[0].a[2], 1);
@@ -436,7 +439,8 @@ static const struct bad bad_cases[] = {
 	  "spec.podSelector.matchExpressions[0].operator", 6, "not a valid selector operator" },
 	{ NP "  podSelector:\n    matchExpressions: [{key: a, operator: In}]\n",
 	  "spec.podSelector.matchExpressions[0].values", 6, "must be specified when" },
-	{ NP "  podSelector:\n    matchExpressions:\n    - {key: a, operator: Exists, values: [b]}\n",
+	{ NP "  podSelector:\n    matchExpressions:\n"
+	  "    - {key: a, operator: Exists, values: [b]}\n",
 	  "spec.podSelector.matchExpressions[0].values", 7, "may not be specified when" },
 	{ NP "  podSelector:\n    matchExpressions: [{operator: Exists}]\n",
 	  "spec.podSelector.matchExpressions[0].key", 6, "required value" },
@@ -464,7 +468,8 @@ static const struct bad bad_cases[] = {
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n"
 	  "        except: [10.0.0.0/99]\n",
 	  "spec.egress[0].to[0].ipBlock.except[0]", 10, "invalid CIDR" },
-	{ NP_PS "  ingress:\n  - ports:\n    - protocol: ICMP\n", "spec.ingress[0].ports[0].protocol",
+	{ NP_PS "  ingress:\n  - ports:\n    - protocol: ICMP\n",
+	  "spec.ingress[0].ports[0].protocol",
 	  8, "Unsupported value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\"" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: \"80\"\n", "spec.ingress[0].ports[0].port",
 	  8, "must contain at least one letter" },
@@ -481,9 +486,11 @@ static const struct bad bad_cases[] = {
 	{ NP_PS "  ingress:\n  - ports:\n    - port: averyveryverylongname\n",
 	  "spec.ingress[0].ports[0].port", 8, "no more than 15 characters" },
 	{ NP_PS "  ingress:\n  - ports:\n    - {port: http, endPort: 90}\n",
-	  "spec.ingress[0].ports[0].endPort", 8, "may not be specified when `port` is non-numeric" },
+	  "spec.ingress[0].ports[0].endPort", 8,
+	  "may not be specified when `port` is non-numeric" },
 	{ NP_PS "  ingress:\n  - ports:\n    - {endPort: 90}\n",
-	  "spec.ingress[0].ports[0].endPort", 8, "may not be specified when `port` is not specified" },
+	  "spec.ingress[0].ports[0].endPort", 8,
+	  "may not be specified when `port` is not specified" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: 100\n      endPort: 99\n",
 	  "spec.ingress[0].ports[0].endPort", 9, "must be greater than or equal to `port`" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: 100\n      endPort: 70000\n",
@@ -626,10 +633,14 @@ START_TEST(test_limits)
 	deep[n] = '\0';
 	expect_error(deep, "", 1, "nested deeper than 64");
 	free(deep);
-	expect_error("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
-		     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
-		     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e]\n"
-		     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g]\n",
+	expect_error("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+		     "b: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+		     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+		     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+		     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\n"
+		     "f: &f [*e, *e, *e, *e, *e, *e, *e, *e]\n"
+		     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f]\n"
+		     "h: &h [*g, *g, *g, *g, *g, *g, *g, *g]\n",
 		     "", 0, "alias bomb");
 	expect_error("a: &a [b, *a]\n", "", 1, "contains it");
 	big = malloc((size_t)DECODE_MAX_INPUT + 1);

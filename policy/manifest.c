@@ -171,29 +171,35 @@ void manifest_error(struct manifest_ctx *m, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the UTF-8 sequence that lead byte c starts (2-4), or 0 when invalid. */
+static size_t utf8_len(unsigned char c)
+{
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-	size_t len;
+	size_t len = utf8_len(s[0]);
 	uint32_t cp;
 
 	if (s[0] < 0x80)
 		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
+	if (len == 0 || len > n)
 		return 0;
-	if (len > n)
-		return 0;
+	cp = s[0] & (0x7fu >> len);
 	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
+	/* overlong forms, surrogates and beyond U+10FFFF */
 	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
 	return cp >= 0xd800 && cp <= 0xdfff ? 0 : len;

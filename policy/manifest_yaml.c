@@ -189,7 +189,8 @@ static void attach(struct ybuild *b, cJSON *node)
 	} else if (cJSON_IsArray(f->node)) {
 		cJSON_AddItemToArray(f->node, node);
 	} else {
-		manifest_nonnull(cJSON_AddItemToObject(f->node, f->key, node) ? node : NULL);
+		if (!cJSON_AddItemToObject(f->node, f->key, node))
+			abort();	/* only fails when cJSON cannot copy the key */
 		free(f->key);
 		f->key = NULL;
 	}

@@ -582,6 +582,9 @@ START_TEST(test_syntax)
 	expect_error("{\"kind\": \"Pod\",\n \"apiVersion\": }", "", 2, "invalid JSON");
 	expect_error("{\"kind\": \"P\\u0000od\"}", "", 1, "\\u0000");
 	expect_error("a: \"\\0\"\n", "", 1, "NUL character");
+	expect_error("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: "
+		     "{a: \"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}}\n", "metadata.labels", 3,
+		     "invalid value");
 	expect_error("kind: Pod\n\xff\n", "", 2, "invalid UTF-8");
 	expect_error("kind: Pod\n\xc0\x80\n", "", 2, "invalid UTF-8");
 	expect_error("kind: Pod\nx: \xed\xa0\x80\n", "", 2, "invalid UTF-8");

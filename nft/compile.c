@@ -282,7 +282,7 @@ static size_t prange_merge(struct prange *v, size_t n)
 {
 	size_t m = 0;
 
-	qsort(v, n, sizeof(*v), prange_cmp);
+	xqsort(v, n, sizeof(*v), prange_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct prange *last = m ? &v[m - 1] : NULL;
 
@@ -486,7 +486,7 @@ static size_t rule_pmatches(struct comp *k, const struct np_rule *r, struct pmat
 	if (nn) {
 		size_t m = 0;
 
-		qsort(named, nn, sizeof(*named), named_cmp);
+		xqsort(named, nn, sizeof(*named), named_cmp);
 		for (size_t i = 0; i < nn; i++)
 			if (!m || named_cmp(&named[m - 1], &named[i]))
 				named[m++] = named[i];
@@ -626,7 +626,7 @@ static size_t collect_assigns(struct comp *k, enum dir dir, struct assign **out)
 		}
 		eval_pod_list_fini(&pl);
 	}
-	qsort(*out, n, sizeof(**out), assign_cmp);
+	xqsort(*out, n, sizeof(**out), assign_cmp);
 	return n;
 }
 
@@ -735,7 +735,7 @@ static void build_map(struct comp *k, enum dir dir, bool v6)
 				  v6 ? 6 : 4, dir_names[dir]);
 	struct rs_set *s = ruleset_add_set(k->rs, name, comment, &t, 1, RS_SET_VMAP);
 
-	qsort(l->v, l->n, sizeof(*l->v), dispatch_cmp);
+	xqsort(l->v, l->n, sizeof(*l->v), dispatch_cmp);
 	for (size_t i = 0; i < l->n; i++) {
 		struct rs_elem *e;
 

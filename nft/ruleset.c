@@ -207,7 +207,7 @@ static void set_seal(struct rs_set *s)
 	size_t n = 0;
 
 	sort_set = s;
-	qsort(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp);
+	xqsort(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp);
 	sort_set = NULL;
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
@@ -241,8 +241,8 @@ void ruleset_seal(struct ruleset *rs)
 {
 	for (size_t i = 0; i < rs->nsets; i++)
 		set_seal(&rs->sets[i]);
-	qsort(rs->sets, rs->nsets, sizeof(*rs->sets), set_qcmp);
-	qsort(rs->chains, rs->nchains, sizeof(*rs->chains), chain_qcmp);
+	xqsort(rs->sets, rs->nsets, sizeof(*rs->sets), set_qcmp);
+	xqsort(rs->chains, rs->nchains, sizeof(*rs->chains), chain_qcmp);
 }
 
 static int set_key_cmp(const void *key, const void *elem)
@@ -262,13 +262,13 @@ static int chain_key_cmp(const void *key, const void *elem)
 /* The set called name, or NULL. The ruleset must be sealed. */
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name)
 {
-	return bsearch(name, rs->sets, rs->nsets, sizeof(*rs->sets), set_key_cmp);
+	return xbsearch(name, rs->sets, rs->nsets, sizeof(*rs->sets), set_key_cmp);
 }
 
 /* The chain called name, or NULL. The ruleset must be sealed. */
 struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name)
 {
-	return bsearch(name, rs->chains, rs->nchains, sizeof(*rs->chains), chain_key_cmp);
+	return xbsearch(name, rs->chains, rs->nchains, sizeof(*rs->chains), chain_key_cmp);
 }
 
 static bool str_eq(const char *a, const char *b)

@@ -222,7 +222,7 @@ static size_t except_ranges(const struct addr_range *net, const struct addr *exc
 			memcpy(r->hi, net->hi, nb);
 		n++;
 	}
-	qsort(v, n, sizeof(*v), range_lo_cmp);
+	xqsort(v, n, sizeof(*v), range_lo_cmp);
 	return n;
 }
 

@@ -57,9 +57,12 @@ static void set_object(struct field_ctx *f, const char *kind, const char *ns, co
 static int meta_name(struct field_ctx *f, const cJSON *meta, bool namespaced, char **out)
 {
 	const char *name, *why;
-	size_t old = field_push(f, "metadata.name");
+	size_t old = field_push(f, "metadata");
+	int ret = field_string(f, meta, "name", &name);
 
-	if (field_string(f, meta, "name", &name) <= 0) {
+	field_pop(f, old);
+	old = field_push(f, "metadata.name");
+	if (ret <= 0) {
 		if (!field_get(meta, "name"))
 			field_error(f, meta, "required value: the object's name");
 		field_pop(f, old);
@@ -77,7 +80,7 @@ static int meta_name(struct field_ctx *f, const cJSON *meta, bool namespaced, ch
 static int meta_namespace(struct field_ctx *f, const cJSON *meta, char **out)
 {
 	const char *ns, *why;
-	size_t old = field_push(f, "metadata.namespace");
+	size_t old = field_push(f, "metadata");
 	int ret = field_string(f, meta, "namespace", &ns);
 
 	field_pop(f, old);

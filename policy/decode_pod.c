@@ -230,7 +230,7 @@ static void ports_take(struct pod *p, struct port_list *l)
 	size_t n = 0;
 
 	if (l->n)
-		qsort(l->v, l->n, sizeof(*l->v), pod_port_cmp);
+		xqsort(l->v, l->n, sizeof(*l->v), pod_port_cmp);
 	for (size_t i = 0; i < l->n; i++) {
 		if (n && !strcmp(l->v[n - 1].name, l->v[i].name) &&
 		    l->v[n - 1].proto == l->v[i].proto)

@@ -49,7 +49,7 @@ static void values_sort_unique(struct sel_req *r)
 	size_t n = 0;
 
 	if (r->nvalues)
-		qsort(r->values, r->nvalues, sizeof(*r->values), str_cmp);
+		xqsort(r->values, r->nvalues, sizeof(*r->values), str_cmp);
 	for (size_t i = 0; i < r->nvalues; i++) {
 		if (n && !strcmp(r->values[n - 1], r->values[i]))
 			free(r->values[i]);
@@ -189,7 +189,7 @@ static int decode_reqs(struct field_ctx *f, const cJSON *sel, struct selector *o
 	if (ret < 0)
 		return ret;
 	if (out->nreqs)
-		qsort(out->reqs, out->nreqs, sizeof(*out->reqs), req_cmp);
+		xqsort(out->reqs, out->nreqs, sizeof(*out->reqs), req_cmp);
 	return 0;
 }
 

@@ -74,7 +74,7 @@ unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 
 	if (!doc || !node || !doc->sorted || !doc->n)
 		return 0;
-	e = bsearch(&key, doc->v, doc->n, sizeof(*doc->v), ent_cmp);
+	e = xbsearch(&key, doc->v, doc->n, sizeof(*doc->v), ent_cmp);
 	return e ? e->line : 0;
 }
 
@@ -108,7 +108,7 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 	n = 0;
 	cJSON_ArrayForEach(c, obj)
 		keys[n++] = c;
-	qsort(keys, n, sizeof(*keys), key_ptr_cmp);
+	xqsort(keys, n, sizeof(*keys), key_ptr_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(keys[i - 1]->string, keys[i]->string))
 			continue;
@@ -141,7 +141,7 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
 int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 {
 	if (m->doc->n)
-		qsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
+		xqsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
 	m->doc->sorted = true;
 	if (dup_keys(m, root) < 0)
 		return -EINVAL;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The YAML front end of manifest.c: libyaml events build cJSON trees, one per
- * document. Plain scalars are typed as kubectl's YAML 1.1 reader types them
- * (yes/no/on/off are booleans, 0755 is octal); quoted and block scalars are
- * strings. Aliases are expanded by copying, within DECODE_MAX_ALIAS_NODES.
+ * document. Plain scalars are typed by the YAML 1.2 core schema for booleans
+ * (only true/false; y, yes, no, on, off stay strings, so a namespace called "y"
+ * needs no quotes, unlike with kubectl's YAML 1.1 reader) and as kubectl types
+ * numbers (0755 is octal); quoted and block scalars are strings. Aliases are expanded by copying, within DECODE_MAX_ALIAS_NODES.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -41,12 +42,8 @@ struct ybuild {
 };
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
-static const char *const true_words[] = {
-	"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-};
-static const char *const false_words[] = {
-	"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-};
+static const char *const true_words[] = { "true", "True", "TRUE" };
+static const char *const false_words[] = { "false", "False", "FALSE" };
 
 static bool word_in(const char *s, const char *const *words, size_t n)
 {

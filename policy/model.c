@@ -199,7 +199,7 @@ static int ns_key_cmp(const void *key, const void *elem)
 /* The namespace called name, or NULL. The cluster must be sealed. */
 const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name)
 {
-	return bsearch(name, c->nss, c->nnss, sizeof(*c->nss), ns_key_cmp);
+	return xbsearch(name, c->nss, c->nnss, sizeof(*c->nss), ns_key_cmp);
 }
 
 static void add_implied_ns(struct cluster *c, const char *name)
@@ -224,21 +224,25 @@ static void add_implied_ns(struct cluster *c, const char *name)
  */
 void model_cluster_seal(struct cluster *c)
 {
-	qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+	xqsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
 	for (size_t i = 0; i < c->npods; i++)
 		if (!model_cluster_ns(c, c->pods[i].ns)) {
 			add_implied_ns(c, c->pods[i].ns);
-			qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+			xqsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
 		}
 	for (size_t i = 0; i < c->npols; i++)
 		if (!model_cluster_ns(c, c->pols[i].ns)) {
 			add_implied_ns(c, c->pols[i].ns);
-			qsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+			xqsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
 		}
-	for (size_t i = 0; i < c->nnss; i++)
-		model_labels_set(&c->nss[i].labels, NS_NAME_LABEL, c->nss[i].name);
-	qsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
-	qsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
+	for (size_t i = 0; i < c->nnss; i++) {
+		const char *v = model_labels_get(&c->nss[i].labels, NS_NAME_LABEL);
+
+		if (!v || strcmp(v, c->nss[i].name))
+			model_labels_set(&c->nss[i].labels, NS_NAME_LABEL, c->nss[i].name);
+	}
+	xqsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
+	xqsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
 }
 
 /*

@@ -82,7 +82,7 @@ static void excepts_sort_unique(struct peer *p)
 {
 	size_t n = 0;
 
-	qsort(p->except, p->nexcept, sizeof(*p->except), addr_cmp);
+	xqsort(p->except, p->nexcept, sizeof(*p->except), addr_cmp);
 	for (size_t i = 0; i < p->nexcept; i++)
 		if (!n || addr_cmp(&p->except[n - 1], &p->except[i]))
 			p->except[n++] = p->except[i];

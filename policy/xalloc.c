@@ -94,3 +94,17 @@ void xgrow(void **v, size_t *cap, size_t n, size_t sz)
 	*v = xreallocarray(*v, ncap, sz);
 	*cap = ncap;
 }
+
+/* qsort() for arrays that may be empty and NULL (qsort must not get NULL). */
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+/* bsearch() for arrays that may be empty and NULL. */
+void *xbsearch(const void *key, const void *base, size_t n, size_t size,
+	       int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}

@@ -429,7 +429,7 @@ static const struct bad bad_cases[] = {
 	{ NP "  podSelector: all\n", "spec.podSelector", 5, "expected a mapping, got a string" },
 	{ NP "  podSelector: {matchLabels: {a: [b]}}\n", "spec.podSelector.matchLabels.a", 5,
 	  "expected a string, got a list" },
-	{ NP "  podSelector: {matchLabels: {a: yes}}\n", "spec.podSelector.matchLabels.a", 5,
+	{ NP "  podSelector: {matchLabels: {a: true}}\n", "spec.podSelector.matchLabels.a", 5,
 	  "quote it" },
 	{ NP "  podSelector: {matchLabels: {-a: b}}\n", "spec.podSelector.matchLabels", 5,
 	  "invalid label key \"-a\"" },
@@ -599,7 +599,7 @@ START_TEST(test_yaml_typing)
 	static const char text[] =
 		"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n"
 		"    a: 'yes'\n    b: \"1\"\n    c:\n    d: !!str 12\n    e: |-\n      text\n"
-		"    f: &v val\n    g: *v\n";
+		"    f: &v val\n    g: *v\n    h: y\n    i: no\n    j: on\n";
 	const struct labels *l;
 
 	setup();
@@ -611,8 +611,12 @@ START_TEST(test_yaml_typing)
 	ck_assert_str_eq(model_labels_get(l, "d"), "12");
 	ck_assert_str_eq(model_labels_get(l, "e"), "text");
 	ck_assert_str_eq(model_labels_get(l, "g"), "val");
+	/* YAML 1.2 core schema: only true/false are booleans */
+	ck_assert_str_eq(model_labels_get(l, "h"), "y");
+	ck_assert_str_eq(model_labels_get(l, "i"), "no");
+	ck_assert_str_eq(model_labels_get(l, "j"), "on");
 	teardown();
-	expect_error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: on}\n",
+	expect_error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: TRUE}\n",
 		     "metadata.labels.a", 5, "got a boolean (true)");
 	expect_error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: 0755}\n",
 		     "metadata.labels.a", 5, "got a number (493)");

@@ -25,57 +25,128 @@ struct line_ent {
 	unsigned line;
 };
 
-/* Node to line table of one document, sorted by node address once complete. */
+/*
+ * Node to line table of one document: a hash table keyed by node address.
+ * JSON documents only record the lines of their values in document order
+ * (pre-order); the walk that pairs them with cJSON nodes waits for the first
+ * lookup.
+ */
+struct line_table {
+	struct line_ent *slots;		/* open addressing; node NULL: empty */
+	size_t n, cap;			/* cap: 0 or a power of two */
+	const cJSON *root;		/* JSON: tree to pair with order[], borrowed */
+	const unsigned *order;		/* JSON: line of each value in pre-order, borrowed */
+	size_t norder;
+};
+
 struct manifest_doc {
-	struct line_ent *v;
-	size_t n, cap;
-	bool sorted;
+	struct line_table *t;		/* owned; filled lazily through const lookups */
 };
 
 struct manifest_doc *manifest_doc_new(void)
 {
-	return xcalloc(1, sizeof(struct manifest_doc));
+	struct manifest_doc *doc = xcalloc(1, sizeof(*doc));
+
+	doc->t = xcalloc(1, sizeof(*doc->t));
+	return doc;
 }
 
 void manifest_doc_free(struct manifest_doc *doc)
 {
 	if (!doc)
 		return;
-	free(doc->v);
+	free(doc->t->slots);
+	free(doc->t);
 	free(doc);
 }
 
 void manifest_doc_clear(struct manifest_doc *doc)
 {
-	doc->n = 0;
-	doc->sorted = false;
+	struct line_table *t = doc->t;
+
+	if (t->n)
+		memset(t->slots, 0, t->cap * sizeof(*t->slots));
+	t->n = 0;
+	t->root = NULL;
+	t->order = NULL;
+	t->norder = 0;
+}
+
+static size_t slot_of(const struct line_table *t, const cJSON *node)
+{
+	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 20) & (t->cap - 1);
+
+	while (t->slots[i].node && t->slots[i].node != node)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static void table_put(struct line_table *t, const cJSON *node, unsigned line)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		struct line_ent *old = t->slots;
+		size_t oldcap = t->cap;
+
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->slots = xcalloc(t->cap, sizeof(*t->slots));
+		for (size_t j = 0; j < oldcap; j++)
+			if (old[j].node)
+				t->slots[slot_of(t, old[j].node)] = old[j];
+		free(old);
+	}
+	i = slot_of(t, node);
+	if (!t->slots[i].node)
+		t->n++;
+	t->slots[i].node = node;
+	t->slots[i].line = line;
 }
 
 void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line)
 {
-	XGROW(doc->v, doc->cap, doc->n);
-	doc->v[doc->n].node = node;
-	doc->v[doc->n].line = line;
-	doc->n++;
+	table_put(doc->t, node, line);
 }
 
-static int ent_cmp(const void *a, const void *b)
+/*
+ * A JSON document: order[i] is the line of the i-th value in pre-order. Both
+ * root and order must stay valid until the document is cleared.
+ */
+void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
+			    const unsigned *order, size_t n)
 {
-	uintptr_t x = (uintptr_t)((const struct line_ent *)a)->node;
-	uintptr_t y = (uintptr_t)((const struct line_ent *)b)->node;
+	doc->t->root = root;
+	doc->t->order = order;
+	doc->t->norder = n;
+}
 
-	return x < y ? -1 : x > y;
+static void pair_lines(struct line_table *t, const cJSON *node, size_t *i)
+{
+	const cJSON *c;
+
+	table_put(t, node, *i < t->norder ? t->order[*i] : 0);
+	(*i)++;
+	cJSON_ArrayForEach(c, node)
+		pair_lines(t, c, i);
 }
 
 /* The 1-based source line of node, or 0 when it is not known. */
 unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 {
-	struct line_ent key = { .node = node }, *e;
+	struct line_table *t = doc ? doc->t : NULL;
+	size_t i = 0;
 
-	if (!doc || !node || !doc->sorted || !doc->n)
+	if (!t || !node)
 		return 0;
-	e = xbsearch(&key, doc->v, doc->n, sizeof(*doc->v), ent_cmp);
-	return e ? e->line : 0;
+	if (t->root) {
+		pair_lines(t, t->root, &i);
+		t->root = NULL;
+	}
+	if (!t->n)
+		return 0;
+	i = slot_of(t, node);
+	return t->slots[i].node ? t->slots[i].line : 0;
 }
 
 /* Abort on a NULL from cJSON's allocator, as xalloc does for ours. */
@@ -93,10 +164,18 @@ static int key_ptr_cmp(const void *a, const void *b)
 	return strcmp(x->string, y->string);
 }
 
+static int report_dup(struct manifest_ctx *m, const cJSON *key)
+{
+	manifest_error(m, manifest_line(m->doc, key),
+		       "duplicate key \"%s\" in a mapping: each field may be given once",
+		       key->string);
+	return -EINVAL;
+}
+
 /* Report keys that appear twice in one object (sorted, then neighbours compared). */
 static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 {
-	const cJSON **keys, *c;
+	const cJSON **keys, *c, *d;
 	size_t n = 0;
 	int ret = 0;
 
@@ -104,6 +183,14 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 		n++;
 	if (n < 2)
 		return 0;
+	if (n <= 16) {
+		/* small mappings (nearly all): compare pairs, no allocation */
+		for (c = obj->child; c; c = c->next)
+			for (d = c->next; d; d = d->next)
+				if (!strcmp(c->string, d->string))
+					ret = report_dup(m, d);
+		return ret;
+	}
 	keys = xcalloc(n, sizeof(*keys));
 	n = 0;
 	cJSON_ArrayForEach(c, obj)
@@ -112,10 +199,7 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(keys[i - 1]->string, keys[i]->string))
 			continue;
-		manifest_error(m, manifest_line(m->doc, keys[i]),
-			       "duplicate key \"%s\" in a mapping: each field may be given once",
-			       keys[i]->string);
-		ret = -EINVAL;
+		ret = report_dup(m, keys[i]);
 	}
 	free(keys);
 	return ret;
@@ -135,14 +219,11 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
 }
 
 /*
- * A document is complete: sort its line table, refuse duplicate keys, hand it
- * to the callback. The tree stays the caller's.
+ * A document is complete: refuse duplicate keys, hand it to the callback. The
+ * tree stays the caller's.
  */
 int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 {
-	if (m->doc->n)
-		xqsort(m->doc->v, m->doc->n, sizeof(*m->doc->v), ent_cmp);
-	m->doc->sorted = true;
 	if (dup_keys(m, root) < 0)
 		return -EINVAL;
 	if (!cJSON_IsNull(root))

@@ -26,6 +26,8 @@ struct manifest_doc *manifest_doc_new(void);
 void manifest_doc_free(struct manifest_doc *doc);
 void manifest_doc_clear(struct manifest_doc *doc);
 void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line);
+void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
+			    const unsigned *order, size_t n);
 
 cJSON *manifest_nonnull(cJSON *p);
 int manifest_finish(struct manifest_ctx *m, const cJSON *root);

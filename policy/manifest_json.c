@@ -3,7 +3,8 @@
  * The JSON front end of manifest.c: one or more concatenated JSON values. A scan
  * ahead of cJSON finds where each value ends, enforces the depth and node limits
  * before cJSON allocates anything, and records the line where every value starts;
- * cJSON builds values in the same order, so a pre-order walk pairs them up.
+ * cJSON builds values in the same order, so a pre-order walk pairs them up when
+ * a message first needs a line.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -152,23 +153,11 @@ static unsigned line_at(const char *buf, const char *at)
 	return line;
 }
 
-static void assign_lines(struct manifest_ctx *m, const cJSON *node, const struct jscan *s,
-			 size_t *i)
-{
-	const cJSON *c;
-
-	manifest_doc_add(m->doc, node, *i < s->n ? s->lines[*i] : 0);
-	(*i)++;
-	cJSON_ArrayForEach(c, node)
-		assign_lines(m, c, s, i);
-}
-
 /* Parse one scanned value with cJSON and pass it on; -EINVAL for a syntax error. */
 static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 {
 	const char *end = NULL;
 	cJSON *root;
-	size_t i = 0;
 
 	root = cJSON_ParseWithLengthOpts(s->buf + start, s->pos - start, &end, false);
 	if (!root || end != s->buf + s->pos) {
@@ -179,8 +168,9 @@ static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 		return -EINVAL;
 	}
 	manifest_doc_clear(m->doc);
-	assign_lines(m, root, s, &i);
+	manifest_doc_set_order(m->doc, root, s->lines, s->n);
 	manifest_finish(m, root);
+	manifest_doc_clear(m->doc);
 	cJSON_Delete(root);
 	return 0;
 }

@@ -226,6 +226,7 @@ int netlink_getgen(struct netlink *nl, uint32_t *genid)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
+	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, 0);
 	*genid = 0;
 	return netlink_dump(nl, nlh, gen_cb, genid);

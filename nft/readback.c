@@ -417,6 +417,7 @@ static int dump_elems(struct rb *rb, struct rs_set *s)
 
 	nftnl_set_set_str(ns, NFTNL_SET_TABLE, rb->rs->table);
 	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, 0);
 	nftnl_set_elems_nlmsg_build_payload(nlh, ns);
 	nftnl_set_free(ns);
@@ -720,6 +721,7 @@ static int dump(struct rb *rb, uint16_t type, netlink_msg_cb cb)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, flags, 0);
 	/* NFTA_{TABLE_NAME,CHAIN_TABLE,SET_TABLE,RULE_TABLE} are all attribute 1 */
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, rb->rs->table);

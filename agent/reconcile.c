@@ -175,16 +175,19 @@ static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, boo
 	r->m->ready = true;
 }
 
-static void log_sync(const struct apply_result *res, uint64_t gen, bool full, int64_t ms)
+static void log_sync(const struct apply_result *res, uint64_t gen, bool full, int64_t ms,
+		     int64_t compile_ms)
 {
 	const struct diff_stats *st = &res->st;
 
 	if (!res->sent && !full)
 		return;
 	log_info(res->full ? "table replaced" : res->sent ? "table updated" : "table checked",
-		 "generation=%lu duration_ms=%lld why=\"%s\" elems_added=%zu elems_removed=%zu "
+		 "generation=%lu duration_ms=%lld compile_ms=%lld why=\"%s\" elems_added=%zu "
+		 "elems_removed=%zu "
 		 "chains_added=%zu chains_removed=%zu chains_rewritten=%zu sets_added=%zu "
-		 "sets_removed=%zu msgs=%zu bytes=%zu", gen, (long long)ms, res->why,
+		 "sets_removed=%zu msgs=%zu bytes=%zu", gen, (long long)ms, (long long)compile_ms,
+		 res->why,
 		 st->elems_added, st->elems_removed, st->chains_added, st->chains_removed,
 		 st->chains_rewritten, st->sets_added, st->sets_removed, res->msgs, res->bytes);
 }
@@ -195,9 +198,10 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	uint64_t gen = store_generation(r->store);
 	struct apply_result res;
 	struct ruleset rs;
-	int64_t t0 = monotime_ms(), ms;
+	int64_t t0 = monotime_ms(), ms, compile_ms;
 	int ret = compile(r, &rs);
 
+	compile_ms = monotime_ms() - t0;
 	if (!ret) {
 		ret = program(r, &rs, r->have_last ? &r->last : NULL, &res);
 		if (ret) {
@@ -215,7 +219,7 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 			 (long long)(r->retry_at - now));
 		return;
 	}
-	log_sync(&res, gen, full, ms);
+	log_sync(&res, gen, full, ms, compile_ms);
 	succeeded(r, &rs, gen, full, now);
 }
 

@@ -632,57 +632,73 @@ static size_t collect_assigns(struct comp *k, enum dir dir, struct assign **out)
 
 static char *group_text(const struct comp *k, const struct assign *a, size_t n)
 {
-	char *text = xstrdup("");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	for (size_t i = 0; i < n; i++) {
-		const struct netpol *np = &k->c->pols[a[i].pol];
-		char *next = xasprintf("%s%s%s/%s", text, i ? ", " : "", np->ns, np->name);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s/%s", i ? ", " : "", k->c->pols[a[i].pol].ns,
+			k->c->pols[a[i].pol].name);
+	fclose(f);
+	return buf;
+}
 
-		free(text);
-		text = next;
-	}
-	return text;
+/* The key of a group: its policies' indexes (stable within one compilation). */
+static char *group_key(enum dir dir, const struct assign *a, size_t n)
+{
+	size_t cap = 16 + n * 21, len;
+	char *buf = xmalloc(cap);
+
+	len = (size_t)snprintf(buf, cap, "grp|%d", dir);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, ",%zu", a[i].pol);
+	return buf;
 }
 
 /*
  * The chain of the pods isolated in dir by exactly the policies of a[0..n): it
- * tries each policy's chain in turn and drops what none of them accepts.
+ * tries each policy's chain in turn and drops what none of them accepts. Its
+ * name derives from the policies' namespace/name, not from their indexes.
  */
 static const char *group_chain(struct comp *k, enum dir dir, const struct assign *a, size_t n)
 {
-	char *text = group_text(k, a, n);
-	char *key = xasprintf("grp|%s|%s", dir_names[dir], text);
+	char *key = group_key(dir, a, n);
 	char *name = strmap_get(k->objs, key);
 	const char **targets;
+	char *text, *nkey, *comment, *oname;
+	struct rs_chain *c;
 
-	if (name)
-		goto out;
+	if (name) {
+		free(key);
+		return name;
+	}
 	targets = xcalloc(n, sizeof(*targets));
 	for (size_t i = 0; i < n; i++)
 		targets[i] = policy_chain(k, &k->c->pols[a[i].pol], dir);
-	{
-		char *comment = xasprintf("%s of pods selected by %s", dir_names[dir], text);
-		char *oname = obj_name(k, dir == DIR_INGRESS ? "grp_in" : "grp_out", "", key);
-		struct rs_chain *c = ruleset_add_chain(k->rs, oname, comment);
+	text = group_text(k, a, n);
+	nkey = xasprintf("grp|%s|%s", dir_names[dir], text);
+	comment = xasprintf("%s of pods selected by %s", dir_names[dir], text);
+	oname = obj_name(k, dir == DIR_INGRESS ? "grp_in" : "grp_out", "", nkey);
+	c = ruleset_add_chain(k->rs, oname, comment);
+	for (size_t i = 0; i < n; i++) {
+		struct rs_rule *r;
 
-		for (size_t i = 0; i < n; i++) {
-			struct rs_rule *r;
-
-			if (!targets[i])
-				continue;
-			r = ruleset_chain_add_rule(c);
-			r->verdict = RS_VERDICT_JUMP;
-			r->target = xstrdup(targets[i]);
-		}
-		ruleset_chain_add_rule(c)->verdict = RS_VERDICT_DROP;
-		name = c->name;
-		strmap_put(k->objs, key, name);
-		free(comment);
-		free(oname);
+		if (!targets[i])
+			continue;
+		r = ruleset_chain_add_rule(c);
+		r->verdict = RS_VERDICT_JUMP;
+		r->target = xstrdup(targets[i]);
 	}
+	ruleset_chain_add_rule(c)->verdict = RS_VERDICT_DROP;
+	name = c->name;
+	strmap_put(k->objs, key, name);
 	free(targets);
-out:
 	free(text);
+	free(nkey);
+	free(comment);
+	free(oname);
 	free(key);
 	return name;
 }

@@ -195,20 +195,27 @@ int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const stru
 	return memcmp(a->key_end, b->key_end, len);
 }
 
-static const struct rs_set *sort_set;
+/* What elem_qcmp() compares; qsort() passes no context. */
+static unsigned sort_len;
+static bool sort_interval;
 
 static int elem_qcmp(const void *a, const void *b)
 {
-	return ruleset_elem_cmp(sort_set, a, b);
+	const struct rs_elem *x = a, *y = b;
+	int c = memcmp(x->key, y->key, sort_len);
+
+	if (c || !sort_interval)
+		return c;
+	return memcmp(x->key_end, y->key_end, sort_len);
 }
 
 static void set_seal(struct rs_set *s)
 {
 	size_t n = 0;
 
-	sort_set = s;
+	sort_len = ruleset_key_len(s);
+	sort_interval = s->flags & RS_SET_INTERVAL;
 	xqsort(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp);
-	sort_set = NULL;
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
 			free(s->elems[i].chain);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent/cmd_agent.h"
+#include "agent/cmd_apply.h"
 #include "agent/cmd_compile.h"
 
 struct command {
@@ -14,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "compile", cmd_compile_main, "manifests in, the nft script that enforces them out" },
+	{ "apply", cmd_apply_main, "compile and program the kernel through netlink, once" },
 	{ "agent", cmd_agent_main, "watch the Kubernetes API and enforce continuously" },
 };
 

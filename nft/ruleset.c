@@ -51,11 +51,19 @@ void ruleset_fini(struct ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+/* A copy of comment fit for nft: at most RS_COMMENT_MAX bytes, no quote,
+ * backslash or control byte (each becomes '_'). */
 static char *comment_dup(const char *comment)
 {
+	char *c;
+
 	if (!comment)
 		return NULL;
-	return xstrndup(comment, RS_COMMENT_MAX);
+	c = xstrndup(comment, RS_COMMENT_MAX);
+	for (char *p = c; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return c;
 }
 
 /*

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void __attribute__((noreturn)) oom(size_t size)
+/* Out of memory: say so and abort (also for NULL from a library's allocator). */
+void xoom(size_t size)
 {
 	fprintf(stderr, "level=fatal msg=\"out of memory\" bytes=%zu\n", size);
 	abort();
@@ -18,7 +19,7 @@ void *xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (!p)
-		oom(size);
+		xoom(size);
 	return p;
 }
 
@@ -27,7 +28,7 @@ void *xcalloc(size_t nmemb, size_t size)
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (!p)
-		oom(nmemb * size);
+		xoom(nmemb * size);
 	return p;
 }
 
@@ -36,7 +37,7 @@ void *xrealloc(void *ptr, size_t size)
 	void *p = realloc(ptr, size ? size : 1);
 
 	if (!p)
-		oom(size);
+		xoom(size);
 	return p;
 }
 
@@ -45,7 +46,7 @@ void *xreallocarray(void *ptr, size_t nmemb, size_t size)
 	void *p = reallocarray(ptr, nmemb ? nmemb : 1, size ? size : 1);
 
 	if (!p)
-		oom(nmemb * size);
+		xoom(nmemb * size);
 	return p;
 }
 
@@ -54,7 +55,7 @@ char *xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (!p)
-		oom(strlen(s));
+		xoom(strlen(s));
 	return p;
 }
 
@@ -63,7 +64,7 @@ char *xstrndup(const char *s, size_t n)
 	char *p = strndup(s, n);
 
 	if (!p)
-		oom(n);
+		xoom(n);
 	return p;
 }
 
@@ -77,7 +78,7 @@ char *xasprintf(const char *fmt, ...)
 	n = vasprintf(&p, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		oom(0);
+		xoom(0);
 	return p;
 }
 

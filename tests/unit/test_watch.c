@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/backoff.h"
 #include "agent/kube.h"
 #include "agent/watch_decode.h"
 #include "policy/diag.h"
@@ -222,6 +223,26 @@ START_TEST(status_body)
 }
 END_TEST
 
+START_TEST(backoff_doubles_with_jitter_and_caps)
+{
+	struct backoff b;
+	int64_t base = BACKOFF_INITIAL_MS;
+
+	backoff_init(&b, BACKOFF_INITIAL_MS, BACKOFF_CAP_MS);
+	for (int i = 0; i < 12; i++) {
+		int64_t d = backoff_next(&b);
+		int64_t hi = 2 * base < BACKOFF_CAP_MS ? 2 * base : BACKOFF_CAP_MS;
+
+		ck_assert_int_ge(d, base);
+		ck_assert_int_le(d, hi);
+		base = 2 * base < BACKOFF_CAP_MS ? 2 * base : BACKOFF_CAP_MS;
+	}
+	ck_assert_int_eq(backoff_next(&b), BACKOFF_CAP_MS);
+	backoff_reset(&b);
+	ck_assert_int_le(backoff_next(&b), 2 * BACKOFF_INITIAL_MS);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("watch");
@@ -238,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, object_rejected);
 	tcase_add_test(tc, list_page);
 	tcase_add_test(tc, status_body);
+	tcase_add_test(tc, backoff_doubles_with_jitter_and_caps);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

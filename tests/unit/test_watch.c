@@ -32,7 +32,8 @@ START_TEST(urls)
 	ck_assert_str_eq(u, "https://[fd00::1]:6443/api/v1/pods?limit=500");
 	free(u);
 	u = kube_list_url(k, "/api/v1/pods", 500, "eyJ2Ijo+/=");
-	ck_assert_str_eq(u, "https://[fd00::1]:6443/api/v1/pods?limit=500&continue=eyJ2Ijo%2B%2F%3D");
+	ck_assert_str_eq(u, "https://[fd00::1]:6443/api/v1/pods?limit=500"
+			 "&continue=eyJ2Ijo%2B%2F%3D");
 	free(u);
 	u = kube_watch_url(k, "/apis/networking.k8s.io/v1/networkpolicies", "48213", 417);
 	ck_assert_str_eq(u, "https://[fd00::1]:6443/apis/networking.k8s.io/v1/networkpolicies"
@@ -46,7 +47,8 @@ END_TEST
 static const char *const pod_event =
 	"{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
 	"\"metadata\":{\"name\":\"web-1\",\"namespace\":\"default\",\"resourceVersion\":\"48220\","
-	"\"labels\":{\"app\":\"web\"},\"annotations\":{\"n\":\"\\u003cx\\u003e\"},\"creationTimestamp\":null},"
+	"\"labels\":{\"app\":\"web\"},\"annotations\":{\"n\":\"\\u003cx\\u003e\"},"
+	"\"creationTimestamp\":null},"
 	"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"c\",\"image\":\"i\","
 	"\"ports\":[{\"name\":\"http\",\"containerPort\":80}]}]},"
 	"\"status\":{\"phase\":\"Running\",\"podIP\":\"10.244.1.10\","
@@ -68,7 +70,8 @@ END_TEST
 
 START_TEST(event_bookmark_and_deleted)
 {
-	const char *bm = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+	const char *bm = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\","
+			 "\"apiVersion\":\"v1\","
 			 "\"metadata\":{\"resourceVersion\":\"48290\",\"creationTimestamp\":null},"
 			 "\"spec\":{\"containers\":null},\"status\":{}}}";
 	const char *del = "{\"type\":\"DELETED\",\"object\":{\"kind\":\"NetworkPolicy\","
@@ -95,7 +98,8 @@ START_TEST(event_error)
 	const char *expired = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":"
 			      "\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old "
 			      "resource version: 1 (5)\",\"reason\":\"Expired\",\"code\":410}}";
-	const char *gone = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"reason\":\"Gone\"}}";
+	const char *gone = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+			   "\"reason\":\"Gone\"}}";
 	const char *other = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":500,"
 			    "\"reason\":\"InternalError\"}}";
 	struct watch_event ev;
@@ -158,7 +162,8 @@ START_TEST(object_rejected)
 {
 	const char *text = "{\"kind\":\"NetworkPolicy\",\"apiVersion\":\"networking.k8s.io/v1\","
 			   "\"metadata\":{\"name\":\"p\",\"namespace\":\"x\"},"
-			   "\"spec\":{\"podSelector\":{},\"ingress\":[{\"ports\":[{\"port\":\"80\"}]}]}}";
+			   "\"spec\":{\"podSelector\":{},"
+			   "\"ingress\":[{\"ports\":[{\"port\":\"80\"}]}]}}";
 	cJSON *obj = cJSON_Parse(text);
 	struct store_obj o;
 	struct diag_list d;
@@ -174,9 +179,11 @@ END_TEST
 START_TEST(list_page)
 {
 	const char *page =
-		"{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":"
+		"{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\","
+		"\"metadata\":{\"resourceVersion\":"
 		"\"900\",\"continue\":\"tok\"},\"items\":["
-		"{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"5\",\"labels\":{\"t\":\"1\"}}},"
+		"{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"5\","
+		"\"labels\":{\"t\":\"1\"}}},"
 		"{\"metadata\":{\"name\":\"b\",\"resourceVersion\":\"6\"}}]}";
 	const char *last = "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":"
 			   "{\"resourceVersion\":\"900\"},\"items\":[]}";
@@ -211,7 +218,8 @@ END_TEST
 START_TEST(status_body)
 {
 	const char *body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-			   "\"message\":\"pods is forbidden\",\"reason\":\"Forbidden\",\"code\":403}";
+			   "\"message\":\"pods is forbidden\",\"reason\":\"Forbidden\","
+			   "\"code\":403}";
 	struct kube_status st;
 
 	ck_assert_int_eq(kube_status_parse(body, strlen(body), &st), 0);

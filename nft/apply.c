@@ -73,6 +73,7 @@ static int try_once(struct netlink *nl, const struct ruleset *want, const struct
 		ret = read;
 		goto out;
 	}
+	res->genid = genid;
 	for (;;) {
 		b = build_new(want->table, netlink_next_seq(nl));
 		build_begin(b, genid);
@@ -124,4 +125,61 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 		ret = try_once(nl, want, last, flags, res);
 	} while (ret == -ERESTART && tries < APPLY_TRIES);
 	return ret;
+}
+
+/* The ruleset generation right after one commit checked against gen (0 is skipped). */
+static uint32_t next_gen(uint32_t gen)
+{
+	return gen + 1 ? gen + 1 : 1;
+}
+
+/* The slow path of apply_delta(): read back, compare, send; then note the generation. */
+static int apply_read(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		      uint32_t *gen, struct apply_result *res)
+{
+	int ret = apply_ruleset(nl, want, last, 0, res);
+
+	*gen = !ret && res->sent && res->genid ? next_gen(res->genid) : 0;
+	return ret;
+}
+
+/*
+ * Program want from the state this process keeps: last is what it committed,
+ * *gen the ruleset generation right after that commit (0: unknown). The
+ * difference last -> want goes to the kernel without reading anything back,
+ * in a batch that the kernel refuses unless the generation is still *gen, i.e.
+ * nobody committed anything in the meantime. When it is refused, when *gen or
+ * last is unknown, or when only a whole replace can do it, this falls back to
+ * apply_ruleset() (read back, compare, send). On success *gen is the new
+ * generation (0 when it cannot be known, so the next call reads back). Returns
+ * 0 or -errno with res as apply_ruleset() fills it.
+ */
+int apply_delta(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		uint32_t *gen, struct apply_result *res)
+{
+	struct build *b;
+	int ret;
+
+	if (!last || !*gen)
+		return apply_read(nl, want, last, gen, res);
+	memset(res, 0, sizeof(*res));
+	res->tries = 1;
+	res->genid = *gen;
+	b = build_new(want->table, netlink_next_seq(nl));
+	build_begin(b, *gen);
+	ret = diff_build(last, want, b, &res->st);
+	if (ret || diff_stats_empty(&res->st)) {
+		build_free(b);
+		return ret ? apply_read(nl, want, last, gen, res) : 0;
+	}
+	build_end(b);
+	res->msgs = build_msgs(b);
+	res->sent = true;
+	ret = netlink_send(nl, b, &res->rep);
+	res->bytes = res->rep.bytes;
+	build_free(b);
+	if (ret)
+		return apply_read(nl, want, last, gen, res);
+	*gen = next_gen(*gen);
+	return 0;
 }

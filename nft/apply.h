@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nft/diff.h"
 #include "nft/netlink.h"
@@ -38,9 +39,12 @@ struct apply_result {
 	enum apply_stage stage;		/* where it failed */
 	char err[256];			/* builder message when stage is BUILD */
 	struct netlink_report rep;	/* kernel errors when stage is KERNEL */
+	uint32_t genid;			/* the generation the batch was checked against */
 };
 
 int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
 		  unsigned flags, struct apply_result *res) __attribute__((warn_unused_result));
+int apply_delta(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
+		uint32_t *gen, struct apply_result *res) __attribute__((warn_unused_result));
 
 #endif

@@ -267,6 +267,68 @@ START_TEST(incremental_sequence)
 }
 END_TEST
 
+/*
+ * The agent's path: differences sent from the state it keeps, without reading
+ * back, checked by the kernel against the generation after its last commit; a
+ * commit by anyone else in between makes it read back, and a change to our
+ * table behind our back is then repaired.
+ */
+START_TEST(delta_from_kept_state)
+{
+	struct ruleset rs, last;
+	struct apply_result res;
+	uint32_t gen = 0, before;
+
+	every_construct(&rs);
+	every_construct(&last);
+	ck_assert_int_eq(apply_delta(nl, &rs, NULL, &gen, &res), 0);
+	show("delta: first", &res);
+	ck_assert(res.sent && res.full);
+	ck_assert_uint_ne(gen, 0);
+	check_like_nft(&rs);
+	/* quiet namespace: the difference alone, checked against gen */
+	step_elements(&rs);
+	before = gen;
+	ck_assert_int_eq(apply_delta(nl, &rs, &last, &gen, &res), 0);
+	show("delta: elements", &res);
+	ck_assert(res.sent && !res.full);
+	ck_assert_uint_eq(res.genid, before);
+	ck_assert_uint_ne(gen, before);
+	check_like_nft(&rs);
+	step_elements(&last);
+	/* nothing to do: nothing sent, generation kept */
+	before = gen;
+	ck_assert_int_eq(apply_delta(nl, &rs, &last, &gen, &res), 0);
+	ck_assert(!res.sent);
+	ck_assert_uint_eq(gen, before);
+	/* someone else commits (a table made and gone): refused, read back, still right */
+	kt_sh("nft add table ip someone_else && nft delete table ip someone_else");
+	step_intervals(&rs);
+	ck_assert_int_eq(apply_delta(nl, &rs, &last, &gen, &res), 0);
+	show("delta: after a foreign commit", &res);
+	ck_assert(res.sent && !res.full);
+	check_like_nft(&rs);
+	step_intervals(&last);
+	/* someone edits our table: read back, found changed, replaced whole */
+	kt_sh("nft delete element inet " KT_TABLE " s_pods4 '{ 10.0.9.1 }'");
+	step_new_objects(&rs);
+	ck_assert_int_eq(apply_delta(nl, &rs, &last, &gen, &res), 0);
+	show("delta: after our table was edited", &res);
+	ck_assert(res.sent && res.full);
+	check_like_nft(&rs);
+	/* and the fast path works again from there */
+	step_new_objects(&last);
+	step_removals(&rs);
+	before = gen;
+	ck_assert_int_eq(apply_delta(nl, &rs, &last, &gen, &res), 0);
+	ck_assert(res.sent && !res.full);
+	ck_assert_uint_eq(res.genid, before);
+	check_like_nft(&rs);
+	ruleset_fini(&rs);
+	ruleset_fini(&last);
+}
+END_TEST
+
 START_TEST(rejected_batch_changes_nothing)
 {
 	struct ruleset rs, bad;
@@ -395,6 +457,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, readback_roundtrip);
 	tcase_add_test(tc, incremental_sequence);
+	tcase_add_test(tc, delta_from_kept_state);
 	tcase_add_test(tc, rejected_batch_changes_nothing);
 	tcase_add_test(tc, stale_generation);
 	tcase_add_test(tc, foreign_changes_replace_whole);

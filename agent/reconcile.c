@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The reconciler (see reconcile.h). program() is the one place that touches the
- * kernel: apply_ruleset() reads our table back, sends the difference from what
- * we programmed last (or replaces the table whole when it is missing or was
- * changed by someone else), all in one netlink transaction.
+ * kernel, always in one netlink transaction. Between full checks it sends the
+ * difference from what it programmed last without reading anything back
+ * (apply_delta: the kernel refuses the batch if anyone committed since our last
+ * commit, and then the table is read back and compared). A full check
+ * (apply_ruleset) reads our table back and replaces it whole when it is missing
+ * or was changed by someone else.
  */
 #include "agent/reconcile.h"
 
@@ -28,6 +31,7 @@ struct reconcile {
 	struct netlink *nl;		/* owned */
 	struct ruleset last;		/* what was programmed last; valid if have_last */
 	bool have_last;
+	uint32_t nft_gen;		/* ruleset generation at which the kernel held last */
 	uint64_t done_gen;		/* store generation `last` reflects */
 	uint64_t seen_gen;		/* generation seen by the previous run */
 	int64_t first_change;		/* of the pending changes, or MONOTIME_NEVER */
@@ -96,15 +100,22 @@ static void log_apply_error(const struct apply_result *res, int ret)
 }
 
 /*
- * The one call that changes the kernel: make the table equal to want, as a
- * difference from last (NULL: unknown, read back and decide), in one
- * transaction. Returns 0 or -errno (the table is then unchanged).
+ * The one call that changes the kernel: make the table equal to want in one
+ * transaction, as a difference from last (NULL: unknown) — read back and
+ * compared first on a full check. Returns 0 or -errno (the table is then
+ * unchanged).
  */
 static int program(struct reconcile *r, const struct ruleset *want,
-		   const struct ruleset *last, struct apply_result *res)
+		   const struct ruleset *last, bool full, struct apply_result *res)
 {
-	int ret = apply_ruleset(r->nl, want, last, 0, res);
+	int ret;
 
+	if (full || !last) {
+		ret = apply_ruleset(r->nl, want, last, 0, res);
+		r->nft_gen = ret ? 0 : res->gen_after;
+	} else {
+		ret = apply_delta(r->nl, want, last, &r->nft_gen, res);
+	}
 	if (ret)
 		log_apply_error(res, ret);
 	return ret;
@@ -203,7 +214,7 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 
 	compile_ms = monotime_ms() - t0;
 	if (!ret) {
-		ret = program(r, &rs, r->have_last ? &r->last : NULL, &res);
+		ret = program(r, &rs, r->have_last ? &r->last : NULL, full, &res);
 		if (ret) {
 			r->m->errors[METRICS_ERR_APPLY]++;
 			ruleset_fini(&rs);

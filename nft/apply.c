@@ -58,6 +58,12 @@ static int build_body(struct build *b, const struct ruleset *have, int read,
 	return build_replace(b, want);
 }
 
+/* The ruleset generation right after one commit checked against gen (0 is skipped). */
+static uint32_t next_gen(uint32_t gen)
+{
+	return gen + 1 ? gen + 1 : 1;
+}
+
 static int try_once(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
 		    unsigned flags, struct apply_result *res)
 {
@@ -89,8 +95,10 @@ static int try_once(struct netlink *nl, const struct ruleset *want, const struct
 		snprintf(res->err, sizeof(res->err), "%s", build_error(b));
 		goto out;
 	}
-	if (!res->full && diff_stats_empty(&res->st))
+	if (!res->full && diff_stats_empty(&res->st)) {
+		res->gen_after = genid;
 		goto out;
+	}
 	if (!(flags & APPLY_CHECK))
 		build_end(b);
 	res->msgs = build_msgs(b);
@@ -99,6 +107,8 @@ static int try_once(struct netlink *nl, const struct ruleset *want, const struct
 	res->bytes = res->rep.bytes;
 	if (ret)
 		res->stage = APPLY_STAGE_KERNEL;
+	else if (!(flags & APPLY_CHECK) && genid)
+		res->gen_after = next_gen(genid);
 out:
 	build_free(b);
 	ruleset_fini(&have);
@@ -127,19 +137,13 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 	return ret;
 }
 
-/* The ruleset generation right after one commit checked against gen (0 is skipped). */
-static uint32_t next_gen(uint32_t gen)
-{
-	return gen + 1 ? gen + 1 : 1;
-}
-
 /* The slow path of apply_delta(): read back, compare, send; then note the generation. */
 static int apply_read(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
 		      uint32_t *gen, struct apply_result *res)
 {
 	int ret = apply_ruleset(nl, want, last, 0, res);
 
-	*gen = !ret && res->sent && res->genid ? next_gen(res->genid) : 0;
+	*gen = ret ? 0 : res->gen_after;
 	return ret;
 }
 
@@ -170,7 +174,10 @@ int apply_delta(struct netlink *nl, const struct ruleset *want, const struct rul
 	ret = diff_build(last, want, b, &res->st);
 	if (ret || diff_stats_empty(&res->st)) {
 		build_free(b);
-		return ret ? apply_read(nl, want, last, gen, res) : 0;
+		if (ret)
+			return apply_read(nl, want, last, gen, res);
+		res->gen_after = *gen;
+		return 0;
 	}
 	build_end(b);
 	res->msgs = build_msgs(b);
@@ -180,6 +187,6 @@ int apply_delta(struct netlink *nl, const struct ruleset *want, const struct rul
 	build_free(b);
 	if (ret)
 		return apply_read(nl, want, last, gen, res);
-	*gen = next_gen(*gen);
+	*gen = res->gen_after = next_gen(*gen);
 	return 0;
 }

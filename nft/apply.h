@@ -40,6 +40,7 @@ struct apply_result {
 	char err[256];			/* builder message when stage is BUILD */
 	struct netlink_report rep;	/* kernel errors when stage is KERNEL */
 	uint32_t genid;			/* the generation the batch was checked against */
+	uint32_t gen_after;		/* the table is as wanted at this generation (0: unknown) */
 };
 
 int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,

@@ -229,8 +229,21 @@ static int apply_object(struct watch *w, const struct watch_event *ev)
 	ret = watch_decode_object(w->kind, ev->object, &o, &d);
 	log_diags(w, &d, "watch");
 	diag_list_fini(&d);
+	if (ret < 0 && w->kind == STORE_NETPOL) {
+		/*
+		 * A policy that no longer decodes keeps its previous version: dropping
+		 * it would leave its pods less isolated than before.
+		 */
+		log_warnx("keeping the previous version of the policy", "object=\"%s/%s\"",
+			  ev->ns ? ev->ns : "", ev->name ? ev->name : "");
+		return 0;
+	}
 	if (ret < 0) {
-		/* What we cannot decode we cannot enforce: forget the old version too. */
+		/*
+		 * A pod or namespace we cannot read is forgotten: its address leaves
+		 * the peer sets (it may already be another pod's) and it selects
+		 * nothing.
+		 */
 		store_delete(w->store, w->kind, ev->ns, ev->name);
 		return 0;
 	}

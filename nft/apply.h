@@ -18,7 +18,7 @@
 #include "nft/ruleset.h"
 
 enum {
-	APPLY_CHECK = 1 << 0,	/* send without BATCH_END: the kernel validates, commits nothing */
+	APPLY_CHECK = 1 << 0,	/* no BATCH_END: the kernel validates, commits nothing */
 	APPLY_REPLACE = 1 << 1,	/* replace the table whole even if a difference would do */
 };
 
@@ -40,7 +40,7 @@ struct apply_result {
 	char err[256];			/* builder message when stage is BUILD */
 	struct netlink_report rep;	/* kernel errors when stage is KERNEL */
 	uint32_t genid;			/* the generation the batch was checked against */
-	uint32_t gen_after;		/* the table is as wanted at this generation (0: unknown) */
+	uint32_t gen_after;		/* generation holding the wanted table (0: unknown) */
 };
 
 int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,

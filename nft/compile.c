@@ -243,7 +243,8 @@ static void build_base(struct lower *k, enum dir dir)
 {
 	bool in = dir == DIR_INGRESS;
 	char *name = xasprintf("base_%s", lower_dir_name(dir));
-	char *m4 = xasprintf("pod_%s4", lower_dir_name(dir)), *m6 = xasprintf("pod_%s6", lower_dir_name(dir));
+	char *m4 = xasprintf("pod_%s4", lower_dir_name(dir));
+	char *m6 = xasprintf("pod_%s6", lower_dir_name(dir));
 	struct rs_chain *c = ruleset_add_chain(k->rs, name, in ?
 		"NetworkPolicy ingress: packets to local pods" :
 		"NetworkPolicy egress: packets from local pods");

@@ -171,7 +171,8 @@ static const char *peer_pods_set(struct lower *k, const struct netpol *np,
 		char *comment = nsel ? xasprintf("pods %s in namespaces %s", psel, nsel)
 				     : xasprintf("pods %s in namespace %s", psel, np->ns);
 		char *readable = xasprintf("%s_%s", nsel ? nsel : np->ns, psel);
-		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "pods6" : "pods4", readable, key);
+		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "pods6" : "pods4", readable,
+					     key);
 		struct pod_list pl = { 0 };
 		struct rs_set *s = new_set(k, oname, key, comment, &t, 1, 0);
 
@@ -257,7 +258,8 @@ static size_t prange_merge(struct prange *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct prange *last = m ? &v[m - 1] : NULL;
 
-		if (last && last->proto == v[i].proto && (uint32_t)v[i].lo <= (uint32_t)last->hi + 1) {
+		if (last && last->proto == v[i].proto &&
+		    (uint32_t)v[i].lo <= (uint32_t)last->hi + 1) {
 			if (v[i].hi > last->hi)
 				last->hi = v[i].hi;
 			continue;
@@ -375,7 +377,8 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 	name = strmap_get(k->objs, key);
 	if (!name) {
 		char *comment = xasprintf("named ports %s of all pods", text);
-		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "named6" : "named4", text, key);
+		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "named6" : "named4", text,
+					     key);
 		struct rs_set *s = new_set(k, oname, key, comment, t, 3, 0);
 
 		fill_named(k, s, v, n, fam);

@@ -4,7 +4,8 @@
  * document. Plain scalars are typed by the YAML 1.2 core schema for booleans
  * (only true/false; y, yes, no, on, off stay strings, so a namespace called "y"
  * needs no quotes, unlike with kubectl's YAML 1.1 reader) and as kubectl types
- * numbers (0755 is octal); quoted and block scalars are strings. Aliases are expanded by copying, within DECODE_MAX_ALIAS_NODES.
+ * numbers (0755 is octal); quoted and block scalars are strings. Aliases are
+ * expanded by copying, within DECODE_MAX_ALIAS_NODES.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>

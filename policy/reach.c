@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reachability under NetworkPolicy (see reach.h). A connection needs the
+ * source's egress and the destination's ingress: an end that no policy selects
+ * in a direction is not isolated in it; an isolated end admits what at least one
+ * rule of one of its policies admits. The policies isolating each pod are
+ * computed once, when the context is built.
+ */
+#include "policy/reach.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "policy/cidr.h"
+#include "policy/eval.h"
+#include "policy/xalloc.h"
+
+/* Policy indexes, ascending. */
+struct pol_list {
+	size_t *v;
+	size_t n, cap;
+};
+
+struct reach {
+	const struct cluster *c;	/* borrowed */
+	struct eval *e;
+	struct pol_list (*iso)[DIR_COUNT];	/* per pod: the policies isolating it */
+};
+
+static void pol_list_add(struct pol_list *l, size_t i)
+{
+	XGROW(l->v, l->cap, l->n);
+	l->v[l->n++] = i;
+}
+
+/* Build the context of a sealed cluster, which must outlive it. */
+struct reach *reach_new(const struct cluster *c)
+{
+	struct reach *r = xcalloc(1, sizeof(*r));
+
+	r->c = c;
+	r->e = eval_new(c);
+	r->iso = xcalloc(c->npods ? c->npods : 1, sizeof(*r->iso));
+	for (size_t i = 0; i < c->npols; i++) {
+		struct pod_list pl = { 0 };
+
+		eval_targets(r->e, &c->pols[i], &pl);
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
+			if (!(c->pols[i].types & DIR_FLAG(dir)))
+				continue;
+			for (size_t j = 0; j < pl.n; j++)
+				pol_list_add(&r->iso[pl.v[j]][dir], i);
+		}
+		eval_pod_list_fini(&pl);
+	}
+	return r;
+}
+
+void reach_free(struct reach *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->c->npods; i++)
+		for (int dir = 0; dir < DIR_COUNT; dir++)
+			free(r->iso[i][dir].v);
+	free(r->iso);
+	eval_free(r->e);
+	free(r);
+}
+
+/* The cluster r was built from. */
+const struct cluster *reach_cluster(const struct reach *r)
+{
+	return r->c;
+}
+
+/*
+ * Fill out with pod p's address of family (AF_INET, AF_INET6, or 0 for its first
+ * address). out->pod is NULL when p is not eligible (finished, hostNetwork): its
+ * address then stands for no pod, as in the compiler. Returns 0, or -ENOENT when
+ * p has no such address.
+ */
+int reach_end_pod(const struct pod *p, int family, struct reach_end *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->nips; i++) {
+		if (family && p->ips[i].family != family)
+			continue;
+		out->ip = p->ips[i];
+		out->pod = model_pod_eligible(p) ? p : NULL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Fill out with the end at address ip: the first eligible pod (by namespace and
+ * name) that holds it, as the compiler dispatches it, else no pod.
+ */
+void reach_end_addr(const struct reach *r, const struct addr *ip, struct reach_end *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ip = *ip;
+	for (size_t i = 0; i < r->c->npods && !out->pod; i++) {
+		const struct pod *p = &r->c->pods[i];
+
+		if (!model_pod_eligible(p))
+			continue;
+		for (size_t j = 0; j < p->nips; j++)
+			if (cidr_contains_addr(&p->ips[j], ip))
+				out->pod = p;
+	}
+}
+
+/* The pod ns/name of the cluster, or NULL. */
+const struct pod *reach_find_pod(const struct reach *r, const char *ns, const char *name)
+{
+	for (size_t i = 0; i < r->c->npods; i++)
+		if (!strcmp(r->c->pods[i].ns, ns) && !strcmp(r->c->pods[i].name, name))
+			return &r->c->pods[i];
+	return NULL;
+}
+
+static bool ipblock_contains(const struct peer *p, const struct addr *ip)
+{
+	if (!cidr_contains_addr(&p->cidr, ip))
+		return false;
+	for (size_t i = 0; i < p->nexcept; i++)
+		if (cidr_contains_addr(&p->except[i], ip))
+			return false;
+	return true;
+}
+
+/* The first peer of rule that stands for the other end, REACH_ANY, or npeers. */
+static size_t rule_peer(const struct reach *r, const struct netpol *np,
+			const struct np_rule *rule, const struct reach_end *other)
+{
+	if (!rule->npeers)
+		return REACH_ANY;
+	for (size_t i = 0; i < rule->npeers; i++) {
+		const struct peer *p = &rule->peers[i];
+
+		if (p->flags & PEER_IPBLOCK ? ipblock_contains(p, &other->ip)
+					    : other->pod && eval_peer_matches(r->e, np, p,
+									     other->pod))
+			return i;
+	}
+	return rule->npeers;
+}
+
+/* The first port of rule that admits q, REACH_ANY, or nports. */
+static size_t rule_port(const struct np_rule *rule, const struct reach_query *q)
+{
+	if (!rule->nports)
+		return REACH_ANY;
+	for (size_t i = 0; i < rule->nports; i++)
+		if (eval_port_admits(&rule->ports[i], q->dst.pod, q->proto, q->port))
+			return i;
+	return rule->nports;
+}
+
+/*
+ * Evaluate one direction: egress of the source or ingress of the destination.
+ * Without a side to fill, stop at the first admitting rule.
+ */
+static bool eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
+		     struct reach_side *side)
+{
+	const struct reach_end *self = dir == DIR_EGRESS ? &q->src : &q->dst;
+	const struct reach_end *other = dir == DIR_EGRESS ? &q->dst : &q->src;
+	const struct pol_list *l;
+	bool allowed = false;
+
+	if (!self->pod)
+		return true;
+	l = &r->iso[self->pod - r->c->pods][dir];
+	if (!l->n)
+		return true;
+	for (size_t i = 0; i < l->n && (side || !allowed); i++) {
+		const struct netpol *np = &r->c->pols[l->v[i]];
+
+		for (size_t j = 0; j < np->nrules[dir] && (side || !allowed); j++) {
+			const struct np_rule *rule = &np->rules[dir][j];
+			size_t peer = rule_peer(r, np, rule, other);
+			size_t port = rule_port(rule, q);
+
+			if (peer == rule->npeers || port == rule->nports)
+				continue;
+			allowed = true;
+			if (!side)
+				break;
+			XGROW(side->allows, side->cap, side->nallows);
+			side->allows[side->nallows++] = (struct reach_allow){ l->v[i], j, peer, port };
+		}
+	}
+	return allowed;
+}
+
+static bool is_self(const struct reach_query *q)
+{
+	return q->src.pod && q->src.pod == q->dst.pod;
+}
+
+/* Whether the connection q is allowed (the verdict alone, fast). */
+bool reach_allowed(const struct reach *r, const struct reach_query *q)
+{
+	if (is_self(q))
+		return true;
+	return eval_dir(r, q, DIR_EGRESS, NULL) && eval_dir(r, q, DIR_INGRESS, NULL);
+}
+
+static void fill_side(const struct reach *r, const struct reach_query *q, enum dir dir,
+		      struct reach_side *s)
+{
+	const struct reach_end *self = dir == DIR_EGRESS ? &q->src : &q->dst;
+	const struct pol_list *l = self->pod ? &r->iso[self->pod - r->c->pods][dir] : NULL;
+
+	s->isolated = l && l->n;
+	if (s->isolated) {
+		s->pols = xcalloc(l->n, sizeof(*s->pols));
+		memcpy(s->pols, l->v, l->n * sizeof(*s->pols));
+		s->npols = l->n;
+	}
+	s->allowed = eval_dir(r, q, dir, s);
+}
+
+/*
+ * Evaluate q with its reasons into out (overwritten; release with
+ * reach_verdict_fini). Both sides are filled even when one already denies, so a
+ * caller can say everything that stands in the way.
+ */
+void reach_eval(const struct reach *r, const struct reach_query *q, struct reach_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->self = is_self(q);
+	fill_side(r, q, DIR_EGRESS, &out->side[DIR_EGRESS]);
+	fill_side(r, q, DIR_INGRESS, &out->side[DIR_INGRESS]);
+	out->allowed = out->self ||
+		       (out->side[DIR_EGRESS].allowed && out->side[DIR_INGRESS].allowed);
+}
+
+void reach_verdict_fini(struct reach_verdict *v)
+{
+	for (int dir = 0; dir < DIR_COUNT; dir++) {
+		free(v->side[dir].pols);
+		free(v->side[dir].allows);
+	}
+	memset(v, 0, sizeof(*v));
+}

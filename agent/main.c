@@ -6,6 +6,7 @@
 #include "agent/cmd_agent.h"
 #include "agent/cmd_apply.h"
 #include "agent/cmd_compile.h"
+#include "agent/cmd_diff.h"
 #include "agent/cmd_explain.h"
 #include "agent/cmd_matrix.h"
 
@@ -19,6 +20,7 @@ static const struct command commands[] = {
 	{ "compile", cmd_compile_main, "manifests in, the nft script that enforces them out" },
 	{ "apply", cmd_apply_main, "compile and program the kernel through netlink, once" },
 	{ "agent", cmd_agent_main, "watch the Kubernetes API and enforce continuously" },
+	{ "diff", cmd_diff_main, "what a change to the objects changes: reachability, rules" },
 	{ "explain", cmd_explain_main, "whether one connection is allowed, and why" },
 	{ "matrix", cmd_matrix_main, "which pod reaches which: the reachability table" },
 };

@@ -17,6 +17,11 @@ enum walk {
 };
 
 #define TRACE_MAX_DEPTH 16
+/*
+ * Room for the longest key a rule can build (ipv6 . ipv6, 32 bytes): self6 keys
+ * are longer than RS_KEY_MAX and continue into key_end, as compile.c stores them.
+ */
+#define TRACE_KEY_MAX (2 * RS_KEY_MAX)
 
 /* The bytes of field f of p, or 0 when the packet has no such field. */
 static unsigned field_bytes(const struct trace_pkt *p, enum rs_field f, uint8_t *out)
@@ -47,7 +52,7 @@ static unsigned field_bytes(const struct trace_pkt *p, enum rs_field f, uint8_t 
 static bool build_key(const struct rs_set *s, const struct rs_match *m,
 		      const struct trace_pkt *p, uint8_t *key)
 {
-	memset(key, 0, RS_KEY_MAX);
+	memset(key, 0, TRACE_KEY_MAX);
 	if (m->nf != s->nkey)
 		return false;
 	for (unsigned i = 0; i < m->nf; i++) {
@@ -83,7 +88,7 @@ static const struct rs_elem *lookup(const struct ruleset *rs, const struct rs_ma
 				    const struct trace_pkt *p)
 {
 	const struct rs_set *s = ruleset_find_set(rs, m->set);
-	uint8_t key[RS_KEY_MAX];
+	uint8_t key[TRACE_KEY_MAX];
 
 	if (!s || !build_key(s, m, p, key))
 		return NULL;

@@ -256,7 +256,8 @@ int watch_decode_list(enum store_kind kind, const char *body, size_t len,
 	if (cJSON_GetArraySize(items) > 0)
 		decode_buffer(store_kind_name(kind), body, len, &c, d);
 	take(&c, kind, objs, n, &cap);
-	attach_rvs(*objs + first, *n - first, rvs);
+	if (*n > first)		/* *objs may still be NULL: no offset from NULL */
+		attach_rvs(*objs + first, *n - first, rvs);
 	model_cluster_fini(&c);
 	strmap_free(rvs);
 	cJSON_Delete(root);

@@ -163,7 +163,9 @@ static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 	if (!root || end != s->buf + s->pos) {
 		if (!end || end < s->buf + start)
 			end = s->buf + start;
-		manifest_error(m, line_at(s->buf, end), "invalid JSON near \"%.20s\"", end);
+		/* buf need not be NUL-terminated: quote at most what is left of it */
+		manifest_error(m, line_at(s->buf, end), "invalid JSON near \"%.*s\"",
+			       (int)(s->buf + s->len - end < 20 ? s->buf + s->len - end : 20), end);
 		cJSON_Delete(root);
 		return -EINVAL;
 	}

@@ -280,7 +280,8 @@ static void print_reach(const struct diff_result *r, const struct group *g, size
 		const struct change *v = &r->v[g[i].first];
 		const char *on = o->color ? (v->allowed ? "\033[32m" : "\033[31m") : "";
 
-		printf("%s%s%s ", on, v->allowed ? "+ ALLOWED" : "- DENIED ", o->color ? "\033[0m" : "");
+		printf("%s%s%s ", on, v->allowed ? "+ ALLOWED" : "- DENIED ",
+		       o->color ? "\033[0m" : "");
 		put_side_desc(stdout, v, g[i].n, true);
 		fputs(" -> ", stdout);
 		put_side_desc(stdout, v, g[i].n, false);

@@ -71,7 +71,8 @@ static void diff_elems(struct cmd_diff_plane *p, const char *table, const struct
 	const struct rs_set *s = a ? a : b;
 
 	while (i < na || j < nb) {
-		int c = i == na ? 1 : j == nb ? -1 : ruleset_elem_cmp(s, &a->elems[i], &b->elems[j]);
+		int c = i == na ? 1 : j == nb ? -1 :
+			ruleset_elem_cmp(s, &a->elems[i], &b->elems[j]);
 
 		if (c == 0 && (s->flags & RS_SET_VMAP) &&
 		    strcmp(a->elems[i].chain, b->elems[j].chain)) {

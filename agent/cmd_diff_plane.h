@@ -14,7 +14,7 @@
 /* One line of a data-plane difference. */
 struct cmd_diff_plane_line {
 	char sign;		/* '+' added, '-' removed */
-	char *text;		/* owned; nft syntax, e.g. "add element inet nftpol s { 1.2.3.4 }" */
+	char *text;		/* owned; nft syntax: "add element inet nftpol s { 1.2.3.4 }" */
 };
 
 struct cmd_diff_plane {

@@ -226,7 +226,8 @@ static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 			break;
 		case 'f':
 			if (preview_parse_family(optarg, &o->family)) {
-				fprintf(stderr, "nftpol matrix: bad family '%s' (4 or 6)\n", optarg);
+				fprintf(stderr, "nftpol matrix: bad family '%s' (4 or 6)\n",
+					optarg);
 				return 2;
 			}
 			break;

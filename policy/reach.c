@@ -192,7 +192,8 @@ static bool eval_dir(const struct reach *r, const struct reach_query *q, enum di
 			if (!side)
 				break;
 			XGROW(side->allows, side->cap, side->nallows);
-			side->allows[side->nallows++] = (struct reach_allow){ l->v[i], j, peer, port };
+			side->allows[side->nallows++] =
+				(struct reach_allow){ l->v[i], j, peer, port };
 		}
 	}
 	return allowed;

@@ -160,6 +160,21 @@ END_TEST
 
 /* -- prediction equals the compiled ruleset, over the golden cases ---------- */
 
+/* Both ends of every port of rule (a named or protocol-only port: 80, 8080). */
+static size_t rule_ports(const struct np_rule *rule, uint8_t *proto, uint16_t *port, size_t n,
+			 size_t max)
+{
+	for (size_t m = 0; m < rule->nports && n + 2 < max; m++) {
+		const struct np_port *p = &rule->ports[m];
+
+		proto[n] = p->proto;
+		port[n++] = p->port ? p->port : 80;
+		proto[n] = p->proto;
+		port[n++] = p->flags & PORT_RANGE ? p->end_port : 8080;
+	}
+	return n;
+}
+
 static size_t ports_of(const struct cluster *k, uint8_t *proto, uint16_t *port, size_t max)
 {
 	size_t n = 0;
@@ -169,15 +184,7 @@ static size_t ports_of(const struct cluster *k, uint8_t *proto, uint16_t *port, 
 	for (size_t i = 0; i < k->npols; i++)
 		for (int dir = 0; dir < DIR_COUNT; dir++)
 			for (size_t j = 0; j < k->pols[i].nrules[dir]; j++)
-				for (size_t m = 0; m < k->pols[i].rules[dir][j].nports && n + 2 < max;
-				     m++) {
-					const struct np_port *p = &k->pols[i].rules[dir][j].ports[m];
-
-					proto[n] = p->proto;
-					port[n++] = p->port ? p->port : 80;
-					proto[n] = p->proto;
-					port[n++] = p->flags & PORT_RANGE ? p->end_port : 8080;
-				}
+				n = rule_ports(&k->pols[i].rules[dir][j], proto, port, n, max);
 	return n;
 }
 

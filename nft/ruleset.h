@@ -21,7 +21,7 @@ enum rs_type {
 };
 
 #define RS_MAX_FIELDS 3
-#define RS_KEY_MAX 24		/* ipv6 . proto . service, each field padded to 4 bytes */
+#define RS_KEY_MAX 32		/* ipv6 . ipv6 (self6), each field padded to 4 bytes */
 
 enum {
 	RS_SET_INTERVAL = 1 << 0,	/* flags interval: elements are ranges */

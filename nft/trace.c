@@ -17,11 +17,8 @@ enum walk {
 };
 
 #define TRACE_MAX_DEPTH 16
-/*
- * Room for the longest key a rule can build (ipv6 . ipv6, 32 bytes): self6 keys
- * are longer than RS_KEY_MAX and continue into key_end, as compile.c stores them.
- */
-#define TRACE_KEY_MAX (2 * RS_KEY_MAX)
+/* Room for the longest key a rule can build (ipv6 . ipv6, 32 bytes). */
+#define TRACE_KEY_MAX RS_KEY_MAX
 
 /* The bytes of field f of p, or 0 when the packet has no such field. */
 static unsigned field_bytes(const struct trace_pkt *p, enum rs_field f, uint8_t *out)

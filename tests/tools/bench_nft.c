@@ -6,10 +6,11 @@
  *
  *   bench_nft compile [--node N] [-o SCRIPT] FILE
  *       decode (input_load), compile_cluster, render (into memory); peak RSS.
- *   bench_nft program [--node N] FILE
- *       decode and compile, then program the table into the current network
- *       namespace, which must not hold it: GETGEN, build the replace batch,
- *       sendmsg + acknowledgements, each timed.
+ *   bench_nft program [--node N] [--netns NAME]... FILE
+ *       decode and compile once, then program the table into each named network
+ *       namespace in turn (/run/netns/NAME; none: the current one), which must
+ *       not hold it: GETGEN, build the replace batch, sendmsg +
+ *       acknowledgements, each timed; one line per namespace.
  *   bench_nft delta [--node N] [--reps R] BASE NAME=FILE...
  *       program BASE, then for each changed cluster, R times: compile it; the
  *       fast path of apply_delta from the kept ruleset in two timed halves
@@ -22,13 +23,16 @@
  * under `ip netns exec` of a namespace made for the benchmark.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/input.h"
 #include "nft/apply.h"
@@ -41,8 +45,12 @@
 #include "policy/model.h"
 #include "policy/xalloc.h"
 
+#define NETNS_MAX 32
+
 static const char *node;
 static int reps = 5;
+static const char *netns[NETNS_MAX];
+static int nnetns;
 
 static double now_ms(void)
 {
@@ -173,36 +181,60 @@ static void replace_tx(struct netlink *nl, const struct ruleset *rs, uint32_t ge
 	*send_ms = t2 - t1;
 }
 
-static int cmd_program(char *path)
+static void enter_netns(const char *name)
 {
-	double t0, t1, t2, t3, t4, build_ms, send_ms;
+	char *path = xasprintf("/run/netns/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		die(path, errno);
+	close(fd);
+	free(path);
+}
+
+static void program_once(const struct ruleset *rs, double decode_ms, double compile_ms)
+{
+	double t0, t1, build_ms, send_ms;
 	struct netlink *nl;
-	struct cluster c;
-	struct ruleset rs;
 	uint32_t genid;
 	size_t msgs, bytes;
 	int ret;
+
+	ret = netlink_open(&nl);
+	if (ret)
+		die("netlink", ret);
+	t0 = now_ms();
+	ret = netlink_getgen(nl, &genid);
+	if (ret)
+		die("getgen", ret);
+	t1 = now_ms();
+	replace_tx(nl, rs, genid, &build_ms, &send_ms, &msgs, &bytes);
+	printf("program decode_ms=%.3f compile_ms=%.3f getgen_ms=%.3f build_ms=%.3f "
+	       "send_ms=%.3f netlink_ms=%.3f msgs=%zu bytes=%zu rss_kb=%ld", decode_ms,
+	       compile_ms, t1 - t0, build_ms, send_ms, now_ms() - t0, msgs, bytes, maxrss_kb());
+	counts(rs);
+	putchar('\n');
+	fflush(stdout);
+	netlink_close(nl);
+}
+
+static int cmd_program(char *path)
+{
+	struct cluster c;
+	struct ruleset rs;
+	double t0, t1, t2;
 
 	t0 = now_ms();
 	load(path, &c);
 	t1 = now_ms();
 	compile(&c, &rs);
 	t2 = now_ms();
-	ret = netlink_open(&nl);
-	if (ret)
-		die("netlink", ret);
-	t3 = now_ms();
-	ret = netlink_getgen(nl, &genid);
-	if (ret)
-		die("getgen", ret);
-	t4 = now_ms();
-	replace_tx(nl, &rs, genid, &build_ms, &send_ms, &msgs, &bytes);
-	printf("program decode_ms=%.3f compile_ms=%.3f getgen_ms=%.3f build_ms=%.3f "
-	       "send_ms=%.3f netlink_ms=%.3f msgs=%zu bytes=%zu rss_kb=%ld", t1 - t0, t2 - t1,
-	       t4 - t3, build_ms, send_ms, now_ms() - t3, msgs, bytes, maxrss_kb());
-	counts(&rs);
-	putchar('\n');
-	netlink_close(nl);
+	if (!nnetns)
+		program_once(&rs, t1 - t0, t2 - t1);
+	for (int i = 0; i < nnetns; i++) {
+		enter_netns(netns[i]);
+		program_once(&rs, t1 - t0, t2 - t1);
+	}
 	ruleset_fini(&rs);
 	model_cluster_fini(&c);
 	return 0;
@@ -361,7 +393,7 @@ static int cmd_delta(int argc, char **argv)
 static void usage(void)
 {
 	fputs("usage: bench_nft compile [--node N] [-o SCRIPT] FILE\n"
-	      "       bench_nft program [--node N] FILE\n"
+	      "       bench_nft program [--node N] [--netns NAME]... FILE\n"
 	      "       bench_nft delta [--node N] [--reps R] BASE NAME=FILE...\n",
 	      stderr);
 	exit(2);
@@ -372,6 +404,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
 		{ "reps", required_argument, NULL, 'r' },
+		{ "netns", required_argument, NULL, 'N' },
 		{ 0 },
 	};
 	const char *cmd, *out = NULL;
@@ -391,6 +424,11 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'N':
+			if (nnetns == NETNS_MAX)
+				usage();
+			netns[nnetns++] = optarg;
 			break;
 		default:
 			usage();

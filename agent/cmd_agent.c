@@ -18,6 +18,7 @@
 #include "agent/log.h"
 #include "agent/loop.h"
 #include "agent/monotime.h"
+#include "policy/num.h"
 #include "policy/xalloc.h"
 
 #define DEFAULT_METRICS "127.0.0.1:9465"
@@ -52,12 +53,9 @@ static void usage(FILE *f)
 
 static int parse_ms(const char *s, long scale, int64_t *out)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+	if (num_parse(s, 1, INT_MAX, &v))
 		return -EINVAL;
 	*out = (int64_t)v * scale;
 	return 0;
@@ -79,7 +77,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	};
 	int opt, ret = 0;
 
-	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1 && !ret) {
+	while (!ret && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			o->node = optarg;

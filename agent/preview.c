@@ -14,6 +14,7 @@
 
 #include "policy/cidr.h"
 #include "policy/eval.h"
+#include "policy/num.h"
 #include "policy/xalloc.h"
 
 static int parse_proto(const char *s, uint8_t *proto)
@@ -39,7 +40,6 @@ int preview_parse_port(const char *s, struct preview_port *out)
 	char *num = slash ? xstrndup(s, (size_t)(slash - s)) : xstrdup(s);
 	const char *digits = num, *proto = slash ? slash + 1 : NULL;
 	unsigned long v;
-	char *end;
 	int ret = -EINVAL;
 
 	out->proto = IPPROTO_TCP;
@@ -49,9 +49,7 @@ int preview_parse_port(const char *s, struct preview_port *out)
 	}
 	if (proto && parse_proto(proto, &out->proto))
 		goto out;
-	errno = 0;
-	v = strtoul(digits, &end, 10);
-	if (errno || end == digits || *end || v < 1 || v > 65535 || digits[0] == '-')
+	if (num_parse(digits, 1, 65535, &v))
 		goto out;
 	out->port = (uint16_t)v;
 	ret = 0;

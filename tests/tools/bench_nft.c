@@ -43,6 +43,7 @@
 #include "nft/render.h"
 #include "policy/diag.h"
 #include "policy/model.h"
+#include "policy/num.h"
 #include "policy/xalloc.h"
 
 #define NETNS_MAX 32
@@ -408,6 +409,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *cmd, *out = NULL;
+	unsigned long nreps;
 	int opt;
 
 	if (argc < 2)
@@ -420,7 +422,9 @@ int main(int argc, char **argv)
 			node = optarg;
 			break;
 		case 'r':
-			reps = atoi(optarg);
+			if (num_parse(optarg, 1, 1000000, &nreps))
+				usage();
+			reps = (int)nreps;
 			break;
 		case 'o':
 			out = optarg;

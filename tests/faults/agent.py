@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Faults of the world around `nftpol agent` (issue 6), on tests/e2e/harness.py.
+
+Each test builds its own Env (one node namespace with the agent, the stand-in
+API server, its relay, pod namespaces), injects one fault while a Watchdog
+probes the pod-to-pod matrix continuously (any connection neither the old nor
+the new policies allow is a failure), and ends by converging on the expected
+reachability.  Everything lives in network namespaces made here and is removed
+also on failure or Ctrl-C; only processes started here are killed, by PID.
+
+usage: tests/faults/agent.py [-v] [-k] [--kills N] [TEST...]
+Env: NFTPOL (default build/nftpol).  Needs root.  Last line "N passed, M failed".
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+from harness import Env, HarnessError, Watchdog, forbidden_in_all, run  # noqa: E402
+
+NORMLIST = os.path.join(REPO, "tests", "kernel", "normlist.py")
+GENCLUSTER = os.path.join(REPO, "scripts", "gencluster.py")
+RESULTS = []        # (test, measured numbers) for the summary
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def note(env, fmt, *args):
+    RESULTS.append(fmt % args)
+    if env.verbose:
+        print("    " + fmt % args, flush=True)
+
+
+def policy(ns, name, pod_sel=None, ingress=None, types=None):
+    spec = {"podSelector": pod_sel or {}}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if types:
+        spec["policyTypes"] = types
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+
+def deny_ingress(ns):
+    return policy(ns, "deny-ingress", types=["Ingress"])
+
+
+def allow_from_ns(ns, name, other):
+    return policy(ns, name, ingress=[{"from": [{"namespaceSelector": {
+        "matchLabels": {"ns": other}}}]}])
+
+
+def converged(env, what, model=None, deadline=30):
+    ok, secs, diff = env.converge(model, deadline)
+    if not ok:
+        raise Failed("%s: not converged after %ds:\n%s" % (what, deadline, diff))
+    note(env, "%s: converged in %.1f s", what, secs)
+    return secs
+
+
+def clean(wd, what):
+    expect(not wd.violations, "%s: forbidden connections succeeded: %s" % (
+        what, wd.violations[:5]))
+    expect(wd.rounds >= 2, "%s: the watchdog probed only %d rounds" % (what, wd.rounds))
+
+
+def metric(env, name, k=1):
+    """Value of one exact series on node k's /metrics (None if absent)."""
+    code, body = env.http(k, "/metrics")
+    for ln in body.splitlines():
+        if ln.startswith(name + " "):
+            return float(ln.split()[-1])
+    return None
+
+
+def agent_log(env, k=1):
+    with open(env.agent_logs[k]) as f:
+        return f.read()
+
+
+def agent_requests(env, since):
+    """The stand-in's log of the agent's requests since (time.time())."""
+    return [r for r in env.control("/log?since=%f" % since)
+            if r.get("user_agent", "").startswith("nftpol-agent")]
+
+
+def listing(env, k=1):
+    return env.table(k)
+
+
+def nsrun(env, *args, check=True, input=None, k=1):
+    return run(["ip", "netns", "exec", env.cluster.nodes[k]] + list(args), check=check,
+               input=input)
+
+
+def start(env, extra=()):
+    env.start_agent(1, extra=list(extra))
+    env.wait_ready(1)
+
+
+# -- 1: API server absent at start ----------------------------------------
+
+def test_apiserver_absent(env):
+    """The stand-in is down when the agent starts: the table stays, not ready; then up."""
+    start(env)
+    env.create_policy(deny_ingress("x"))
+    env.create_policy(allow_from_ns("x", "allow-y", "y"))
+    converged(env, "absent: x open to y only")
+    before = env.model.copy()
+    env.stop_agent(1)
+    env.kill_apiserver()
+    t0 = listing(env)
+    expect("pod_ingress4" in t0, "no table programmed before the outage")
+    with Watchdog(env, forbidden_in_all(before)) as wd:
+        env.start_agent(1)
+        not_ready = 0
+        end = time.monotonic() + 6
+        while time.monotonic() < end:
+            expect(env.agents[1].poll() is None, "agent exited with the server down:\n" +
+                   env.agent_tail(1))
+            code = env.http(1, "/readyz")[0]
+            expect(code != 200, "agent ready with no API server")
+            not_ready += 1
+            time.sleep(0.3)
+        t1 = listing(env)
+        expect(t1 == t0, "the table changed while the server was down")
+        note(env, "absent: 6 s without server: /readyz never 200 (%d polls), table identical "
+             "(%d lines)", not_ready, len(t0.splitlines()))
+        t_up = time.monotonic()
+        env.start_apiserver()
+        env.wait_ready(1, deadline=40)
+        note(env, "absent: ready %.1f s after the server came up", time.monotonic() - t_up)
+        env.delete_policy("x", "allow-y")
+        converged(env, "absent: after start, allow-y deleted")
+    clean(wd, "absent")
+
+
+# -- 2: 500s, garbage, truncated bodies -----------------------------------
+
+AGENT_PATHS = ("/api/v1/pods", "/api/v1/namespaces", "/apis/networking.k8s.io/v1/networkpolicies",
+               "/api/v1/nodes")
+
+
+def fail_agent_paths(env, mode, code=None):
+    """Make every GET of the agent's cluster-wide collections fail (kubectl's
+    namespaced paths and discovery do not match)."""
+    env.control("/fail/clear", {})
+    for p in AGENT_PATHS:
+        body = {"count": 100000, "mode": mode, "match": p, "method": "GET"}
+        if code:
+            body["code"] = code
+        env.control("/fail", body)
+
+
+def test_bad_answers(env):
+    """500s, then garbage, then truncated bodies: keep the table, back off, recover."""
+    start(env)
+    env.create_policy(deny_ingress("x"))
+    converged(env, "bad answers: x closed")
+    before = env.model.copy()
+    t0 = listing(env)
+    allow = allow_from_ns("x", "allow-z", "z")
+    with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+        counts = []
+        for i, (mode, code) in enumerate((("status", 500), ("garbage", None),
+                                          ("truncate", None))):
+            since = time.time()
+            fail_agent_paths(env, mode, code)
+            env.control("/close-watches", {"abort": True})
+            if i == 0:
+                env.create_policy(allow)       # during the fault
+            time.sleep(5)
+            n = len(agent_requests(env, since))
+            counts.append(n)
+            expect(listing(env) == t0, "table changed during %s answers" % mode)
+        errs = metric(env, 'nftpol_errors_total{kind="list"}') or 0
+        errs += metric(env, 'nftpol_errors_total{kind="watch"}') or 0
+        env.control("/fail/clear", {})
+        note(env, "bad answers: agent requests per 5 s window: 500s %d, garbage %d, "
+             "truncated %d; list+watch errors counted %d", *counts, errs)
+        for n in counts:
+            expect(n <= 60, "not backing off: %d requests in 5 s" % n)
+        expect(errs > 0, "no list/watch error counted")
+        expect(listing(env) == t0, "table changed during the fault")
+        converged(env, "bad answers: recovered, allow-z (made during the fault) enforced",
+                  deadline=45)
+    clean(wd, "bad answers")
+
+
+def after_with(model, pol):
+    m = model.copy()
+    m.policies[(pol["metadata"]["namespace"], pol["metadata"]["name"])] = pol
+    return m
+
+
+# -- 4: a token that stops working ------------------------------------------
+
+def kubectl_tf(env, *args, input=None):
+    """kubectl with the tokenFile kubeconfig (follows the stand-in's rotations)."""
+    return run(["ip", "netns", "exec", env.api_ns, "kubectl", "--kubeconfig",
+                os.path.join(env.dir, "kubeconfig-tokenfile"), "--cache-dir", env.kcache,
+                "--request-timeout", "10s"] + list(args), input=input)
+
+
+def write_atomic(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(data)
+    os.chmod(tmp, 0o600)
+    os.rename(tmp, path)
+
+
+def test_token_rotation(env):
+    """The agent's token stops working (401s), is rotated in its token file: resume;
+    the token never appears in the agent's output."""
+    with open(os.path.join(env.dir, "token")) as f:
+        tok0 = f.read().strip()
+    mytok = os.path.join(env.work, "agent-token")
+    write_atomic(mytok, tok0 + "\n")
+    with open(os.path.join(env.dir, "kubeconfig-tokenfile")) as f:
+        kc = f.read()
+    expect(os.path.join(env.dir, "token") in kc, "kubeconfig-tokenfile has no tokenFile")
+    mykc = os.path.join(env.work, "agent-kubeconfig")
+    write_atomic(mykc, kc.replace(os.path.join(env.dir, "token"), mytok))
+    start(env, ["--kubeconfig", mykc])
+    env.create_policy(deny_ingress("y"))
+    converged(env, "token: y closed")
+    before = env.model.copy()
+    allow = allow_from_ns("y", "allow-x", "x")
+    t0 = listing(env)
+    with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+        since = time.time()
+        env.control("/token", {"invalid": True})
+        env.control("/close-watches", {"abort": True})
+        time.sleep(3)
+        tok1 = env.control("/token", {})["token"]       # the new valid token
+        kubectl_tf(env, "create", "-f", "-", input=json.dumps(allow))
+        env.model.policies[("y", "allow-x")] = allow
+        time.sleep(3)
+        reqs = agent_requests(env, since)
+        n401 = sum(1 for r in reqs if r.get("code") == 401)
+        expect(n401 >= 1, "no 401 answered to the agent")
+        expect(listing(env) == t0, "table changed while the agent had no valid token")
+        auth = metric(env, 'nftpol_errors_total{kind="auth"}') or 0
+        expect(auth >= 1, "auth errors not counted")
+        t_rot = time.monotonic()
+        write_atomic(mytok, tok1 + "\n")
+        secs = converged(env, "token: rotated in the token file, allow-x enforced",
+                         deadline=45)
+    clean(wd, "token")
+    env.stop_agent(1)
+    log = agent_log(env)
+    expect("401" in log or "nauthorized" in log, "the agent did not log the 401s")
+    for name, t in (("old", tok0), ("new", tok1)):
+        expect(t not in log, "the %s token appears in the agent's output" % name)
+        for frag in (t[:12], t[-12:]):
+            expect(frag not in log, "a part of the %s token appears in the agent's output" % name)
+    # the grep is real: the token is findable where it is meant to be
+    with open(mytok) as f:
+        expect(tok1 in f.read(), "grep control: new token not in the token file")
+    note(env, "token: %d requests answered 401, %d auth errors counted; resumed %.1f s after "
+         "rotation; agent output %d bytes contains neither token", n401, auth,
+         time.monotonic() - t_rot if False else secs, len(log))
+
+
+# -- 6: someone edits the table ---------------------------------------------
+
+def pod_map_element(env, pod_key):
+    ip = env.cluster.pod(pod_key).ip4
+    return ip
+
+
+def test_table_edited(env):
+    """Elements and rules deleted behind the agent's back: the 3 s full check restores."""
+    start(env, ["--full-check", "3"])
+    env.create_policy(deny_ingress("x"))
+    env.create_policy(allow_from_ns("x", "allow-y", "y"))
+    converged(env, "edited: x open to y only")
+    t0 = listing(env)
+    model = env.model
+    with Watchdog(env, forbidden_in_all(model)) as wd:
+        time.sleep(3)
+    clean(wd, "edited (before)")
+    restore = []
+    # a) loosening edit: x/a's element leaves the ingress pod map (x/a is open
+    #    to all until restored): measured, the watchdog cannot run during it
+    ip = pod_map_element(env, "x/a")
+    t = time.monotonic()
+    nsrun(env, "nft", "delete", "element", "inet", "nftpol", "pod_ingress4", "{ %s }" % ip)
+    opened = env.observe().get(("z/b", "x/a"))
+    while listing(env) != t0 and time.monotonic() - t < 15:
+        time.sleep(0.1)
+    restore.append(time.monotonic() - t)
+    expect(listing(env) == t0, "pod map element not restored after 15 s")
+    # b) tightening edit: delete the rule that lets y in (a rule in a chain
+    #    holding a set reference), under the watchdog
+    with Watchdog(env, forbidden_in_all(model)) as wd:
+        handles = nsrun(env, "nft", "-a", "list", "table", "inet", "nftpol").stdout
+        chain = None
+        victim = None
+        for ln in handles.splitlines():
+            m = re.match(r"\s*chain (\S+) \{", ln)
+            if m:
+                chain = m.group(1)
+            m = re.search(r"saddr @\S+ .*accept.*# handle (\d+)", ln)
+            if m and chain and victim is None:
+                victim = (chain, m.group(1), ln.strip())
+        expect(victim, "no accept rule with a set to delete:\n" + handles[:2000])
+        t = time.monotonic()
+        nsrun(env, "nft", "delete", "rule", "inet", "nftpol", victim[0], "handle", victim[1])
+        expect(listing(env) != t0, "rule deletion did not change the table")
+        while listing(env) != t0 and time.monotonic() - t < 15:
+            time.sleep(0.1)
+        restore.append(time.monotonic() - t)
+        expect(listing(env) == t0, "deleted rule not restored after 15 s")
+        converged(env, "edited: restored")
+    clean(wd, "edited (rule)")
+    note(env, "edited: pod map element restored in %.1f s (x/a opened meanwhile: %s), "
+         "rule %r restored in %.1f s (full check 3 s)", restore[0], opened,
+         victim[2][:60], restore[1])
+
+
+TESTS = [test_apiserver_absent, test_bad_answers, test_token_rotation, test_table_edited]
+
+
+def run_one(t, a):
+    env = Env(nodes=1, verbose=a.verbose, keep=a.keep)
+    env.kills = a.kills
+    try:
+        env.setup()
+        t(env)
+        for k, p in env.agents.items():
+            if p.poll() is not None:
+                raise Failed("agent %d died: %s" % (k, env.agent_tail(k)))
+        return True, ""
+    except (Failed, HarnessError) as e:
+        tails = "".join("\n  agent %d log:\n%s" % (k, env.agent_tail(k))
+                        for k in env.agent_logs)
+        return False, str(e) + (tails if a.verbose else "")
+    except Exception:
+        return False, traceback.format_exc()
+    finally:
+        env.teardown()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="faults around nftpol agent")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-k", "--keep", action="store_true", help="keep work directories")
+    ap.add_argument("--kills", type=int, default=100, help="test 7: SIGKILLs (at most)")
+    ap.add_argument("tests", nargs="*")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        print("tests/faults/run-agent: needs root (network namespaces)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    chosen = [t for t in TESTS if not a.tests or t.__name__ in a.tests
+              or t.__name__[5:] in a.tests]
+    passed = failed = 0
+    for t in chosen:
+        t0 = time.monotonic()
+        del RESULTS[:]
+        ok, why = run_one(t, a)
+        print("%s %s (%.0fs)" % ("PASS" if ok else "FAIL", t.__name__[5:],
+                                time.monotonic() - t0), flush=True)
+        if not a.verbose:
+            for r in RESULTS:
+                print("    " + r)
+        if not ok:
+            print("  " + why.replace("\n", "\n  "))
+        passed += ok
+        failed += not ok
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted")
+        sys.exit(130)

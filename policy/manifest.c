@@ -27,9 +27,11 @@ struct line_ent {
 
 /*
  * Node to line table of one document: a hash table keyed by node address.
- * JSON documents only record the lines of their values in document order
- * (pre-order); the walk that pairs them with cJSON nodes waits for the first
- * lookup.
+ * JSON documents record the lines of their values in document order
+ * (pre-order). The values near the top (objects of a List and their fields,
+ * whose lines every decoded object records) are paired with cJSON nodes at
+ * once; the walk over the whole tree waits until a message needs the line of a
+ * deeper node.
  */
 struct line_table {
 	struct line_ent *slots;		/* open addressing; node NULL: empty */
@@ -109,13 +111,31 @@ void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line
 	table_put(doc->t, node, line);
 }
 
+static void pair_shallow(struct line_table *t, const cJSON *node, unsigned depth,
+			 const unsigned *lines, size_t n, size_t *i)
+{
+	const cJSON *c;
+
+	table_put(t, node, *i < n ? lines[*i] : 0);
+	(*i)++;
+	if (depth == MANIFEST_SHALLOW_DEPTH)
+		return;
+	cJSON_ArrayForEach(c, node)
+		pair_shallow(t, c, depth + 1, lines, n, i);
+}
+
 /*
- * A JSON document: order[i] is the line of the i-th value in pre-order. Both
+ * A JSON document: order[i] is the line of the i-th value in pre-order,
+ * shallow[i] that of the i-th value no deeper than MANIFEST_SHALLOW_DEPTH.
  * root and order must stay valid until the document is cleared.
  */
 void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
-			    const unsigned *order, size_t n)
+			    const unsigned *order, size_t n, const unsigned *shallow,
+			    size_t nshallow)
 {
+	size_t i = 0;
+
+	pair_shallow(doc->t, root, 0, shallow, nshallow, &i);
 	doc->t->root = root;
 	doc->t->order = order;
 	doc->t->norder = n;
@@ -135,16 +155,19 @@ static void pair_lines(struct line_table *t, const cJSON *node, size_t *i)
 unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 {
 	struct line_table *t = doc ? doc->t : NULL;
-	size_t i = 0;
+	size_t i, next = 0;
 
 	if (!t || !node)
 		return 0;
-	if (t->root) {
-		pair_lines(t, t->root, &i);
-		t->root = NULL;
+	if (t->n) {
+		i = slot_of(t, node);
+		if (t->slots[i].node)
+			return t->slots[i].line;
 	}
-	if (!t->n)
+	if (!t->root)
 		return 0;
+	pair_lines(t, t->root, &next);
+	t->root = NULL;
 	i = slot_of(t, node);
 	return t->slots[i].node ? t->slots[i].line : 0;
 }

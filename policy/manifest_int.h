@@ -26,8 +26,12 @@ struct manifest_doc *manifest_doc_new(void);
 void manifest_doc_free(struct manifest_doc *doc);
 void manifest_doc_clear(struct manifest_doc *doc);
 void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line);
+/* Values this deep (the objects of a List are at 2) get their lines eagerly. */
+#define MANIFEST_SHALLOW_DEPTH 2
+
 void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
-			    const unsigned *order, size_t n);
+			    const unsigned *order, size_t n, const unsigned *shallow,
+			    size_t nshallow);
 
 cJSON *manifest_nonnull(cJSON *p);
 int manifest_finish(struct manifest_ctx *m, const cJSON *root);

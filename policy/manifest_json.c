@@ -22,6 +22,8 @@ struct jscan {
 	size_t len, pos;
 	unsigned line;		/* 1-based line of pos */
 	unsigned *lines;	/* line of each value in document order */
+	unsigned *shallow;	/* the same for values at depth 0..2 only */
+	size_t nshallow, capshallow;
 	size_t n, cap;
 	uint64_t objects;	/* bit d set: nesting level d is an object */
 	unsigned depth;
@@ -36,6 +38,10 @@ static int scan_value(struct manifest_ctx *m, struct jscan *s)
 	}
 	XGROW(s->lines, s->cap, s->n);
 	s->lines[s->n++] = s->line;
+	if (s->depth <= MANIFEST_SHALLOW_DEPTH) {
+		XGROW(s->shallow, s->capshallow, s->nshallow);
+		s->shallow[s->nshallow++] = s->line;
+	}
 	return 0;
 }
 
@@ -126,6 +132,7 @@ static int scan_token(struct manifest_ctx *m, struct jscan *s)
 static int scan_one(struct manifest_ctx *m, struct jscan *s)
 {
 	s->n = 0;
+	s->nshallow = 0;
 	s->depth = 0;
 	s->want_key = false;
 	do {
@@ -170,7 +177,7 @@ static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 		return -EINVAL;
 	}
 	manifest_doc_clear(m->doc);
-	manifest_doc_set_order(m->doc, root, s->lines, s->n);
+	manifest_doc_set_order(m->doc, root, s->lines, s->n, s->shallow, s->nshallow);
 	manifest_finish(m, root);
 	manifest_doc_clear(m->doc);
 	cJSON_Delete(root);
@@ -194,4 +201,5 @@ void manifest_json(struct manifest_ctx *m, const char *buf, size_t len)
 			break;
 	}
 	free(s.lines);
+	free(s.shallow);
 }

@@ -96,12 +96,18 @@ def agent_log(env, k=1):
 
 def agent_requests(env, since):
     """The stand-in's log of the agent's requests since (time.time())."""
-    return [r for r in env.control("/log?since=%f" % since)
+    return [r for r in env.control("/log?since=%f" % since)["requests"]
             if r.get("user_agent", "").startswith("nftpol-agent")]
 
 
+def normalise(text):
+    return run([sys.executable, NORMLIST], input=text).stdout
+
+
 def listing(env, k=1):
-    return env.table(k)
+    """The node's table, normalised (tests/kernel/normlist.py): a whole replace
+    recreates objects in another order, which is not content."""
+    return normalise(env.table(k))
 
 
 def nsrun(env, *args, check=True, input=None, k=1):
@@ -331,7 +337,7 @@ def test_table_edited(env):
         expect(listing(env) == t0, "deleted rule not restored after 15 s")
         converged(env, "edited: restored")
     clean(wd, "edited (rule)")
-    note(env, "edited: pod map element restored in %.1f s (x/a opened meanwhile: %s), "
+    note(env, "edited: pod map element restored in %.1f s (z/b->x/a open in the one probe round meanwhile: %s), "
          "rule %r restored in %.1f s (full check 3 s)", restore[0], opened,
          victim[2][:60], restore[1])
 

@@ -342,14 +342,255 @@ def test_table_edited(env):
          victim[2][:60], restore[1])
 
 
-TESTS = [test_apiserver_absent, test_bad_answers, test_token_rotation, test_table_edited]
+# -- 3: a slow stream and an oversized event ---------------------------------
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1])
+    return 0
+
+
+RSS_BOUND_KIB = 96 * 1024      # WATCH_MAX_LINE is 16 MiB; a few buffers of it at most
+
+
+def test_slow_and_oversize(env):
+    """Watch data dribbled 64 bytes per 10 ms, then a 20 MiB event (over the 16 MiB
+    line limit): no crash, bounded RSS, relist, converge."""
+    start(env)
+    pid = env.agents[1].pid
+    env.create_policy(deny_ingress("z"))
+    converged(env, "slow: z closed")
+    rss = [rss_kib(pid)]
+    before = env.model.copy()
+    a1 = allow_from_ns("z", "allow-x", "x")
+    a2 = allow_from_ns("z", "allow-y", "y")
+    mid = after_with(before, a1)
+    with Watchdog(env, forbidden_in_all(before, mid, after_with(mid, a2))) as wd:
+        env.control("/slow", {"bytes": 64, "delay": 0.01})
+        env.control("/close-watches", {"abort": True})
+        env.create_policy(a1)
+        converged(env, "slow: allow-x through a 6.4 kB/s stream", deadline=40)
+        rss.append(rss_kib(pid))
+        env.control("/slow", {"off": True})
+        env.control("/close-watches", {"abort": True})
+        time.sleep(1)
+        env.control("/oversize", {"count": 1, "bytes": 20 << 20})
+        env.create_policy(a2)
+        end = time.monotonic() + 30
+        ok = False
+        while time.monotonic() < end and not ok:
+            rss.append(rss_kib(pid))
+            ok = env.observe() == env.model.expected()
+        expect(ok, "oversize: not converged after 30 s")
+        rss.append(rss_kib(pid))
+    clean(wd, "slow/oversize")
+    expect(env.agents[1].poll() is None, "agent died")
+    lim = metric(env, 'nftpol_errors_total{kind="limit"}') or 0
+    note(env, "slow/oversize: 20 MiB event -> limit errors %d; RSS KiB start %d, after slow "
+         "%d, peak %d, end %d (bound %d)", lim, rss[0], rss[1], max(rss), rss[-1],
+         RSS_BOUND_KIB)
+    expect(lim >= 1, "the oversized event was not refused as over a limit")
+    expect(max(rss) < RSS_BOUND_KIB, "RSS %d KiB over the bound" % max(rss))
+
+
+# -- 5: the kernel refuses the agent's transactions ---------------------------
+
+class Owner:
+    """`nft -i` in the node namespace, holding table inet nftpol with flags owner.
+
+    Why this obstacle: while a table is owned (NFT_TABLE_F_OWNER) the kernel
+    refuses every change to it from any other netlink socket with EPERM, also a
+    whole replace (delete + add), so each of the agent's transactions, delta or
+    full, fails in the kernel, deterministically.  Taking ownership and giving it
+    back are single transactions of the owner ("delete table; table ... {...}")
+    with the same content, so enforcement never lapses."""
+
+    def __init__(self, env):
+        self.env = env
+        self.p = subprocess.Popen(["ip", "netns", "exec", env.cluster.nodes[1], "nft", "-i"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        self.n = 0
+
+    def load(self, body, owner):
+        lines = body.rstrip("\n").split("\n")
+        expect(lines[0] == "table inet nftpol {", "unexpected listing head %r" % lines[0])
+        if owner:
+            lines.insert(1, "\tflags owner")
+        self.n += 1
+        path = os.path.join(self.env.work, "owner-%d.nft" % self.n)
+        with open(path, "w") as f:
+            f.write("delete table inet nftpol\n" + "\n".join(lines) + "\n")
+        self.p.stdin.write('include "%s"\n' % path)
+        self.p.stdin.flush()
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+
+
+def wait_for(cond, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_kernel_refuses(env):
+    """Every transaction of the agent fails in the kernel (EPERM on an owned table):
+    the previous rules stay, the failures are logged and counted, retried with
+    backoff; converge once the obstacle is gone."""
+    start(env, ["--full-check", "3"])
+    env.create_policy(deny_ingress("x"))
+    converged(env, "kernel: x closed")
+    raw = env.table(1)
+    t0 = listing(env)
+    before = env.model.copy()
+    allow = allow_from_ns("x", "allow-y", "y")
+    owner = Owner(env)
+    try:
+        with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+            owner.load(raw, True)
+            expect(wait_for(lambda: "flags owner" in env.table(1), 5),
+                   "could not take ownership of the table")
+            errs0 = metric(env, 'nftpol_errors_total{kind="apply"}') or 0
+            env.create_policy(allow)
+            time.sleep(8)
+            log = agent_log(env)
+            refused = log.count("the kernel refused the transaction")
+            retries = re.findall(r'sync failed; retrying later" retry_in_ms=(\d+)', log)
+            errs = (metric(env, 'nftpol_errors_total{kind="apply"}') or 0) - errs0
+            expect(refused >= 1, "no refusal logged")
+            expect(errs >= 1, "apply errors not counted")
+            expect(refused <= 10, "retrying in a hot loop: %d refusals in 8 s" % refused)
+            owned = normalise(env.table(1).replace("\tflags owner\n", "").replace(
+                " # progname nft", ""))
+            expect(owned == t0, "the table changed while refused")
+            t_free = time.monotonic()
+            owner.load(raw, False)
+            expect(wait_for(lambda: "flags owner" not in env.table(1), 5),
+                   "could not give the table back")
+            owner.close()
+            secs = converged(env, "kernel: obstacle gone, allow-y enforced", deadline=40)
+    finally:
+        owner.close()
+    clean(wd, "kernel")
+    note(env, "kernel: %d transactions refused in 8 s (apply errors +%d), retry delays ms %s; "
+         "converged %.1f s after the table was given back", refused, errs,
+         ",".join(retries[:8]), secs)
+
+
+# -- 7: SIGKILL while programming a large table -------------------------------
+
+def gencluster(pods, seed):
+    out = run([sys.executable, GENCLUSTER, "--pods", str(pods), "--nodes", "1",
+               "--seed", str(seed)]).stdout
+    return json.loads(out)
+
+
+def stand_in_state(path, cluster):
+    """A stand-in --state file holding the cluster (objects get RVs and uids)."""
+    objs = {"namespaces": [], "pods": [], "networkpolicies": [], "nodes": []}
+    res = {"Namespace": "namespaces", "Pod": "pods", "NetworkPolicy": "networkpolicies"}
+    rv = 10
+    for o in json.loads(json.dumps(cluster["items"])):
+        m = o["metadata"]
+        m["resourceVersion"] = str(rv)
+        m["uid"] = "00000000-0000-4000-8000-%012d" % rv
+        m["creationTimestamp"] = "2026-01-01T00:00:00Z"
+        objs[res[o["kind"]]].append(o)
+        rv += 1
+    with open(path, "w") as f:
+        json.dump({"rv": rv, "objects": objs}, f)
+
+
+def test_kill_while_programming(env):
+    """SIGKILL of the agent at swept moments while it programs a 2000-pod table over
+    the old one: the table is always exactly old or new, never partial."""
+    # set up by run_one: env.state holds the new cluster, env.ref a reference netns
+    old, new = env.old_file, env.new_file
+    nb = env.binary
+    refs = {}
+    for name, path in (("old", old), ("new", new)):
+        script = run([nb, "compile", "--node", "node-0", path]).stdout
+        run(["ip", "netns", "exec", env.ref, "nft", "-f", "-"], input=script)
+        refs[name] = normalise(run(["ip", "netns", "exec", env.ref, "nft", "list", "table",
+                                    "inet", "nftpol"]).stdout)
+    expect(refs["old"] != refs["new"], "old and new rulesets are equal")
+    node = ["--node-name", "node-0"]
+    put_old = ["ip", "netns", "exec", env.cluster.nodes[1], nb, "apply", "--replace",
+               "--node", "node-0", old]
+    run(put_old)
+    expect(listing(env) == refs["old"], "nftpol apply of old differs from compile|nft -f")
+    t = time.monotonic()
+    start(env, node)
+    ready = time.monotonic() - t
+    expect(listing(env) == refs["new"], "the agent's table differs from compile of the new "
+           "cluster loaded with nft -f")
+    prog = re.findall(r'msg="table (?:replaced|updated)" generation=\d+ duration_ms=(\d+)',
+                      agent_log(env))
+    env.stop_agent(1, signal.SIGKILL)
+    budget = env.kill_budget
+    outcome = {"old": 0, "new": 0, "other": 0}
+    lo, hi = max(0.0, ready - 0.6), ready + 0.2
+    t_loop = time.monotonic()
+    i = 0
+    while i < env.kills and time.monotonic() - t_loop < budget:
+        run(put_old)
+        delay = lo + (hi - lo) * ((i * 37) % 100) / 100.0
+        env.start_agent(1, extra=node)
+        time.sleep(delay)
+        env.stop_agent(1, signal.SIGKILL)
+        now = listing(env)
+        kind = "old" if now == refs["old"] else "new" if now == refs["new"] else "other"
+        outcome[kind] += 1
+        if kind == "other":
+            bad = os.path.join(env.work, "partial-%d.list" % i)
+            with open(bad, "w") as f:
+                f.write(now)
+        i += 1
+    note(env, "kill: 2000 pods (all on node-0); agent ready (lists+program) in %.2f s, "
+         "programming %s ms; %d SIGKILLs at delays %.2f..%.2f s in %.0f s: old %d, new %d, "
+         "other %d", ready, prog[:1], i, lo, hi, time.monotonic() - t_loop, outcome["old"],
+         outcome["new"], outcome["other"])
+    expect(outcome["other"] == 0, "%d listings were neither old nor new" % outcome["other"])
+    expect(outcome["old"] and outcome["new"], "the kills did not land on both sides")
+    run(put_old)
+    # the last word: an agent that is left alone converges on new
+    start(env, node)
+    expect(listing(env) == refs["new"], "final agent did not program new")
+
+
+TESTS = [test_apiserver_absent, test_bad_answers, test_slow_and_oversize, test_token_rotation,
+         test_kernel_refuses, test_table_edited, test_kill_while_programming]
 
 
 def run_one(t, a):
     env = Env(nodes=1, verbose=a.verbose, keep=a.keep)
-    env.kills = a.kills
+    env.kills, env.kill_budget, env.ref = a.kills, a.kill_budget, None
     try:
-        env.setup()
+        if t is test_kill_while_programming:
+            env.old_file = os.path.join(env.work, "old.json")
+            env.new_file = os.path.join(env.work, "new.json")
+            for path, seed in ((env.old_file, 1), (env.new_file, 2)):
+                c = gencluster(2000, seed)
+                with open(path, "w") as f:
+                    json.dump(c, f)
+            stand_in_state(env.state, c)            # the stand-in holds new
+            env.ref = "%s-ref" % env.tag
+            run(["ip", "netns", "add", env.ref])
+            env.setup(objects=False)
+        else:
+            env.setup()
         t(env)
         for k, p in env.agents.items():
             if p.poll() is not None:
@@ -362,7 +603,11 @@ def run_one(t, a):
     except Exception:
         return False, traceback.format_exc()
     finally:
-        env.teardown()
+        try:
+            env.teardown()
+        finally:
+            if env.ref:
+                run(["ip", "netns", "del", env.ref], check=False)
 
 
 def main():
@@ -370,6 +615,8 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("-k", "--keep", action="store_true", help="keep work directories")
     ap.add_argument("--kills", type=int, default=100, help="test 7: SIGKILLs (at most)")
+    ap.add_argument("--kill-budget", type=float, default=75,
+                    help="test 7: seconds for the kill loop")
     ap.add_argument("tests", nargs="*")
     a = ap.parse_args()
     if os.geteuid() != 0:

@@ -37,6 +37,7 @@ struct item {
 	const char *name;
 	const void *old, *new;	/* struct rs_set or rs_chain; NULL when absent */
 	enum fate fate;
+	bool same;		/* sets kept: no element differs (nothing to send) */
 };
 
 struct plan {
@@ -102,13 +103,22 @@ static bool elem_eq(const struct rs_set *s, const struct rs_elem *a, const struc
 	return !(s->flags & RS_SET_VMAP) || str_eq(a->chain, b->chain);
 }
 
+/* Whether two sets of one definition hold the same elements (one pass, no calls). */
 static bool elems_eq(const struct rs_set *a, const struct rs_set *b)
 {
+	unsigned len = ruleset_key_len(b);
+	bool interval = b->flags & RS_SET_INTERVAL, vmap = b->flags & RS_SET_VMAP;
+
 	if (a->nelems != b->nelems)
 		return false;
-	for (size_t i = 0; i < a->nelems; i++)
-		if (!elem_eq(b, &a->elems[i], &b->elems[i]))
+	for (size_t i = 0; i < a->nelems; i++) {
+		const struct rs_elem *x = &a->elems[i], *y = &b->elems[i];
+
+		if (memcmp(x->key, y->key, len) ||
+		    (interval && memcmp(x->key_end, y->key_end, len)) ||
+		    (vmap && !str_eq(x->chain, y->chain)))
 			return false;
+	}
 	return true;
 }
 
@@ -210,8 +220,12 @@ static int plan_make(struct plan *p, const struct ruleset *old, const struct rul
 			 &p->sets);
 	p->nchains = merge(old->chains, old->nchains, new->chains, new->nchains,
 			   sizeof(*old->chains), &p->chains);
-	for (size_t i = 0; i < p->nsets; i++)
-		p->sets[i].fate = set_fate(&p->sets[i]);
+	for (size_t i = 0; i < p->nsets; i++) {
+		struct item *it = &p->sets[i];
+
+		it->fate = set_fate(it);
+		it->same = it->fate == FATE_KEEP && elems_eq(it->old, it->new);
+	}
 	for (size_t i = 0; i < p->nchains; i++)
 		if (chain_fate(p, &p->chains[i]))
 			return -EXDEV;
@@ -312,7 +326,7 @@ static int emit_sets(const struct plan *p, struct build *b, struct diff_stats *s
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_KEEP)
+		if (p->sets[i].fate == FATE_KEEP && !p->sets[i].same)
 			ret = edit_elems(b, &p->sets[i], false, st);
 	for (size_t i = 0; !ret && i < p->nsets; i++) {
 		const struct item *it = &p->sets[i];
@@ -325,7 +339,7 @@ static int emit_sets(const struct plan *p, struct build *b, struct diff_stats *s
 		st->sets_rebuilt++;
 	}
 	for (size_t i = 0; !ret && i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_KEEP)
+		if (p->sets[i].fate == FATE_KEEP && !p->sets[i].same)
 			ret = edit_elems(b, &p->sets[i], true, st);
 	return ret;
 }

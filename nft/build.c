@@ -264,7 +264,9 @@ void build_chain_add(struct build *b, const struct rs_chain *c)
 				     nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
 	}
-	nlh = build_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	/* EXCL: a chain believed new but already there means our picture of
+	 * the kernel is wrong; fail the whole batch rather than append to it. */
+	nlh = build_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
 	nftnl_chain_nlmsg_build_payload(nlh, nc);
 	nftnl_chain_free(nc);
 	build_next(b);

@@ -312,7 +312,9 @@ static int emit_first(const struct plan *p, struct build *b, struct diff_stats *
 		const struct item *it = &p->chains[i];
 		const struct rs_chain *o = it->old;
 
-		if ((it->fate != FATE_REMOVE && it->fate != FATE_REWRITE) || !o->nrules)
+		/* flushed even when read back empty: appending to rules we did not
+		 * see would duplicate them */
+		if (it->fate != FATE_REMOVE && it->fate != FATE_REWRITE)
 			continue;
 		build_chain_flush(b, it->name);
 		st->rules_removed += o->nrules;

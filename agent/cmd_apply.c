@@ -66,8 +66,11 @@ static void summary(const struct ruleset *rs, const struct apply_result *res, bo
 	else
 		printf("updated: ");
 	print_counts(&res->st);
-	printf("; %zu messages, %zu bytes%s; %.1f ms\n", res->msgs, res->bytes,
-	       check ? "; validated by the kernel, nothing committed" : "", ms);
+	printf("; %zu messages, %zu bytes%s", res->msgs, res->bytes,
+	       check ? "; validated by the kernel, nothing committed" : "");
+	if (res->tries > 1)
+		printf("; attempt %d (the table changed while it was read)", res->tries);
+	printf("; %.1f ms\n", ms);
 }
 
 /* Say why nothing was programmed; the exit code. */

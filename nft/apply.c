@@ -9,7 +9,7 @@
 #include "nft/build.h"
 #include "nft/readback.h"
 
-#define APPLY_TRIES 3
+#define APPLY_TRIES 5
 
 /* Whether the table read back is exactly what we programmed last time. */
 static bool same_as_last(const struct ruleset *have, const struct ruleset *last)
@@ -116,6 +116,25 @@ out:
 }
 
 /*
+ * Whether a refused batch may have been built on a view of the table that was
+ * not the kernel's, so that reading back again and retrying can succeed:
+ * ERESTART (the generation moved on), or the kernel not finding, already
+ * having or still using an object the read-back said otherwise about. A dump
+ * runs concurrently with other writers' transactions: a batch of theirs that
+ * is being processed (not yet committed, so the generation has not moved)
+ * inserts its new objects into the lists a dump walks, and the kernel's
+ * position-based dump continuation can then return some objects twice or
+ * miss some (seen on 6.18 with two `nftpol apply` racing).
+ */
+static bool stale_view(int ret, const struct apply_result *res)
+{
+	if (ret == -ERESTART)
+		return true;
+	return res->stage == APPLY_STAGE_KERNEL && !res->full &&
+	       (ret == -ENOENT || ret == -EEXIST || ret == -EBUSY);
+}
+
+/*
  * Program want (sealed) into its table in one transaction. last is what this
  * process programmed before (NULL if nothing or unknown): when the kernel's
  * table differs from it, someone else changed it and it is replaced whole.
@@ -133,7 +152,7 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 		memset(res, 0, sizeof(*res));
 		res->tries = ++tries;
 		ret = try_once(nl, want, last, flags, res);
-	} while (ret == -ERESTART && tries < APPLY_TRIES);
+	} while (stale_view(ret, res) && tries < APPLY_TRIES);
 	return ret;
 }
 

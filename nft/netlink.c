@@ -156,13 +156,58 @@ static int send_buf(struct netlink *nl, const void *buf, size_t len)
 }
 
 /*
+ * Walk one datagram of replies to request seq. Data messages go to cb until
+ * the dump is known to be interrupted (NLM_F_DUMP_INTR on any message, the
+ * NLMSG_DONE included, sets *intr); messages of other requests are skipped.
+ * Returns 1 when the reply is complete (NLMSG_DONE, or the ack), 0 when more
+ * is to come, or -errno (the kernel's error, or cb's MNL_CB_ERROR).
+ * libmnl's mnl_cb_run() is not used here: it stops at the first interrupted
+ * message and drops the rest of the datagram, NLMSG_DONE with it, and the
+ * reader would then wait for an end that already came.
+ */
+static int walk_replies(struct netlink *nl, int len, uint32_t seq, netlink_msg_cb cb, void *data,
+			bool *intr)
+{
+	const struct nlmsghdr *nlh = (const void *)nl->buf;
+	const struct nlmsgerr *e;
+	int ret;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != seq || (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			return 1;
+		case NLMSG_ERROR:
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			e = mnl_nlmsg_get_payload(nlh);
+			return e->error ? (e->error < 0 ? e->error : -e->error) : 1;
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			continue;
+		}
+		if (*intr || !cb)
+			continue;
+		errno = 0;
+		ret = cb(nlh, data);
+		if (ret == MNL_CB_ERROR)
+			return errno ? -errno : -EPROTO;
+	}
+	return 0;
+}
+
+/*
  * Read replies to request seq until it is complete, passing data messages to
  * cb. An interrupted dump (NLM_F_DUMP_INTR) is read to its end, then -EINTR.
  */
 static int run_replies(struct netlink *nl, uint32_t seq, netlink_msg_cb cb, void *data)
 {
-	int ret, failure = 0;
+	bool intr = false;
 	ssize_t n;
+	int ret;
 
 	for (;;) {
 		n = recv_one(nl);
@@ -174,15 +219,11 @@ static int run_replies(struct netlink *nl, uint32_t seq, netlink_msg_cb cb, void
 		}
 		if (n < 0)
 			return (int)n;
-		ret = mnl_cb_run(nl->buf, n, seq, nl->portid, failure ? NULL : cb, data);
-		if (ret < 0 && errno == EINTR) {
-			failure = -EINTR;	/* keep reading: the dump must end first */
-			continue;
-		}
+		ret = walk_replies(nl, (int)n, seq, cb, data, &intr);
 		if (ret < 0)
-			return failure ? failure : -errno;
-		if (ret == MNL_CB_STOP)
-			return failure;
+			return intr ? -EINTR : ret;
+		if (ret)
+			return intr ? -EINTR : 0;
 	}
 }
 

@@ -31,7 +31,7 @@ struct netlink_report {
 	size_t bytes;				/* batch size sent */
 };
 
-/* Called for each message of a dump; returns MNL_CB_OK, _STOP or _ERROR. */
+/* Called for each data message of a reply; returns MNL_CB_OK or MNL_CB_ERROR (errno set). */
 typedef int (*netlink_msg_cb)(const struct nlmsghdr *nlh, void *data);
 
 int netlink_open(struct netlink **out) __attribute__((warn_unused_result));

@@ -729,6 +729,23 @@ static int dump(struct rb *rb, uint16_t type, netlink_msg_cb cb)
 	return rb->err ? rb->err : ret;
 }
 
+/*
+ * Whether a chain or set was dumped twice (the ruleset is sealed, so names are
+ * sorted). The kernel holds one object per name: a repeat means the dump raced
+ * with another writer's transaction in progress, which the generation does
+ * not show (see apply.c, stale_view()); read again.
+ */
+static bool duplicate_names(const struct ruleset *rs)
+{
+	for (size_t i = 1; i < rs->nchains; i++)
+		if (!strcmp(rs->chains[i - 1].name, rs->chains[i].name))
+			return true;
+	for (size_t i = 1; i < rs->nsets; i++)
+		if (!strcmp(rs->sets[i - 1].name, rs->sets[i].name))
+			return true;
+	return false;
+}
+
 /* One attempt: every dump between two reads of the generation. */
 static int read_once(struct rb *rb, uint32_t *genid)
 {
@@ -748,12 +765,22 @@ static int read_once(struct rb *rb, uint32_t *genid)
 		ret = rb->err;
 	if (!ret) {
 		ruleset_seal(rb->rs);
-		ret = dump(rb, NFT_MSG_GETRULE, rule_cb);
+		ret = duplicate_names(rb->rs) ? -EINTR : 0;
 	}
 	if (!ret)
-		ret = netlink_getgen(rb->nl, &after);
-	if (!ret && after != *genid)
-		ret = -EINTR;
+		ret = dump(rb, NFT_MSG_GETRULE, rule_cb);
+	/*
+	 * A change in between makes it a retry, also when it made a dump fail
+	 * (a set deleted after the set dump answers its element dump ENOENT).
+	 */
+	if (ret != -EINTR) {
+		int gen = netlink_getgen(rb->nl, &after);
+
+		if (!gen && after != *genid)
+			ret = -EINTR;
+		else if (!ret)
+			ret = gen;
+	}
 	return ret;
 }
 

@@ -198,6 +198,21 @@ static void print_diags(const struct diag_list *d)
 		diag_print(&d->v[i], stderr);
 }
 
+/*
+ * Objects read from the API server have no file: forget the decoder's
+ * stand-in origin ("NetworkPolicy", line 1), so that explain and diff do not
+ * cite it as if it were one.
+ */
+static void forget_origin(struct store_obj *o)
+{
+	struct origin *or = o->kind == STORE_POD ? &o->u.pod.origin :
+			    o->kind == STORE_NETPOL ? &o->u.pol.origin : &o->u.ns.origin;
+
+	free(or->file);
+	or->file = NULL;
+	or->line = 0;
+}
+
 static int decode_pages(const struct live_pages *pg, struct store *s)
 {
 	struct diag_list d;
@@ -216,6 +231,8 @@ static int decode_pages(const struct live_pages *pg, struct store *s)
 			free(rv);
 			free(cont);
 		}
+		for (size_t i = 0; i < n; i++)
+			forget_origin(&objs[i]);
 		store_relist(s, kind, objs, n, NULL);
 		free(objs);
 	}

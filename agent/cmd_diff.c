@@ -36,6 +36,7 @@ struct diff_opts {
 struct change {
 	const struct pod *src, *dst;
 	struct preview_port port;
+	int family;			/* AF_INET or AF_INET6: the addresses used */
 	bool allowed;			/* the new verdict */
 	char *cause;			/* owned */
 };
@@ -48,6 +49,7 @@ struct group {
 struct diff_result {
 	struct change *v;
 	size_t n, cap;
+	bool dual;			/* pods of both families: say which one changes */
 };
 
 static void usage(FILE *f)
@@ -146,7 +148,8 @@ static void compare_pair(const struct reach *ro, const struct reach *rn,
 		if (a == b)
 			continue;
 		XGROW(out->v, out->cap, out->n);
-		out->v[out->n++] = (struct change){ qn.src.pod, qn.dst.pod, ports->v[k], b,
+		out->v[out->n++] = (struct change){ qn.src.pod, qn.dst.pod, ports->v[k],
+						    qn.src.ip.family, b,
 						    cause_of(ro, rn, &qo, &qn) };
 	}
 }
@@ -161,21 +164,45 @@ static bool ends_of(const struct cluster *old, const struct pod *p, int family,
 	       !reach_end_pod(q, family, eo) && !reach_end_pod(p, family, en);
 }
 
+/* Whether an eligible pod of c has an address of family. */
+static bool has_family(const struct cluster *c, int family)
+{
+	for (size_t i = 0; i < c->npods; i++)
+		for (size_t j = 0; j < c->pods[i].nips; j++)
+			if (model_pod_eligible(&c->pods[i]) && c->pods[i].ips[j].family == family)
+				return true;
+	return false;
+}
+
+/*
+ * Every pair of pods in both clusters, over each address family the new
+ * cluster's pods use (an ipBlock can treat IPv4 and IPv6 differently), on
+ * every port.
+ */
 static void compute(const struct cluster *old, const struct cluster *new,
 		    const struct preview_ports *ports, struct diff_result *out)
 {
 	struct reach *ro = reach_new(old), *rn = reach_new(new);
-	int family = preview_default_family(new);
+	static const int families[] = { AF_INET, AF_INET6 };
+	size_t nfam = 0;
 
-	for (size_t i = 0; i < new->npods; i++) {
-		struct reach_query qo = { 0 }, qn = { 0 };
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		int family = families[f];
 
-		if (!ends_of(old, &new->pods[i], family, &qo.src, &qn.src))
+		if (!has_family(new, family))
 			continue;
-		for (size_t j = 0; j < new->npods; j++)
-			if (ends_of(old, &new->pods[j], family, &qo.dst, &qn.dst))
-				compare_pair(ro, rn, &qo, &qn, ports, out);
+		nfam++;
+		for (size_t i = 0; i < new->npods; i++) {
+			struct reach_query qo = { 0 }, qn = { 0 };
+
+			if (!ends_of(old, &new->pods[i], family, &qo.src, &qn.src))
+				continue;
+			for (size_t j = 0; j < new->npods; j++)
+				if (ends_of(old, &new->pods[j], family, &qo.dst, &qn.dst))
+					compare_pair(ro, rn, &qo, &qn, ports, out);
+		}
 	}
+	out->dual = nfam > 1;
 	reach_free(ro);
 	reach_free(rn);
 }
@@ -187,6 +214,8 @@ static int change_cmp(const void *a, const void *b)
 
 	if (x->allowed != y->allowed)
 		return x->allowed ? 1 : -1;
+	if (x->family != y->family)
+		return x->family == AF_INET ? -1 : 1;
 	c = strcmp(x->cause, y->cause);
 	c = c ? c : strcmp(x->src->ns, y->src->ns);
 	c = c ? c : strcmp(x->dst->ns, y->dst->ns);
@@ -201,7 +230,7 @@ static int change_cmp(const void *a, const void *b)
 
 static bool same_group(const struct change *x, const struct change *y)
 {
-	return x->allowed == y->allowed && !strcmp(x->cause, y->cause) &&
+	return x->allowed == y->allowed && x->family == y->family && !strcmp(x->cause, y->cause) &&
 	       !strcmp(x->src->ns, y->src->ns) && !strcmp(x->dst->ns, y->dst->ns);
 }
 
@@ -267,6 +296,11 @@ static void put_ports(FILE *f, const struct change *v, size_t n)
 	}
 }
 
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
 static void print_reach(const struct diff_result *r, const struct group *g, size_t ng,
 			const struct diff_opts *o)
 {
@@ -287,6 +321,8 @@ static void print_reach(const struct diff_result *r, const struct group *g, size
 		put_side_desc(stdout, v, g[i].n, false);
 		fputs(" on", stdout);
 		put_ports(stdout, v, g[i].n);
+		if (r->dual)
+			printf(" over %s", family_name(v->family));
 		printf(": %zu\n    because %s\n", g[i].n, v->cause);
 	}
 }
@@ -363,6 +399,7 @@ static cJSON *json_change_list(const struct diff_result *r, const struct group *
 			cJSON_AddStringToObject(o, "change", v->allowed ? "allowed" : "denied");
 			cJSON_AddStringToObject(o, "protocol", preview_proto_upper(v->port.proto));
 			cJSON_AddNumberToObject(o, "port", v->port.port);
+			cJSON_AddStringToObject(o, "family", family_name(v->family));
 			cJSON_AddStringToObject(o, "cause", v->cause);
 			cJSON_AddItemToArray(pair, cJSON_CreateString(s));
 			cJSON_AddItemToArray(pair, cJSON_CreateString(d));

@@ -38,6 +38,7 @@ from probe import probe_matrix  # noqa: E402
 SERVER = os.path.join(REPO, "tests", "apiserver", "server.py")
 RELAY = os.path.join(HERE, "nsrelay.py")
 SPEC = "tcp/80@pod"
+SPEC6 = "tcp/80@v6@pod"
 
 
 def nftpol_binary():
@@ -149,8 +150,8 @@ def forbidden_in_all(*models):
 # -- the environment -------------------------------------------------------
 
 class Env:
-    def __init__(self, nodes=2, layout="xyz", verbose=False, keep=False):
-        self.cluster = Cluster(layout, nodes)
+    def __init__(self, nodes=2, layout="xyz", verbose=False, keep=False, ipv6=False):
+        self.cluster = Cluster(layout, nodes, ipv6=ipv6)
         self.tag = self.cluster.tag
         self.api_ns = "%s-api" % self.tag
         self.work = tempfile.mkdtemp(prefix="nftpol-e2e-")
@@ -338,8 +339,17 @@ class Env:
 
     # connections
     def observe(self, timeout=0.5):
-        m = probe_matrix(self.cluster, [SPEC], timeout=timeout)[SPEC]
-        return {k: v for k, v in m.items() if k[0] != k[1]}
+        """{(src, dst): bool}. Dual-stack: probed over IPv4 and IPv6; a pair the
+        two families disagree on maps to a (truthy) string saying so."""
+        specs = [SPEC, SPEC6] if self.cluster.ipv6 else [SPEC]
+        m = probe_matrix(self.cluster, specs, timeout=timeout)
+        out = {}
+        for k, v4 in m[SPEC].items():
+            if k[0] == k[1]:
+                continue
+            v6 = m[SPEC6][k] if self.cluster.ipv6 else v4
+            out[k] = v4 if v4 == v6 else "mixed(v4=%s,v6=%s)" % (v4, v6)
+        return out
 
     def converge(self, model=None, deadline=30):
         """Poll real connections until they match the model; (ok, seconds, diff)."""

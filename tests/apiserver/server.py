@@ -658,6 +658,11 @@ class ApiHandler(BaseHTTPRequestHandler):
             self.send_body(200, obj, headers=self.warn_headers(warns))
         elif verb == "patch":
             ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+            if ctype == "application/apply-patch+yaml":
+                code, obj, warns = api.apply(res, ns, name, sub, self.json_body(body),
+                                             self.params)
+                self.send_body(code, obj, headers=self.warn_headers(warns))
+                return
             obj, warns = api.patch(res, ns, name, sub, ctype, self.json_body(body),
                                    self.params)
             self.send_body(200, obj, headers=self.warn_headers(warns))
@@ -1220,6 +1225,34 @@ class Api:
             if not isinstance(new, dict):
                 raise K.bad_request("the patch produced a non-object")
             return self.update(res, ns, name, sub, new, p, from_patch=True)
+
+    def apply(self, res, ns, name, sub, body, p):
+        """Server-side apply (PATCH application/apply-patch+yaml), simplified: the
+        body must be JSON (kubectl sends JSON); a missing object is created (201),
+        an existing one is strategic-merged with the body (200). Field ownership
+        and conflicts are not tracked: every apply wins, as with --force-conflicts."""
+        if sub:
+            raise K.ApiError(415, "UnsupportedMediaType",
+                             "apply patches of subresources are not supported by the stand-in")
+        if not p.get("fieldManager"):
+            raise K.bad_request("PATCH requests with apply-patch+yaml content type must "
+                                "provide fieldManager")
+        if not isinstance(body, dict):
+            raise K.bad_request("error decoding YAML: the apply body is not an object")
+        meta = body.get("metadata") or {}
+        if meta.get("name") != name:
+            raise K.bad_request("the name of the object (%s) does not match the name on the "
+                                "URL (%s)" % (meta.get("name"), name))
+        with self.store.lock:
+            cur = self.store.get(res, ns, name)
+            if cur is None:
+                obj, warns = self.create(res, ns, body, p)
+                return (201 if not p.get("dryRun") else 200), obj, warns
+            body = copy.deepcopy(body)
+            body["metadata"].pop("resourceVersion", None)
+            new = K.strategic_merge(res, copy.deepcopy(cur), body)
+            obj, warns = self.update(res, ns, name, None, new, p, from_patch=True)
+            return 200, obj, warns
 
     def delete(self, res, ns, name, opts, p):
         if not isinstance(opts, dict):

@@ -485,6 +485,28 @@ spec:
                             q["query"].get("fieldManager") == "kubectl-client-side-apply"
                             for q in reqs))
 
+    def test_apply_server_side(self):
+        ns = self.srv.ns("kc-ssa")
+        f = self.yaml_file(NP_YAML % ("web", ns, 80))
+        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
+        self.assertIn("serverside-applied", r.stdout)
+        _, _, o1 = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o1["spec"]["ingress"][0]["ports"][0]["port"], 80)
+        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
+        _, _, o1b = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o1b["metadata"]["resourceVersion"], o1["metadata"]["resourceVersion"])
+        with open(f, "w") as fh:
+            fh.write(NP_YAML % ("web", ns, 8080))
+        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
+        _, _, o2 = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o2["spec"]["ingress"][0]["ports"][0]["port"], 8080)
+        self.assertEqual(o2["metadata"]["generation"], 2)
+        self.assertEqual(o2["metadata"]["uid"], o1["metadata"]["uid"])
+        reqs = self.srv.control("/log")["requests"]
+        self.assertTrue(any(q["method"] == "PATCH" and q["path"] == NP(ns) + "/web" and
+                            q["query"].get("fieldManager") == "kubectl"
+                            for q in reqs))
+
     def test_delete(self):
         ns = self.srv.ns("kc-delete")
         f = self.yaml_file(NP_YAML % ("gone", ns, 80))

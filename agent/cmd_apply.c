@@ -136,8 +136,6 @@ int cmd_apply_main(int argc, char **argv)
 	};
 	const char *node = NULL;
 	unsigned flags = 0;
-	struct diag_list d;
-	struct cluster c;
 	struct ruleset rs;
 	int opt, ret;
 
@@ -165,23 +163,9 @@ int cmd_apply_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	model_cluster_init(&c);
-	if (input_load(argv + optind, argc - optind, &c)) {
-		model_cluster_fini(&c);
+	if (input_compile(argv + optind, argc - optind, node, "apply", &rs))
 		return 2;
-	}
-	diag_list_init(&d);
-	ret = compile_cluster(&c, node, &rs, &d);
-	for (size_t i = 0; i < d.n; i++)
-		diag_print(&d.v[i], stderr);
-	if (ret || d.nerrors) {
-		fputs("nftpol apply: the input does not compile; nothing was changed\n", stderr);
-		ret = 2;
-	} else {
-		ret = program(&rs, flags);
-	}
-	diag_list_fini(&d);
+	ret = program(&rs, flags);
 	ruleset_fini(&rs);
-	model_cluster_fini(&c);
 	return ret;
 }

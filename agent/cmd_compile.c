@@ -83,9 +83,7 @@ int cmd_compile_main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *node = NULL, *out = NULL;
-	struct cluster c;
 	struct ruleset rs;
-	struct diag_list d;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
@@ -109,18 +107,9 @@ int cmd_compile_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	model_cluster_init(&c);
-	if (input_load(argv + optind, argc - optind, &c)) {
-		model_cluster_fini(&c);
+	if (input_compile(argv + optind, argc - optind, node, "compile", &rs))
 		return 2;
-	}
-	diag_list_init(&d);
-	compile_cluster(&c, node, &rs, &d);
-	for (size_t i = 0; i < d.n; i++)
-		diag_print(&d.v[i], stderr);
 	ret = emit(&rs, out) ? 2 : 0;
-	diag_list_fini(&d);
 	ruleset_fini(&rs);
-	model_cluster_fini(&c);
 	return ret;
 }

@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nft/compile.h"
 #include "policy/decode.h"
 #include "policy/diag.h"
 #include "policy/xalloc.h"
@@ -92,5 +94,37 @@ int input_load(char *const *paths, int npaths, struct cluster *c)
 		ret = -EINVAL;
 	}
 	diag_list_fini(&d);
+	return ret;
+}
+
+/*
+ * Load the manifests of paths and compile them for node (NULL: every pod is
+ * local) into rs, printing every diagnostic to stderr. Returns 0 with rs to be
+ * finalized by the caller, or 2 (the exit code of bad input) with nothing to
+ * finalize; cmd names the command in the message.
+ */
+int input_compile(char *const *paths, int npaths, const char *node, const char *cmd,
+		  struct ruleset *rs)
+{
+	struct diag_list d;
+	struct cluster c;
+	int ret;
+
+	model_cluster_init(&c);
+	if (input_load(paths, npaths, &c)) {
+		model_cluster_fini(&c);
+		return 2;
+	}
+	diag_list_init(&d);
+	ret = compile_cluster(&c, node, rs, &d);
+	for (size_t i = 0; i < d.n; i++)
+		diag_print(&d.v[i], stderr);
+	if (ret || d.nerrors) {
+		fprintf(stderr, "nftpol %s: the input does not compile; nothing was changed\n", cmd);
+		ruleset_fini(rs);
+		ret = 2;
+	}
+	diag_list_fini(&d);
+	model_cluster_fini(&c);
 	return ret;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nf_tables messages from the ruleset IR (see build.h): tables, chains, sets,
- * elements, and rules with the expressions nft 1.0.6 linearizes them to.
+ * nf_tables messages from the ruleset IR (see build.h): the build and its
+ * message bookkeeping, transactions, tables, chains and sets. Set elements are
+ * in build_elem.c, rules with their expressions in build_rule.c.
  */
 #include "nft/build.h"
 
@@ -20,20 +21,16 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "nft/build_int.h"
 #include "policy/xalloc.h"
 
 /* nftables' own batch geometry: 2 MiB pages, room for one maximal message. */
 #define BUILD_PAGE (2u * 1024 * 1024)
 #define BUILD_MSG_MAX (UINT16_MAX + 4096u)
-
-/* Elements converted per temporary nftnl_set, to bound memory on huge sets. */
-#define BUILD_ELEM_CHUNK 4096
 
 /* nft datatype ids and byte orders (nftables include/datatype.h, expression.h). */
 #define NFT_TYPE_BITS 6
@@ -41,33 +38,16 @@
 #define NFT_BYTEORDER_BIG 2
 #define NFT_EXPR_CONCAT 13
 
-struct build_ent {
-	uint32_t lo, hi;	/* sequence numbers of the messages */
-	enum build_op op;
-	char *name;		/* owned; object name, NULL for table/begin/end */
-	size_t index;		/* ADD_RULE: rule index; ADD_SET: the NFTA_SET_ID */
-};
-
-struct build {
-	char *table;			/* owned */
-	struct nftnl_batch *batch;
-	uint32_t seq;			/* the next message's sequence number */
-	uint32_t set_id;		/* last NFTA_SET_ID handed out */
-	size_t msgs;
-	struct build_ent *ents;
-	size_t nents, cap;
-	char err[256];
-};
-
 /* A NULL from a library allocator: abort through xalloc's out-of-memory path. */
-static void *build_nn(void *p)
+void *build_nn(void *p)
 {
 	if (!p)
 		xmalloc(SIZE_MAX);
 	return p;
 }
 
-static int build_fail(struct build *b, int err, const char *fmt, ...)
+/* Record why a builder failed (see build_error()); returns err. */
+int build_fail(struct build *b, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -105,8 +85,12 @@ void build_free(struct build *b)
 	free(b);
 }
 
-static void note(struct build *b, uint32_t lo, enum build_op op, const char *name,
-		 size_t index)
+/*
+ * Remember what the messages from sequence number lo up to the last one built
+ * do, for build_describe(); name is copied, NULL for none.
+ */
+void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name,
+		size_t index)
 {
 	struct build_ent *e;
 
@@ -119,14 +103,15 @@ static void note(struct build *b, uint32_t lo, enum build_op op, const char *nam
 	e->index = index;
 }
 
-static struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags)
+/* Start the next message of the batch: type with flags, family inet, our seq. */
+struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags)
 {
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type, NFPROTO_INET,
 				     flags, b->seq);
 }
 
 /* Close the message just written: move the batch on, count it. */
-static void build_next(struct build *b)
+void build_next(struct build *b)
 {
 	if (nftnl_batch_update(b->batch) < 0)
 		xmalloc(SIZE_MAX);
@@ -146,7 +131,7 @@ void build_begin(struct build *b, uint32_t genid)
 	if (genid)
 		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
 	build_next(b);
-	note(b, lo, BUILD_OP_BEGIN, NULL, 0);
+	build_note(b, lo, BUILD_OP_BEGIN, NULL, 0);
 }
 
 /* Close the transaction: without this message the kernel only validates. */
@@ -156,7 +141,7 @@ void build_end(struct build *b)
 
 	nftnl_batch_end(nftnl_batch_buffer(b->batch), b->seq);
 	build_next(b);
-	note(b, lo, BUILD_OP_END, NULL, 0);
+	build_note(b, lo, BUILD_OP_END, NULL, 0);
 }
 
 /*
@@ -216,7 +201,7 @@ void build_table_add(struct build *b, const char *comment)
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	build_next(b);
-	note(b, lo, BUILD_OP_ADD_TABLE, NULL, 0);
+	build_note(b, lo, BUILD_OP_ADD_TABLE, NULL, 0);
 }
 
 /* DELTABLE: the table and everything in it. */
@@ -230,7 +215,7 @@ void build_table_del(struct build *b)
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	build_next(b);
-	note(b, lo, BUILD_OP_DEL_TABLE, NULL, 0);
+	build_note(b, lo, BUILD_OP_DEL_TABLE, NULL, 0);
 }
 
 static struct nftnl_chain *chain_obj(struct build *b, const char *name)
@@ -270,7 +255,7 @@ void build_chain_add(struct build *b, const struct rs_chain *c)
 	nftnl_chain_nlmsg_build_payload(nlh, nc);
 	nftnl_chain_free(nc);
 	build_next(b);
-	note(b, lo, BUILD_OP_ADD_CHAIN, c->name, 0);
+	build_note(b, lo, BUILD_OP_ADD_CHAIN, c->name, 0);
 }
 
 /* DELCHAIN: the chain and its rules; nothing may jump to it any more. */
@@ -284,7 +269,7 @@ void build_chain_del(struct build *b, const char *name)
 	nftnl_chain_nlmsg_build_payload(nlh, nc);
 	nftnl_chain_free(nc);
 	build_next(b);
-	note(b, lo, BUILD_OP_DEL_CHAIN, name, 0);
+	build_note(b, lo, BUILD_OP_DEL_CHAIN, name, 0);
 }
 
 /* DELRULE naming only the chain: delete every rule in it (nft flush chain). */
@@ -297,7 +282,7 @@ void build_chain_flush(struct build *b, const char *name)
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, b->table);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, name);
 	build_next(b);
-	note(b, lo, BUILD_OP_FLUSH_CHAIN, name, 0);
+	build_note(b, lo, BUILD_OP_FLUSH_CHAIN, name, 0);
 }
 
 /* The nft datatype id of a key: concatenations pack 6 bits per field. */
@@ -324,7 +309,8 @@ static uint32_t key_byteorder(const struct rs_set *s)
 	return NFT_BYTEORDER_BIG;
 }
 
-static bool set_is_concat_interval(const struct rs_set *s)
+/* Whether s is an interval set with a concatenated key (NFT_SET_CONCAT). */
+bool build_set_is_concat_interval(const struct rs_set *s)
 {
 	return (s->flags & RS_SET_INTERVAL) && s->nkey > 1;
 }
@@ -378,7 +364,8 @@ uint32_t build_key_type(const struct rs_set *s)
 	return key_type(s);
 }
 
-static struct nftnl_set *set_obj(struct build *b, const char *name, uint32_t id)
+/* An nftnl_set naming set name of b's table, with NFTA_SET_ID id unless 0. */
+struct nftnl_set *build_set_obj(struct build *b, const char *name, uint32_t id)
 {
 	struct nftnl_set *ns = build_nn(nftnl_set_alloc());
 
@@ -420,12 +407,12 @@ int build_set_add(struct build *b, const struct rs_set *s)
 	ret = set_check(b, s);
 	if (ret)
 		return ret;
-	ns = set_obj(b, s->name, ++b->set_id);
+	ns = build_set_obj(b, s->name, ++b->set_id);
 	if (s->flags & RS_SET_INTERVAL)
 		flags |= NFT_SET_INTERVAL;
 	if (s->flags & RS_SET_VMAP)
 		flags |= NFT_SET_MAP;
-	if (set_is_concat_interval(s)) {
+	if (build_set_is_concat_interval(s)) {
 		uint8_t field_len[NFT_REG32_COUNT] = { 0 };
 
 		flags |= NFT_SET_CONCAT;
@@ -448,14 +435,14 @@ int build_set_add(struct build *b, const struct rs_set *s)
 	nftnl_set_nlmsg_build_payload(nlh, ns);
 	nftnl_set_free(ns);
 	build_next(b);
-	note(b, lo, BUILD_OP_ADD_SET, s->name, b->set_id);
+	build_note(b, lo, BUILD_OP_ADD_SET, s->name, b->set_id);
 	return 0;
 }
 
 /* DELSET: the set and its elements; no rule may use it any more. */
 void build_set_del(struct build *b, const char *name)
 {
-	struct nftnl_set *ns = set_obj(b, name, 0);
+	struct nftnl_set *ns = build_set_obj(b, name, 0);
 	uint32_t lo = b->seq;
 	struct nlmsghdr *nlh;
 
@@ -463,454 +450,7 @@ void build_set_del(struct build *b, const char *name)
 	nftnl_set_nlmsg_build_payload(nlh, ns);
 	nftnl_set_free(ns);
 	build_next(b);
-	note(b, lo, BUILD_OP_DEL_SET, name, 0);
-}
-
-/* The NFTA_SET_ID given to set name in this batch, or 0. */
-static uint32_t set_id_of(const struct build *b, const char *name)
-{
-	for (size_t i = b->nents; i-- > 0;)
-		if (b->ents[i].op == BUILD_OP_ADD_SET && !strcmp(b->ents[i].name, name))
-			return b->ents[i].index;
-	return 0;
-}
-
-/* Element messages go out in chunks through a temporary nftnl_set. */
-struct sink {
-	struct build *b;
-	const struct rs_set *s;
-	struct nftnl_set *ns;
-	uint32_t id;
-	uint16_t type;
-	size_t n;
-};
-
-static void sink_flush(struct sink *k)
-{
-	struct nftnl_set_elems_iter *it;
-	struct nlmsghdr *nlh;
-	int more;
-
-	if (k->n) {
-		it = build_nn(nftnl_set_elems_iter_create(k->ns));
-		do {
-			nlh = build_hdr(k->b, k->type,
-					k->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
-			more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
-			build_next(k->b);
-		} while (more > 0);
-		nftnl_set_elems_iter_destroy(it);
-	}
-	if (k->ns)
-		nftnl_set_free(k->ns);
-	k->ns = NULL;
-	k->n = 0;
-}
-
-static struct nftnl_set_elem *sink_elem(struct sink *k, const uint8_t *key)
-{
-	struct nftnl_set_elem *e;
-
-	if (k->n == BUILD_ELEM_CHUNK)
-		sink_flush(k);
-	if (!k->ns)
-		k->ns = set_obj(k->b, k->s->name, k->id);
-	e = build_nn(nftnl_set_elem_alloc());
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, ruleset_key_len(k->s));
-	nftnl_set_elem_add(k->ns, e);
-	k->n++;
-	return e;
-}
-
-/* key + 1 into out; false when key is all ones (the range is open at the top). */
-static bool key_inc(const uint8_t *key, uint8_t *out, unsigned len)
-{
-	memcpy(out, key, len);
-	for (unsigned i = len; i-- > 0;)
-		if (++out[i])
-			return true;
-	return false;
-}
-
-static void elem_flags(struct nftnl_set_elem *e, uint32_t flags)
-{
-	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
-}
-
-/* nft marks the start of a range that runs to the top of the key space. */
-static void elem_open(struct nftnl_set_elem *e)
-{
-	struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
-
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
-			   nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-}
-
-static int ranges_check(struct build *b, const struct rs_set *s, const struct rs_elem *const *v,
-			size_t n)
-{
-	unsigned len = ruleset_key_len(s);
-
-	for (size_t i = 0; i < n; i++) {
-		if (memcmp(v[i]->key, v[i]->key_end, len) > 0)
-			return build_fail(b, -EINVAL, "set %s: range ends before it starts",
-					  s->name);
-		if (i && memcmp(v[i]->key, v[i - 1]->key_end, len) <= 0)
-			return build_fail(b, -EINVAL, "set %s: ranges overlap or are unsorted",
-					  s->name);
-	}
-	return 0;
-}
-
-/*
- * Ranges the way nft 1.0.6 sends them to an rbtree set: a leading END element at
- * 0 unless the first range starts there, then each start, and an END element at
- * the exclusive end unless the range runs to the top of the key space.
- */
-static void interval_elems(struct sink *k, const struct rs_elem *const *v, size_t n)
-{
-	unsigned len = ruleset_key_len(k->s);
-	uint8_t zero[RS_KEY_MAX] = { 0 }, end[RS_KEY_MAX];
-
-	if (n && memcmp(v[0]->key, zero, len))
-		elem_flags(sink_elem(k, zero), NFT_SET_ELEM_INTERVAL_END);
-	for (size_t i = 0; i < n; i++) {
-		struct nftnl_set_elem *e = sink_elem(k, v[i]->key);
-
-		if (!key_inc(v[i]->key_end, end, len)) {
-			elem_open(e);
-			continue;
-		}
-		elem_flags(sink_elem(k, end), NFT_SET_ELEM_INTERVAL_END);
-	}
-}
-
-static void plain_elems(struct sink *k, const struct rs_elem *const *v, size_t n, bool del)
-{
-	bool concat_range = set_is_concat_interval(k->s);
-
-	for (size_t i = 0; i < n; i++) {
-		struct nftnl_set_elem *e = sink_elem(k, v[i]->key);
-
-		if (concat_range)
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, v[i]->key_end,
-					   ruleset_key_len(k->s));
-		if ((k->s->flags & RS_SET_VMAP) && !del) {
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
-			nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, v[i]->chain);
-		}
-	}
-}
-
-static int elems_check(struct build *b, const struct rs_set *s, const struct rs_elem *const *v,
-		       size_t n, unsigned flags)
-{
-	if ((s->flags & RS_SET_INTERVAL) && (flags & BUILD_ELEMS_DEL))
-		return build_fail(b, -EOPNOTSUPP,
-				  "set %s: interval elements are replaced with the set", s->name);
-	if ((s->flags & RS_SET_INTERVAL) && s->nkey == 1)
-		return ranges_check(b, s, v, n);
-	if (!(s->flags & RS_SET_VMAP) || (flags & BUILD_ELEMS_DEL))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!v[i]->chain || strlen(v[i]->chain) >= NFT_CHAIN_MAXNAMELEN)
-			return build_fail(b, -EINVAL, "map %s: element without a chain", s->name);
-	return 0;
-}
-
-/*
- * NEWSETELEM (or DELSETELEM with BUILD_ELEMS_DEL) for the n elements v of s, as
- * many messages as they need. For a single-field interval set v must be the
- * whole, sorted content of a set that is empty; interval elements cannot be
- * deleted (replace the set). Returns 0, -EINVAL or -EOPNOTSUPP.
- */
-int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v,
-		size_t n, unsigned flags)
-{
-	struct sink k = { .b = b, .s = s };
-	uint32_t lo = b->seq;
-	bool del = flags & BUILD_ELEMS_DEL;
-	int ret;
-
-	ret = elems_check(b, s, v, n, flags);
-	if (ret || !n)
-		return ret;
-	k.id = set_id_of(b, s->name);
-	k.type = del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
-	if ((s->flags & RS_SET_INTERVAL) && s->nkey == 1)
-		interval_elems(&k, v, n);
-	else
-		plain_elems(&k, v, n, del);
-	sink_flush(&k);
-	note(b, lo, del ? BUILD_OP_DEL_ELEMS : BUILD_OP_ADD_ELEMS, s->name, 0);
-	return 0;
-}
-
-/* NEWSETELEM for every element of s (see build_elems()). */
-int build_set_elems(struct build *b, const struct rs_set *s)
-{
-	const struct rs_elem **v = xreallocarray(NULL, s->nelems, sizeof(*v));
-	int ret;
-
-	for (size_t i = 0; i < s->nelems; i++)
-		v[i] = &s->elems[i];
-	ret = build_elems(b, s, v, s->nelems, 0);
-	free(v);
-	return ret;
-}
-
-/* Where a packet field is loaded from, and the family its header implies. */
-struct field_load {
-	bool meta;		/* meta KEY, else payload BASE + OFFSET */
-	uint32_t key;		/* NFT_META_* or NFT_PAYLOAD_*_HEADER */
-	uint32_t offset, len;
-	uint8_t nfproto;	/* NFPROTO_IPV4/6 for ip/ip6 header fields, else 0 */
-};
-
-static const struct field_load field_loads[] = {
-	[RS_F_IP_SADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFPROTO_IPV4 },
-	[RS_F_IP_DADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFPROTO_IPV4 },
-	[RS_F_IP6_SADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFPROTO_IPV6 },
-	[RS_F_IP6_DADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFPROTO_IPV6 },
-	[RS_F_L4PROTO] = { true, NFT_META_L4PROTO, 0, 1, 0 },
-	[RS_F_TH_DPORT] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0 },
-};
-
-/*
- * nft's register for 32-bit slot k counted from NFT_REG_1: the 128-bit register
- * when the slot starts one, else the 32-bit register.
- */
-static uint32_t reg_of(unsigned k)
-{
-	return k % 4 ? NFT_REG32_00 + k : NFT_REG_1 + k / 4;
-}
-
-static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = build_nn(nftnl_expr_alloc(name));
-
-	nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-static void expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr_add(r, "meta");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
-}
-
-static void expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "cmp");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
-static void expr_payload(struct nftnl_rule *r, const struct field_load *f, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr_add(r, "payload");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, f->key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, f->offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, f->len);
-}
-
-/* nft converts host-order fields of a key into an interval concatenation. */
-static void expr_hton(struct nftnl_rule *r, uint32_t reg, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "byteorder");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, reg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, reg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, len % 8 == 0 ? 8 : len % 4 == 0 ? 4 : 2);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
-}
-
-static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap)
-{
-	struct nftnl_expr *e = expr_add(r, "lookup");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	if (vmap)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
-}
-
-/* ct state A,B: load, mask, match any bit (nft's flag comparison). */
-static void expr_ct_state(struct nftnl_rule *r, uint32_t mask)
-{
-	uint32_t zero = 0;
-	struct nftnl_expr *e = expr_add(r, "ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	e = expr_add(r, "bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	expr_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
-}
-
-static void expr_verdict(struct nftnl_rule *r, const struct rs_rule *rr)
-{
-	struct nftnl_expr *e;
-
-	if (rr->verdict == RS_VERDICT_NONE)
-		return;
-	e = expr_add(r, "immediate");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	switch (rr->verdict) {
-	case RS_VERDICT_ACCEPT:
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
-		break;
-	case RS_VERDICT_DROP:
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
-		break;
-	default:
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_JUMP);
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rr->target);
-		break;
-	}
-}
-
-/*
- * A lookup of the concatenated fields of m: the implicit `meta nfproto` check
- * when the rule has not made one yet, the loads into consecutive registers,
- * hton for host-order fields of interval concatenations, then the lookup.
- */
-static void expr_match(struct nftnl_rule *r, const struct rs_match *m, const struct rs_set *s,
-		       uint8_t *nfproto)
-{
-	unsigned slot = 0;
-
-	for (unsigned i = 0; i < m->nf; i++) {
-		uint8_t p = field_loads[m->f[i]].nfproto;
-
-		if (p && !*nfproto) {
-			expr_meta(r, NFT_META_NFPROTO, NFT_REG_1);
-			expr_cmp(r, NFT_CMP_EQ, &p, sizeof(p));
-			*nfproto = p;
-		}
-	}
-	for (unsigned i = 0; i < m->nf; i++) {
-		const struct field_load *f = &field_loads[m->f[i]];
-
-		if (f->meta)
-			expr_meta(r, f->key, reg_of(slot));
-		else
-			expr_payload(r, f, reg_of(slot));
-		if (f->meta && m->nf > 1 && set_is_concat_interval(s))
-			expr_hton(r, reg_of(slot), f->len);
-		slot += (f->len + 3) / 4;
-	}
-	expr_lookup(r, s->name, m->kind == RS_MATCH_VMAP);
-}
-
-static int match_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
-		       const struct rs_match *m, const struct rs_set **sp)
-{
-	const struct rs_set *s;
-
-	if (m->kind == RS_MATCH_CT_STATE)
-		return m->ct_state && m->ct_state < 1u << 4 ? 0 : -EINVAL;
-	if (m->kind != RS_MATCH_SET && m->kind != RS_MATCH_VMAP)
-		return -EINVAL;
-	s = m->set ? ruleset_find_set(rs, m->set) : NULL;
-	if (!s || s->nkey != m->nf)
-		return -EINVAL;
-	for (unsigned i = 0; i < m->nf; i++)
-		if (m->f[i] > RS_F_TH_DPORT || ruleset_field_type(m->f[i]) != s->key[i])
-			return -EINVAL;
-	if (m->kind == RS_MATCH_VMAP && (!(s->flags & RS_SET_VMAP) || r->verdict))
-		return -EINVAL;
-	if (m->kind == RS_MATCH_SET && (s->flags & RS_SET_VMAP))
-		return -EINVAL;
-	*sp = s;
-	return 0;
-}
-
-static int rule_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
-		      const struct rs_set **sets)
-{
-	uint8_t fam = 0;
-
-	if (r->nm > RS_MAX_MATCHES)
-		return -EINVAL;
-	for (unsigned i = 0; i < r->nm; i++) {
-		sets[i] = NULL;
-		if (match_check(b, rs, r, &r->m[i], &sets[i]))
-			return -EINVAL;
-		for (unsigned j = 0; j < r->m[i].nf && r->m[i].kind != RS_MATCH_CT_STATE; j++) {
-			uint8_t p = field_loads[r->m[i].f[j]].nfproto;
-
-			if (p && fam && p != fam)
-				return -EINVAL;
-			fam = p ? p : fam;
-		}
-	}
-	if (r->verdict == RS_VERDICT_JUMP)
-		return r->target && strlen(r->target) < NFT_CHAIN_MAXNAMELEN ? 0 : -EINVAL;
-	if (r->verdict == RS_VERDICT_NONE)
-		return r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP ? 0 : -EINVAL;
-	return r->verdict <= RS_VERDICT_JUMP ? 0 : -EINVAL;
-}
-
-/*
- * NEWRULE appending rule i of chain c, whose sets are looked up in rs. Returns 0,
- * or -EINVAL when the rule is not consistent with its sets (see build_error()).
- */
-int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c,
-		   size_t i)
-{
-	const struct rs_rule *rr = &c->rules[i];
-	const struct rs_set *sets[RS_MAX_MATCHES];
-	uint32_t lo = b->seq;
-	struct nlmsghdr *nlh;
-	struct nftnl_rule *r;
-	uint8_t nfproto = 0;
-
-	if (rule_check(b, rs, rr, sets))
-		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets",
-				  c->name, i + 1);
-	r = build_nn(nftnl_rule_alloc());
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	for (unsigned j = 0; j < rr->nm; j++) {
-		if (rr->m[j].kind == RS_MATCH_CT_STATE)
-			expr_ct_state(r, rr->m[j].ct_state);
-		else
-			expr_match(r, &rr->m[j], sets[j], &nfproto);
-	}
-	expr_verdict(r, rr);
-	nlh = build_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	build_next(b);
-	note(b, lo, BUILD_OP_ADD_RULE, c->name, i);
-	return 0;
-}
-
-/* NEWRULE for every rule of c, in order (see build_rule_add()). */
-int build_rules_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c)
-{
-	for (size_t i = 0; i < c->nrules; i++) {
-		int ret = build_rule_add(b, rs, c, i);
-
-		if (ret)
-			return ret;
-	}
-	return 0;
+	build_note(b, lo, BUILD_OP_DEL_SET, name, 0);
 }
 
 /*

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Our table read back into the IR (see readback.h). The parsers accept exactly
- * the shapes nft/build.c emits: the bytecode of each rule is matched expression
- * by expression (registers, the implicit nfproto check, hton in interval
- * concatenations), set userdata byte by byte, and interval elements are turned
- * back into inclusive ranges.
+ * the shapes nft/build.c and its parts emit: set userdata byte by byte, and
+ * interval elements are turned back into inclusive ranges. Rules are parsed in
+ * readback_rule.c.
  */
 #include "nft/readback.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,38 +19,30 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
 #include "nft/build.h"
 #include "nft/netlink.h"
+#include "nft/readback_int.h"
 #include "policy/xalloc.h"
 
 #define READBACK_TRIES 5
-#define READBACK_MAX_EXPRS 64
 
-/* One read in progress. */
-struct rb {
-	struct netlink *nl;
-	struct ruleset *rs;
-	int err;		/* first problem, -ENOTSUP for foreign content */
-	char *why;
-	size_t whylen;
-	uint32_t key_types[RS_KEY_MAX]; /* scratch */
-};
-
-static void *nn(void *p)
+/* A NULL from a library allocator: abort like xalloc does. */
+void *readback_nn(void *p)
 {
 	if (!p)
-		xmalloc(SIZE_MAX);	/* a library allocator failed: abort like xalloc */
+		xmalloc(SIZE_MAX);
 	return p;
 }
 
-static int foreign(struct rb *rb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int foreign(struct rb *rb, const char *fmt, ...)
+/*
+ * Record the first problem: -ENOTSUP, with why the table is not nftpol's
+ * (fmt) in rb's buffer. Returns MNL_CB_ERROR, to end the dump.
+ */
+int readback_foreign(struct rb *rb, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -128,20 +118,20 @@ static bool udata_set_comment(const void *data, uint32_t len, char **comment)
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_table *t = nn(nftnl_table_alloc());
+	struct nftnl_table *t = readback_nn(nftnl_table_alloc());
 	struct rb *rb = data;
 	const void *ud;
 	uint32_t len;
 	int ret = MNL_CB_OK;
 
 	if (nftnl_table_nlmsg_parse(nlh, t) < 0)
-		ret = foreign(rb, "table: cannot parse");
+		ret = readback_foreign(rb, "table: cannot parse");
 	else if (table_u32(t, NFTNL_TABLE_FLAGS))
-		ret = foreign(rb, "table has flags %#x", table_u32(t, NFTNL_TABLE_FLAGS));
+		ret = readback_foreign(rb, "table has flags %#x", table_u32(t, NFTNL_TABLE_FLAGS));
 	ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
 	if (ret == MNL_CB_OK && ud &&
 	    !udata_comment(ud, len, NFTNL_UDATA_TABLE_COMMENT, &rb->rs->comment))
-		ret = foreign(rb, "table userdata");
+		ret = readback_foreign(rb, "table userdata");
 	nftnl_table_free(t);
 	return ret;
 }
@@ -157,9 +147,9 @@ static int chain_base(struct rb *rb, const struct nftnl_chain *nc, struct rs_cha
 	    !nftnl_chain_is_set(nc, NFTNL_CHAIN_PRIO) ||
 	    !type || strcmp(type, "filter") || nftnl_chain_is_set(nc, NFTNL_CHAIN_DEV) ||
 	    (policy != NF_ACCEPT && policy != NF_DROP))
-		return foreign(rb, "chain %s: hook", c->name);
+		return readback_foreign(rb, "chain %s: hook", c->name);
 	if (chain_u32(nc, NFTNL_CHAIN_FLAGS) & ~(uint32_t)NFT_CHAIN_BASE)
-		return foreign(rb, "chain %s: flags", c->name);
+		return readback_foreign(rb, "chain %s: flags", c->name);
 	c->hook = RS_HOOK_FORWARD;
 	c->prio = nftnl_chain_get_s32(nc, NFTNL_CHAIN_PRIO);
 	c->policy_drop = policy == NF_DROP;
@@ -168,7 +158,7 @@ static int chain_base(struct rb *rb, const struct nftnl_chain *nc, struct rs_cha
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_chain *nc = nn(nftnl_chain_alloc());
+	struct nftnl_chain *nc = readback_nn(nftnl_chain_alloc());
 	struct rb *rb = data;
 	struct rs_chain *c;
 	const void *ud;
@@ -178,12 +168,12 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0) {
 		nftnl_chain_free(nc);
-		return foreign(rb, "chain: cannot parse");
+		return readback_foreign(rb, "chain: cannot parse");
 	}
 	ud = nftnl_chain_get_data(nc, NFTNL_CHAIN_USERDATA, &len);
 	c = ruleset_add_chain(rb->rs, nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME), NULL);
 	if (ud && !udata_comment(ud, len, NFTNL_UDATA_CHAIN_COMMENT, &comment))
-		ret = foreign(rb, "chain %s: userdata", c->name);
+		ret = readback_foreign(rb, "chain %s: userdata", c->name);
 	else
 		ret = chain_base(rb, nc, c);
 	if (ud && !ret)
@@ -231,39 +221,39 @@ static int set_parse(struct rb *rb, const struct nftnl_set *ns, struct rs_set *s
 	const void *ud;
 
 	if (flags & ~(uint32_t)(NFT_SET_INTERVAL | NFT_SET_MAP | NFT_SET_CONCAT))
-		return foreign(rb, "set %s: flags %#x", s->name, flags);
+		return readback_foreign(rb, "set %s: flags %#x", s->name, flags);
 	if (nftnl_set_is_set(ns, NFTNL_SET_TIMEOUT) || nftnl_set_is_set(ns, NFTNL_SET_EXPR) ||
 	    nftnl_set_is_set(ns, NFTNL_SET_OBJ_TYPE))
-		return foreign(rb, "set %s: timeout, expressions or objects", s->name);
+		return readback_foreign(rb, "set %s: timeout, expressions or objects", s->name);
 	if (!key_fields(set_u32(ns, NFTNL_SET_KEY_TYPE), s))
-		return foreign(rb, "set %s: key type", s->name);
+		return readback_foreign(rb, "set %s: key type", s->name);
 	s->flags = (flags & NFT_SET_INTERVAL ? RS_SET_INTERVAL : 0) |
 		   (flags & NFT_SET_MAP ? RS_SET_VMAP : 0);
 	want = (s->flags & RS_SET_INTERVAL) && s->nkey > 1 ? NFT_SET_CONCAT : 0;
 	if ((flags & NFT_SET_CONCAT) != want ||
 	    set_u32(ns, NFTNL_SET_KEY_LEN) != ruleset_key_len(s))
-		return foreign(rb, "set %s: key layout", s->name);
+		return readback_foreign(rb, "set %s: key layout", s->name);
 	if ((flags & NFT_SET_MAP) &&
 	    set_u32(ns, NFTNL_SET_DATA_TYPE) != (uint32_t)NFT_DATA_VERDICT)
-		return foreign(rb, "map %s: not a verdict map", s->name);
+		return readback_foreign(rb, "map %s: not a verdict map", s->name);
 	ud = nftnl_set_get_data(ns, NFTNL_SET_USERDATA, &len);
 	if (ud && !udata_set_comment(ud, len, &s->comment))
-		return foreign(rb, "set %s: userdata", s->name);
+		return readback_foreign(rb, "set %s: userdata", s->name);
 	if (!ud || !build_set_userdata_eq(s, ud, len))
-		return foreign(rb, "set %s: userdata differs from nftpol's", s->name);
+		return readback_foreign(rb, "set %s: userdata differs from nftpol's", s->name);
 	return 0;
 }
 
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_set *ns = nn(nftnl_set_alloc());
+	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
 	struct rb *rb = data;
 	struct rs_set *s;
 	int ret;
 
 	if (nftnl_set_nlmsg_parse(nlh, ns) < 0) {
 		nftnl_set_free(ns);
-		return foreign(rb, "set: cannot parse");
+		return readback_foreign(rb, "set: cannot parse");
 	}
 	s = ruleset_add_set(rb->rs, nftnl_set_get_str(ns, NFTNL_SET_NAME), NULL, NULL, 0, 0);
 	ret = set_parse(rb, ns, s);
@@ -341,7 +331,7 @@ static int elem_one(struct elems_ctx *x, struct nftnl_set_elem *e)
 
 static int elems_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_set *ns = nn(nftnl_set_alloc());
+	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
 	struct elems_ctx *x = data;
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *e;
@@ -349,16 +339,16 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nftnl_set_elems_nlmsg_parse(nlh, ns) < 0) {
 		nftnl_set_free(ns);
-		return foreign(x->rb, "set %s: cannot parse elements", x->s->name);
+		return readback_foreign(x->rb, "set %s: cannot parse elements", x->s->name);
 	}
-	it = nn(nftnl_set_elems_iter_create(ns));
+	it = readback_nn(nftnl_set_elems_iter_create(ns));
 	/* _next() returns the element it is at, then moves on */
 	while (!ret && (e = nftnl_set_elems_iter_next(it)))
 		ret = elem_one(x, e);
 	nftnl_set_elems_iter_destroy(it);
 	nftnl_set_free(ns);
 	if (ret)
-		return foreign(x->rb, "set %s: element not made by nftpol", x->s->name);
+		return readback_foreign(x->rb, "set %s: element not made by nftpol", x->s->name);
 	return MNL_CB_OK;
 }
 
@@ -372,7 +362,7 @@ static int bound_cmp(const void *a, const void *b)
 	return c ? c : (int)y->end - (int)x->end;	/* END before a start at the same key */
 }
 
-/* Inclusive ranges from sorted start/END elements (see build.c interval_elems). */
+/* Inclusive ranges from sorted start/END elements (see build_elem.c interval_elems). */
 static int ranges_from_bounds(struct elems_ctx *x)
 {
 	unsigned len = ruleset_key_len(x->s);
@@ -410,7 +400,7 @@ static int ranges_from_bounds(struct elems_ctx *x)
 static int dump_elems(struct rb *rb, struct rs_set *s)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_set *ns = nn(nftnl_set_alloc());
+	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
 	struct elems_ctx x = { .rb = rb, .s = s };
 	struct nlmsghdr *nlh;
 	int ret;
@@ -423,294 +413,9 @@ static int dump_elems(struct rb *rb, struct rs_set *s)
 	nftnl_set_free(ns);
 	ret = netlink_dump(rb->nl, nlh, elems_cb, &x);
 	if (!ret && x.b && ranges_from_bounds(&x))
-		ret = foreign(rb, "set %s: ranges not made by nftpol", s->name);
+		ret = readback_foreign(rb, "set %s: ranges not made by nftpol", s->name);
 	free(x.b);
 	return ret;
-}
-
-/* The expressions of one rule, and where the parser is. */
-struct cursor {
-	struct nftnl_expr *e[READBACK_MAX_EXPRS];
-	size_t n, i;
-};
-
-static bool at(const struct cursor *c, const char *name)
-{
-	return c->i < c->n && !strcmp(nftnl_expr_get_str(c->e[c->i], NFTNL_EXPR_NAME), name);
-}
-
-static uint32_t get(const struct cursor *c, uint16_t attr)
-{
-	return nftnl_expr_is_set(c->e[c->i], attr) ? nftnl_expr_get_u32(c->e[c->i], attr) : ~0u;
-}
-
-static bool get_data(const struct cursor *c, uint16_t attr, void *out, uint32_t len)
-{
-	uint32_t n = 0;
-	const void *p = nftnl_expr_get(c->e[c->i], attr, &n);
-
-	if (!p || n != len)
-		return false;
-	memcpy(out, p, len);
-	return true;
-}
-
-/* ct load state; bitwise & mask ^ 0; cmp neq 0 */
-static bool parse_ct(struct cursor *c, struct rs_rule *r)
-{
-	uint32_t mask, zero;
-	struct rs_match *m;
-
-	if (get(c, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE || get(c, NFTNL_EXPR_CT_DREG) != NFT_REG_1 ||
-	    nftnl_expr_is_set(c->e[c->i], NFTNL_EXPR_CT_DIR))
-		return false;
-	c->i++;
-	if (!at(c, "bitwise") || get(c, NFTNL_EXPR_BITWISE_SREG) != NFT_REG_1 ||
-	    get(c, NFTNL_EXPR_BITWISE_DREG) != NFT_REG_1 || get(c, NFTNL_EXPR_BITWISE_LEN) != 4 ||
-	    !get_data(c, NFTNL_EXPR_BITWISE_MASK, &mask, 4) ||
-	    !get_data(c, NFTNL_EXPR_BITWISE_XOR, &zero, 4) || zero)
-		return false;
-	c->i++;
-	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
-	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_NEQ || !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) ||
-	    zero || !mask || mask >= 1u << 4 || r->nm >= RS_MAX_MATCHES)
-		return false;
-	c->i++;
-	m = &r->m[r->nm++];
-	memset(m, 0, sizeof(*m));
-	m->kind = RS_MATCH_CT_STATE;
-	m->ct_state = mask;
-	return true;
-}
-
-/* meta load nfproto => reg 1; cmp eq reg 1 <2|10>: the family, or 0 if not there. */
-static uint8_t parse_nfproto(struct cursor *c)
-{
-	uint8_t p = 0;
-
-	if (!at(c, "meta") || get(c, NFTNL_EXPR_META_KEY) != NFT_META_NFPROTO ||
-	    get(c, NFTNL_EXPR_META_DREG) != NFT_REG_1 || c->i + 1 >= c->n)
-		return 0;
-	c->i++;
-	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
-	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ || !get_data(c, NFTNL_EXPR_CMP_DATA, &p, 1) ||
-	    (p != NFPROTO_IPV4 && p != NFPROTO_IPV6)) {
-		c->i--;
-		return 0;
-	}
-	c->i++;
-	return p;
-}
-
-static uint32_t reg_of(unsigned k)
-{
-	return k % 4 ? NFT_REG32_00 + k : NFT_REG_1 + k / 4;
-}
-
-/* One field load into the register of slot; the field, or -1. */
-static int parse_load(struct cursor *c, unsigned slot)
-{
-	static const struct {
-		uint32_t base, off, len;
-		enum rs_field f;
-	} payloads[] = {
-		{ NFT_PAYLOAD_NETWORK_HEADER, 12, 4, RS_F_IP_SADDR },
-		{ NFT_PAYLOAD_NETWORK_HEADER, 16, 4, RS_F_IP_DADDR },
-		{ NFT_PAYLOAD_NETWORK_HEADER, 8, 16, RS_F_IP6_SADDR },
-		{ NFT_PAYLOAD_NETWORK_HEADER, 24, 16, RS_F_IP6_DADDR },
-		{ NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, RS_F_TH_DPORT },
-	};
-
-	if (at(c, "meta") && get(c, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO &&
-	    get(c, NFTNL_EXPR_META_DREG) == reg_of(slot)) {
-		c->i++;
-		return RS_F_L4PROTO;
-	}
-	if (!at(c, "payload") || get(c, NFTNL_EXPR_PAYLOAD_DREG) != reg_of(slot))
-		return -1;
-	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++)
-		if (get(c, NFTNL_EXPR_PAYLOAD_BASE) == payloads[i].base &&
-		    get(c, NFTNL_EXPR_PAYLOAD_OFFSET) == payloads[i].off &&
-		    get(c, NFTNL_EXPR_PAYLOAD_LEN) == payloads[i].len) {
-			c->i++;
-			return payloads[i].f;
-		}
-	return -1;
-}
-
-/* byteorder reg = hton(reg, 2, 1), as build.c emits it after meta l4proto. */
-static bool parse_hton(struct cursor *c, unsigned slot)
-{
-	if (!at(c, "byteorder") || get(c, NFTNL_EXPR_BYTEORDER_SREG) != reg_of(slot) ||
-	    get(c, NFTNL_EXPR_BYTEORDER_DREG) != reg_of(slot) ||
-	    get(c, NFTNL_EXPR_BYTEORDER_OP) != NFT_BYTEORDER_HTON ||
-	    get(c, NFTNL_EXPR_BYTEORDER_LEN) != 1 || get(c, NFTNL_EXPR_BYTEORDER_SIZE) != 2)
-		return false;
-	c->i++;
-	return true;
-}
-
-static unsigned field_slots(enum rs_field f)
-{
-	return (ruleset_type_len(ruleset_field_type(f)) + 3) / 4;
-}
-
-static uint8_t field_family(enum rs_field f)
-{
-	if (f == RS_F_IP_SADDR || f == RS_F_IP_DADDR)
-		return NFPROTO_IPV4;
-	if (f == RS_F_IP6_SADDR || f == RS_F_IP6_DADDR)
-		return NFPROTO_IPV6;
-	return 0;
-}
-
-/* Loads then a lookup; fam carries the family checked so far in the rule. */
-static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uint8_t *fam,
-			 uint8_t dep)
-{
-	enum rs_field f[RS_MAX_FIELDS];
-	unsigned nf = 0, slot = 0, hton = 0, l4 = 0;
-	const struct rs_set *s;
-	const char *name;
-	uint8_t mf = 0;
-	int x;
-
-	while (!at(c, "lookup")) {
-		if (nf == RS_MAX_FIELDS)
-			return false;
-		x = parse_load(c, slot);
-		if (x < 0)
-			return false;
-		f[nf++] = x;
-		mf = mf ? mf : field_family(x);
-		l4 += x == RS_F_L4PROTO;
-		if (x == RS_F_L4PROTO && at(c, "byteorder")) {
-			if (!parse_hton(c, slot))
-				return false;
-			hton++;
-		}
-		slot += field_slots(x);
-	}
-	name = nftnl_expr_get_str(c->e[c->i], NFTNL_EXPR_LOOKUP_SET);
-	s = name ? ruleset_find_set(rb->rs, name) : NULL;
-	if (!nf || !s || hton != ((s->flags & RS_SET_INTERVAL) && nf > 1 ? l4 : 0) ||
-	    get(c, NFTNL_EXPR_LOOKUP_SREG) != NFT_REG_1 ||
-	    (get(c, NFTNL_EXPR_LOOKUP_FLAGS) != ~0u && get(c, NFTNL_EXPR_LOOKUP_FLAGS)))
-		return false;
-	/* the nfproto check comes right before the rule's first ip/ip6 match */
-	if ((dep && (*fam || dep != mf)) || (!dep && mf && *fam != mf))
-		return false;
-	*fam = mf ? mf : *fam;
-	if (r->nm >= RS_MAX_MATCHES)
-		return false;
-	ruleset_rule_add_match(r, get(c, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT ?
-				  RS_MATCH_VMAP : RS_MATCH_SET, name, f, nf);
-	c->i++;
-	return true;
-}
-
-static bool parse_verdict(struct cursor *c, struct rs_rule *r)
-{
-	const char *chain;
-
-	if (get(c, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT || c->i + 1 != c->n)
-		return false;
-	switch ((int32_t)get(c, NFTNL_EXPR_IMM_VERDICT)) {
-	case NF_ACCEPT:
-		r->verdict = RS_VERDICT_ACCEPT;
-		break;
-	case NF_DROP:
-		r->verdict = RS_VERDICT_DROP;
-		break;
-	case NFT_JUMP:
-		chain = nftnl_expr_get_str(c->e[c->i], NFTNL_EXPR_IMM_CHAIN);
-		if (!chain)
-			return false;
-		r->verdict = RS_VERDICT_JUMP;
-		r->target = xstrdup(chain);
-		break;
-	default:
-		return false;
-	}
-	c->i++;
-	return true;
-}
-
-static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
-{
-	uint8_t fam = 0, dep;
-
-	while (c->i < c->n) {
-		if (at(c, "immediate")) {
-			if (!parse_verdict(c, r))
-				return false;
-			continue;
-		}
-		if (at(c, "ct")) {
-			if (!parse_ct(c, r))
-				return false;
-			continue;
-		}
-		dep = parse_nfproto(c);
-		if (!parse_lookup(rb, c, r, &fam, dep))
-			return false;
-	}
-	return r->verdict || (r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP);
-}
-
-/* The rule's checks as the builder validates them: sets exist and fit the fields. */
-static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
-{
-	for (unsigned i = 0; i < r->nm; i++) {
-		const struct rs_match *m = &r->m[i];
-		const struct rs_set *s = m->set ? ruleset_find_set(rs, m->set) : NULL;
-
-		if (m->kind == RS_MATCH_CT_STATE)
-			continue;
-		if (!s || s->nkey != m->nf || (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))
-			return false;
-		for (unsigned j = 0; j < m->nf; j++)
-			if (ruleset_field_type(m->f[j]) != s->key[j])
-				return false;
-	}
-	return true;
-}
-
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_rule *nr = nn(nftnl_rule_alloc());
-	struct rb *rb = data;
-	struct cursor c = { .n = 0 };
-	struct nftnl_expr_iter *it;
-	struct rs_chain *ch;
-	struct nftnl_expr *e;
-	bool ok;
-
-	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0) {
-		nftnl_rule_free(nr);
-		return foreign(rb, "rule: cannot parse");
-	}
-	ch = ruleset_find_chain(rb->rs, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
-	ok = ch && !nftnl_rule_is_set(nr, NFTNL_RULE_USERDATA);
-	it = nn(nftnl_expr_iter_create(nr));
-	for (e = nftnl_expr_iter_next(it); e && ok; e = nftnl_expr_iter_next(it)) {
-		ok = c.n < READBACK_MAX_EXPRS;
-		if (ok)
-			c.e[c.n++] = e;
-	}
-	nftnl_expr_iter_destroy(it);
-	if (ok) {
-		struct rs_rule *r = ruleset_chain_add_rule(ch);
-
-		ok = parse_exprs(rb, &c, r) && rule_fits(rb->rs, r);
-	}
-	if (!ok)
-		foreign(rb, "chain %s: rule %" PRIu64 " not made by nftpol",
-			nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN),
-			nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE) ?
-			nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE) : 0);
-	nftnl_rule_free(nr);
-	return ok ? MNL_CB_OK : MNL_CB_ERROR;
 }
 
 /* Dump one object type of the table through cb. */
@@ -768,7 +473,7 @@ static int read_once(struct rb *rb, uint32_t *genid)
 		ret = duplicate_names(rb->rs) ? -EINTR : 0;
 	}
 	if (!ret)
-		ret = dump(rb, NFT_MSG_GETRULE, rule_cb);
+		ret = dump(rb, NFT_MSG_GETRULE, readback_rule_cb);
 	/*
 	 * A change in between makes it a retry, also when it made a dump fail
 	 * (a set deleted after the set dump answers its element dump ENOENT).

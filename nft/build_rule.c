@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Rules as nf_tables messages (see build.h): the expressions nft 1.0.6
+ * linearizes a rule to (field loads into registers, the implicit nfproto check,
+ * hton in interval concatenations, lookups, ct state, the verdict), after
+ * checking that the rule fits its sets.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+
+#include "nft/build_int.h"
+
+/* Where a packet field is loaded from, and the family its header implies. */
+struct field_load {
+	bool meta;		/* meta KEY, else payload BASE + OFFSET */
+	uint32_t key;		/* NFT_META_* or NFT_PAYLOAD_*_HEADER */
+	uint32_t offset, len;
+	uint8_t nfproto;	/* NFPROTO_IPV4/6 for ip/ip6 header fields, else 0 */
+};
+
+static const struct field_load field_loads[] = {
+	[RS_F_IP_SADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFPROTO_IPV4 },
+	[RS_F_IP_DADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFPROTO_IPV4 },
+	[RS_F_IP6_SADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFPROTO_IPV6 },
+	[RS_F_IP6_DADDR] = { false, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFPROTO_IPV6 },
+	[RS_F_L4PROTO] = { true, NFT_META_L4PROTO, 0, 1, 0 },
+	[RS_F_TH_DPORT] = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0 },
+};
+
+/*
+ * nft's register for 32-bit slot k counted from NFT_REG_1: the 128-bit register
+ * when the slot starts one, else the 32-bit register.
+ */
+static uint32_t reg_of(unsigned k)
+{
+	return k % 4 ? NFT_REG32_00 + k : NFT_REG_1 + k / 4;
+}
+
+static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = build_nn(nftnl_expr_alloc(name));
+
+	nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static void expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "meta");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+}
+
+static void expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(r, "cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+static void expr_payload(struct nftnl_rule *r, const struct field_load *f, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, f->key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, f->offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, f->len);
+}
+
+/* nft converts host-order fields of a key into an interval concatenation. */
+static void expr_hton(struct nftnl_rule *r, uint32_t reg, uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(r, "byteorder");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, len % 8 == 0 ? 8 : len % 4 == 0 ? 4 : 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+}
+
+static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap)
+{
+	struct nftnl_expr *e = expr_add(r, "lookup");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	if (vmap)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+}
+
+/* ct state A,B: load, mask, match any bit (nft's flag comparison). */
+static void expr_ct_state(struct nftnl_rule *r, uint32_t mask)
+{
+	uint32_t zero = 0;
+	struct nftnl_expr *e = expr_add(r, "ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	e = expr_add(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	expr_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+static void expr_verdict(struct nftnl_rule *r, const struct rs_rule *rr)
+{
+	struct nftnl_expr *e;
+
+	if (rr->verdict == RS_VERDICT_NONE)
+		return;
+	e = expr_add(r, "immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	switch (rr->verdict) {
+	case RS_VERDICT_ACCEPT:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+		break;
+	case RS_VERDICT_DROP:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+		break;
+	default:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_JUMP);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rr->target);
+		break;
+	}
+}
+
+/*
+ * A lookup of the concatenated fields of m: the implicit `meta nfproto` check
+ * when the rule has not made one yet, the loads into consecutive registers,
+ * hton for host-order fields of interval concatenations, then the lookup.
+ */
+static void expr_match(struct nftnl_rule *r, const struct rs_match *m, const struct rs_set *s,
+		       uint8_t *nfproto)
+{
+	unsigned slot = 0;
+
+	for (unsigned i = 0; i < m->nf; i++) {
+		uint8_t p = field_loads[m->f[i]].nfproto;
+
+		if (p && !*nfproto) {
+			expr_meta(r, NFT_META_NFPROTO, NFT_REG_1);
+			expr_cmp(r, NFT_CMP_EQ, &p, sizeof(p));
+			*nfproto = p;
+		}
+	}
+	for (unsigned i = 0; i < m->nf; i++) {
+		const struct field_load *f = &field_loads[m->f[i]];
+
+		if (f->meta)
+			expr_meta(r, f->key, reg_of(slot));
+		else
+			expr_payload(r, f, reg_of(slot));
+		if (f->meta && m->nf > 1 && build_set_is_concat_interval(s))
+			expr_hton(r, reg_of(slot), f->len);
+		slot += (f->len + 3) / 4;
+	}
+	expr_lookup(r, s->name, m->kind == RS_MATCH_VMAP);
+}
+
+static int match_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
+		       const struct rs_match *m, const struct rs_set **sp)
+{
+	const struct rs_set *s;
+
+	if (m->kind == RS_MATCH_CT_STATE)
+		return m->ct_state && m->ct_state < 1u << 4 ? 0 : -EINVAL;
+	if (m->kind != RS_MATCH_SET && m->kind != RS_MATCH_VMAP)
+		return -EINVAL;
+	s = m->set ? ruleset_find_set(rs, m->set) : NULL;
+	if (!s || s->nkey != m->nf)
+		return -EINVAL;
+	for (unsigned i = 0; i < m->nf; i++)
+		if (m->f[i] > RS_F_TH_DPORT || ruleset_field_type(m->f[i]) != s->key[i])
+			return -EINVAL;
+	if (m->kind == RS_MATCH_VMAP && (!(s->flags & RS_SET_VMAP) || r->verdict))
+		return -EINVAL;
+	if (m->kind == RS_MATCH_SET && (s->flags & RS_SET_VMAP))
+		return -EINVAL;
+	*sp = s;
+	return 0;
+}
+
+static int rule_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
+		      const struct rs_set **sets)
+{
+	uint8_t fam = 0;
+
+	if (r->nm > RS_MAX_MATCHES)
+		return -EINVAL;
+	for (unsigned i = 0; i < r->nm; i++) {
+		sets[i] = NULL;
+		if (match_check(b, rs, r, &r->m[i], &sets[i]))
+			return -EINVAL;
+		for (unsigned j = 0; j < r->m[i].nf && r->m[i].kind != RS_MATCH_CT_STATE; j++) {
+			uint8_t p = field_loads[r->m[i].f[j]].nfproto;
+
+			if (p && fam && p != fam)
+				return -EINVAL;
+			fam = p ? p : fam;
+		}
+	}
+	if (r->verdict == RS_VERDICT_JUMP)
+		return r->target && strlen(r->target) < NFT_CHAIN_MAXNAMELEN ? 0 : -EINVAL;
+	if (r->verdict == RS_VERDICT_NONE)
+		return r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP ? 0 : -EINVAL;
+	return r->verdict <= RS_VERDICT_JUMP ? 0 : -EINVAL;
+}
+
+/*
+ * NEWRULE appending rule i of chain c, whose sets are looked up in rs. Returns 0,
+ * or -EINVAL when the rule is not consistent with its sets (see build_error()).
+ */
+int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c,
+		   size_t i)
+{
+	const struct rs_rule *rr = &c->rules[i];
+	const struct rs_set *sets[RS_MAX_MATCHES];
+	uint32_t lo = b->seq;
+	struct nlmsghdr *nlh;
+	struct nftnl_rule *r;
+	uint8_t nfproto = 0;
+
+	if (rule_check(b, rs, rr, sets))
+		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets",
+				  c->name, i + 1);
+	r = build_nn(nftnl_rule_alloc());
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	for (unsigned j = 0; j < rr->nm; j++) {
+		if (rr->m[j].kind == RS_MATCH_CT_STATE)
+			expr_ct_state(r, rr->m[j].ct_state);
+		else
+			expr_match(r, &rr->m[j], sets[j], &nfproto);
+	}
+	expr_verdict(r, rr);
+	nlh = build_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	build_next(b);
+	build_note(b, lo, BUILD_OP_ADD_RULE, c->name, i);
+	return 0;
+}
+
+/* NEWRULE for every rule of c, in order (see build_rule_add()). */
+int build_rules_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c)
+{
+	for (size_t i = 0; i < c->nrules; i++) {
+		int ret = build_rule_add(b, rs, c, i);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -23,9 +23,10 @@ static void usage(FILE *f)
 {
 	fputs("usage: nftpol apply [--node NAME] [--check] [--replace] FILE...\n"
 	      "  Compile Namespaces, Pods and NetworkPolicies (YAML or JSON; '-' for stdin,\n"
-	      "  a directory for its *.yaml/*.yml/*.json) and program table inet " COMPILE_TABLE "\n"
-	      "  through netlink in one transaction: only the difference to what the kernel\n"
-	      "  holds, or the whole table when it is missing or was changed by someone else.\n"
+	      "  a directory for its *.yaml/*.yml/*.json) and program table\n"
+	      "  inet " COMPILE_TABLE " through netlink in one transaction: only the difference\n"
+	      "  to what the kernel holds, or the whole table when it is missing or was changed\n"
+	      "  by someone else.\n"
 	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
 	      "  --check       let the kernel validate the batch, commit nothing\n"
 	      "  --replace     replace the whole table even if a difference would do\n"

@@ -120,7 +120,8 @@ int input_compile(char *const *paths, int npaths, const char *node, const char *
 	for (size_t i = 0; i < d.n; i++)
 		diag_print(&d.v[i], stderr);
 	if (ret || d.nerrors) {
-		fprintf(stderr, "nftpol %s: the input does not compile; nothing was changed\n", cmd);
+		fprintf(stderr, "nftpol %s: the input does not compile; nothing was changed\n",
+			cmd);
 		ruleset_fini(rs);
 		ret = 2;
 	}

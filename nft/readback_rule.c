@@ -65,8 +65,8 @@ static bool parse_ct(struct cursor *c, struct rs_rule *r)
 		return false;
 	c->i++;
 	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
-	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_NEQ || !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) ||
-	    zero || !mask || mask >= 1u << 4 || r->nm >= RS_MAX_MATCHES)
+	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_NEQ ||
+	    !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) || zero || !mask || mask >= 1u << 4 || r->nm >= RS_MAX_MATCHES)
 		return false;
 	c->i++;
 	m = &r->m[r->nm++];
@@ -260,7 +260,8 @@ static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
 
 		if (m->kind == RS_MATCH_CT_STATE)
 			continue;
-		if (!s || s->nkey != m->nf || (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))
+		if (!s || s->nkey != m->nf ||
+		    (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))
 			return false;
 		for (unsigned j = 0; j < m->nf; j++)
 			if (ruleset_field_type(m->f[j]) != s->key[j])

@@ -103,6 +103,9 @@ static void render_watch(const struct metrics *m, FILE *f)
 
 static void render_ruleset(const struct metrics *m, FILE *f)
 {
+	head(f, "nftpol_local_pods", "gauge",
+	     "Pods in the store scheduled on this node (any phase, hostNetwork too).");
+	fprintf(f, "nftpol_local_pods %zu\n", m->local_pods);
 	head(f, "nftpol_isolated_pod_addresses", "gauge",
 	     "Addresses of local pods isolated by some policy, per direction.");
 	fprintf(f, "nftpol_isolated_pod_addresses{direction=\"ingress\"} %zu\n",

@@ -39,6 +39,7 @@ struct metrics {
 	uint64_t relists[STORE_KINDS];	/* completed LISTs */
 	size_t objects[STORE_KINDS];	/* objects in the store */
 	size_t isolated[DIR_COUNT];	/* local pod addresses isolated per direction */
+	size_t local_pods;		/* pods in the store scheduled on this node */
 	size_t sets, set_elements, chains, rules;	/* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
 	bool ready;			/* the first complete sync is done */

@@ -167,6 +167,25 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 	return ret;
 }
 
+/*
+ * Count the pods scheduled on this node. None at the first sync means the node
+ * name is almost surely wrong (the agent's own pod runs there): every pod
+ * would be remote and nothing enforced here, so say it loudly.
+ */
+static void count_local(struct reconcile *r)
+{
+	const struct cluster *c = store_snapshot(r->store);
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->npods; i++)
+		n += !r->o.node || (c->pods[i].node && !strcmp(c->pods[i].node, r->o.node));
+	r->m->local_pods = n;
+	if (!n && r->o.node && !r->m->ready)
+		log_warnx("no pod in the cluster is scheduled on this node, not even this "
+			  "agent's own: check --node-name / NODE_NAME; no pod is enforced here",
+			  "node=%s pods=%zu", r->o.node, c->npods);
+}
+
 static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full,
 		      int64_t now)
 {
@@ -182,6 +201,7 @@ static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, boo
 	r->retry_at = 0;
 	backoff_reset(&r->bo);
 	count_ruleset(r->m, &r->last);
+	count_local(r);
 	r->m->last_sync_success = monotime_wall();
 	r->m->ready = true;
 }

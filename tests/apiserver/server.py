@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import kproto  # noqa: E402
 import objects as K  # noqa: E402
 
 RESOURCES = K.RESOURCES
@@ -650,11 +651,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         elif verb == "get":
             self.send_body(200, api.get(res, ns, name))
         elif verb == "create":
-            obj, warns = api.create(res, ns, self.json_body(body), self.params)
+            obj, warns = api.create(res, ns, self.object_body(body), self.params)
             self.send_body(201 if not self.params.get("dryRun") else 200, obj,
                            headers=self.warn_headers(warns))
         elif verb == "update":
-            obj, warns = api.update(res, ns, name, sub, self.json_body(body), self.params)
+            obj, warns = api.update(res, ns, name, sub, self.object_body(body), self.params)
             self.send_body(200, obj, headers=self.warn_headers(warns))
         elif verb == "patch":
             ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
@@ -673,6 +674,18 @@ class ApiHandler(BaseHTTPRequestHandler):
         elif verb == "deletecollection":
             opts = self.json_body(body) if body.strip() else {}
             self.send_body(200, api.delete_collection(res, ns, opts, self.params))
+
+    def object_body(self, body):
+        """The object of a create or update: JSON, or protobuf (kubectl's typed
+        clients, e.g. `kubectl create namespace`) for the kinds kproto decodes."""
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+        if ctype != "application/vnd.kubernetes.protobuf":
+            return self.json_body(body)
+        try:
+            return kproto.decode(body or b"")
+        except (ValueError, UnicodeDecodeError) as e:
+            raise K.ApiError(415, "UnsupportedMediaType",
+                             "the body of the request was in an unknown format - %s" % e)
 
     def json_body(self, body):
         try:

@@ -485,6 +485,22 @@ spec:
                             q["query"].get("fieldManager") == "kubectl-client-side-apply"
                             for q in reqs))
 
+    def test_create_namespace_protobuf(self):
+        # `kubectl create namespace` writes protobuf (application/vnd.kubernetes.protobuf)
+        r = self.srv.kubectl("create", "namespace", "kc-pb", check=True)
+        self.assertIn("namespace/kc-pb created", r.stdout)
+        _, _, o = self.srv.request("GET", "/api/v1/namespaces/kc-pb")
+        self.assertEqual(o["metadata"]["labels"], {"kubernetes.io/metadata.name": "kc-pb"})
+        self.assertEqual(o["status"]["phase"], "Active")
+        self.srv.kubectl("label", "namespace", "kc-pb", "team=blue", check=True)
+        _, _, o = self.srv.request("GET", "/api/v1/namespaces/kc-pb")
+        self.assertEqual(o["metadata"]["labels"]["team"], "blue")
+        r = self.srv.kubectl("create", "namespace", "kc-pb")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("AlreadyExists", r.stderr)
+        r = self.srv.kubectl("run", "p", "-n", "kc-pb", "--image=busybox", check=True)
+        self.assertIn("pod/p created", r.stdout)
+
     def test_apply_server_side(self):
         ns = self.srv.ns("kc-ssa")
         f = self.yaml_file(NP_YAML % ("web", ns, 80))
@@ -542,6 +558,20 @@ spec:
 
 class RawTest(Base):
     # -- auth, discovery, errors
+
+    def test_protobuf_other_kind_refused(self):
+        # a protobuf envelope holding a Pod: 415 with the reason, nothing created
+        def field(num, data):
+            return bytes([num << 3 | 2, len(data)]) + data
+        body = b"k8s\x00" + field(1, field(1, b"v1") + field(2, b"Pod")) + field(2, b"")
+        st, _, out = self.srv.request("POST", PODS("default"), body,
+                                      ctype="application/vnd.kubernetes.protobuf")
+        self.assertEqual(st, 415)
+        self.assertEqual(out["reason"], "UnsupportedMediaType")
+        self.assertIn("v1 Namespace only", out["message"])
+        st, _, _ = self.srv.request("POST", "/api/v1/namespaces", b"k8s\x00\x0a\xff",
+                                    ctype="application/vnd.kubernetes.protobuf")
+        self.assertEqual(st, 415)
 
     def test_auth(self):
         st, _, body = self.srv.request("GET", "/api/v1/pods", token="wrong")

@@ -429,6 +429,23 @@ static void restart(struct watch *w, enum watch_restart why, enum step next, int
 	schedule(w, next, delay, now);
 }
 
+/*
+ * The delay before retrying after an HTTP error: the backoff, or the server's
+ * Retry-After when that is longer (API Priority and Fairness answers 429 with
+ * Retry-After; retrying sooner only adds load), at most the backoff cap.
+ */
+static int64_t retry_delay(struct watch *w)
+{
+	int64_t delay = backoff_next(&w->bo);
+	curl_off_t after = 0;
+
+	if (curl_easy_getinfo(w->easy, CURLINFO_RETRY_AFTER, &after) != CURLE_OK || after <= 0)
+		return delay;
+	if (after > BACKOFF_CAP_MS / 1000)
+		return BACKOFF_CAP_MS;
+	return after * 1000 > delay ? after * 1000 : delay;
+}
+
 /* An HTTP error: log it with its Status, count it, and retry step `next`. */
 static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 {
@@ -450,7 +467,7 @@ static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 		restart(w, WATCH_RESTART_EXPIRED, STEP_LIST, 0, now);
 		return;
 	}
-	restart(w, WATCH_RESTART_FAILED, next, backoff_next(&w->bo), now);
+	restart(w, WATCH_RESTART_FAILED, next, retry_delay(w), now);
 }
 
 static void list_complete(struct watch *w, int64_t now)

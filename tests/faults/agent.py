@@ -163,7 +163,7 @@ AGENT_PATHS = ("/api/v1/pods", "/api/v1/namespaces", "/apis/networking.k8s.io/v1
                "/api/v1/nodes")
 
 
-def fail_agent_paths(env, mode, code=None):
+def fail_agent_paths(env, mode, code=None, retry_after=None):
     """Make every GET of the agent's cluster-wide collections fail (kubectl's
     namespaced paths and discovery do not match)."""
     env.control("/fail/clear", {})
@@ -171,6 +171,8 @@ def fail_agent_paths(env, mode, code=None):
         body = {"count": 100000, "mode": mode, "match": p, "method": "GET"}
         if code:
             body["code"] = code
+        if retry_after:
+            body["retry_after"] = retry_after
         env.control("/fail", body)
 
 
@@ -206,6 +208,19 @@ def test_bad_answers(env):
         expect(listing(env) == t0, "table changed during the fault")
         converged(env, "bad answers: recovered, allow-z (made during the fault) enforced",
                   deadline=45)
+        # 429 with Retry-After: 3 (API Priority and Fairness): no path asked again sooner
+        since = time.time()
+        fail_agent_paths(env, "status", 429, retry_after=3)
+        env.control("/close-watches", {"abort": True})
+        time.sleep(10)
+        env.control("/fail/clear", {})
+        by_path = {}
+        for r in agent_requests(env, since):
+            by_path.setdefault(r["path"], []).append(r["time"])
+        gaps = [b - a for t in by_path.values() for a, b in zip(t, t[1:])]
+        note(env, "bad answers: 429 + Retry-After 3: %d requests in 10 s, shortest gap on one "
+             "path %.2f s", sum(len(t) for t in by_path.values()), min(gaps or [0]))
+        expect(gaps and min(gaps) >= 2.9, "Retry-After not honoured: gaps %s" % sorted(gaps)[:5])
     clean(wd, "bad answers")
 
 

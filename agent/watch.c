@@ -66,6 +66,7 @@ struct watch {
 	enum step next;			/* ST_WAITING: what to do at deadline */
 	int64_t deadline;
 	struct backoff bo;
+	int64_t retry_after_ms;		/* Retry-After of the last answer, 0: none */
 	char *rv;			/* owned; where a watch resumes; NULL before a list */
 	bool synced;			/* a LIST completed at least once */
 	/* the request in flight */
@@ -437,13 +438,8 @@ static void restart(struct watch *w, enum watch_restart why, enum step next, int
 static int64_t retry_delay(struct watch *w)
 {
 	int64_t delay = backoff_next(&w->bo);
-	curl_off_t after = 0;
 
-	if (curl_easy_getinfo(w->easy, CURLINFO_RETRY_AFTER, &after) != CURLE_OK || after <= 0)
-		return delay;
-	if (after > BACKOFF_CAP_MS / 1000)
-		return BACKOFF_CAP_MS;
-	return after * 1000 > delay ? after * 1000 : delay;
+	return w->retry_after_ms > delay ? w->retry_after_ms : delay;
 }
 
 /* An HTTP error: log it with its Status, count it, and retry step `next`. */
@@ -579,9 +575,14 @@ static void watch_ended(struct watch *w, CURLcode res, long code, int64_t now)
 void watch_done(struct watch *w, int result, int64_t now)
 {
 	enum state st = w->state;
+	curl_off_t after = 0;
 	long code = 0;
 
 	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+	/* read before the handle goes: http_failed() may wait that long */
+	if (curl_easy_getinfo(w->easy, CURLINFO_RETRY_AFTER, &after) != CURLE_OK || after < 0)
+		after = 0;
+	w->retry_after_ms = after > BACKOFF_CAP_MS / 1000 ? BACKOFF_CAP_MS : after * 1000;
 	curl_multi_remove_handle(w->multi, w->easy);
 	curl_easy_cleanup(w->easy);
 	w->easy = NULL;

@@ -164,16 +164,6 @@ static bool ends_of(const struct cluster *old, const struct pod *p, int family,
 	       !reach_end_pod(q, family, eo) && !reach_end_pod(p, family, en);
 }
 
-/* Whether an eligible pod of c has an address of family. */
-static bool has_family(const struct cluster *c, int family)
-{
-	for (size_t i = 0; i < c->npods; i++)
-		for (size_t j = 0; j < c->pods[i].nips; j++)
-			if (model_pod_eligible(&c->pods[i]) && c->pods[i].ips[j].family == family)
-				return true;
-	return false;
-}
-
 /*
  * Every pair of pods in both clusters, over each address family the new
  * cluster's pods use (an ipBlock can treat IPv4 and IPv6 differently), on
@@ -189,7 +179,7 @@ static void compute(const struct cluster *old, const struct cluster *new,
 	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
 		int family = families[f];
 
-		if (!has_family(new, family))
+		if (!preview_has_family(new, family))
 			continue;
 		nfam++;
 		for (size_t i = 0; i < new->npods; i++) {

@@ -181,12 +181,20 @@ int preview_parse_family(const char *s, int *family)
 	return 0;
 }
 
-/* AF_INET when any eligible pod has an IPv4 address, else AF_INET6. */
-int preview_default_family(const struct cluster *c)
+/* Whether an eligible pod of c has an address of family. */
+bool preview_has_family(const struct cluster *c, int family)
 {
 	for (size_t i = 0; i < c->npods; i++)
 		for (size_t j = 0; j < c->pods[i].nips; j++)
-			if (model_pod_eligible(&c->pods[i]) && c->pods[i].ips[j].family == AF_INET)
-				return AF_INET;
+			if (model_pod_eligible(&c->pods[i]) && c->pods[i].ips[j].family == family)
+				return true;
+	return false;
+}
+
+/* AF_INET when any eligible pod has an IPv4 address, else AF_INET6. */
+int preview_default_family(const struct cluster *c)
+{
+	if (preview_has_family(c, AF_INET))
+		return AF_INET;
 	return c->npods ? AF_INET6 : AF_INET;
 }

@@ -7,6 +7,7 @@
 #ifndef AGENT_PREVIEW_H
 #define AGENT_PREVIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,6 @@ const char *preview_proto_upper(uint8_t proto);
 int preview_parse_end(const struct reach *r, const char *s, int family, struct reach_end *out);
 int preview_parse_family(const char *s, int *family);
 int preview_default_family(const struct cluster *c);
+bool preview_has_family(const struct cluster *c, int family);
 
 #endif

@@ -459,31 +459,40 @@ spec:
         _, _, pod = self.srv.request("GET", PODS(ns) + "/p")
         self.assertEqual(pod["metadata"]["labels"], {"app": "p"})
 
-    def test_apply_twice(self):
-        ns = self.srv.ns("kc-apply")
+    def apply_cycle(self, ns, args, manager):
+        """kubectl apply ARGS of policy web (port 80), the same again, then with
+        port 8080: the re-apply writes nothing, the change bumps generation and
+        keeps the uid, and kubectl PATCHed as field manager `manager`. Returns
+        the stdout of the three runs and the object after the first."""
         f = self.yaml_file(NP_YAML % ("web", ns, 80))
-        r = self.srv.kubectl("apply", "-f", f, check=True)
-        self.assertIn("created", r.stdout)
+        out = [self.srv.kubectl("apply", *args, "-f", f, check=True).stdout]
         _, _, o1 = self.srv.request("GET", NP(ns) + "/web")
-        self.assertIn("kubectl.kubernetes.io/last-applied-configuration",
-                      o1["metadata"]["annotations"])
-        # kubectl 1.32 sends a patch here (the atomic ports list differs from the
-        # defaulted live object: no protocol); the server finds nothing to change
-        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertEqual(o1["spec"]["ingress"][0]["ports"][0]["port"], 80)
+        out.append(self.srv.kubectl("apply", *args, "-f", f, check=True).stdout)
         _, _, o1b = self.srv.request("GET", NP(ns) + "/web")
         self.assertEqual(o1b["metadata"]["resourceVersion"], o1["metadata"]["resourceVersion"])
         with open(f, "w") as fh:
             fh.write(NP_YAML % ("web", ns, 8080))
-        r = self.srv.kubectl("apply", "-f", f, check=True)
-        self.assertIn("configured", r.stdout)
+        out.append(self.srv.kubectl("apply", *args, "-f", f, check=True).stdout)
         _, _, o2 = self.srv.request("GET", NP(ns) + "/web")
         self.assertEqual(o2["spec"]["ingress"][0]["ports"][0]["port"], 8080)
         self.assertEqual(o2["metadata"]["generation"], 2)
         self.assertEqual(o2["metadata"]["uid"], o1["metadata"]["uid"])
         reqs = self.srv.control("/log")["requests"]
         self.assertTrue(any(q["method"] == "PATCH" and q["path"] == NP(ns) + "/web" and
-                            q["query"].get("fieldManager") == "kubectl-client-side-apply"
+                            q["query"].get("fieldManager") == manager
                             for q in reqs))
+        return out, o1
+
+    def test_apply_twice(self):
+        # kubectl 1.32 sends a patch on the re-apply (the atomic ports list differs
+        # from the defaulted live object: no protocol); the server finds nothing
+        # to change
+        out, o1 = self.apply_cycle(self.srv.ns("kc-apply"), (), "kubectl-client-side-apply")
+        self.assertIn("created", out[0])
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration",
+                      o1["metadata"]["annotations"])
+        self.assertIn("configured", out[2])
 
     def test_create_namespace_protobuf(self):
         # `kubectl create namespace` writes protobuf (application/vnd.kubernetes.protobuf)
@@ -502,26 +511,8 @@ spec:
         self.assertIn("pod/p created", r.stdout)
 
     def test_apply_server_side(self):
-        ns = self.srv.ns("kc-ssa")
-        f = self.yaml_file(NP_YAML % ("web", ns, 80))
-        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
-        self.assertIn("serverside-applied", r.stdout)
-        _, _, o1 = self.srv.request("GET", NP(ns) + "/web")
-        self.assertEqual(o1["spec"]["ingress"][0]["ports"][0]["port"], 80)
-        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
-        _, _, o1b = self.srv.request("GET", NP(ns) + "/web")
-        self.assertEqual(o1b["metadata"]["resourceVersion"], o1["metadata"]["resourceVersion"])
-        with open(f, "w") as fh:
-            fh.write(NP_YAML % ("web", ns, 8080))
-        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
-        _, _, o2 = self.srv.request("GET", NP(ns) + "/web")
-        self.assertEqual(o2["spec"]["ingress"][0]["ports"][0]["port"], 8080)
-        self.assertEqual(o2["metadata"]["generation"], 2)
-        self.assertEqual(o2["metadata"]["uid"], o1["metadata"]["uid"])
-        reqs = self.srv.control("/log")["requests"]
-        self.assertTrue(any(q["method"] == "PATCH" and q["path"] == NP(ns) + "/web" and
-                            q["query"].get("fieldManager") == "kubectl"
-                            for q in reqs))
+        out, _ = self.apply_cycle(self.srv.ns("kc-ssa"), ("--server-side",), "kubectl")
+        self.assertIn("serverside-applied", out[0])
 
     def test_delete(self):
         ns = self.srv.ns("kc-delete")

@@ -69,11 +69,13 @@ static void add_named(const struct cluster *c, const struct np_port *p,
 		      struct preview_ports *l)
 {
 	for (size_t i = 0; i < c->npods; i++) {
-		uint16_t port;
+		const struct pod_port *pp;
+		size_t n = 0;
 
-		if (model_pod_eligible(&c->pods[i]) &&
-		    eval_pod_named_port(&c->pods[i], p->name, p->proto, &port))
-			preview_ports_add(l, p->proto, port);
+		if (model_pod_eligible(&c->pods[i]))
+			n = eval_pod_named_ports(&c->pods[i], p->name, p->proto, &pp);
+		for (size_t j = 0; j < n; j++)
+			preview_ports_add(l, p->proto, pp[j].port);
 	}
 }
 

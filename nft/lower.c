@@ -44,6 +44,8 @@ struct prange {
 	uint16_t lo, hi;
 };
 
+#define PRANGE_JOIN_ADJACENT 0x1	/* prange_merge(): join ranges that touch */
+
 static const char *const dir_names[DIR_COUNT] = { "ingress", "egress" };
 
 /* "ingress" or "egress". */
@@ -249,9 +251,15 @@ static int prange_cmp(const void *a, const void *b)
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
 }
 
-/* Sort and merge overlapping or adjacent ranges of one protocol (sets reject overlaps). */
-static size_t prange_merge(struct prange *v, size_t n)
+/*
+ * Sort v and merge ranges of one protocol that overlap (sets reject overlaps),
+ * and with PRANGE_JOIN_ADJACENT also those that touch (80-81 and 82-90 make
+ * 80-90). Exact ports must not join: an element holds one port, so 80 and 81
+ * joined would program 80 alone.
+ */
+static size_t prange_merge(struct prange *v, size_t n, unsigned flags)
 {
+	uint32_t gap = flags & PRANGE_JOIN_ADJACENT ? 1 : 0;
 	size_t m = 0;
 
 	xqsort(v, n, sizeof(*v), prange_cmp);
@@ -259,7 +267,7 @@ static size_t prange_merge(struct prange *v, size_t n)
 		struct prange *last = m ? &v[m - 1] : NULL;
 
 		if (last && last->proto == v[i].proto &&
-		    (uint32_t)v[i].lo <= (uint32_t)last->hi + 1) {
+		    (uint32_t)v[i].lo <= (uint32_t)last->hi + gap) {
 			if (v[i].hi > last->hi)
 				last->hi = v[i].hi;
 			continue;
@@ -337,18 +345,19 @@ static void fill_named(struct lower *k, struct rs_set *s, const struct np_port *
 	for (size_t i = 0; i < k->c->npods; i++) {
 		const struct pod *p = &k->c->pods[i];
 		const struct addr *a = lower_pod_addr(p, fam);
-		uint16_t port;
+		const struct pod_port *pp;
 
 		if (!a || !model_pod_eligible(p))
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			struct rs_elem *e;
+			size_t np = eval_pod_named_ports(p, v[j]->name, v[j]->proto, &pp);
 
-			if (!eval_pod_named_port(p, v[j]->name, v[j]->proto, &port))
-				continue;
-			e = ruleset_set_add_elem(s);
-			lower_put_addr(e->key, a);
-			elem_put_proto_port(e->key + off, v[j]->proto, port);
+			for (size_t m = 0; m < np; m++) {
+				struct rs_elem *e = ruleset_set_add_elem(s);
+
+				lower_put_addr(e->key, a);
+				elem_put_proto_port(e->key + off, v[j]->proto, pp[m].port);
+			}
 		}
 	}
 }
@@ -454,10 +463,12 @@ static size_t rule_pmatches(struct lower *k, const struct np_rule *r, struct pma
 		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_ANY, NULL };
 	if (ne)
 		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_PORTS,
-					    ports_set(k, exact, prange_merge(exact, ne), false) };
+					    ports_set(k, exact, prange_merge(exact, ne, 0), false) };
 	if (nr)
 		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_PORTS,
-					    ports_set(k, ranges, prange_merge(ranges, nr), true) };
+					    ports_set(k, ranges,
+						      prange_merge(ranges, nr, PRANGE_JOIN_ADJACENT),
+						      true) };
 	if (nn) {
 		size_t m = 0;
 

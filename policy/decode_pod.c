@@ -224,7 +224,11 @@ static int pod_port_cmp(const void *a, const void *b)
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
-/* Sort by name, protocol (and port); of equal name and protocol keep the lowest port. */
+/*
+ * Sort by name, protocol and port, dropping exact repeats. A name declared with
+ * different numbers (in two containers: the API server only warns) keeps every
+ * number: a policy naming it admits each, as kube-network-policies and Calico do.
+ */
 static void ports_take(struct pod *p, struct port_list *l)
 {
 	size_t n = 0;
@@ -232,8 +236,7 @@ static void ports_take(struct pod *p, struct port_list *l)
 	if (l->n)
 		xqsort(l->v, l->n, sizeof(*l->v), pod_port_cmp);
 	for (size_t i = 0; i < l->n; i++) {
-		if (n && !strcmp(l->v[n - 1].name, l->v[i].name) &&
-		    l->v[n - 1].proto == l->v[i].proto)
+		if (n && !pod_port_cmp(&l->v[n - 1], &l->v[i]))
 			free(l->v[i].name);
 		else
 			l->v[n++] = l->v[i];

@@ -150,16 +150,27 @@ bool eval_peer_matches(const struct eval *e, const struct netpol *np, const stru
 	return ns && selector_matches(&p->ns_sel, &ns->labels);
 }
 
-/* The number pod gives the named port name/proto, if any container declares it. */
-bool eval_pod_named_port(const struct pod *pod, const char *name, uint8_t proto,
-			 uint16_t *port)
+static bool port_is(const struct pod_port *pp, const char *name, uint8_t proto)
 {
-	for (size_t i = 0; i < pod->nports; i++)
-		if (pod->ports[i].proto == proto && !strcmp(pod->ports[i].name, name)) {
-			*port = pod->ports[i].port;
-			return true;
-		}
-	return false;
+	return pp->proto == proto && !strcmp(pp->name, name);
+}
+
+/*
+ * The numbers pod gives the named port name/proto: a pointer to the first of
+ * the returned count of entries of pod->ports (0 when no container declares it).
+ * A name declared with several numbers gives every one of them.
+ */
+size_t eval_pod_named_ports(const struct pod *pod, const char *name, uint8_t proto,
+			    const struct pod_port **first)
+{
+	size_t i = 0, n = 0;
+
+	while (i < pod->nports && !port_is(&pod->ports[i], name, proto))
+		i++;
+	while (i + n < pod->nports && port_is(&pod->ports[i + n], name, proto))
+		n++;
+	*first = n ? &pod->ports[i] : NULL;
+	return n;
 }
 
 /*
@@ -169,13 +180,18 @@ bool eval_pod_named_port(const struct pod *pod, const char *name, uint8_t proto,
 bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t proto,
 		      uint16_t dport)
 {
-	uint16_t named;
+	const struct pod_port *pp;
+	size_t n;
 
 	if (port->proto != proto)
 		return false;
-	if (port->flags & PORT_NAMED)
-		return dst && eval_pod_named_port(dst, port->name, proto, &named) &&
-		       named == dport;
+	if (port->flags & PORT_NAMED) {
+		n = dst ? eval_pod_named_ports(dst, port->name, proto, &pp) : 0;
+		for (size_t i = 0; i < n; i++)
+			if (pp[i].port == dport)
+				return true;
+		return false;
+	}
 	if (port->flags & PORT_RANGE)
 		return dport >= port->port && dport <= port->end_port;
 	if (port->flags & PORT_NUMBER)

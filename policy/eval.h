@@ -34,7 +34,7 @@ bool eval_peer_matches(const struct eval *e, const struct netpol *np, const stru
 		       const struct pod *pod);
 bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t proto,
 		      uint16_t dport);
-bool eval_pod_named_port(const struct pod *pod, const char *name, uint8_t proto,
-			 uint16_t *port);
+size_t eval_pod_named_ports(const struct pod *pod, const char *name, uint8_t proto,
+			    const struct pod_port **first);
 
 #endif

@@ -136,7 +136,7 @@ struct pod {
 	enum pod_phase phase;
 	struct addr ips[2];	/* status.podIPs (or podIP): at most one per family */
 	size_t nips;
-	struct pod_port *ports;	/* named container ports, sorted by name, proto */
+	struct pod_port *ports;	/* named container ports, sorted by name, proto, port */
 	size_t nports;
 	struct origin origin;
 };

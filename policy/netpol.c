@@ -357,24 +357,14 @@ static int decode_types(struct field_ctx *f, const cJSON *spec, struct netpol *n
 	return ret < 0 ? ret : 0;
 }
 
-static int decode_pod_selector(struct field_ctx *f, const cJSON *spec, struct netpol *np)
-{
-	size_t old;
-	int ret = labelsel_decode(f, spec, "podSelector", &np->pod_sel);
-
-	if (ret != 0)
-		return ret < 0 ? ret : 0;
-	old = field_push(f, "podSelector");
-	field_error(f, spec, "required value: the pods this policy applies to "
-		    "(podSelector: {} selects every pod in the namespace)");
-	field_pop(f, old);
-	return -EINVAL;
-}
-
 /*
  * Decode obj.spec of a NetworkPolicy into np (whose names and origin the caller
  * sets). Every problem is reported through f. Returns 0 or -EINVAL; on error np
  * may be partly filled and is for model_netpol_fini() only.
+ *
+ * An absent podSelector, or an absent spec, is read as the API server reads it
+ * (Go's zero value, kubernetes#131354): podSelector {} selecting every pod of the
+ * namespace, and with no rules, a policy isolating them for ingress.
  */
 int netpol_decode_spec(struct field_ctx *f, const cJSON *obj, struct netpol *np)
 {
@@ -382,15 +372,15 @@ int netpol_decode_spec(struct field_ctx *f, const cJSON *obj, struct netpol *np)
 	size_t old;
 	int ret = field_typed(f, obj, "spec", FIELD_OBJECT, &spec);
 
-	old = field_push(f, "spec");
-	if (ret == 0)
-		field_error(f, obj, "required value: the policy's podSelector and rules");
-	if (ret <= 0) {
-		field_pop(f, old);
+	if (ret < 0)
 		return -EINVAL;
+	if (ret == 0) {
+		np->types = DIR_FLAG(DIR_INGRESS);
+		return 0;
 	}
+	old = field_push(f, "spec");
 	ret = field_known(f, spec, spec_fields);
-	if (decode_pod_selector(f, spec, np) < 0)
+	if (labelsel_decode(f, spec, "podSelector", &np->pod_sel) < 0)
 		ret = -EINVAL;
 	np->rules[DIR_INGRESS] = decode_each(f, spec, "ingress", sizeof(struct np_rule),
 					     ingress_cb, &np->nrules[DIR_INGRESS], &ret);

@@ -14,6 +14,7 @@
 
 #include "policy/cidr.h"
 #include "policy/decode.h"
+#include "policy/selector.h"
 
 static struct cluster c;
 static struct diag_list d;
@@ -291,6 +292,30 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* No podSelector, or no spec: the API server stores them as podSelector {}. */
+START_TEST(test_absent_pod_selector)
+{
+	static const struct labels none = { 0 };
+	const struct netpol *np;
+
+	setup();
+	np = pol("  egress: [{}]\n");
+	ck_assert(selector_matches(&np->pod_sel, &none));
+	ck_assert_uint_eq(np->types, DIR_FLAG(DIR_INGRESS) | DIR_FLAG(DIR_EGRESS));
+	np = pol("");
+	ck_assert(selector_matches(&np->pod_sel, &none));
+	ck_assert_uint_eq(np->types, DIR_FLAG(DIR_INGRESS));
+	ck_assert_int_eq(dec("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+			     "metadata: {name: q}\n"), 0);
+	np = &c.pols[c.npols - 1];
+	ck_assert(selector_matches(&np->pod_sel, &none));
+	ck_assert_uint_eq(np->types, DIR_FLAG(DIR_INGRESS));
+	ck_assert_uint_eq(np->nrules[DIR_INGRESS], 0);
+	ck_assert_uint_eq(d.n, 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_empty_vs_absent)
 {
 	const struct netpol *np;
@@ -425,7 +450,6 @@ struct bad {
 #define POD "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
 
 static const struct bad bad_cases[] = {
-	{ NP "  ingress: []\n", "spec.podSelector", 5, "required value" },
 	{ NP "  podSelector: all\n", "spec.podSelector", 5, "expected a mapping, got a string" },
 	{ NP "  podSelector: {matchLabels: {a: [b]}}\n", "spec.podSelector.matchLabels.a", 5,
 	  "expected a string, got a list" },
@@ -501,9 +525,6 @@ static const struct bad bad_cases[] = {
 	  8, "expected a list, got a number" },
 	{ NP_PS "  ingress: [{from: [{namespaceSelector: x}]}]\n",
 	  "spec.ingress[0].from[0].namespaceSelector", 6, "expected a mapping" },
-	{ NP, "spec", 1, "required value" },
-	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n",
-	  "spec", 1, "required value" },
 	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: P_1}\n"
 	  "spec: {podSelector: {}}\n", "metadata.name", 3, "RFC 1123 subdomain" },
 	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: x}\n"
@@ -692,6 +713,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_multidoc_skipped);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_absent_pod_selector);
 	tcase_add_test(tc, test_empty_vs_absent);
 	tcase_add_test(tc, test_selector_canonical);
 	tcase_add_test(tc, test_ports);

@@ -26,7 +26,7 @@
 #include <libnftnl/udata.h>
 
 #include "nft/build_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* nftables' own batch geometry: 2 MiB pages, room for one maximal message. */
 #define BUILD_PAGE (2u * 1024 * 1024)

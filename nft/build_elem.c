@@ -14,7 +14,7 @@
 #include <libnftnl/udata.h>
 
 #include "nft/build_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* Elements converted per temporary nftnl_set, to bound memory on huge sets. */
 #define BUILD_ELEM_CHUNK 4096

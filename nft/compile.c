@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nft/lower.h"
+#include "nft/compile_int.h"
 #include "policy/eval.h"
-#include "policy/strmap.h"
-#include "policy/xalloc.h"
+#include "base/strmap.h"
+#include "base/xalloc.h"
 
 static bool pod_is_local(const struct lower *k, const struct pod *p)
 {

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "nft/build.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 enum fate {
 	FATE_KEEP,		/* unchanged, or elements edited in place */

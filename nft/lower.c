@@ -5,7 +5,7 @@
  * pods by selector, ipBlocks and port lists by content, named ports resolved on
  * every pod that declares them), and the stable, readable names of objects.
  */
-#include "nft/lower.h"
+#include "nft/compile_int.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -15,8 +15,8 @@
 #include "policy/cidr.h"
 #include "policy/eval.h"
 #include "policy/selector.h"
-#include "policy/strmap.h"
-#include "policy/xalloc.h"
+#include "base/strmap.h"
+#include "base/xalloc.h"
 
 #define READABLE_MAX 40		/* bytes of an object name taken from Kubernetes names */
 

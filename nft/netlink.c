@@ -25,7 +25,7 @@
 #include <libnftnl/gen.h>
 
 #include "nft/build.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* A receive buffer holds one dump skb: nfnetlink fills up to 64 KiB + a page. */
 #define NETLINK_RCVBUF (256u * 1024)

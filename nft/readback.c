@@ -26,7 +26,7 @@
 #include "nft/build.h"
 #include "nft/netlink.h"
 #include "nft/readback_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 #define READBACK_TRIES 5
 

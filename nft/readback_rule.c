@@ -17,7 +17,7 @@
 #include <libnftnl/rule.h>
 
 #include "nft/readback_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 #define READBACK_MAX_EXPRS 64
 

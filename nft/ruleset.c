@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 void ruleset_init(struct ruleset *rs, const char *table)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static unsigned family_bytes(uint8_t family)
 {

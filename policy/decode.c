@@ -20,9 +20,9 @@
 #include "policy/decode_int.h"
 #include "policy/field.h"
 #include "policy/manifest.h"
-#include "policy/netpol.h"
+#include "policy/decode_netpol.h"
 #include "policy/validate.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 #define API_CORE "v1"
 #define API_NETWORKING "networking.k8s.io/v1"
@@ -161,7 +161,7 @@ static void decode_np(struct decoder *dec, const cJSON *obj)
 
 	field_init(&f, dec, obj);
 	decode_meta(&f, obj, "NetworkPolicy", &np.ns, &np.name);
-	netpol_decode_spec(&f, obj, &np);
+	decode_netpol_spec(&f, obj, &np);
 	if (f.nerrors) {
 		model_netpol_fini(&np);
 		return;

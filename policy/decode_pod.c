@@ -14,7 +14,7 @@
 #include "policy/cidr.h"
 #include "policy/decode_int.h"
 #include "policy/validate.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static const char *const phase_names[] = {
 	[POD_PHASE_PENDING] = "Pending",

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 void diag_list_init(struct diag_list *l)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "policy/selector.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 struct ns_slice {
 	size_t lo, hi;		/* pods [lo, hi) of this namespace */

@@ -18,7 +18,7 @@
 #include "policy/decode.h"
 #include "policy/diag.h"
 #include "policy/manifest_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 struct line_ent {
 	const cJSON *node;

@@ -15,7 +15,7 @@
 
 #include "policy/decode.h"
 #include "policy/manifest_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 struct jscan {
 	const char *buf;

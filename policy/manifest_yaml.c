@@ -17,7 +17,7 @@
 
 #include "policy/decode.h"
 #include "policy/manifest_int.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 struct yframe {
 	cJSON *node;		/* the open mapping or sequence (owned by the tree) */

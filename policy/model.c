@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 #define NS_NAME_LABEL "kubernetes.io/metadata.name"
 

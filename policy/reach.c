@@ -15,7 +15,7 @@
 
 #include "policy/cidr.h"
 #include "policy/eval.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* Policy indexes, ascending. */
 struct pol_list {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static bool value_in(const struct sel_req *r, const char *v)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "agent/kubeconfig.h"
+#include "agent/kube/kubeconfig.h"
 #include "fuzz_common.h"
 
 static void load(const char *path, const char *context)

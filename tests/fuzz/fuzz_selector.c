@@ -14,7 +14,7 @@
 #include "policy/cidr.h"
 #include "policy/diag.h"
 #include "policy/field.h"
-#include "policy/labelsel.h"
+#include "policy/decode_selector.h"
 #include "policy/manifest.h"
 #include "policy/selector.h"
 
@@ -56,7 +56,7 @@ static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
 	if (!cJSON_IsObject(root))
 		return;
 	cidrs(cJSON_GetObjectItemCaseSensitive(root, "cidrs"));
-	if (labelsel_decode(&f, root, "selector", &sel) < 0)
+	if (decode_selector(&f, root, "selector", &sel) < 0)
 		goto out;
 	field_labels(&f, root, "labels", &l);
 	selector_matches(&sel, &l);

@@ -8,8 +8,8 @@
  */
 #include <stdlib.h>
 
-#include "agent/linebuf.h"
-#include "agent/watch_decode.h"
+#include "base/linebuf.h"
+#include "agent/kube/watch_decode.h"
 #include "fuzz_common.h"
 #include "policy/diag.h"
 

@@ -5,7 +5,7 @@
  * result is one line "KIND key=value ...".
  *
  *   bench_nft compile [--node N] [-o SCRIPT] FILE
- *       decode (input_load), compile_cluster, render (into memory); peak RSS.
+ *       decode (decode_file), compile_cluster, render (into memory); peak RSS.
  *   bench_nft program [--node N] [--netns NAME]... FILE
  *       decode and compile once, then program the table into each named network
  *       namespace in turn (/run/netns/NAME; none: the current one), which must
@@ -34,17 +34,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/input.h"
 #include "nft/apply.h"
 #include "nft/build.h"
 #include "nft/compile.h"
 #include "nft/diff.h"
 #include "nft/netlink.h"
 #include "nft/render.h"
+#include "policy/decode.h"
 #include "policy/diag.h"
 #include "policy/model.h"
-#include "policy/num.h"
-#include "policy/xalloc.h"
+#include "base/num.h"
+#include "base/xalloc.h"
 
 #define NETNS_MAX 32
 
@@ -77,9 +77,19 @@ static void die(const char *what, int err)
 
 static void load(char *path, struct cluster *c)
 {
+	struct diag_list d;
+
+	diag_list_init(&d);
 	model_cluster_init(c);
-	if (input_load(&path, 1, c))
+	decode_file(path, c, &d);
+	model_cluster_seal(c);
+	if (!d.nerrors)
+		decode_check_duplicates(c, &d);
+	for (size_t i = 0; i < d.n; i++)
+		diag_print(&d.v[i], stderr);
+	if (d.nerrors)
 		die(path, EINVAL);
+	diag_list_fini(&d);
 }
 
 static void compile(const struct cluster *c, struct ruleset *rs)

@@ -31,7 +31,7 @@
 #include "nft/netlink.h"
 #include "nft/render.h"
 #include "nft/ruleset.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 #define KT_TABLE "nftpol"
 

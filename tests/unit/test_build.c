@@ -21,7 +21,7 @@
 #include "nft/build.h"
 #include "nft/diff.h"
 #include "nft/ruleset.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* Every message of the batch, in order. */
 struct msgs {

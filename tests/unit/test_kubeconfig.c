@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/kubeconfig.h"
+#include "agent/kube/kubeconfig.h"
 
 static char dir[64];
 

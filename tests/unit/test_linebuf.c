@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/linebuf.h"
+#include "base/linebuf.h"
 
 struct seen {
 	char lines[8][64];

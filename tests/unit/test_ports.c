@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "nft/compile.h"
-#include "nft/trace.h"
+#include "nft/walk.h"
 #include "policy/cidr.h"
 #include "policy/decode.h"
 #include "policy/eval.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 /* Pod x/a at 10.0.0.1 declares "web" twice (two containers) and "dns" once. */
 static const char pod_yaml[] =
@@ -152,7 +152,7 @@ START_TEST(every_port_as_evaluated)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
 	const struct ports_case *t = &cases[_i];
-	struct trace_pkt pkt = { 0 };
+	struct walk_pkt pkt = { 0 };
 	struct cluster c;
 	struct ruleset rs;
 
@@ -161,11 +161,11 @@ START_TEST(every_port_as_evaluated)
 	pkt.daddr = c.pods[0].ips[0];
 	for (size_t p = 0; p < 3; p++)
 		for (unsigned port = 0; port <= 65535; port++) {
-			struct trace tr;
+			struct walk tr;
 
 			pkt.proto = protos[p];
 			pkt.dport = (uint16_t)port;
-			trace_packet(&rs, &pkt, &tr);
+			walk_packet(&rs, &pkt, &tr);
 			if (tr.accepted != policy_admits(&c, protos[p], (uint16_t)port))
 				ck_abort_msg("%s: %s/%u: compiled %s, evaluated %s", t->ports,
 					     proto_text(protos[p]), port,

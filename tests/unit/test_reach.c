@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "nft/compile.h"
-#include "nft/trace.h"
+#include "nft/walk.h"
 #include "policy/cidr.h"
 #include "policy/decode.h"
 #include "policy/reach.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static const char cluster_yaml[] =
 	"apiVersion: v1\nkind: Namespace\nmetadata: {name: x, labels: {ns: x}}\n---\n"
@@ -236,13 +236,13 @@ static size_t check_case(const char *dir)
 		for (size_t j = 0; j < ne; j++)
 			for (size_t p = 0; p < np; p++) {
 				struct reach_query q = { e[i], e[j], proto[p], port[p] };
-				struct trace_pkt pkt = { e[i].ip, e[j].ip, proto[p], port[p] };
-				struct trace t;
+				struct walk_pkt pkt = { e[i].ip, e[j].ip, proto[p], port[p] };
+				struct walk t;
 				char a[CIDR_STR_MAX], b[CIDR_STR_MAX];
 
 				if (e[i].ip.family != e[j].ip.family)
 					continue;
-				trace_packet(&rs, &pkt, &t);
+				walk_packet(&rs, &pkt, &t);
 				cidr_format_addr(&e[i].ip, a, sizeof(a));
 				cidr_format_addr(&e[j].ip, b, sizeof(b));
 				ck_assert_msg(reach_allowed(rr, &q) == t.accepted,

@@ -6,7 +6,7 @@
 
 #include "nft/render.h"
 #include "nft/ruleset.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static char *render_set_text(const struct rs_set *s, const struct rs_elem *e)
 {

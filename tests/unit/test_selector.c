@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "policy/selector.h"
-#include "policy/xalloc.h"
+#include "base/xalloc.h"
 
 static struct labels mklabels(const char *const *kv)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/store.h"
-#include "policy/xalloc.h"
+#include "agent/kube/store.h"
+#include "base/xalloc.h"
 
 static struct store_obj mk_ns(const char *name, const char *rv)
 {

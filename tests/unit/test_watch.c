@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/backoff.h"
-#include "agent/kube.h"
-#include "agent/watch_decode.h"
+#include "agent/kube/backoff.h"
+#include "agent/kube/kube.h"
+#include "agent/kube/watch_decode.h"
 #include "policy/diag.h"
 
 static struct kube *mk_kube(const char *server)

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `nftpol agent`: options, then the parts (API client, store, watches,
+ * reconciler, metrics listener) wired to one poll loop. On SIGTERM or SIGINT
+ * the loop ends and the rules stay in the kernel.
+ */
+#include "agent/cli/cmd_agent.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/kube/kube.h"
+#include "base/log.h"
+#include "agent/daemon/loop.h"
+#include "base/now.h"
+#include "base/num.h"
+#include "base/xalloc.h"
+
+#define DEFAULT_METRICS "127.0.0.1:9465"
+
+struct agent_opts {
+	const char *kubeconfig;
+	const char *context;
+	const char *node;
+	const char *metrics;		/* "" or "off": no listener */
+	struct reconcile_opts rec;
+	bool verbose;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nftpol agent [OPTION]...\n"
+	      "  Watch Pods, Namespaces and NetworkPolicies and keep table inet nftpol\n"
+	      "  equal to what the policies demand for this node.\n"
+	      "  --node-name NAME        this node (default: $NODE_NAME; required)\n"
+	      "  --kubeconfig FILE       kubeconfig (default: $KUBECONFIG, in-cluster\n"
+	      "                          service account, ~/.kube/config)\n"
+	      "  --context NAME          kubeconfig context (default: current-context)\n"
+	      "  --metrics-address ADDR  /metrics, /healthz, /readyz (default "
+	      DEFAULT_METRICS ";\n"
+	      "                          'off' to disable)\n"
+	      "  --full-check SECONDS    read the table back and repair it this often (60)\n"
+	      "  --coalesce-ms MS        sync after this quiet period (100) ...\n"
+	      "  --max-delay-ms MS       ... and at most this long after a change (1000)\n"
+	      "  -v, --verbose           debug logs\n",
+	      f);
+}
+
+static int parse_ms(const char *s, long scale, int64_t *out)
+{
+	unsigned long v;
+
+	if (num_parse(s, 1, INT_MAX, &v))
+		return -EINVAL;
+	*out = (int64_t)v * scale;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct agent_opts *o)
+{
+	static const struct option opts[] = {
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "kubeconfig", required_argument, NULL, 'k' },
+		{ "context", required_argument, NULL, 'c' },
+		{ "metrics-address", required_argument, NULL, 'm' },
+		{ "full-check", required_argument, NULL, 'f' },
+		{ "coalesce-ms", required_argument, NULL, 'q' },
+		{ "max-delay-ms", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, ret = 0;
+
+	while (!ret && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			o->node = optarg;
+			break;
+		case 'k':
+			o->kubeconfig = optarg;
+			break;
+		case 'c':
+			o->context = optarg;
+			break;
+		case 'm':
+			o->metrics = optarg;
+			break;
+		case 'f':
+			ret = parse_ms(optarg, 1000, &o->rec.full_check_ms);
+			break;
+		case 'q':
+			ret = parse_ms(optarg, 1, &o->rec.quiet_ms);
+			break;
+		case 'd':
+			ret = parse_ms(optarg, 1, &o->rec.max_delay_ms);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (ret)
+		fprintf(stderr, "nftpol agent: %s: expected a positive number\n", optarg);
+	if (!ret && optind < argc) {
+		fprintf(stderr, "nftpol agent: unexpected argument '%s'\n", argv[optind]);
+		ret = -EINVAL;
+	}
+	if (!ret && (!o->node || !*o->node)) {
+		fputs("nftpol agent: --node-name or NODE_NAME is required\n", stderr);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* Everything the agent runs; built by setup(), freed by teardown(). */
+struct agent {
+	struct kube *kube;
+	struct store *store;
+	struct metrics m;
+	struct loop_parts parts;
+};
+
+static int setup_kube(struct agent *a, const struct agent_opts *o)
+{
+	struct kubeconfig kc;
+	char *err = NULL;
+	int ret = kubeconfig_load(o->kubeconfig, o->context, &kc, &err);
+
+	if (ret) {
+		log_error("cannot load the API server configuration", "reason=\"%s\"", err);
+		free(err);
+		return 2;
+	}
+	log_info("API server", "server=%s from=\"%s\" tls_verify=%s", kc.server, kc.origin,
+		 kc.insecure ? "no" : "yes");
+	a->kube = kube_new(&kc);
+	return 0;
+}
+
+static int setup(struct agent *a, const struct agent_opts *o)
+{
+	char *err = NULL;
+	int ret = setup_kube(a, o);
+
+	if (ret)
+		return ret;
+	a->store = store_new();
+	a->parts.m = &a->m;
+	a->parts.store = a->store;
+	if (reconcile_new(&o->rec, a->store, &a->m, &a->parts.rec, &err) < 0) {
+		log_error("cannot start the reconciler", "reason=\"%s\"", err);
+		free(err);
+		return 3;
+	}
+	if (strcmp(o->metrics, "off") && *o->metrics &&
+	    metrics_http_new(o->metrics, &a->m, &a->parts.http, &err) < 0) {
+		log_error("cannot start the metrics listener", "reason=\"%s\"", err);
+		free(err);
+		return 2;
+	}
+	a->parts.multi = curl_multi_init();
+	if (!a->parts.multi)
+		abort();
+	for (int k = 0; k < STORE_KINDS; k++)
+		a->parts.watches[k] = watch_new(k, a->kube, a->parts.multi, a->store, &a->m.watch);
+	return 0;
+}
+
+static void teardown(struct agent *a)
+{
+	for (int k = 0; k < STORE_KINDS; k++)
+		watch_free(a->parts.watches[k]);
+	if (a->parts.multi)
+		curl_multi_cleanup(a->parts.multi);
+	metrics_http_free(a->parts.http);
+	reconcile_free(a->parts.rec);
+	store_free(a->store);
+	kube_free(a->kube);
+}
+
+/* Entry point of `nftpol agent`; returns the exit code. */
+int cmd_agent_main(int argc, char **argv)
+{
+	struct agent_opts o = {
+		.node = getenv("NODE_NAME"),
+		.metrics = DEFAULT_METRICS,
+		.rec = { .quiet_ms = 100, .max_delay_ms = 1000, .full_check_ms = 60000 },
+	};
+	struct agent a;
+	int ret, sig;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		usage(ret > 0 ? stdout : stderr);
+		return ret > 0 ? 0 : 2;
+	}
+	o.rec.node = o.node;
+	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {
+		log_error("cannot initialise", "%s", "");
+		return 3;
+	}
+	memset(&a, 0, sizeof(a));
+	ret = setup(&a, &o);
+	if (!ret) {
+		log_info("agent started", "node=%s metrics=%s", o.node, o.metrics);
+		for (int k = 0; k < STORE_KINDS; k++)
+			watch_start(a.parts.watches[k], now_ms());
+		sig = loop_run(&a.parts);
+		log_info("stopping; the rules stay in the kernel", "signal=%d", sig);
+	}
+	teardown(&a);
+	loop_signals_fini();
+	curl_global_cleanup();
+	return ret;
+}

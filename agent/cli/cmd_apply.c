@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `nftpol apply [--node NAME] [--check] [--replace] FILE...`: decode, compile,
+ * read the kernel's table back, send the difference (or the whole table) in one
+ * transaction, print one summary line. Exit 0 ok, 2 bad input, 3 kernel failure;
+ * a failure leaves the previous ruleset in the kernel as it was.
+ */
+#include "agent/cli/cmd_apply.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/cli/input.h"
+#include "nft/apply.h"
+#include "nft/compile.h"
+#include "nft/netlink.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: nftpol apply [--node NAME] [--check] [--replace] FILE...\n"
+	      "  Compile Namespaces, Pods and NetworkPolicies (YAML or JSON; '-' for stdin,\n"
+	      "  a directory for its *.yaml/*.yml/*.json) and program table\n"
+	      "  inet " COMPILE_TABLE " through netlink in one transaction: only the difference\n"
+	      "  to what the kernel holds, or the whole table when it is missing or was changed\n"
+	      "  by someone else.\n"
+	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
+	      "  --check       let the kernel validate the batch, commit nothing\n"
+	      "  --replace     replace the whole table even if a difference would do\n"
+	      "exit status: 0 ok, 2 bad input, 3 kernel failure (the table is left as it was)\n",
+	      f);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void print_counts(const struct diff_stats *st)
+{
+	printf("sets +%zu -%zu", st->sets_added, st->sets_removed);
+	if (st->sets_rebuilt)
+		printf(" (%zu rebuilt)", st->sets_rebuilt);
+	printf(", chains +%zu -%zu", st->chains_added, st->chains_removed);
+	if (st->chains_rewritten)
+		printf(" (%zu rewritten)", st->chains_rewritten);
+	printf(", rules +%zu -%zu, elements +%zu -%zu", st->rules_added, st->rules_removed,
+	       st->elems_added, st->elems_removed);
+}
+
+static void summary(const struct ruleset *rs, const struct apply_result *res, bool check,
+		    double ms)
+{
+	printf("nftpol apply: table inet %s: ", rs->table);
+	if (!res->sent) {
+		printf("no change (%zu sets, %zu chains); %.1f ms\n", rs->nsets, rs->nchains, ms);
+		return;
+	}
+	if (res->full)
+		printf("replaced whole (%s): ", res->why);
+	else
+		printf("updated: ");
+	print_counts(&res->st);
+	printf("; %zu messages, %zu bytes%s", res->msgs, res->bytes,
+	       check ? "; validated by the kernel, nothing committed" : "");
+	if (res->tries > 1)
+		printf("; attempt %d (the table changed while it was read)", res->tries);
+	printf("; %.1f ms\n", ms);
+}
+
+/* Say why nothing was programmed; the exit code. */
+static int failure(const struct apply_result *res, int ret)
+{
+	char msg[700];
+
+	switch (res->stage) {
+	case APPLY_STAGE_BUILD:
+		fprintf(stderr, "nftpol apply: the ruleset cannot be programmed: %s\n", res->err);
+		return 2;
+	case APPLY_STAGE_KERNEL:
+		if (ret == -EMSGSIZE || !res->rep.nerrors)
+			fprintf(stderr, "nftpol apply: sending the batch failed: %s\n",
+				strerror(-ret));
+		for (size_t i = 0; i < res->rep.nerrors && i < NETLINK_ERRORS_MAX; i++) {
+			netlink_error_str(&res->rep.e[i], msg, sizeof(msg));
+			fprintf(stderr, "nftpol apply: kernel rejected the batch: %s\n", msg);
+		}
+		if (res->rep.nerrors > NETLINK_ERRORS_MAX)
+			fprintf(stderr, "nftpol apply: ... and %zu more errors\n",
+				res->rep.nerrors - NETLINK_ERRORS_MAX);
+		break;
+	default:
+		fprintf(stderr, "nftpol apply: reading table inet %s back failed: %s\n",
+			COMPILE_TABLE, strerror(-ret));
+		break;
+	}
+	fputs("nftpol apply: nothing was changed\n", stderr);
+	return 3;
+}
+
+static int program(const struct ruleset *rs, unsigned flags)
+{
+	struct apply_result res;
+	struct netlink *nl;
+	struct timespec t0;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = netlink_open(&nl);
+	if (ret) {
+		fprintf(stderr, "nftpol apply: netlink: %s\n", strerror(-ret));
+		return 3;
+	}
+	ret = apply_ruleset(nl, rs, NULL, flags, &res);
+	netlink_close(nl);
+	if (ret)
+		return failure(&res, ret);
+	summary(rs, &res, flags & APPLY_CHECK, ms_since(&t0));
+	return 0;
+}
+
+/* Entry point of `nftpol apply`; returns the exit code. */
+int cmd_apply_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "replace", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *node = NULL;
+	unsigned flags = 0;
+	struct ruleset rs;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "n:crh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			node = optarg;
+			break;
+		case 'c':
+			flags |= APPLY_CHECK;
+			break;
+		case 'r':
+			flags |= APPLY_REPLACE;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs("nftpol apply: no input files\n", stderr);
+		usage(stderr);
+		return 2;
+	}
+	if (input_compile(argv + optind, argc - optind, node, "apply", &rs))
+		return 2;
+	ret = program(&rs, flags);
+	ruleset_fini(&rs);
+	return ret;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `nftpol explain FILE... --from NS/POD|IP --to NS/POD|IP --port PORT/PROTO`:
+ * the verdict policy/reach.c gives, then why: which policies isolate each end,
+ * which rule admits (or that none does), and the nft chains and rules a packet
+ * of the connection traverses in the compiled ruleset (nft/trace.c).
+ */
+#include "agent/cli/cmd_explain.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "agent/cli/live.h"
+#include "agent/cli/preview.h"
+#include "nft/compile.h"
+#include "nft/render.h"
+#include "nft/walk.h"
+#include "policy/cidr.h"
+#include "policy/eval.h"
+#include "policy/selector.h"
+#include "base/xalloc.h"
+
+struct explain_opts {
+	const char *from, *to;		/* borrowed from argv */
+	struct preview_port port;
+	bool have_port;
+	int family;
+	struct live_source src;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nftpol explain [OPTION]... --from NS/POD|IP --to NS/POD|IP "
+	      "--port PORT[/PROTO] FILE...\n"
+	      "  Say whether a connection is allowed and why: the policies isolating the\n"
+	      "  source (egress) and the destination (ingress), the rule that admits it,\n"
+	      "  and the nft chains and rules that implement the verdict.\n"
+	      "  Exit status: 0 allowed, 1 denied, 2 bad input.\n"
+	      "  --family 4|6         address family for pods given as NS/POD\n",
+	      f);
+	live_usage(f);
+}
+
+static void put_end(const struct reach_end *e, const char *arg, FILE *f)
+{
+	char ip[CIDR_STR_MAX];
+
+	cidr_format_addr(&e->ip, ip, sizeof(ip));
+	if (e->pod)
+		fprintf(f, "%s/%s (%s)", e->pod->ns, e->pod->name, ip);
+	else
+		fprintf(f, "%s (%s)", ip, strchr(arg, '/') ? "a pod that takes no part in "
+			"NetworkPolicy" : "not a pod");
+}
+
+static void put_selector(const char *what, const struct selector *s, FILE *f)
+{
+	char *t = selector_to_string(s);
+
+	fprintf(f, "%s %s", what, selector_is_empty(s) ? "{} (all)" : t);
+	free(t);
+}
+
+static void put_peer(const struct np_rule *r, size_t i, enum dir dir, FILE *f)
+{
+	const struct peer *p;
+	char buf[CIDR_STR_MAX];
+
+	if (i == REACH_ANY) {
+		fputs(dir == DIR_INGRESS ? "from anywhere" : "to anywhere", f);
+		return;
+	}
+	p = &r->peers[i];
+	fprintf(f, "%s[%zu] ", dir == DIR_INGRESS ? "from" : "to", i);
+	if (p->flags & PEER_IPBLOCK) {
+		cidr_format(&p->cidr, buf, sizeof(buf));
+		fprintf(f, "ipBlock %s", buf);
+		for (size_t j = 0; j < p->nexcept; j++) {
+			cidr_format(&p->except[j], buf, sizeof(buf));
+			fprintf(f, "%s%s", j ? "," : " except ", buf);
+		}
+		return;
+	}
+	if (p->flags & PEER_NS_SEL)
+		put_selector("namespaceSelector", &p->ns_sel, f);
+	if ((p->flags & PEER_NS_SEL) && (p->flags & PEER_POD_SEL))
+		fputs(" and ", f);
+	if (p->flags & PEER_POD_SEL)
+		put_selector("podSelector", &p->pod_sel, f);
+}
+
+static void put_port(const struct np_rule *r, size_t i, FILE *f)
+{
+	const struct np_port *p;
+
+	if (i == REACH_ANY) {
+		fputs("any port", f);
+		return;
+	}
+	p = &r->ports[i];
+	fprintf(f, "ports[%zu] ", i);
+	if (p->flags & PORT_NAMED)
+		fprintf(f, "named port %s", p->name);
+	else if (p->flags & PORT_RANGE)
+		fprintf(f, "%u-%u", p->port, p->end_port);
+	else if (p->flags & PORT_NUMBER)
+		fprintf(f, "%u", p->port);
+	else
+		fputs("every port", f);
+	fprintf(f, "/%s", preview_proto_upper(p->proto));
+}
+
+static void put_side(const struct cluster *c, const struct reach_side *s, enum dir dir,
+		     const struct reach_end *e, const char *arg, FILE *f)
+{
+	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
+
+	fprintf(f, "%s of ", dir == DIR_INGRESS ? "Ingress" : "Egress");
+	put_end(e, arg, f);
+	if (!s->isolated) {
+		fprintf(f, ": not isolated (%s); allowed\n", e->pod ?
+			"no NetworkPolicy selects it for this direction" :
+			"not a pod: only the other end's policies apply");
+		return;
+	}
+	fprintf(f, ": isolated by");
+	for (size_t i = 0; i < s->npols; i++) {
+		const struct netpol *np = &c->pols[s->pols[i]];
+
+		fprintf(f, "%s %s/%s", i ? "," : "", np->ns, np->name);
+		if (np->origin.file && np->origin.line)
+			fprintf(f, " (%s:%u)", np->origin.file, np->origin.line);
+	}
+	fputc('\n', f);
+	if (!s->nallows)
+		fprintf(f, "  denied: no %s rule of these policies admits it\n", d);
+	for (size_t i = 0; i < s->nallows; i++) {
+		const struct reach_allow *a = &s->allows[i];
+		const struct netpol *np = &c->pols[a->pol];
+		const struct np_rule *r = &np->rules[dir][a->rule];
+
+		fprintf(f, "  allowed by %s/%s %s[%zu]: ", np->ns, np->name, d, a->rule);
+		put_peer(r, a->peer, dir, f);
+		fputs("; ", f);
+		put_port(r, a->port, f);
+		fputc('\n', f);
+	}
+}
+
+static void put_trace(const struct cluster *c, const struct reach_query *q, FILE *f)
+{
+	struct walk_pkt pkt = { q->src.ip, q->dst.ip, q->proto, q->port };
+	struct diag_list d;
+	struct ruleset rs;
+	struct walk t;
+
+	diag_list_init(&d);
+	compile_cluster(c, NULL, &rs, &d);
+	walk_packet(&rs, &pkt, &t);
+	fprintf(f, "nft (table inet %s, first packet, ct state new): %s\n", rs.table,
+		t.accepted ? "accept" : "drop");
+	for (size_t i = 0; i < t.nsteps; i++) {
+		const struct walk_step *s = &t.steps[i];
+
+		fprintf(f, "  chain %s", s->chain->name);
+		if (s->rule == WALK_POLICY) {
+			fprintf(f, ": policy %s\n", s->chain->policy_drop ? "drop" : "accept");
+			continue;
+		}
+		fprintf(f, " rule %zu: ", s->rule);
+		render_rule(&s->chain->rules[s->rule], f);
+		fputc('\n', f);
+	}
+	ruleset_fini(&rs);
+	diag_list_fini(&d);
+}
+
+static int run(const struct cluster *c, const struct explain_opts *o)
+{
+	struct reach *r = reach_new(c);
+	struct reach_query q = { .proto = o->port.proto, .port = o->port.port };
+	struct reach_verdict v;
+	int ret = preview_parse_end(r, o->from, o->family, &q.src);
+
+	if (!ret)
+		ret = preview_parse_end(r, o->to, q.src.ip.family, &q.dst);
+	if (ret || q.src.ip.family != q.dst.ip.family) {
+		fprintf(stderr, "nftpol explain: --from %s --to %s: %s\n", o->from, o->to,
+			ret ? "expected NS/POD of the input or an address"
+			    : "the two ends have no address of one family");
+		reach_free(r);
+		return 2;
+	}
+	reach_eval(r, &q, &v);
+	fputs(v.allowed ? "ALLOWED " : "DENIED ", stdout);
+	put_end(&q.src, o->from, stdout);
+	fputs(" -> ", stdout);
+	put_end(&q.dst, o->to, stdout);
+	printf(" %u/%s\n", q.port, preview_proto_upper(q.proto));
+	if (v.self)
+		puts("a pod always reaches itself, whatever its policies say; for other peers:");
+	put_side(c, &v.side[DIR_EGRESS], DIR_EGRESS, &q.src, o->from, stdout);
+	put_side(c, &v.side[DIR_INGRESS], DIR_INGRESS, &q.dst, o->to, stdout);
+	put_trace(c, &q, stdout);
+	ret = v.allowed ? 0 : 1;
+	reach_verdict_fini(&v);
+	reach_free(r);
+	return fflush(stdout) ? 2 : ret;
+}
+
+static int parse_opts(int argc, char **argv, struct explain_opts *o)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "family", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		LIVE_OPTIONS,
+		{ 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "p:f:h", opts, NULL)) != -1) {
+		if (opt == 'F') {
+			o->from = optarg;
+		} else if (opt == 'T') {
+			o->to = optarg;
+		} else if (opt == 'p') {
+			if (preview_parse_port(optarg, &o->port)) {
+				fprintf(stderr, "nftpol explain: bad port '%s'\n", optarg);
+				return 2;
+			}
+			o->have_port = true;
+		} else if (opt == 'f') {
+			if (preview_parse_family(optarg, &o->family)) {
+				fprintf(stderr, "nftpol explain: bad family '%s'\n", optarg);
+				return 2;
+			}
+		} else if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (!live_option(&o->src, opt, optarg)) {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!o->from || !o->to || !o->have_port) {
+		fputs("nftpol explain: --from, --to and --port are required\n", stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* Entry point of `nftpol explain`; 0 allowed, 1 denied, 2 bad input. */
+int cmd_explain_main(int argc, char **argv)
+{
+	struct explain_opts o = { 0 };
+	struct live_cluster lc;
+	int ret = parse_opts(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret;
+	ret = live_load(&o.src, argv + optind, argc - optind, "explain", &lc) ? 2 : run(lc.c, &o);
+	live_cluster_fini(&lc);
+	return ret;
+}

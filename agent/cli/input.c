@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading manifests named on the command line (see input.h). A directory stands
+ * for its *.yaml, *.yml and *.json files in name order.
+ */
+#include "agent/cli/input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nft/compile.h"
+#include "policy/decode.h"
+#include "policy/diag.h"
+#include "base/xalloc.h"
+
+static bool manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+	static const char *const exts[] = { ".yaml", ".yml", ".json" };
+
+	if (name[0] == '.')
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
+		size_t e = strlen(exts[i]);
+
+		if (n > e && !strcmp(name + n - e, exts[i]))
+			return true;
+	}
+	return false;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_dir(const char *path, struct cluster *c, struct diag_list *d)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!dir) {
+		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "cannot open directory: %s",
+			 strerror(errno));
+		return;
+	}
+	while ((de = readdir(dir))) {
+		if (!manifest_name(de->d_name))
+			continue;
+		XGROW(names, cap, n);
+		names[n++] = xasprintf("%s/%s", path, de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), str_cmp);
+	for (size_t i = 0; i < n; i++) {
+		decode_file(names[i], c, d);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * Decode every path (file, directory or "-") into c and seal it. Diagnostics are
+ * printed to stderr. Returns 0, or -EINVAL when any input had an error (then
+ * nothing should be done with c but freeing it).
+ */
+int input_load(char *const *paths, int npaths, struct cluster *c)
+{
+	struct diag_list d;
+	struct stat st;
+	int ret = 0;
+
+	diag_list_init(&d);
+	for (int i = 0; i < npaths; i++) {
+		if (strcmp(paths[i], "-") && !stat(paths[i], &st) && S_ISDIR(st.st_mode))
+			load_dir(paths[i], c, &d);
+		else
+			decode_file(paths[i], c, &d);
+	}
+	model_cluster_seal(c);
+	if (!d.nerrors)
+		decode_check_duplicates(c, &d);
+	for (size_t i = 0; i < d.n; i++)
+		diag_print(&d.v[i], stderr);
+	if (d.nerrors) {
+		fprintf(stderr, "nftpol: %zu error%s in the input; nothing was done\n", d.nerrors,
+			d.nerrors == 1 ? "" : "s");
+		ret = -EINVAL;
+	}
+	diag_list_fini(&d);
+	return ret;
+}
+
+/*
+ * Load the manifests of paths and compile them for node (NULL: every pod is
+ * local) into rs, printing every diagnostic to stderr. Returns 0 with rs to be
+ * finalized by the caller, or 2 (the exit code of bad input) with nothing to
+ * finalize; cmd names the command in the message.
+ */
+int input_compile(char *const *paths, int npaths, const char *node, const char *cmd,
+		  struct ruleset *rs)
+{
+	struct diag_list d;
+	struct cluster c;
+	int ret;
+
+	model_cluster_init(&c);
+	if (input_load(paths, npaths, &c)) {
+		model_cluster_fini(&c);
+		return 2;
+	}
+	diag_list_init(&d);
+	ret = compile_cluster(&c, node, rs, &d);
+	for (size_t i = 0; i < d.n; i++)
+		diag_print(&d.v[i], stderr);
+	if (ret || d.nerrors) {
+		fprintf(stderr, "nftpol %s: the input does not compile; nothing was changed\n",
+			cmd);
+		ruleset_fini(rs);
+		ret = 2;
+	}
+	diag_list_fini(&d);
+	model_cluster_fini(&c);
+	return ret;
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The preview subcommands' input (see live.h). A live cluster is LISTed once,
+ * page by page, with the agent's kubeconfig handling and TLS settings; the pages
+ * are kept raw so that diff can decode them twice (today, and today with the
+ * new manifests on top). Problems are printed to stderr: this is command-line
+ * code, called only from the subcommands.
+ */
+#include "agent/cli/live.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/cli/input.h"
+#include "agent/kube/kube.h"
+#include "agent/kube/kubeconfig.h"
+#include "base/now.h"
+#include "agent/kube/store.h"
+#include "agent/kube/watch.h"
+#include "agent/kube/watch_decode.h"
+#include "policy/diag.h"
+#include "base/xalloc.h"
+
+#define LIVE_TIMEOUT_MS 60000L	/* one LIST page */
+#define LIVE_MAX_PAGES 10000u	/* pages of one kind */
+
+static const char *const paths[STORE_KINDS] = {
+	[STORE_NAMESPACE] = "/api/v1/namespaces",
+	[STORE_POD] = "/api/v1/pods",
+	[STORE_NETPOL] = "/apis/networking.k8s.io/v1/networkpolicies",
+};
+
+/* Take a shared option (LIVE_OPTIONS); false when opt is not one. */
+bool live_option(struct live_source *src, int opt, const char *arg)
+{
+	if (opt == LIVE_OPT_KUBECONFIG)
+		src->kubeconfig = arg;
+	else if (opt == LIVE_OPT_CONTEXT)
+		src->context = arg;
+	else
+		return false;
+	return true;
+}
+
+void live_usage(FILE *f)
+{
+	fputs("  --kubeconfig FILE    LIST the live cluster's objects instead of reading files\n"
+	      "  --context NAME       the kubeconfig context (default: current-context)\n",
+	      f);
+}
+
+struct body {
+	char *buf;
+	size_t len, cap;
+	bool toobig;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t len = size * n;
+
+	if (b->len + len + 1 > WATCH_MAX_LIST) {
+		b->toobig = true;
+		return 0;
+	}
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+	memcpy(b->buf + b->len, p, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	return len;
+}
+
+/* GET url into b; returns 0 or -EIO with the reason printed. */
+static int get(struct kube *k, const char *url, const char *cmd, struct body *b)
+{
+	CURL *easy = curl_easy_init();
+	struct curl_slist *h = NULL;
+	long code = 0;
+	CURLcode res;
+	int ret = -EIO;
+
+	if (!easy)
+		abort();
+	if (kube_easy_setup(k, easy, url, LIVE_TIMEOUT_MS, &h, now_ms()) < 0)
+		goto out;
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, b);
+	res = curl_easy_perform(easy);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	if (res != CURLE_OK)
+		fprintf(stderr, "nftpol %s: GET %s: %s\n", cmd, url,
+			b->toobig ? "response too large" : curl_easy_strerror(res));
+	else if (code != 200)
+		fprintf(stderr, "nftpol %s: GET %s: HTTP %ld: %.200s\n", cmd, url, code,
+			b->buf ? b->buf : "");
+	else
+		ret = 0;
+out:
+	curl_slist_free_all(h);
+	curl_easy_cleanup(easy);
+	return ret;
+}
+
+/* The continue token of a page, or NULL. */
+static char *page_continue(enum store_kind kind, const char *body, size_t len)
+{
+	struct store_obj *objs = NULL;
+	char *rv = NULL, *cont = NULL;
+	struct diag_list d;
+	size_t n = 0;
+
+	diag_list_init(&d);
+	watch_decode_list(kind, body, len, &objs, &n, &rv, &cont, &d);
+	for (size_t i = 0; i < n; i++)
+		store_obj_fini(&objs[i]);
+	free(objs);
+	free(rv);
+	diag_list_fini(&d);
+	return cont;
+}
+
+static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
+		      struct live_pages *pg)
+{
+	char *cont = NULL;
+
+	do {
+		char *url = kube_list_url(k, paths[kind], WATCH_PAGE_LIMIT, cont);
+		struct body b = { 0 };
+		int ret = get(k, url, cmd, &b);
+
+		free(url);
+		free(cont);
+		cont = NULL;
+		if (ret) {
+			free(b.buf);
+			return ret;
+		}
+		pg->body[kind] = xreallocarray(pg->body[kind], pg->n[kind] + 1, sizeof(char *));
+		pg->len[kind] = xreallocarray(pg->len[kind], pg->n[kind] + 1, sizeof(size_t));
+		pg->body[kind][pg->n[kind]] = b.buf ? b.buf : xstrdup("");
+		pg->len[kind][pg->n[kind]++] = b.len;
+		cont = page_continue(kind, b.buf ? b.buf : "", b.len);
+	} while (cont && pg->n[kind] < LIVE_MAX_PAGES);
+	free(cont);
+	return 0;
+}
+
+/*
+ * LIST Namespaces, Pods and NetworkPolicies of the cluster src names into out
+ * (zeroed first; release with live_pages_fini). Returns 0 or a negative errno,
+ * with the reason printed.
+ */
+int live_fetch(const struct live_source *src, const char *cmd, struct live_pages *out)
+{
+	struct kubeconfig kc = { 0 };
+	struct kube *k;
+	char *err = NULL;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = kubeconfig_load(src->kubeconfig, src->context, &kc, &err);
+	if (ret) {
+		fprintf(stderr, "nftpol %s: %s\n", cmd, err ? err : strerror(-ret));
+		free(err);
+		return ret;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	k = kube_new(&kc);
+	for (int kind = 0; kind < STORE_KINDS && !ret; kind++)
+		ret = fetch_kind(k, kind, cmd, out);
+	kube_free(k);
+	curl_global_cleanup();
+	return ret;
+}
+
+void live_pages_fini(struct live_pages *pg)
+{
+	for (int kind = 0; kind < STORE_KINDS; kind++) {
+		for (size_t i = 0; i < pg->n[kind]; i++)
+			free(pg->body[kind][i]);
+		free(pg->body[kind]);
+		free(pg->len[kind]);
+	}
+	memset(pg, 0, sizeof(*pg));
+}
+
+static void print_diags(const struct diag_list *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		diag_print(&d->v[i], stderr);
+}
+
+/*
+ * Objects read from the API server have no file: forget the decoder's
+ * stand-in origin ("NetworkPolicy", line 1), so that explain and diff do not
+ * cite it as if it were one.
+ */
+static void forget_origin(struct store_obj *o)
+{
+	struct origin *or = o->kind == STORE_POD ? &o->u.pod.origin :
+			    o->kind == STORE_NETPOL ? &o->u.pol.origin : &o->u.ns.origin;
+
+	free(or->file);
+	or->file = NULL;
+	or->line = 0;
+}
+
+static int decode_pages(const struct live_pages *pg, struct store *s)
+{
+	struct diag_list d;
+	int ret = 0;
+
+	diag_list_init(&d);
+	for (int kind = 0; kind < STORE_KINDS && !ret; kind++) {
+		struct store_obj *objs = NULL;
+		size_t n = 0;
+
+		for (size_t i = 0; i < pg->n[kind] && !ret; i++) {
+			char *rv = NULL, *cont = NULL;
+
+			ret = watch_decode_list(kind, pg->body[kind][i], pg->len[kind][i], &objs,
+						&n, &rv, &cont, &d);
+			free(rv);
+			free(cont);
+		}
+		for (size_t i = 0; i < n; i++)
+			forget_origin(&objs[i]);
+		store_relist(s, kind, objs, n, NULL);
+		free(objs);
+	}
+	print_diags(&d);
+	diag_list_fini(&d);
+	return ret;
+}
+
+static int put(struct store *s, struct store_obj *o, int ret)
+{
+	int r = store_upsert(s, o);
+
+	return ret ? ret : r;
+}
+
+/*
+ * Move every object of c into s, replacing those with the same kind/ns/name.
+ * After a failure the rest are still moved and freed by the store.
+ */
+static int overlay(struct cluster *c, struct store *s)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < c->nnss; i++) {
+		struct store_obj o = { .kind = STORE_NAMESPACE, .u.ns = c->nss[i] };
+
+		/* Implied by sealing (no file): the live namespace's labels stand. */
+		if (!c->nss[i].origin.file)
+			model_ns_fini(&c->nss[i]);
+		else
+			ret = put(s, &o, ret);
+	}
+	for (size_t i = 0; i < c->npods; i++) {
+		struct store_obj o = { .kind = STORE_POD, .u.pod = c->pods[i] };
+
+		ret = put(s, &o, ret);
+	}
+	for (size_t i = 0; i < c->npols; i++) {
+		struct store_obj o = { .kind = STORE_NETPOL, .u.pol = c->pols[i] };
+
+		ret = put(s, &o, ret);
+	}
+	c->nnss = c->npods = c->npols = 0;
+	return ret;
+}
+
+static int parse_kind(const char *s, size_t len, enum store_kind *kind)
+{
+	static const struct {
+		const char *name;
+		enum store_kind kind;
+	} names[] = {
+		{ "namespace", STORE_NAMESPACE }, { "ns", STORE_NAMESPACE },
+		{ "pod", STORE_POD }, { "po", STORE_POD },
+		{ "networkpolicy", STORE_NETPOL }, { "netpol", STORE_NETPOL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == len && !strncasecmp(s, names[i].name, len)) {
+			*kind = names[i].kind;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Remove "KIND/NS/NAME" (or "namespace/NAME") from s. 0, -EINVAL or -ENOENT. */
+static int remove_one(struct store *s, const char *spec)
+{
+	const char *a = strchr(spec, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	enum store_kind kind;
+	char *ns;
+	bool found;
+
+	if (!a || parse_kind(spec, (size_t)(a - spec), &kind))
+		return -EINVAL;
+	if (kind == STORE_NAMESPACE)
+		return !b && a[1] && store_delete(s, kind, NULL, a + 1) ? 0 : -ENOENT;
+	if (!b || b == a + 1 || !b[1] || strchr(b + 1, '/'))
+		return -EINVAL;
+	ns = xstrndup(a + 1, (size_t)(b - a - 1));
+	found = store_delete(s, kind, ns, b + 1);
+	free(ns);
+	return found ? 0 : -ENOENT;
+}
+
+/*
+ * Build a cluster into out from the live pages pg, the manifests in files on top
+ * (same kind/namespace/name replaces) and the objects deletes names removed.
+ * Returns 0, or -EINVAL on bad input (printed).
+ */
+int live_build(const struct live_pages *pg, char *const *files, int nfiles,
+	       char *const *deletes, size_t ndeletes, const char *cmd, struct live_cluster *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	model_cluster_init(&out->files);
+	out->store = store_new();
+	ret = decode_pages(pg, out->store);
+	if (!ret && nfiles)
+		ret = input_load(files, nfiles, &out->files);
+	if (!ret)
+		ret = overlay(&out->files, out->store);
+	for (size_t i = 0; i < ndeletes && !ret; i++) {
+		ret = remove_one(out->store, deletes[i]);
+		if (ret)
+			fprintf(stderr, "nftpol %s: --delete %s: %s\n", cmd, deletes[i],
+				ret == -ENOENT ? "no such object in the cluster"
+					       : "expected KIND/NAMESPACE/NAME or namespace/NAME");
+	}
+	if (ret)
+		return -EINVAL;
+	out->c = store_snapshot(out->store);
+	return 0;
+}
+
+/*
+ * Load the cluster of a command that reads either the live cluster (src names a
+ * kubeconfig; then files must be empty) or files. Returns 0 or -EINVAL (printed).
+ */
+int live_load(const struct live_source *src, char *const *files, int nfiles, const char *cmd,
+	      struct live_cluster *out)
+{
+	struct live_pages pg;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	model_cluster_init(&out->files);
+	if (!src->kubeconfig) {
+		if (!nfiles) {
+			fprintf(stderr, "nftpol %s: no input files (or --kubeconfig)\n", cmd);
+			return -EINVAL;
+		}
+		ret = input_load(files, nfiles, &out->files);
+		out->c = &out->files;
+		return ret ? -EINVAL : 0;
+	}
+	if (nfiles) {
+		fprintf(stderr, "nftpol %s: --kubeconfig reads the live cluster; no files\n", cmd);
+		return -EINVAL;
+	}
+	if (live_fetch(src, cmd, &pg)) {
+		live_pages_fini(&pg);
+		return -EINVAL;
+	}
+	ret = live_build(&pg, NULL, 0, NULL, 0, cmd, out);
+	live_pages_fini(&pg);
+	return ret;
+}
+
+void live_cluster_fini(struct live_cluster *lc)
+{
+	model_cluster_fini(&lc->files);
+	store_free(lc->store);
+	memset(lc, 0, sizeof(*lc));
+}

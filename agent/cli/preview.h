@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the preview subcommands (diff, explain, matrix) share: ports given on the
+ * command line or named by policies, endpoints given as NS/POD or an address,
+ * and names of pods and policies for output.
+ */
+#ifndef AGENT_CLI_PREVIEW_H
+#define AGENT_CLI_PREVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/model.h"
+#include "policy/reach.h"
+
+struct preview_port {
+	uint8_t proto;		/* IPPROTO_* */
+	uint16_t port;
+};
+
+/* A sorted, unique list of ports (after preview_ports_sort). */
+struct preview_ports {
+	struct preview_port *v;
+	size_t n, cap;
+};
+
+int preview_parse_port(const char *s, struct preview_port *out);
+void preview_ports_add(struct preview_ports *l, uint8_t proto, uint16_t port);
+void preview_ports_from_policies(const struct cluster *c, struct preview_ports *l);
+void preview_ports_sort(struct preview_ports *l);
+void preview_ports_fini(struct preview_ports *l);
+const char *preview_proto_upper(uint8_t proto);
+
+int preview_parse_end(const struct reach *r, const char *s, int family, struct reach_end *out);
+int preview_parse_family(const char *s, int *family);
+int preview_default_family(const struct cluster *c);
+bool preview_has_family(const struct cluster *c, int family);
+
+#endif

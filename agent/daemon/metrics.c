@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Counters and their Prometheus text exposition, format 0.0.4 (see metrics.h). */
+#include "agent/daemon/metrics.h"
+
+#include <errno.h>
+
+static const double bucket_le[METRICS_SYNC_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+
+static const char *const error_names[METRICS_ERR_KINDS] = {
+	[METRICS_ERR_COMPILE] = "compile",
+	[METRICS_ERR_APPLY] = "apply",
+};
+
+static const char *const resource_names[STORE_KINDS] = {
+	[STORE_NAMESPACE] = "namespaces",
+	[STORE_POD] = "pods",
+	[STORE_NETPOL] = "networkpolicies",
+};
+
+
+/* Count one sync (compile and program) that took seconds; ok: it succeeded. */
+void metrics_observe_sync(struct metrics *m, double seconds, bool ok)
+{
+	size_t i = 0;
+
+	if (ok)
+		m->syncs_ok++;
+	else
+		m->syncs_failed++;
+	while (i < METRICS_SYNC_BUCKETS && seconds > bucket_le[i])
+		i++;
+	if (i < METRICS_SYNC_BUCKETS)
+		m->sync_buckets[i]++;
+	m->sync_seconds_sum += seconds;
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void render_sync(const struct metrics *m, FILE *f)
+{
+	uint64_t cum = 0;
+
+	head(f, "nftpol_syncs_total", "counter", "Compile-and-program runs by result.");
+	fprintf(f, "nftpol_syncs_total{result=\"ok\"} %lu\n", m->syncs_ok);
+	fprintf(f, "nftpol_syncs_total{result=\"error\"} %lu\n", m->syncs_failed);
+	head(f, "nftpol_full_syncs_total", "counter",
+	     "Syncs that replaced or checked the whole table (start, periodic check, repair).");
+	fprintf(f, "nftpol_full_syncs_total %lu\n", m->full_syncs);
+	head(f, "nftpol_sync_duration_seconds", "histogram",
+	     "Time to compile and program the ruleset.");
+	for (int i = 0; i < METRICS_SYNC_BUCKETS; i++) {
+		cum += m->sync_buckets[i];
+		fprintf(f, "nftpol_sync_duration_seconds_bucket{le=\"%g\"} %lu\n", bucket_le[i],
+			cum);
+	}
+	fprintf(f, "nftpol_sync_duration_seconds_bucket{le=\"+Inf\"} %lu\n",
+		m->syncs_ok + m->syncs_failed);
+	fprintf(f, "nftpol_sync_duration_seconds_sum %.6f\n", m->sync_seconds_sum);
+	fprintf(f, "nftpol_sync_duration_seconds_count %lu\n", m->syncs_ok + m->syncs_failed);
+	head(f, "nftpol_last_sync_success_timestamp_seconds", "gauge",
+	     "Unix time of the last successful sync (0: none yet).");
+	fprintf(f, "nftpol_last_sync_success_timestamp_seconds %.3f\n", m->last_sync_success);
+}
+
+static void render_watch(const struct metrics *m, FILE *f)
+{
+	head(f, "nftpol_watch_events_total", "counter", "Watch events received.");
+	for (int k = 0; k < STORE_KINDS; k++)
+		for (int t = 0; t < WATCH_EVENT_TYPES; t++)
+			fprintf(f, "nftpol_watch_events_total{resource=\"%s\",type=\"%s\"} %lu\n",
+				resource_names[k], watch_decode_type_name(t), m->watch.events[k][t]);
+	head(f, "nftpol_watch_restarts_total", "counter",
+	     "Watches and lists started again, by reason.");
+	for (int k = 0; k < STORE_KINDS; k++)
+		for (int r = 0; r < WATCH_RESTART_KINDS; r++)
+			fprintf(f, "nftpol_watch_restarts_total{resource=\"%s\",reason=\"%s\"} "
+				"%lu\n", resource_names[k], watch_restart_name(r),
+				m->watch.restarts[k][r]);
+	head(f, "nftpol_lists_total", "counter", "Completed LISTs (initial and relists).");
+	for (int k = 0; k < STORE_KINDS; k++)
+		fprintf(f, "nftpol_lists_total{resource=\"%s\"} %lu\n", resource_names[k],
+			m->watch.relists[k]);
+	head(f, "nftpol_store_objects", "gauge", "Objects in the agent's store.");
+	for (int k = 0; k < STORE_KINDS; k++)
+		fprintf(f, "nftpol_store_objects{kind=\"%s\"} %zu\n", store_kind_name(k),
+			m->objects[k]);
+}
+
+static void render_ruleset(const struct metrics *m, FILE *f)
+{
+	head(f, "nftpol_local_pods", "gauge",
+	     "Pods in the store scheduled on this node (any phase, hostNetwork too).");
+	fprintf(f, "nftpol_local_pods %zu\n", m->local_pods);
+	head(f, "nftpol_isolated_pod_addresses", "gauge",
+	     "Addresses of local pods isolated by some policy, per direction.");
+	fprintf(f, "nftpol_isolated_pod_addresses{direction=\"ingress\"} %zu\n",
+		m->isolated[DIR_INGRESS]);
+	fprintf(f, "nftpol_isolated_pod_addresses{direction=\"egress\"} %zu\n",
+		m->isolated[DIR_EGRESS]);
+	head(f, "nftpol_ruleset_sets", "gauge", "Sets and maps in the programmed table.");
+	fprintf(f, "nftpol_ruleset_sets %zu\n", m->sets);
+	head(f, "nftpol_ruleset_set_elements", "gauge", "Set and map elements programmed.");
+	fprintf(f, "nftpol_ruleset_set_elements %zu\n", m->set_elements);
+	head(f, "nftpol_ruleset_chains", "gauge", "Chains in the programmed table.");
+	fprintf(f, "nftpol_ruleset_chains %zu\n", m->chains);
+	head(f, "nftpol_ruleset_rules", "gauge", "Rules in the programmed table.");
+	fprintf(f, "nftpol_ruleset_rules %zu\n", m->rules);
+}
+
+/* Write every metric to f in the Prometheus text format. Returns 0 or -EIO. */
+int metrics_render(const struct metrics *m, FILE *f)
+{
+	render_sync(m, f);
+	render_watch(m, f);
+	render_ruleset(m, f);
+	head(f, "nftpol_errors_total", "counter", "Errors by kind.");
+	for (int e = 0; e < WATCH_ERR_KINDS; e++)
+		fprintf(f, "nftpol_errors_total{kind=\"%s\"} %lu\n", watch_error_name(e),
+			m->watch.errors[e]);
+	for (int e = 0; e < METRICS_ERR_KINDS; e++)
+		fprintf(f, "nftpol_errors_total{kind=\"%s\"} %lu\n", error_names[e], m->errors[e]);
+	head(f, "nftpol_ready", "gauge", "1 once the first complete sync is programmed.");
+	fprintf(f, "nftpol_ready %d\n", m->ready ? 1 : 0);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The agent's counters and gauges, as plain data every module updates, and
+ * their Prometheus text exposition (served by metrics_http).
+ */
+#ifndef AGENT_DAEMON_METRICS_H
+#define AGENT_DAEMON_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agent/kube/store.h"
+#include "agent/kube/watch.h"
+#include "policy/model.h"
+
+/* Errors of the daemon itself; the watches count theirs in struct watch_counters. */
+enum metrics_error {
+	METRICS_ERR_COMPILE,	/* compile_cluster failed */
+	METRICS_ERR_APPLY,	/* the kernel refused a transaction */
+};
+#define METRICS_ERR_KINDS 2
+
+#define METRICS_SYNC_BUCKETS 12
+
+struct metrics {
+	uint64_t syncs_ok, syncs_failed;
+	uint64_t sync_buckets[METRICS_SYNC_BUCKETS];	/* not cumulative */
+	double sync_seconds_sum;
+	double last_sync_success;	/* Unix time, seconds; 0: never */
+	uint64_t full_syncs;		/* full replaces (first, periodic, repair) */
+	struct watch_counters watch;	/* events, restarts, LISTs, API errors */
+	size_t objects[STORE_KINDS];	/* objects in the store */
+	size_t isolated[DIR_COUNT];	/* local pod addresses isolated per direction */
+	size_t local_pods;		/* pods in the store scheduled on this node */
+	size_t sets, set_elements, chains, rules;	/* the programmed ruleset */
+	uint64_t errors[METRICS_ERR_KINDS];
+	bool ready;			/* the first complete sync is done */
+};
+
+void metrics_observe_sync(struct metrics *m, double seconds, bool ok);
+int metrics_render(const struct metrics *m, FILE *f);
+
+#endif

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The reconciler (see reconcile.h). program() is the one place that touches the
+ * kernel, always in one netlink transaction. Between full checks it sends the
+ * difference from what it programmed last without reading anything back
+ * (apply_delta: the kernel refuses the batch if anyone committed since our last
+ * commit, and then the table is read back and compared). A full check
+ * (apply_ruleset) reads our table back and replaces it whole when it is missing
+ * or was changed by someone else.
+ */
+#include "agent/daemon/reconcile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/kube/backoff.h"
+#include "base/log.h"
+#include "base/now.h"
+#include "nft/apply.h"
+#include "nft/compile.h"
+#include "nft/netlink.h"
+#include "policy/diag.h"
+#include "base/xalloc.h"
+
+struct reconcile {
+	struct reconcile_opts o;	/* node borrowed */
+	struct store *store;		/* borrowed */
+	struct metrics *m;		/* borrowed */
+	struct netlink *nl;		/* owned */
+	struct ruleset last;		/* what was programmed last; valid if have_last */
+	bool have_last;
+	uint32_t nft_gen;		/* ruleset generation at which the kernel held last */
+	uint64_t done_gen;		/* store generation `last` reflects */
+	uint64_t seen_gen;		/* generation seen by the previous run */
+	int64_t first_change;		/* of the pending changes, or NOW_NEVER */
+	int64_t last_change;
+	int64_t next_full;		/* next periodic full check */
+	int64_t retry_at;		/* no attempt before this, after a failure */
+	struct backoff bo;
+};
+
+/*
+ * A reconciler for store (borrowed) on node, counting into m (borrowed). Opens
+ * the netlink socket. Returns 0 and *out, or -errno with *err (owned by the
+ * caller).
+ */
+int reconcile_new(const struct reconcile_opts *o, struct store *s, struct metrics *m,
+		  struct reconcile **out, char **err)
+{
+	struct reconcile *r;
+	struct netlink *nl = NULL;
+	int ret = netlink_open(&nl);
+
+	*out = NULL;
+	if (ret < 0) {
+		*err = xasprintf("cannot open the netfilter netlink socket: %s", strerror(-ret));
+		return ret;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->o = *o;
+	r->store = s;
+	r->m = m;
+	r->nl = nl;
+	r->seen_gen = store_generation(s);
+	r->first_change = NOW_NEVER;
+	r->next_full = NOW_NEVER;
+	backoff_init(&r->bo, BACKOFF_INITIAL_MS, BACKOFF_CAP_MS);
+	*out = r;
+	return 0;
+}
+
+/* Free r; the kernel keeps the rules. NULL is fine. */
+void reconcile_free(struct reconcile *r)
+{
+	if (!r)
+		return;
+	if (r->have_last)
+		ruleset_fini(&r->last);
+	netlink_close(r->nl);
+	free(r);
+}
+
+static void log_apply_error(const struct apply_result *res, int ret)
+{
+	char buf[640];
+
+	if (res->stage == APPLY_STAGE_KERNEL && res->rep.nerrors) {
+		netlink_error_str(&res->rep.e[0], buf, sizeof(buf));
+		log_error("the kernel refused the transaction; the previous rules stay",
+			  "error=\"%s\" errors=%zu msgs=%zu", buf, res->rep.nerrors, res->msgs);
+	} else if (res->stage == APPLY_STAGE_BUILD) {
+		log_error("cannot build the transaction; the previous rules stay",
+			  "error=\"%s\"", res->err);
+	} else {
+		log_error("cannot program the table; the previous rules stay", "error=\"%s\" "
+			  "stage=%d", strerror(-ret), (int)res->stage);
+	}
+}
+
+/*
+ * The one call that changes the kernel: make the table equal to want in one
+ * transaction, as a difference from last (NULL: unknown) — read back and
+ * compared first on a full check. Returns 0 or -errno (the table is then
+ * unchanged).
+ */
+static int program(struct reconcile *r, const struct ruleset *want,
+		   const struct ruleset *last, bool full, struct apply_result *res)
+{
+	int ret;
+
+	if (full || !last) {
+		ret = apply_ruleset(r->nl, want, last, 0, res);
+		r->nft_gen = ret ? 0 : res->gen_after;
+	} else {
+		ret = apply_delta(r->nl, want, last, &r->nft_gen, res);
+	}
+	if (ret)
+		log_apply_error(res, ret);
+	return ret;
+}
+
+static void count_ruleset(struct metrics *m, const struct ruleset *rs)
+{
+	static const char *const maps[DIR_COUNT][2] = {
+		[DIR_INGRESS] = { "pod_ingress4", "pod_ingress6" },
+		[DIR_EGRESS] = { "pod_egress4", "pod_egress6" },
+	};
+
+	m->sets = rs->nsets;
+	m->chains = rs->nchains;
+	m->set_elements = 0;
+	m->rules = 0;
+	for (size_t i = 0; i < rs->nsets; i++)
+		m->set_elements += rs->sets[i].nelems;
+	for (size_t i = 0; i < rs->nchains; i++)
+		m->rules += rs->chains[i].nrules;
+	for (int d = 0; d < DIR_COUNT; d++) {
+		m->isolated[d] = 0;
+		for (int f = 0; f < 2; f++) {
+			const struct rs_set *s = ruleset_find_set(rs, maps[d][f]);
+
+			m->isolated[d] += s ? s->nelems : 0;
+		}
+	}
+}
+
+static int compile(struct reconcile *r, struct ruleset *rs)
+{
+	const struct cluster *c = store_snapshot(r->store);
+	struct diag_list d;
+	int ret;
+
+	diag_list_init(&d);
+	ret = compile_cluster(c, r->o.node, rs, &d);
+	for (size_t i = 0; i < d.n && i < 5; i++)
+		log_warnx("compiler diagnostic", "object=\"%s\" message=\"%s\"",
+			  d.v[i].object ? d.v[i].object : "", d.v[i].msg);
+	diag_list_fini(&d);
+	if (ret < 0) {
+		r->m->errors[METRICS_ERR_COMPILE]++;
+		log_error("cannot compile the policies; the previous rules stay", "error=\"%s\"",
+			  strerror(-ret));
+		ruleset_fini(rs);
+	}
+	return ret;
+}
+
+/*
+ * Count the pods scheduled on this node. None at the first sync means the node
+ * name is almost surely wrong (the agent's own pod runs there): every pod
+ * would be remote and nothing enforced here, so say it loudly.
+ */
+static void count_local(struct reconcile *r)
+{
+	const struct cluster *c = store_snapshot(r->store);
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->npods; i++)
+		n += !r->o.node || (c->pods[i].node && !strcmp(c->pods[i].node, r->o.node));
+	r->m->local_pods = n;
+	if (!n && r->o.node && !r->m->ready)
+		log_warnx("no pod in the cluster is scheduled on this node, not even this "
+			  "agent's own: check --node-name / NODE_NAME; no pod is enforced here",
+			  "node=%s pods=%zu", r->o.node, c->npods);
+}
+
+static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full,
+		      int64_t now)
+{
+	if (r->have_last)
+		ruleset_fini(&r->last);
+	r->last = *rs;
+	r->have_last = true;
+	r->done_gen = gen;
+	if (gen == store_generation(r->store))
+		r->first_change = NOW_NEVER;
+	if (full)
+		r->next_full = now + r->o.full_check_ms;
+	r->retry_at = 0;
+	backoff_reset(&r->bo);
+	count_ruleset(r->m, &r->last);
+	count_local(r);
+	r->m->last_sync_success = now_wall();
+	r->m->ready = true;
+}
+
+static void log_sync(const struct apply_result *res, uint64_t gen, bool full, int64_t ms,
+		     int64_t compile_ms)
+{
+	const struct diff_stats *st = &res->st;
+
+	if (!res->sent && !full)
+		return;
+	log_info(res->full ? "table replaced" : res->sent ? "table updated" : "table checked",
+		 "generation=%lu duration_ms=%lld compile_ms=%lld why=\"%s\" elems_added=%zu "
+		 "elems_removed=%zu "
+		 "chains_added=%zu chains_removed=%zu chains_rewritten=%zu sets_added=%zu "
+		 "sets_removed=%zu msgs=%zu bytes=%zu", gen, (long long)ms, (long long)compile_ms,
+		 res->why,
+		 st->elems_added, st->elems_removed, st->chains_added, st->chains_removed,
+		 st->chains_rewritten, st->sets_added, st->sets_removed, res->msgs, res->bytes);
+}
+
+/* Compile and program once; full: count it as a full check. */
+static void sync_once(struct reconcile *r, bool full, int64_t now)
+{
+	uint64_t gen = store_generation(r->store);
+	struct apply_result res;
+	struct ruleset rs;
+	int64_t t0 = now_ms(), ms, compile_ms;
+	int ret = compile(r, &rs);
+
+	compile_ms = now_ms() - t0;
+	if (!ret) {
+		ret = program(r, &rs, r->have_last ? &r->last : NULL, full, &res);
+		if (ret) {
+			r->m->errors[METRICS_ERR_APPLY]++;
+			ruleset_fini(&rs);
+		}
+	}
+	ms = now_ms() - t0;
+	metrics_observe_sync(r->m, (double)ms / 1000, ret == 0);
+	if (full)
+		r->m->full_syncs++;
+	if (ret) {
+		r->retry_at = now + backoff_next(&r->bo);
+		log_info("sync failed; retrying later", "retry_in_ms=%lld",
+			 (long long)(r->retry_at - now));
+		return;
+	}
+	log_sync(&res, gen, full, ms, compile_ms);
+	succeeded(r, &rs, gen, full, now);
+}
+
+/* When the pending changes are due: quiet for quiet_ms, or max_delay_ms old. */
+static int64_t change_due(const struct reconcile *r)
+{
+	int64_t quiet, oldest;
+
+	if (r->first_change == NOW_NEVER)
+		return NOW_NEVER;
+	quiet = r->last_change + r->o.quiet_ms;
+	oldest = r->first_change + r->o.max_delay_ms;
+	return quiet < oldest ? quiet : oldest;
+}
+
+/*
+ * When reconcile_run() has work next (NOW_NEVER: only after a change).
+ * Before the lists are complete there is none.
+ */
+int64_t reconcile_deadline(const struct reconcile *r, bool lists_complete)
+{
+	int64_t due;
+
+	if (!lists_complete)
+		return NOW_NEVER;
+	if (!r->have_last)
+		due = r->retry_at;
+	else
+		due = change_due(r) < r->next_full ? change_due(r) : r->next_full;
+	if (due != NOW_NEVER && due < r->retry_at)
+		due = r->retry_at;
+	return due;
+}
+
+/*
+ * The before-sleep step: notice store changes, and when the lists are complete
+ * and a sync is due (first sync, coalesced changes, periodic full check), run it.
+ */
+void reconcile_run(struct reconcile *r, bool lists_complete, int64_t now)
+{
+	uint64_t gen = store_generation(r->store);
+	bool full;
+
+	if (gen != r->seen_gen) {
+		r->seen_gen = gen;
+		r->last_change = now;
+		if (r->first_change == NOW_NEVER)
+			r->first_change = now;
+	}
+	if (r->have_last && gen == r->done_gen)
+		r->first_change = NOW_NEVER;
+	if (now < reconcile_deadline(r, lists_complete))
+		return;
+	if (!lists_complete)
+		return;
+	full = !r->have_last || now >= r->next_full;
+	sync_once(r, full, now);
+}

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading the API server's address and credentials (see kubeconfig.h). Kubeconfig
+ * files are YAML or JSON read with the project's manifest reader; several files
+ * (KUBECONFIG=a:b) merge as client-go merges them: the first file that sets
+ * current-context, or defines a named context, cluster or user, wins.
+ */
+#include "agent/kube/kubeconfig.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/diag.h"
+#include "policy/manifest.h"
+#include "base/xalloc.h"
+
+#define TOKEN_MAX (64u << 10)	/* bytes of a bearer token file */
+
+/* One parsed kubeconfig file. */
+struct kcfile {
+	char *path;		/* owned */
+	char *dir;		/* owned; directory that relative paths are resolved in */
+	cJSON *root;		/* owned; the first document */
+};
+
+static int fail(char **err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char **err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return ret;
+}
+
+static void blob_fini(struct kubeconfig_blob *b)
+{
+	free(b->file);
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Free what kc holds; it may be partly filled. */
+void kubeconfig_fini(struct kubeconfig *kc)
+{
+	free(kc->server);
+	blob_fini(&kc->ca);
+	blob_fini(&kc->cert);
+	blob_fini(&kc->key);
+	free(kc->token);
+	free(kc->token_file);
+	free(kc->origin);
+	memset(kc, 0, sizeof(*kc));
+}
+
+/*
+ * Read a whole file of at most max bytes into a NUL-terminated buffer. Returns 0
+ * and sets *out (owned by the caller) and *len, or -errno (-EFBIG when larger).
+ */
+static int read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+
+	*out = NULL;
+	if (fd < 0)
+		return -errno;
+	buf = xmalloc(max + 2);
+	do {
+		r = read(fd, buf + n, max + 1 - n);
+		if (r > 0)
+			n += (size_t)r;
+	} while ((r > 0 && n <= max) || (r < 0 && errno == EINTR));
+	close(fd);
+	if (r < 0 || n > max) {
+		free(buf);
+		return r < 0 ? -errno : -EFBIG;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	return c == '/' ? 63 : -1;
+}
+
+/*
+ * Decode standard base64 (white space ignored, padding optional) into a new
+ * NUL-terminated buffer *out of *outlen bytes. Returns 0 or -EINVAL.
+ */
+int kubeconfig_b64decode(const char *in, char **out, size_t *outlen)
+{
+	size_t n = 0, len = strlen(in);
+	uint32_t acc = 0;
+	unsigned bits = 0, pad = 0;
+	char *buf = xmalloc(len / 4 * 3 + 4);
+
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		int v = b64val(*p);
+
+		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+			continue;
+		if (*p == '=') {
+			pad++;
+			continue;
+		}
+		if (v < 0 || pad)
+			goto fail;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[n++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	if (bits >= 6 || pad > 2)
+		goto fail;
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+fail:
+	free(buf);
+	*out = NULL;
+	return -EINVAL;
+}
+
+/* Read a bearer token file, trimming white space around it. */
+int kubeconfig_read_token(const char *path, char **token, char **err)
+{
+	char *buf, *start, *end;
+	size_t len;
+	int ret = read_file(path, TOKEN_MAX, &buf, &len);
+
+	*token = NULL;
+	if (ret < 0)
+		return fail(err, ret, "cannot read token file %s: %s", path, strerror(-ret));
+	if (memchr(buf, '\0', len)) {
+		free(buf);
+		return fail(err, -EINVAL, "token file %s holds a NUL byte", path);
+	}
+	start = buf;
+	while (*start && strchr(" \t\r\n", *start))
+		start++;
+	end = start + strlen(start);
+	while (end > start && strchr(" \t\r\n", end[-1]))
+		*--end = '\0';
+	if (*start)
+		*token = xstrdup(start);
+	else
+		ret = fail(err, -EINVAL, "token file %s is empty", path);
+	free(buf);
+	return ret;
+}
+
+/* Whether a file can be read now; for early, clear errors. */
+static int check_readable(const char *what, const char *path, char **err)
+{
+	if (access(path, R_OK) < 0)
+		return fail(err, -errno, "%s %s: %s", what, path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The in-cluster configuration: https://KUBERNETES_SERVICE_HOST:PORT (IPv6 hosts
+ * in brackets), the CA and token under sa_dir (NULL: the standard directory). The
+ * token is read once here to fail early; the caller re-reads it by path.
+ */
+int kubeconfig_in_cluster(const char *sa_dir, struct kubeconfig *kc, char **err)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	char *tok = NULL;
+	int ret;
+
+	memset(kc, 0, sizeof(*kc));
+	*err = NULL;
+	if (!host || !*host || !port || !*port)
+		return fail(err, -ENOENT, "not in a cluster: KUBERNETES_SERVICE_HOST and "
+			    "KUBERNETES_SERVICE_PORT must be set");
+	if (!sa_dir)
+		sa_dir = KUBECONFIG_SA_DIR;
+	if (strchr(host, ':') && host[0] != '[')
+		kc->server = xasprintf("https://[%s]:%s", host, port);
+	else
+		kc->server = xasprintf("https://%s:%s", host, port);
+	kc->token_file = xasprintf("%s/token", sa_dir);
+	kc->ca.file = xasprintf("%s/ca.crt", sa_dir);
+	kc->origin = xstrdup("in-cluster");
+	ret = check_readable("service account CA", kc->ca.file, err);
+	if (!ret)
+		ret = kubeconfig_read_token(kc->token_file, &tok, err);
+	free(tok);
+	if (ret)
+		kubeconfig_fini(kc);
+	return ret;
+}
+
+static void doc_cb(void *arg, const struct cJSON *root, const struct manifest_doc *doc)
+{
+	cJSON **out = arg;
+
+	if (*out)
+		return;
+	*out = cJSON_Duplicate(root, 1);
+	if (!*out)
+		abort();
+}
+
+static int kcfile_load(struct kcfile *f, const char *path, char **err)
+{
+	struct diag_list d;
+	char *buf, *slash;
+	size_t len;
+	int ret = read_file(path, KUBECONFIG_MAX_FILE, &buf, &len);
+
+	memset(f, 0, sizeof(*f));
+	if (ret == -ENOENT)
+		return ret;
+	if (ret < 0)
+		return fail(err, ret, "cannot read kubeconfig %s: %s", path,
+			    ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+	diag_list_init(&d);
+	ret = manifest_parse(path, buf, len, doc_cb, &f->root, &d);
+	if (ret < 0 || !cJSON_IsObject(f->root)) {
+		ret = fail(err, -EINVAL, "kubeconfig %s: %s", path,
+			   d.n ? d.v[0].msg : "not a mapping");
+		cJSON_Delete(f->root);
+		f->root = NULL;
+	} else {
+		f->path = xstrdup(path);
+		slash = strrchr(path, '/');
+		f->dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup("");
+	}
+	diag_list_fini(&d);
+	free(buf);
+	return ret;
+}
+
+static void kcfile_fini(struct kcfile *f)
+{
+	free(f->path);
+	free(f->dir);
+	cJSON_Delete(f->root);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The string member key of obj, or NULL when absent, null or not a string. */
+static const char *str_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * The body (member inner, e.g. "cluster") of the entry called name in list
+ * (e.g. "clusters"), from the first file that defines it; *from is that file.
+ */
+static const cJSON *find_named(const struct kcfile *fs, size_t n, const char *list,
+			       const char *inner, const char *name, const struct kcfile **from)
+{
+	const cJSON *e;
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fs[i].root, list)) {
+			const char *en = str_of(e, "name");
+
+			if (en && !strcmp(en, name)) {
+				*from = &fs[i];
+				return cJSON_GetObjectItemCaseSensitive(e, inner);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* path relative to the kubeconfig that named it, as kubectl resolves it. */
+static char *resolve(const struct kcfile *f, const char *path)
+{
+	if (path[0] == '/' || !f->dir[0])
+		return xstrdup(path);
+	return xasprintf("%s%s", f->dir, path);
+}
+
+/* Fill b from the file field or the base64 data field of obj; data wins. */
+static int get_blob(const struct kcfile *f, const cJSON *obj, const char *file_key,
+		    const char *data_key, struct kubeconfig_blob *b, char **err)
+{
+	const char *file = str_of(obj, file_key), *data = str_of(obj, data_key);
+
+	if (data && *data) {
+		if (kubeconfig_b64decode(data, &b->data, &b->len) < 0)
+			return fail(err, -EINVAL, "kubeconfig %s: %s is not valid base64",
+				    f->path, data_key);
+		return 0;
+	}
+	if (!file || !*file)
+		return 0;
+	b->file = resolve(f, file);
+	return check_readable(file_key, b->file, err);
+}
+
+static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconfig *kc,
+			char **err)
+{
+	const char *server = str_of(cl, "server");
+	size_t len;
+
+	if (!server || !*server)
+		return fail(err, -EINVAL, "kubeconfig %s: cluster has no server", f->path);
+	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
+		return fail(err, -EINVAL, "kubeconfig %s: server %s: only https:// (or http://) "
+			    "URLs are supported", f->path, server);
+	if (str_of(cl, "proxy-url") || str_of(cl, "tls-server-name"))
+		return fail(err, -ENOTSUP, "kubeconfig %s: proxy-url and tls-server-name are "
+			    "not supported", f->path);
+	kc->server = xstrdup(server);
+	len = strlen(kc->server);
+	while (len > 0 && kc->server[len - 1] == '/')
+		kc->server[--len] = '\0';
+	kc->insecure = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cl,
+							"insecure-skip-tls-verify"));
+	return get_blob(f, cl, "certificate-authority", "certificate-authority-data", &kc->ca,
+			err);
+}
+
+static int check_user_supported(const struct kcfile *f, const cJSON *u, char **err)
+{
+	static const char *const unsupported[] = {
+		"exec", "auth-provider", "username", "password", "as", "as-groups",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
+		if (cJSON_GetObjectItemCaseSensitive(u, unsupported[i]) &&
+		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(u, unsupported[i])))
+			return fail(err, -ENOTSUP, "kubeconfig %s: user field \"%s\" is not "
+				    "supported (use a bearer token, a token file or a client "
+				    "certificate)", f->path, unsupported[i]);
+	return 0;
+}
+
+static int load_user(const struct kcfile *f, const cJSON *u, struct kubeconfig *kc, char **err)
+{
+	const char *token = str_of(u, "token"), *token_file = str_of(u, "tokenFile");
+	int ret = check_user_supported(f, u, err);
+
+	if (!ret)
+		ret = get_blob(f, u, "client-certificate", "client-certificate-data", &kc->cert,
+			       err);
+	if (!ret)
+		ret = get_blob(f, u, "client-key", "client-key-data", &kc->key, err);
+	if (ret)
+		return ret;
+	if (!(kc->cert.file || kc->cert.data) != !(kc->key.file || kc->key.data))
+		return fail(err, -EINVAL, "kubeconfig %s: a client certificate needs a client "
+			    "key and the other way round", f->path);
+	if (token && *token)
+		kc->token = xstrdup(token);
+	else if (token_file && *token_file) {
+		kc->token_file = resolve(f, token_file);
+		return check_readable("tokenFile", kc->token_file, err);
+	}
+	return 0;
+}
+
+static int load_context(const struct kcfile *fs, size_t n, const char *context,
+			struct kubeconfig *kc, char **err)
+{
+	const struct kcfile *from = NULL, *cfrom = NULL, *ufrom = NULL;
+	const cJSON *ctx, *cl, *u = NULL;
+	const char *clname, *uname;
+	int ret;
+
+	ctx = find_named(fs, n, "contexts", "context", context, &from);
+	if (!ctx)
+		return fail(err, -ENOENT, "kubeconfig %s: context \"%s\" not found", fs[0].path,
+			    context);
+	clname = str_of(ctx, "cluster");
+	uname = str_of(ctx, "user");
+	cl = clname ? find_named(fs, n, "clusters", "cluster", clname, &cfrom) : NULL;
+	if (!cl)
+		return fail(err, -ENOENT, "kubeconfig %s: context \"%s\": cluster \"%s\" not "
+			    "found", from->path, context, clname ? clname : "");
+	if (uname && *uname) {
+		u = find_named(fs, n, "users", "user", uname, &ufrom);
+		if (!u)
+			return fail(err, -ENOENT, "kubeconfig %s: context \"%s\": user \"%s\" "
+				    "not found", from->path, context, uname);
+	}
+	ret = load_cluster(cfrom, cl, kc, err);
+	if (!ret && u)
+		ret = load_user(ufrom, u, kc, err);
+	if (!ret)
+		kc->origin = xasprintf("%s context %s", from->path, context);
+	return ret;
+}
+
+/*
+ * Load the configuration of context (NULL: the current context) from the
+ * kubeconfig files paths, merged: the first file that defines a name wins.
+ * Files that do not exist are skipped, but at least one must. Returns 0, or
+ * -errno with *err (owned by the caller) saying what is wrong.
+ */
+int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context,
+			  struct kubeconfig *kc, char **err)
+{
+	struct kcfile *fs = xcalloc(npaths ? npaths : 1, sizeof(*fs));
+	size_t n = 0;
+	int ret = 0;
+
+	memset(kc, 0, sizeof(*kc));
+	*err = NULL;
+	for (size_t i = 0; i < npaths && !ret; i++) {
+		ret = kcfile_load(&fs[n], paths[i], err);
+		if (!ret)
+			n++;
+		else if (ret == -ENOENT)
+			ret = 0;
+	}
+	if (!ret && n == 0)
+		ret = fail(err, -ENOENT, "no kubeconfig file found (%s)",
+			   npaths ? paths[0] : "none given");
+	for (size_t i = 0; i < n && !ret && !context; i++) {
+		context = str_of(fs[i].root, "current-context");
+		if (context && !*context)
+			context = NULL;
+	}
+	if (!ret && !context)
+		ret = fail(err, -ENOENT, "kubeconfig %s: no current-context and no --context",
+			   fs[0].path);
+	if (!ret)
+		ret = load_context(fs, n, context, kc, err);
+	for (size_t i = 0; i < n; i++)
+		kcfile_fini(&fs[i]);
+	free(fs);
+	if (ret)
+		kubeconfig_fini(kc);
+	return ret;
+}
+
+static int load_env_list(const char *list, const char *context, struct kubeconfig *kc,
+			 char **err)
+{
+	char *copy = xstrdup(list), *p = copy, **paths = NULL;
+	size_t n = 0, cap = 0;
+	int ret;
+
+	for (char *tok = strsep(&p, ":"); tok; tok = strsep(&p, ":")) {
+		if (!*tok)
+			continue;
+		XGROW(paths, cap, n);
+		paths[n++] = tok;
+	}
+	ret = kubeconfig_load_files(paths, n, context, kc, err);
+	free(paths);
+	free(copy);
+	return ret;
+}
+
+/*
+ * Find and load the configuration as an agent should: the file path when
+ * given (--kubeconfig), else the files in $KUBECONFIG, else the in-cluster
+ * service account when KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
+ * context (--context) overrides the current context of kubeconfig files.
+ */
+int kubeconfig_load(const char *path, const char *context, struct kubeconfig *kc,
+		    char **err)
+{
+	const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
+	char *def;
+	int ret;
+
+	if (env && *env && !path)
+		return load_env_list(env, context, kc, err);
+	if (getenv("KUBERNETES_SERVICE_HOST") && !path)
+		return kubeconfig_in_cluster(NULL, kc, err);
+	def = path ? xstrdup(path) : xasprintf("%s/.kube/config", home ? home : "");
+	ret = kubeconfig_load_files(&def, 1, context, kc, err);
+	free(def);
+	return ret;
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The object store (see store.h): a struct cluster holding the objects, and an
+ * open-addressing hash index (linear probing, backward-shift deletion) from
+ * "kind/namespace/name" to the object's position in its cluster array.
+ */
+#include "agent/kube/store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strmap.h"
+#include "base/xalloc.h"
+
+#define EMPTY SIZE_MAX
+
+struct ent {
+	char *key;		/* owned; NULL: free slot */
+	uint64_t hash;
+	char *rv;		/* owned; may be NULL */
+	size_t pos;		/* index into the cluster array of kind */
+	uint32_t mark;		/* epoch of the last upsert, for relists */
+	enum store_kind kind;
+	bool implied;		/* a namespace model_cluster_seal() added */
+};
+
+struct store {
+	struct cluster c;	/* owns the objects */
+	struct ent *slots;
+	size_t cap;		/* power of two, or 0 */
+	size_t n;		/* slots in use */
+	size_t count[STORE_KINDS];	/* objects from the API (implied ones not counted) */
+	uint64_t gen;		/* bumped by every change */
+	uint64_t sealed_gen;	/* gen at the last store_snapshot(), or ~0 */
+	uint32_t epoch;		/* current relist epoch */
+};
+
+static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K' };
+
+/* "Namespace", "Pod" or "NetworkPolicy". */
+const char *store_kind_name(enum store_kind kind)
+{
+	static const char *const names[STORE_KINDS] = { "Namespace", "Pod", "NetworkPolicy" };
+
+	return names[kind];
+}
+
+struct store *store_new(void)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	model_cluster_init(&s->c);
+	s->sealed_gen = ~(uint64_t)0;
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cap; i++) {
+		free(s->slots[i].key);
+		free(s->slots[i].rv);
+	}
+	free(s->slots);
+	model_cluster_fini(&s->c);
+	free(s);
+}
+
+/* Free what an object holds (one that was not handed to the store). */
+void store_obj_fini(struct store_obj *o)
+{
+	free(o->rv);
+	o->rv = NULL;
+	switch (o->kind) {
+	case STORE_NAMESPACE:
+		model_ns_fini(&o->u.ns);
+		break;
+	case STORE_POD:
+		model_pod_fini(&o->u.pod);
+		break;
+	case STORE_NETPOL:
+		model_netpol_fini(&o->u.pol);
+		break;
+	}
+}
+
+static char *make_key(enum store_kind kind, const char *ns, const char *name)
+{
+	return xasprintf("%c/%s/%s", kind_letter[kind], ns ? ns : "", name);
+}
+
+static char *obj_key(const struct store_obj *o)
+{
+	switch (o->kind) {
+	case STORE_NAMESPACE:
+		return make_key(o->kind, NULL, o->u.ns.name);
+	case STORE_POD:
+		return make_key(o->kind, o->u.pod.ns, o->u.pod.name);
+	default:
+		return make_key(o->kind, o->u.pol.ns, o->u.pol.name);
+	}
+}
+
+/* The key of the object at pos of kind's array. */
+static char *pos_key(const struct cluster *c, enum store_kind kind, size_t pos)
+{
+	switch (kind) {
+	case STORE_NAMESPACE:
+		return make_key(kind, NULL, c->nss[pos].name);
+	case STORE_POD:
+		return make_key(kind, c->pods[pos].ns, c->pods[pos].name);
+	default:
+		return make_key(kind, c->pols[pos].ns, c->pols[pos].name);
+	}
+}
+
+static size_t arr_len(const struct cluster *c, enum store_kind kind)
+{
+	return kind == STORE_NAMESPACE ? c->nnss : kind == STORE_POD ? c->npods : c->npols;
+}
+
+/* -- the index -------------------------------------------------------------- */
+
+static size_t find(const struct store *s, const char *key, uint64_t hash)
+{
+	if (!s->cap)
+		return EMPTY;
+	for (size_t i = hash & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->slots[i].key)
+			return EMPTY;
+		if (s->slots[i].hash == hash && !strcmp(s->slots[i].key, key))
+			return i;
+	}
+}
+
+static void place(struct ent *slots, size_t cap, const struct ent *e)
+{
+	size_t i = e->hash & (cap - 1);
+
+	while (slots[i].key)
+		i = (i + 1) & (cap - 1);
+	slots[i] = *e;
+}
+
+static void grow(struct store *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 64;
+	struct ent *n = xcalloc(ncap, sizeof(*n));
+
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i].key)
+			place(n, ncap, &s->slots[i]);
+	free(s->slots);
+	s->slots = n;
+	s->cap = ncap;
+}
+
+/* Add an entry for key (taken) and return it. */
+static struct ent *insert(struct store *s, char *key, uint64_t hash)
+{
+	struct ent e = { .key = key, .hash = hash };
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap)
+		grow(s);
+	place(s->slots, s->cap, &e);
+	s->n++;
+	i = find(s, key, hash);
+	return &s->slots[i];
+}
+
+/* Free slot i and shift the entries after it back so that probing still works. */
+static void remove_slot(struct store *s, size_t i)
+{
+	size_t mask = s->cap - 1, j = i;
+
+	free(s->slots[i].key);
+	free(s->slots[i].rv);
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!s->slots[j].key)
+			break;
+		home = s->slots[j].hash & mask;
+		/* Leave j alone when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		s->slots[i] = s->slots[j];
+		i = j;
+	}
+	memset(&s->slots[i], 0, sizeof(s->slots[i]));
+	s->n--;
+}
+
+static struct ent *lookup(const struct store *s, enum store_kind kind, const char *ns,
+			  const char *name)
+{
+	char *key = make_key(kind, ns, name);
+	size_t i = find(s, key, strmap_hash(key));
+
+	free(key);
+	return i == EMPTY ? NULL : &s->slots[i];
+}
+
+/* -- the object arrays ---------------------------------------------------- */
+
+/* Move the object of o into a new last element of its array; return its position. */
+static size_t arr_append(struct cluster *c, struct store_obj *o)
+{
+	switch (o->kind) {
+	case STORE_NAMESPACE:
+		XGROW(c->nss, c->capnss, c->nnss);
+		c->nss[c->nnss] = o->u.ns;
+		return c->nnss++;
+	case STORE_POD:
+		XGROW(c->pods, c->cappods, c->npods);
+		c->pods[c->npods] = o->u.pod;
+		return c->npods++;
+	default:
+		XGROW(c->pols, c->cappols, c->npols);
+		c->pols[c->npols] = o->u.pol;
+		return c->npols++;
+	}
+}
+
+/* Free the object at pos and move the object of o there. */
+static void arr_replace(struct cluster *c, size_t pos, struct store_obj *o)
+{
+	switch (o->kind) {
+	case STORE_NAMESPACE:
+		model_ns_fini(&c->nss[pos]);
+		c->nss[pos] = o->u.ns;
+		break;
+	case STORE_POD:
+		model_pod_fini(&c->pods[pos]);
+		c->pods[pos] = o->u.pod;
+		break;
+	case STORE_NETPOL:
+		model_netpol_fini(&c->pols[pos]);
+		c->pols[pos] = o->u.pol;
+		break;
+	}
+}
+
+/* Free the object at pos; the last object of the array moves into its place. */
+static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
+{
+	struct cluster *c = &s->c;
+	size_t last = arr_len(c, kind) - 1;
+	char *key;
+	size_t i;
+
+	if (kind == STORE_NAMESPACE) {
+		model_ns_fini(&c->nss[pos]);
+		c->nss[pos] = c->nss[last];
+		c->nnss--;
+	} else if (kind == STORE_POD) {
+		model_pod_fini(&c->pods[pos]);
+		c->pods[pos] = c->pods[last];
+		c->npods--;
+	} else {
+		model_netpol_fini(&c->pols[pos]);
+		c->pols[pos] = c->pols[last];
+		c->npols--;
+	}
+	if (pos == last)
+		return;
+	key = pos_key(c, kind, pos);
+	i = find(s, key, strmap_hash(key));
+	if (i != EMPTY)
+		s->slots[i].pos = pos;
+	free(key);
+}
+
+/* -- public operations ---------------------------------------------------- */
+
+static bool rv_equal(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * Add or replace the object o describes; the store takes what o holds (also on
+ * failure, when it is freed). An object seen at the same resourceVersion as
+ * before is not a change. Returns 0, or -ENOSPC when the kind already has
+ * STORE_MAX_OBJECTS objects.
+ */
+int store_upsert(struct store *s, struct store_obj *o)
+{
+	char *key = obj_key(o);
+	uint64_t hash = strmap_hash(key);
+	size_t i = find(s, key, hash);
+	struct ent *e;
+
+	if (i == EMPTY && s->count[o->kind] >= STORE_MAX_OBJECTS) {
+		free(key);
+		store_obj_fini(o);
+		return -ENOSPC;
+	}
+	if (i != EMPTY) {
+		free(key);
+		e = &s->slots[i];
+		e->mark = s->epoch;
+		if (!e->implied && rv_equal(e->rv, o->rv)) {
+			store_obj_fini(o);
+			return 0;
+		}
+		arr_replace(&s->c, e->pos, o);
+		if (e->implied)
+			s->count[o->kind]++;
+		e->implied = false;
+	} else {
+		e = insert(s, key, hash);
+		e->kind = o->kind;
+		e->mark = s->epoch;
+		e->pos = arr_append(&s->c, o);
+		s->count[o->kind]++;
+	}
+	free(e->rv);
+	e->rv = o->rv;
+	o->rv = NULL;
+	s->gen++;
+	return 0;
+}
+
+static void delete_slot(struct store *s, size_t i)
+{
+	enum store_kind kind = s->slots[i].kind;
+	size_t pos = s->slots[i].pos;
+
+	if (!s->slots[i].implied)
+		s->count[kind]--;
+	remove_slot(s, i);
+	arr_remove(s, kind, pos);
+}
+
+/* Delete an object (ns is ignored for namespaces). Returns whether it was there. */
+bool store_delete(struct store *s, enum store_kind kind, const char *ns, const char *name)
+{
+	struct ent *e = lookup(s, kind, kind == STORE_NAMESPACE ? NULL : ns, name);
+
+	if (!e || e->implied)
+		return false;
+	delete_slot(s, (size_t)(e - s->slots));
+	s->gen++;
+	return true;
+}
+
+static void classify(const struct store *s, const struct store_obj *o,
+		     struct store_relist_stats *st)
+{
+	char *key = obj_key(o);
+	size_t i = find(s, key, strmap_hash(key));
+
+	if (i == EMPTY || s->slots[i].implied)
+		st->added++;
+	else if (rv_equal(s->slots[i].rv, o->rv))
+		st->unchanged++;
+	else
+		st->changed++;
+	free(key);
+}
+
+/*
+ * Make the objects of kind exactly objs (n of them, all of that kind; the store
+ * takes what they hold and the caller frees only the array): each is upserted,
+ * and every other object of kind is deleted. st (may be NULL) says what changed.
+ */
+void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs, size_t n,
+		  struct store_relist_stats *st)
+{
+	struct store_relist_stats local = { 0 };
+	size_t *gone = NULL, ngone = 0, cap = 0;
+	char **keys = NULL;
+
+	s->epoch++;
+	for (size_t i = 0; i < n; i++) {
+		classify(s, &objs[i], &local);
+		if (store_upsert(s, &objs[i]) < 0)
+			local.added--;
+	}
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct ent *e = &s->slots[i];
+
+		if (!e->key || e->kind != kind || e->implied || e->mark == s->epoch)
+			continue;
+		XGROW(gone, cap, ngone);
+		gone[ngone++] = i;
+	}
+	/* Deleting shifts slots, so remember the keys first and delete by key. */
+	keys = xcalloc(ngone + 1, sizeof(*keys));
+	for (size_t i = 0; i < ngone; i++)
+		keys[i] = xstrdup(s->slots[gone[i]].key);
+	for (size_t i = 0; i < ngone; i++) {
+		size_t j = find(s, keys[i], strmap_hash(keys[i]));
+
+		if (j != EMPTY)
+			delete_slot(s, j);
+		free(keys[i]);
+	}
+	local.deleted = ngone;
+	if (ngone)
+		s->gen++;
+	free(keys);
+	free(gone);
+	if (st)
+		*st = local;
+}
+
+static void drop_implied(struct store *s)
+{
+	for (size_t i = 0; i < s->cap;) {
+		if (s->slots[i].key && s->slots[i].implied) {
+			delete_slot(s, i);
+			continue;	/* slot i now holds a shifted entry (or is free) */
+		}
+		i++;
+	}
+}
+
+static void reindex(struct store *s)
+{
+	for (enum store_kind k = 0; k < STORE_KINDS; k++) {
+		for (size_t pos = 0; pos < arr_len(&s->c, k); pos++) {
+			char *key = pos_key(&s->c, k, pos);
+			uint64_t hash = strmap_hash(key);
+			size_t i = find(s, key, hash);
+			struct ent *e;
+
+			if (i != EMPTY) {
+				s->slots[i].pos = pos;
+				free(key);
+				continue;
+			}
+			e = insert(s, key, hash);
+			e->kind = k;
+			e->pos = pos;
+			e->implied = true;
+		}
+	}
+}
+
+/*
+ * The objects as a sealed cluster for the compiler: arrays sorted, namespaces
+ * that pods or policies live in but the API did not list are implied. The
+ * store keeps owning it; it stays valid until the next change to the store.
+ */
+const struct cluster *store_snapshot(struct store *s)
+{
+	if (s->sealed_gen == s->gen)
+		return &s->c;
+	drop_implied(s);
+	model_cluster_seal(&s->c);
+	reindex(s);
+	s->sealed_gen = s->gen;
+	return &s->c;
+}
+
+/* A counter that changes whenever the objects change. */
+uint64_t store_generation(const struct store *s)
+{
+	return s->gen;
+}
+
+/* Objects of kind that came from the API. */
+size_t store_count(const struct store *s, enum store_kind kind)
+{
+	return s->count[kind];
+}
+
+/* The resourceVersion an object was last seen at, or NULL (absent or unknown). */
+const char *store_rv(const struct store *s, enum store_kind kind, const char *ns,
+		     const char *name)
+{
+	const struct ent *e = lookup(s, kind, kind == STORE_NAMESPACE ? NULL : ns, name);
+
+	return e && !e->implied ? e->rv : NULL;
+}

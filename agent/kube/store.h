@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The agent's view of the cluster: Namespaces, Pods and NetworkPolicies keyed by
+ * kind/namespace/name with the resourceVersion they were last seen at. Watch
+ * events upsert and delete single objects; a relist replaces every object of a
+ * kind at once (objects missing from the new list are deleted). Every change
+ * bumps a generation counter, which is how the reconciler knows it has work.
+ *
+ * The objects live in a struct cluster that the store owns; store_snapshot()
+ * seals it for the compiler (sorting its arrays and adding implied namespaces)
+ * and re-indexes, so the index never points at a moved object.
+ */
+#ifndef AGENT_KUBE_STORE_H
+#define AGENT_KUBE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/model.h"
+
+enum store_kind {
+	STORE_NAMESPACE,
+	STORE_POD,
+	STORE_NETPOL,
+};
+#define STORE_KINDS 3
+#define STORE_MAX_OBJECTS 1000000u	/* objects of one kind; more is an error */
+
+/* One decoded object with its resourceVersion. */
+struct store_obj {
+	enum store_kind kind;
+	char *rv;			/* owned; may be NULL */
+	union {
+		struct k8s_ns ns;
+		struct pod pod;
+		struct netpol pol;
+	} u;				/* owned; the member that kind names */
+};
+
+/* What a relist changed. */
+struct store_relist_stats {
+	size_t added, changed, deleted, unchanged;
+};
+
+struct store;
+
+struct store *store_new(void);
+void store_free(struct store *s);
+void store_obj_fini(struct store_obj *o);
+int store_upsert(struct store *s, struct store_obj *o);
+bool store_delete(struct store *s, enum store_kind kind, const char *ns, const char *name);
+void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs, size_t n,
+		  struct store_relist_stats *st);
+const struct cluster *store_snapshot(struct store *s);
+uint64_t store_generation(const struct store *s);
+size_t store_count(const struct store *s, enum store_kind kind);
+const char *store_rv(const struct store *s, enum store_kind kind, const char *ns,
+		     const char *name);
+const char *store_kind_name(enum store_kind kind);
+
+#endif

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Decoding what the API server sends (see watch_decode.h). Objects go through
+ * decode_buffer(), the decoder `nftpol compile` uses, so both read Kubernetes
+ * objects identically.
+ */
+#include "agent/kube/watch_decode.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/decode.h"
+#include "policy/diag.h"
+#include "base/strmap.h"
+#include "base/xalloc.h"
+
+static const char *const type_names[WATCH_EVENT_TYPES] = {
+	[WATCH_ADDED] = "ADDED",
+	[WATCH_MODIFIED] = "MODIFIED",
+	[WATCH_DELETED] = "DELETED",
+	[WATCH_BOOKMARK] = "BOOKMARK",
+	[WATCH_ERROR] = "ERROR",
+};
+
+/* The wire name of an event type ("ADDED", ...). */
+const char *watch_decode_type_name(enum watch_event_type t)
+{
+	return type_names[t];
+}
+
+static char *dup_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static int parse_type(const cJSON *t, enum watch_event_type *out)
+{
+	if (!cJSON_IsString(t))
+		return -EINVAL;
+	for (int i = 0; i < WATCH_EVENT_TYPES; i++) {
+		if (!strcmp(t->valuestring, type_names[i])) {
+			*out = (enum watch_event_type)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Decode one line of a watch stream: {"type": ..., "object": {...}}. ev is
+ * filled (free it with watch_decode_event_fini) and must be freed also on
+ * failure. A BOOKMARK carries only a resourceVersion; an ERROR carries a
+ * Status. Returns 0, or -EINVAL when the line is not a watch event.
+ */
+int watch_decode_event(const char *line, size_t len, struct watch_event *ev)
+{
+	cJSON *root = cJSON_ParseWithLength(line, len);
+	const cJSON *meta;
+	int ret = -EINVAL;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!cJSON_IsObject(root) ||
+	    parse_type(cJSON_GetObjectItemCaseSensitive(root, "type"), &ev->type) < 0)
+		goto out;
+	ev->object = cJSON_DetachItemFromObjectCaseSensitive(root, "object");
+	if (!cJSON_IsObject(ev->object))
+		goto out;
+	if (ev->type == WATCH_ERROR) {
+		kube_status_from_json(ev->object, &ev->status);
+		ret = 0;
+		goto out;
+	}
+	meta = cJSON_GetObjectItemCaseSensitive(ev->object, "metadata");
+	ev->rv = dup_str(meta, "resourceVersion");
+	if (ev->type != WATCH_BOOKMARK) {
+		ev->ns = dup_str(meta, "namespace");
+		ev->name = dup_str(meta, "name");
+		if (!ev->name)
+			goto out;
+	}
+	ret = ev->rv ? 0 : -EINVAL;
+out:
+	cJSON_Delete(root);
+	return ret;
+}
+
+void watch_decode_event_fini(struct watch_event *ev)
+{
+	free(ev->rv);
+	free(ev->ns);
+	free(ev->name);
+	cJSON_Delete(ev->object);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* Whether a Status says the resourceVersion is too old (relist). */
+bool watch_decode_gone(const struct kube_status *st)
+{
+	return st->code == 410 || !strcmp(st->reason, "Expired") || !strcmp(st->reason, "Gone");
+}
+
+static const char *const kinds[STORE_KINDS] = { "Namespace", "Pod", "NetworkPolicy" };
+static const char *const api_versions[STORE_KINDS] = { "v1", "v1", "networking.k8s.io/v1" };
+
+/* Move the objects of kind out of c into objs (grown); c keeps the rest. */
+static void take(struct cluster *c, enum store_kind kind, struct store_obj **objs, size_t *n,
+		 size_t *cap)
+{
+	size_t count = kind == STORE_NAMESPACE ? c->nnss : kind == STORE_POD ? c->npods : c->npols;
+
+	for (size_t i = 0; i < count; i++) {
+		struct store_obj *o;
+
+		XGROW(*objs, *cap, *n);
+		o = &(*objs)[(*n)++];
+		memset(o, 0, sizeof(*o));
+		o->kind = kind;
+		if (kind == STORE_NAMESPACE)
+			o->u.ns = c->nss[i];
+		else if (kind == STORE_POD)
+			o->u.pod = c->pods[i];
+		else
+			o->u.pol = c->pols[i];
+	}
+	if (kind == STORE_NAMESPACE)
+		c->nnss = 0;
+	else if (kind == STORE_POD)
+		c->npods = 0;
+	else
+		c->npols = 0;
+}
+
+/*
+ * Decode one API object (a watch event's object; kind and apiVersion are added
+ * when missing) into out, with its resourceVersion. Problems go to d. Returns 0,
+ * or -EINVAL when the decoder rejected the object (out is then empty).
+ */
+int watch_decode_object(enum store_kind kind, const struct cJSON *obj, struct store_obj *out,
+			struct diag_list *d)
+{
+	cJSON *copy = cJSON_Duplicate(obj, 1);
+	struct store_obj *objs = NULL;
+	size_t n = 0, cap = 0;
+	struct cluster c;
+	char *text;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!copy)
+		abort();
+	if (!cJSON_HasObjectItem(copy, "kind"))
+		cJSON_AddStringToObject(copy, "kind", kinds[kind]);
+	if (!cJSON_HasObjectItem(copy, "apiVersion"))
+		cJSON_AddStringToObject(copy, "apiVersion", api_versions[kind]);
+	text = cJSON_PrintUnformatted(copy);
+	if (!text)
+		abort();
+	model_cluster_init(&c);
+	ret = decode_buffer(store_kind_name(kind), text, strlen(text), &c, d);
+	take(&c, kind, &objs, &n, &cap);
+	model_cluster_fini(&c);
+	if (n == 1 && ret >= 0) {
+		*out = objs[0];
+		out->rv = dup_str(cJSON_GetObjectItemCaseSensitive(copy, "metadata"),
+				  "resourceVersion");
+		n = 0;
+		ret = 0;
+	} else {
+		ret = -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		store_obj_fini(&objs[i]);
+	free(objs);
+	free(text);
+	cJSON_Delete(copy);
+	return ret;
+}
+
+/* "namespace/name" -> resourceVersion of every item of a list (borrowed strings). */
+static struct strmap *item_rvs(const cJSON *items)
+{
+	struct strmap *m = strmap_new();
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, items) {
+		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(meta, "namespace");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+		const cJSON *rv = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
+		char *key;
+
+		if (!cJSON_IsString(name) || !cJSON_IsString(rv))
+			continue;
+		key = xasprintf("%s/%s", cJSON_IsString(ns) ? ns->valuestring : "",
+				name->valuestring);
+		strmap_put(m, key, rv->valuestring);
+		free(key);
+	}
+	return m;
+}
+
+static void attach_rvs(struct store_obj *objs, size_t n, const struct strmap *rvs)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct store_obj *o = &objs[i];
+		const char *ns = o->kind == STORE_NAMESPACE ? "" :
+				 o->kind == STORE_POD ? o->u.pod.ns : o->u.pol.ns;
+		const char *name = o->kind == STORE_NAMESPACE ? o->u.ns.name :
+				   o->kind == STORE_POD ? o->u.pod.name : o->u.pol.name;
+		char *key = xasprintf("%s/%s", ns, name);
+		const char *rv = strmap_get(rvs, key);
+
+		objs[i].rv = rv ? xstrdup(rv) : NULL;
+		free(key);
+	}
+}
+
+/*
+ * Decode one LIST page (len bytes of body) of kind: its items are appended to
+ * *objs (n of them; grown; the caller owns them), the list's resourceVersion
+ * and continue token replace *rv and *cont (NULL when absent). Items the decoder
+ * rejects are left out, with their problems in d. Returns 0, or -EINVAL when
+ * the body is not a list (nothing is then appended).
+ */
+int watch_decode_list(enum store_kind kind, const char *body, size_t len,
+		      struct store_obj **objs, size_t *n, char **rv, char **cont,
+		      struct diag_list *d)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
+	struct strmap *rvs;
+	struct cluster c;
+	size_t first = *n, cap = *n;
+	char *lrv = dup_str(meta, "resourceVersion");
+
+	if (!lrv || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
+		free(lrv);
+		cJSON_Delete(root);
+		return -EINVAL;
+	}
+	free(*rv);
+	*rv = lrv;
+	free(*cont);
+	*cont = dup_str(meta, "continue");
+	if (*cont && !**cont) {
+		free(*cont);
+		*cont = NULL;
+	}
+	rvs = item_rvs(items);
+	model_cluster_init(&c);
+	if (cJSON_GetArraySize(items) > 0)
+		decode_buffer(store_kind_name(kind), body, len, &c, d);
+	take(&c, kind, objs, n, &cap);
+	if (*n > first)		/* *objs may still be NULL: no offset from NULL */
+		attach_rvs(*objs + first, *n - first, rvs);
+	model_cluster_fini(&c);
+	strmap_free(rvs);
+	cJSON_Delete(root);
+	return 0;
+}

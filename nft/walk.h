@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Follow one new connection's first packet through a ruleset IR as the kernel's
+ * forward hook would: base chains in priority order, verdict maps, jumps, set
+ * lookups. Pure: it answers which chain and rule decide, so a preview can name
+ * the nft objects that implement a NetworkPolicy verdict. A walk in userspace,
+ * not nft's kernel tracing (nftrace).
+ */
+#ifndef NFT_WALK_H
+#define NFT_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nft/ruleset.h"
+#include "policy/model.h"
+
+/* The first packet of a connection (conntrack state NEW). */
+struct walk_pkt {
+	struct addr saddr, daddr;	/* one family */
+	uint8_t proto;
+	uint16_t dport;			/* host order */
+};
+
+#define WALK_POLICY ((size_t)-1)	/* the base chain's policy decided */
+#define WALK_MAX_STEPS 32
+
+/* One rule that matched (or a base chain's policy), in the order traversed. */
+struct walk_step {
+	const struct rs_chain *chain;	/* borrowed from the ruleset */
+	size_t rule;			/* index into chain->rules, or WALK_POLICY */
+};
+
+struct walk {
+	bool accepted;			/* every base chain accepted */
+	struct walk_step steps[WALK_MAX_STEPS];
+	size_t nsteps;
+};
+
+void walk_packet(const struct ruleset *rs, const struct walk_pkt *p, struct walk *out);
+
+#endif

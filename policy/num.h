@@ -1,9 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The one checked number parser (the style bans atoi and unchecked strtoul). */
-#ifndef POLICY_NUM_H
-#define POLICY_NUM_H
-
-int num_parse(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-	__attribute__((warn_unused_result));
-
-#endif

@@ -7,11 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Out of memory: say so and abort (also for NULL from a library's allocator). */
+/*
+ * Out of memory: say so and abort. Also for a library's allocation that failed
+ * without a NULL to hand to xnonnull() (size 0: unknown).
+ */
 void xoom(size_t size)
 {
 	fprintf(stderr, "level=fatal msg=\"out of memory\" bytes=%zu\n", size);
 	abort();
+}
+
+/*
+ * p, the result of a library's allocating call (libnftnl, cJSON, libcurl,
+ * open_memstream); NULL, which they return only when out of memory, aborts
+ * through xoom().
+ */
+void *xnonnull(void *p)
+{
+	if (!p)
+		xoom(0);
+	return p;
 }
 
 void *xmalloc(size_t size)
@@ -68,18 +83,41 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* A newly allocated formatted string (the caller frees it). */
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *p = NULL;
-	int n;
+	char *p;
 
 	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
+	p = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	return p;
+}
+
+/* xasprintf() with a va_list (which it consumes). */
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *p = NULL;
+
+	if (vasprintf(&p, fmt, ap) < 0)
 		xoom(0);
 	return p;
+}
+
+/*
+ * Set *err to a newly allocated formatted message (the caller frees it) and
+ * return ret: the tail of a function that explains its failure through a
+ * `char **err` out-parameter (`return xseterr(err, -EINVAL, "...", ...);`).
+ */
+int xseterr(char **err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	*err = xvasprintf(fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /* Grow an array geometrically so that element n can be written. */

@@ -6,12 +6,14 @@
 #ifndef BASE_XALLOC_H
 #define BASE_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define MUST_CHECK __attribute__((warn_unused_result))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 void xoom(size_t size) __attribute__((noreturn));
+void *xnonnull(void *p);
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
@@ -19,6 +21,8 @@ void *xreallocarray(void *ptr, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+int xseterr(char **err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Grow *v (holding *cap elements of size sz) so that index n fits. */
 void xgrow(void **v, size_t *cap, size_t n, size_t sz);

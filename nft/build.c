@@ -38,14 +38,6 @@
 #define NFT_BYTEORDER_BIG 2
 #define NFT_EXPR_CONCAT 13
 
-/* A NULL from a library allocator: abort through xalloc's out-of-memory path. */
-void *build_nn(void *p)
-{
-	if (!p)
-		xmalloc(SIZE_MAX);
-	return p;
-}
-
 /* Record why a builder failed (see build_error()); returns err. */
 int build_fail(struct build *b, int err, const char *fmt, ...)
 {
@@ -66,7 +58,7 @@ struct build *build_new(const char *table, uint32_t seq)
 	struct build *b = xcalloc(1, sizeof(*b));
 
 	b->table = xstrdup(table);
-	b->batch = build_nn(nftnl_batch_alloc(BUILD_PAGE, BUILD_MSG_MAX));
+	b->batch = xnonnull(nftnl_batch_alloc(BUILD_PAGE, BUILD_MSG_MAX));
 	b->seq = seq;
 	return b;
 }
@@ -114,7 +106,7 @@ struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags)
 void build_next(struct build *b)
 {
 	if (nftnl_batch_update(b->batch) < 0)
-		xmalloc(SIZE_MAX);
+		xoom(0);
 	b->seq++;
 	b->msgs++;
 }
@@ -166,12 +158,12 @@ static void put_comment_udata(struct nftnl_udata_buf *ud, uint8_t type, const ch
 
 	build_comment_clean(comment, clean);
 	if (!nftnl_udata_put_strz(ud, type, clean))
-		xmalloc(SIZE_MAX);
+		xoom(0);
 }
 
 static struct nftnl_table *table_obj(struct build *b)
 {
-	struct nftnl_table *t = build_nn(nftnl_table_alloc());
+	struct nftnl_table *t = xnonnull(nftnl_table_alloc());
 
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, b->table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
@@ -190,7 +182,7 @@ void build_table_add(struct build *b, const char *comment)
 
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
 	if (comment) {
-		struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+		struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
 
 		put_comment_udata(ud, NFTNL_UDATA_TABLE_COMMENT, comment);
 		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
@@ -220,7 +212,7 @@ void build_table_del(struct build *b)
 
 static struct nftnl_chain *chain_obj(struct build *b, const char *name)
 {
-	struct nftnl_chain *c = build_nn(nftnl_chain_alloc());
+	struct nftnl_chain *c = xnonnull(nftnl_chain_alloc());
 
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
@@ -242,7 +234,7 @@ void build_chain_add(struct build *b, const struct rs_chain *c)
 		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, c->policy_drop ? NF_DROP : NF_ACCEPT);
 	}
 	if (c->comment) {
-		struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+		struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
 
 		put_comment_udata(ud, NFTNL_UDATA_CHAIN_COMMENT, c->comment);
 		nftnl_chain_set_data(nc, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(ud),
@@ -322,7 +314,7 @@ bool build_set_is_concat_interval(const struct rs_set *s)
  */
 static struct nftnl_udata_buf *set_udata(const struct rs_set *s)
 {
-	struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+	struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
 	bool map = s->flags & RS_SET_VMAP;
 
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, key_byteorder(s));
@@ -367,7 +359,7 @@ uint32_t build_key_type(const struct rs_set *s)
 /* An nftnl_set naming set name of b's table, with NFTA_SET_ID id unless 0. */
 struct nftnl_set *build_set_obj(struct build *b, const char *name, uint32_t id)
 {
-	struct nftnl_set *ns = build_nn(nftnl_set_alloc());
+	struct nftnl_set *ns = xnonnull(nftnl_set_alloc());
 
 	nftnl_set_set_str(ns, NFTNL_SET_TABLE, b->table);
 	nftnl_set_set_str(ns, NFTNL_SET_NAME, name);

@@ -45,7 +45,7 @@ static void sink_flush(struct sink *k)
 	int more;
 
 	if (k->n) {
-		it = build_nn(nftnl_set_elems_iter_create(k->ns));
+		it = xnonnull(nftnl_set_elems_iter_create(k->ns));
 		do {
 			nlh = build_hdr(k->b, k->type,
 					k->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
@@ -68,7 +68,7 @@ static struct nftnl_set_elem *sink_elem(struct sink *k, const uint8_t *key)
 		sink_flush(k);
 	if (!k->ns)
 		k->ns = build_set_obj(k->b, k->s->name, k->id);
-	e = build_nn(nftnl_set_elem_alloc());
+	e = xnonnull(nftnl_set_elem_alloc());
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, ruleset_key_len(k->s));
 	nftnl_set_elem_add(k->ns, e);
 	k->n++;
@@ -93,7 +93,7 @@ static void elem_flags(struct nftnl_set_elem *e, uint32_t flags)
 /* nft marks the start of a range that runs to the top of the key space. */
 static void elem_open(struct nftnl_set_elem *e)
 {
-	struct nftnl_udata_buf *ud = build_nn(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+	struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
 
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),

@@ -34,7 +34,6 @@ struct build {
 	char err[256];
 };
 
-void *build_nn(void *p);
 int build_fail(struct build *b, int err, const char *fmt, ...);
 void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name,
 		size_t index);

@@ -15,6 +15,7 @@
 #include <libnftnl/rule.h>
 
 #include "nft/build_int.h"
+#include "base/xalloc.h"
 
 /* Where a packet field is loaded from, and the family its header implies. */
 struct field_load {
@@ -44,7 +45,7 @@ static uint32_t reg_of(unsigned k)
 
 static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
 {
-	struct nftnl_expr *e = build_nn(nftnl_expr_alloc(name));
+	struct nftnl_expr *e = xnonnull(nftnl_expr_alloc(name));
 
 	nftnl_rule_add_expr(r, e);
 	return e;
@@ -237,7 +238,7 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	if (rule_check(b, rs, rr, sets))
 		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets",
 				  c->name, i + 1);
-	r = build_nn(nftnl_rule_alloc());
+	r = xnonnull(nftnl_rule_alloc());
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);

@@ -66,10 +66,8 @@ static char *group_text(const struct lower *k, const struct assign *a, size_t n)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = xnonnull(open_memstream(&buf, &len));
 
-	if (!f)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%s/%s", i ? ", " : "", k->c->pols[a[i].pol].ns,
 			k->c->pols[a[i].pol].name);

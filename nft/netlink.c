@@ -247,11 +247,9 @@ int netlink_dump(struct netlink *nl, struct nlmsghdr *req, netlink_msg_cb cb, vo
 
 static int gen_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_gen *gen = nftnl_gen_alloc();
+	struct nftnl_gen *gen = xnonnull(nftnl_gen_alloc());
 	uint32_t *genid = data;
 
-	if (!gen)
-		xmalloc(SIZE_MAX);
 	if (nftnl_gen_nlmsg_parse(nlh, gen) < 0) {
 		nftnl_gen_free(gen);
 		return MNL_CB_ERROR;

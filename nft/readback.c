@@ -30,14 +30,6 @@
 
 #define READBACK_TRIES 5
 
-/* A NULL from a library allocator: abort like xalloc does. */
-void *readback_nn(void *p)
-{
-	if (!p)
-		xmalloc(SIZE_MAX);
-	return p;
-}
-
 /*
  * Record the first problem: -ENOTSUP, with why the table is not nftpol's
  * (fmt) in rb's buffer. Returns MNL_CB_ERROR, to end the dump.
@@ -118,7 +110,7 @@ static bool udata_set_comment(const void *data, uint32_t len, char **comment)
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_table *t = readback_nn(nftnl_table_alloc());
+	struct nftnl_table *t = xnonnull(nftnl_table_alloc());
 	struct rb *rb = data;
 	const void *ud;
 	uint32_t len;
@@ -158,7 +150,7 @@ static int chain_base(struct rb *rb, const struct nftnl_chain *nc, struct rs_cha
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_chain *nc = readback_nn(nftnl_chain_alloc());
+	struct nftnl_chain *nc = xnonnull(nftnl_chain_alloc());
 	struct rb *rb = data;
 	struct rs_chain *c;
 	const void *ud;
@@ -246,7 +238,7 @@ static int set_parse(struct rb *rb, const struct nftnl_set *ns, struct rs_set *s
 
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
+	struct nftnl_set *ns = xnonnull(nftnl_set_alloc());
 	struct rb *rb = data;
 	struct rs_set *s;
 	int ret;
@@ -331,7 +323,7 @@ static int elem_one(struct elems_ctx *x, struct nftnl_set_elem *e)
 
 static int elems_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
+	struct nftnl_set *ns = xnonnull(nftnl_set_alloc());
 	struct elems_ctx *x = data;
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *e;
@@ -341,7 +333,7 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 		nftnl_set_free(ns);
 		return readback_foreign(x->rb, "set %s: cannot parse elements", x->s->name);
 	}
-	it = readback_nn(nftnl_set_elems_iter_create(ns));
+	it = xnonnull(nftnl_set_elems_iter_create(ns));
 	/* _next() returns the element it is at, then moves on */
 	while (!ret && (e = nftnl_set_elems_iter_next(it)))
 		ret = elem_one(x, e);
@@ -400,7 +392,7 @@ static int ranges_from_bounds(struct elems_ctx *x)
 static int dump_elems(struct rb *rb, struct rs_set *s)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_set *ns = readback_nn(nftnl_set_alloc());
+	struct nftnl_set *ns = xnonnull(nftnl_set_alloc());
 	struct elems_ctx x = { .rb = rb, .s = s };
 	struct nlmsghdr *nlh;
 	int ret;

@@ -24,7 +24,6 @@ struct rb {
 	uint32_t key_types[RS_KEY_MAX]; /* scratch */
 };
 
-void *readback_nn(void *p);
 int readback_foreign(struct rb *rb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int readback_rule_cb(const struct nlmsghdr *nlh, void *data);

@@ -277,7 +277,7 @@ static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
  */
 int readback_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_rule *nr = readback_nn(nftnl_rule_alloc());
+	struct nftnl_rule *nr = xnonnull(nftnl_rule_alloc());
 	struct rb *rb = data;
 	struct cursor c = { .n = 0 };
 	struct nftnl_expr_iter *it;
@@ -291,7 +291,7 @@ int readback_rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	ch = ruleset_find_chain(rb->rs, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
 	ok = ch && !nftnl_rule_is_set(nr, NFTNL_RULE_USERDATA);
-	it = readback_nn(nftnl_expr_iter_create(nr));
+	it = xnonnull(nftnl_expr_iter_create(nr));
 	for (e = nftnl_expr_iter_next(it); e && ok; e = nftnl_expr_iter_next(it)) {
 		ok = c.n < READBACK_MAX_EXPRS;
 		if (ok)

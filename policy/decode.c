@@ -193,16 +193,12 @@ static void decode_pod_obj(struct decoder *dec, const cJSON *obj)
 static void __attribute__((format(printf, 4, 5)))
 doc_error(struct decoder *dec, const cJSON *node, const char *path, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	diag_vadd(dec->d, DIAG_ERROR, dec->name, manifest_line(dec->doc, node), NULL, path, fmt,
+		  ap);
 	va_end(ap);
-	diag_add(dec->d, DIAG_ERROR, dec->name, manifest_line(dec->doc, node), NULL, path, "%s",
-		 msg ? msg : fmt);
-	free(msg);
 }
 
 /* The item kind of a typed list ("PodList" holds "Pod"), or NULL. */

@@ -29,8 +29,18 @@ void diag_list_fini(struct diag_list *l)
 void diag_add(struct diag_list *l, enum diag_severity sev, const char *file, unsigned line,
 	      const char *object, const char *path, const char *fmt, ...)
 {
-	struct diag *d;
 	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(l, sev, file, line, object, path, fmt, ap);
+	va_end(ap);
+}
+
+/* diag_add() with a va_list (which it consumes). */
+void diag_vadd(struct diag_list *l, enum diag_severity sev, const char *file, unsigned line,
+	       const char *object, const char *path, const char *fmt, va_list ap)
+{
+	struct diag *d;
 
 	XGROW(l->v, l->cap, l->n);
 	d = &l->v[l->n++];
@@ -39,10 +49,7 @@ void diag_add(struct diag_list *l, enum diag_severity sev, const char *file, uns
 	d->line = line;
 	d->object = object ? xstrdup(object) : NULL;
 	d->path = path && *path ? xstrdup(path) : NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&d->msg, fmt, ap) < 0)
-		d->msg = xstrdup("(message lost: out of memory)");
-	va_end(ap);
+	d->msg = xvasprintf(fmt, ap);
 	if (sev == DIAG_ERROR)
 		l->nerrors++;
 }

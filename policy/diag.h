@@ -6,6 +6,7 @@
 #ifndef POLICY_DIAG_H
 #define POLICY_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -34,6 +35,9 @@ void diag_list_fini(struct diag_list *l);
 void diag_add(struct diag_list *l, enum diag_severity sev, const char *file, unsigned line,
 	      const char *object, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+void diag_vadd(struct diag_list *l, enum diag_severity sev, const char *file, unsigned line,
+	       const char *object, const char *path, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 void diag_print(const struct diag *d, FILE *f);
 
 #endif

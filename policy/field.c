@@ -61,16 +61,12 @@ unsigned field_line(const struct field_ctx *f, const cJSON *node)
 /* Report an error at the current path, on the line of node (may be NULL). */
 void field_error(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	diag_vadd(f->d, DIAG_ERROR, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
+		  f->path, fmt, ap);
 	va_end(ap);
-	diag_add(f->d, DIAG_ERROR, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
-		 f->path, "%s", msg ? msg : fmt);
-	free(msg);
 	f->nerrors++;
 }
 

@@ -172,14 +172,6 @@ unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 	return t->slots[i].node ? t->slots[i].line : 0;
 }
 
-/* Abort on a NULL from cJSON's allocator, as xalloc does for ours. */
-cJSON *manifest_nonnull(cJSON *p)
-{
-	if (!p)
-		abort();
-	return p;
-}
-
 static int key_ptr_cmp(const void *a, const void *b)
 {
 	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
@@ -257,12 +249,7 @@ int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 /* Report an error about the input as a whole (no object, no field path). */
 void manifest_verror(struct manifest_ctx *m, unsigned line, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
-
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	diag_add(m->d, DIAG_ERROR, m->name, line, NULL, NULL, "%s", msg ? msg : fmt);
-	free(msg);
+	diag_vadd(m->d, DIAG_ERROR, m->name, line, NULL, NULL, fmt, ap);
 	m->nerrors++;
 }
 

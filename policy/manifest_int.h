@@ -33,7 +33,6 @@ void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
 			    const unsigned *order, size_t n, const unsigned *shallow,
 			    size_t nshallow);
 
-cJSON *manifest_nonnull(cJSON *p);
 int manifest_finish(struct manifest_ctx *m, const cJSON *root);
 void manifest_verror(struct manifest_ctx *m, unsigned line, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));

@@ -188,7 +188,7 @@ static void attach(struct ybuild *b, cJSON *node)
 		cJSON_AddItemToArray(f->node, node);
 	} else {
 		if (!cJSON_AddItemToObject(f->node, f->key, node))
-			abort();	/* only fails when cJSON cannot copy the key */
+			xoom(0);	/* only fails when cJSON cannot copy the key */
 		free(f->key);
 		f->key = NULL;
 	}
@@ -216,7 +216,7 @@ static const cJSON *anchor_find(const struct ybuild *b, const char *name)
 /* A new value (scalar or container) from the stream: count, link, remember its anchor. */
 static int add_node(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, unsigned line)
 {
-	manifest_nonnull(node);
+	xnonnull(node);
 	if (count_node(b, node, line) < 0) {
 		cJSON_Delete(node);
 		return -EINVAL;
@@ -285,7 +285,7 @@ static cJSON *dup_node(struct ybuild *b, const cJSON *src, unsigned depth, unsig
 			       "what looks like a YAML alias bomb", DECODE_MAX_ALIAS_NODES);
 		return NULL;
 	}
-	n = manifest_nonnull(cJSON_Duplicate(src, false));
+	n = xnonnull(cJSON_Duplicate(src, false));
 	if (count_node(b, n, line) < 0)
 		goto fail;
 	cJSON_ArrayForEach(c, src) {
@@ -378,7 +378,7 @@ static void on_event(struct ybuild *b, const yaml_event_t *ev)
 static void parser_error(struct ybuild *b, const yaml_parser_t *p)
 {
 	if (p->error == YAML_MEMORY_ERROR)
-		abort();
+		xoom(0);
 	if (p->context)
 		manifest_error(b->m, (unsigned)p->problem_mark.line + 1,
 			       "invalid YAML: %s %s started on line %u",
@@ -401,7 +401,7 @@ void manifest_yaml(struct manifest_ctx *m, const char *buf, size_t len)
 	bool done = false;
 
 	if (!yaml_parser_initialize(&p))
-		abort();
+		xoom(0);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	while (!done && !b.stop) {
 		if (!yaml_parser_parse(&p, &ev)) {

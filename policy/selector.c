@@ -114,10 +114,8 @@ char *selector_to_string(const struct selector *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = xnonnull(open_memstream(&buf, &len));
 
-	if (!f)
-		abort();
 	selector_format(s, f);
 	fclose(f);
 	return buf;

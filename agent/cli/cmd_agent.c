@@ -168,9 +168,7 @@ static int setup(struct agent *a, const struct agent_opts *o)
 		free(err);
 		return 2;
 	}
-	a->parts.multi = curl_multi_init();
-	if (!a->parts.multi)
-		abort();
+	a->parts.multi = xnonnull(curl_multi_init());
 	for (int k = 0; k < STORE_KINDS; k++)
 		a->parts.watches[k] = watch_new(k, a->kube, a->parts.multi, a->store, &a->m.watch);
 	return 0;

@@ -55,11 +55,9 @@ static int emit(const struct ruleset *rs, const char *out)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
+	FILE *mem = xnonnull(open_memstream(&buf, &len));
 	int ret;
 
-	if (!mem)
-		abort();
 	ret = render_ruleset(rs, mem);
 	fclose(mem);
 	if (!ret && out)

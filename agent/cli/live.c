@@ -80,14 +80,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 /* GET url into b; returns 0 or -EIO with the reason printed. */
 static int get(struct kube *k, const char *url, const char *cmd, struct body *b)
 {
-	CURL *easy = curl_easy_init();
+	CURL *easy = xnonnull(curl_easy_init());
 	struct curl_slist *h = NULL;
 	long code = 0;
 	CURLcode res;
 	int ret = -EIO;
 
-	if (!easy)
-		abort();
 	if (kube_easy_setup(k, easy, url, LIVE_TIMEOUT_MS, &h, now_ms()) < 0)
 		goto out;
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);

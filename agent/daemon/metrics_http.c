@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +32,6 @@ struct metrics_http {
 	const struct metrics *m;	/* borrowed */
 	struct client c[METRICS_HTTP_CLIENTS];
 };
-
-static int fail(char **err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return ret;
-}
 
 /* Split "host:port" or "[v6]:port" into host and port (both owned by the caller). */
 static int split_addr(const char *addr, char **host, char **port)
@@ -78,16 +64,16 @@ static int listen_on(const char *addr, char **err)
 	int fd = -1, one = 1, ret;
 
 	if (split_addr(addr, &host, &port) < 0)
-		return fail(err, -EINVAL, "metrics address %s: expected HOST:PORT", addr);
+		return xseterr(err, -EINVAL, "metrics address %s: expected HOST:PORT", addr);
 	ret = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 	if (ret) {
-		fail(err, -EINVAL, "metrics address %s: %s", addr, gai_strerror(ret));
+		xseterr(err, -EINVAL, "metrics address %s: %s", addr, gai_strerror(ret));
 		goto out;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0) {
-		fail(err, -errno, "metrics address %s: %s", addr, strerror(errno));
+		xseterr(err, -errno, "metrics address %s: %s", addr, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -197,15 +183,13 @@ static void respond(struct client *c, int code, const char *reason, const char *
 {
 	char *out = NULL;
 	size_t outlen = 0;
-	FILE *f = open_memstream(&out, &outlen);
+	FILE *f = xnonnull(open_memstream(&out, &outlen));
 
-	if (!f)
-		abort();
 	fprintf(f, "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		"Connection: close\r\n\r\n", code, reason, type, len);
 	fwrite(body, 1, len, f);
 	if (fclose(f))
-		abort();
+		xoom(0);
 	c->out = out;
 	c->outlen = outlen;
 	c->outoff = 0;
@@ -215,13 +199,11 @@ static void respond_metrics(struct metrics_http *h, struct client *c)
 {
 	char *body = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&body, &len);
+	FILE *f = xnonnull(open_memstream(&body, &len));
 
-	if (!f)
-		abort();
 	metrics_render(h->m, f);
 	if (fclose(f))
-		abort();
+		xoom(0);
 	respond(c, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
 	free(body);
 }

@@ -84,10 +84,8 @@ static void token_refresh(struct kube *k, int64_t now)
 
 static char *escape(const char *s)
 {
-	char *e = curl_easy_escape(NULL, s, 0), *out;
+	char *e = xnonnull(curl_easy_escape(NULL, s, 0)), *out;
 
-	if (!e)
-		abort();
 	out = xstrdup(e);
 	curl_free(e);
 	return out;
@@ -157,11 +155,7 @@ static void setup_tls(struct kube *k, CURL *easy)
 
 static struct curl_slist *append(struct curl_slist *l, const char *s)
 {
-	struct curl_slist *n = curl_slist_append(l, s);
-
-	if (!n)
-		abort();
-	return n;
+	return xnonnull(curl_slist_append(l, s));
 }
 
 /*

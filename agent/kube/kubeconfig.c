@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,19 +29,6 @@ struct kcfile {
 	char *dir;		/* owned; directory that relative paths are resolved in */
 	cJSON *root;		/* owned; the first document */
 };
-
-static int fail(char **err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return ret;
-}
 
 static void blob_fini(struct kubeconfig_blob *b)
 {
@@ -158,10 +144,10 @@ int kubeconfig_read_token(const char *path, char **token, char **err)
 
 	*token = NULL;
 	if (ret < 0)
-		return fail(err, ret, "cannot read token file %s: %s", path, strerror(-ret));
+		return xseterr(err, ret, "cannot read token file %s: %s", path, strerror(-ret));
 	if (memchr(buf, '\0', len)) {
 		free(buf);
-		return fail(err, -EINVAL, "token file %s holds a NUL byte", path);
+		return xseterr(err, -EINVAL, "token file %s holds a NUL byte", path);
 	}
 	start = buf;
 	while (*start && strchr(" \t\r\n", *start))
@@ -172,7 +158,7 @@ int kubeconfig_read_token(const char *path, char **token, char **err)
 	if (*start)
 		*token = xstrdup(start);
 	else
-		ret = fail(err, -EINVAL, "token file %s is empty", path);
+		ret = xseterr(err, -EINVAL, "token file %s is empty", path);
 	free(buf);
 	return ret;
 }
@@ -181,7 +167,7 @@ int kubeconfig_read_token(const char *path, char **token, char **err)
 static int check_readable(const char *what, const char *path, char **err)
 {
 	if (access(path, R_OK) < 0)
-		return fail(err, -errno, "%s %s: %s", what, path, strerror(errno));
+		return xseterr(err, -errno, "%s %s: %s", what, path, strerror(errno));
 	return 0;
 }
 
@@ -200,8 +186,8 @@ int kubeconfig_in_cluster(const char *sa_dir, struct kubeconfig *kc, char **err)
 	memset(kc, 0, sizeof(*kc));
 	*err = NULL;
 	if (!host || !*host || !port || !*port)
-		return fail(err, -ENOENT, "not in a cluster: KUBERNETES_SERVICE_HOST and "
-			    "KUBERNETES_SERVICE_PORT must be set");
+		return xseterr(err, -ENOENT, "not in a cluster: KUBERNETES_SERVICE_HOST and "
+			       "KUBERNETES_SERVICE_PORT must be set");
 	if (!sa_dir)
 		sa_dir = KUBECONFIG_SA_DIR;
 	if (strchr(host, ':') && host[0] != '[')
@@ -226,9 +212,7 @@ static void doc_cb(void *arg, const struct cJSON *root, const struct manifest_do
 
 	if (*out)
 		return;
-	*out = cJSON_Duplicate(root, 1);
-	if (!*out)
-		abort();
+	*out = xnonnull(cJSON_Duplicate(root, 1));
 }
 
 static int kcfile_load(struct kcfile *f, const char *path, char **err)
@@ -242,13 +226,13 @@ static int kcfile_load(struct kcfile *f, const char *path, char **err)
 	if (ret == -ENOENT)
 		return ret;
 	if (ret < 0)
-		return fail(err, ret, "cannot read kubeconfig %s: %s", path,
-			    ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+		return xseterr(err, ret, "cannot read kubeconfig %s: %s", path,
+			       ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
 	diag_list_init(&d);
 	ret = manifest_parse(path, buf, len, doc_cb, &f->root, &d);
 	if (ret < 0 || !cJSON_IsObject(f->root)) {
-		ret = fail(err, -EINVAL, "kubeconfig %s: %s", path,
-			   d.n ? d.v[0].msg : "not a mapping");
+		ret = xseterr(err, -EINVAL, "kubeconfig %s: %s", path,
+			      d.n ? d.v[0].msg : "not a mapping");
 		cJSON_Delete(f->root);
 		f->root = NULL;
 	} else {
@@ -315,8 +299,8 @@ static int get_blob(const struct kcfile *f, const cJSON *obj, const char *file_k
 
 	if (data && *data) {
 		if (kubeconfig_b64decode(data, &b->data, &b->len) < 0)
-			return fail(err, -EINVAL, "kubeconfig %s: %s is not valid base64",
-				    f->path, data_key);
+			return xseterr(err, -EINVAL, "kubeconfig %s: %s is not valid base64",
+				       f->path, data_key);
 		return 0;
 	}
 	if (!file || !*file)
@@ -332,13 +316,13 @@ static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconf
 	size_t len;
 
 	if (!server || !*server)
-		return fail(err, -EINVAL, "kubeconfig %s: cluster has no server", f->path);
+		return xseterr(err, -EINVAL, "kubeconfig %s: cluster has no server", f->path);
 	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
-		return fail(err, -EINVAL, "kubeconfig %s: server %s: only https:// (or http://) "
-			    "URLs are supported", f->path, server);
+		return xseterr(err, -EINVAL, "kubeconfig %s: server %s: only https:// (or http://) "
+			       "URLs are supported", f->path, server);
 	if (str_of(cl, "proxy-url") || str_of(cl, "tls-server-name"))
-		return fail(err, -ENOTSUP, "kubeconfig %s: proxy-url and tls-server-name are "
-			    "not supported", f->path);
+		return xseterr(err, -ENOTSUP, "kubeconfig %s: proxy-url and tls-server-name are "
+			       "not supported", f->path);
 	kc->server = xstrdup(server);
 	len = strlen(kc->server);
 	while (len > 0 && kc->server[len - 1] == '/')
@@ -358,9 +342,9 @@ static int check_user_supported(const struct kcfile *f, const cJSON *u, char **e
 	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
 		if (cJSON_GetObjectItemCaseSensitive(u, unsupported[i]) &&
 		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(u, unsupported[i])))
-			return fail(err, -ENOTSUP, "kubeconfig %s: user field \"%s\" is not "
-				    "supported (use a bearer token, a token file or a client "
-				    "certificate)", f->path, unsupported[i]);
+			return xseterr(err, -ENOTSUP, "kubeconfig %s: user field \"%s\" is not "
+				       "supported (use a bearer token, a token file or a client "
+				       "certificate)", f->path, unsupported[i]);
 	return 0;
 }
 
@@ -377,8 +361,8 @@ static int load_user(const struct kcfile *f, const cJSON *u, struct kubeconfig *
 	if (ret)
 		return ret;
 	if (!(kc->cert.file || kc->cert.data) != !(kc->key.file || kc->key.data))
-		return fail(err, -EINVAL, "kubeconfig %s: a client certificate needs a client "
-			    "key and the other way round", f->path);
+		return xseterr(err, -EINVAL, "kubeconfig %s: a client certificate needs a client "
+			       "key and the other way round", f->path);
 	if (token && *token)
 		kc->token = xstrdup(token);
 	else if (token_file && *token_file) {
@@ -398,19 +382,19 @@ static int load_context(const struct kcfile *fs, size_t n, const char *context,
 
 	ctx = find_named(fs, n, "contexts", "context", context, &from);
 	if (!ctx)
-		return fail(err, -ENOENT, "kubeconfig %s: context \"%s\" not found", fs[0].path,
-			    context);
+		return xseterr(err, -ENOENT, "kubeconfig %s: context \"%s\" not found", fs[0].path,
+			       context);
 	clname = str_of(ctx, "cluster");
 	uname = str_of(ctx, "user");
 	cl = clname ? find_named(fs, n, "clusters", "cluster", clname, &cfrom) : NULL;
 	if (!cl)
-		return fail(err, -ENOENT, "kubeconfig %s: context \"%s\": cluster \"%s\" not "
-			    "found", from->path, context, clname ? clname : "");
+		return xseterr(err, -ENOENT, "kubeconfig %s: context \"%s\": cluster \"%s\" not "
+			       "found", from->path, context, clname ? clname : "");
 	if (uname && *uname) {
 		u = find_named(fs, n, "users", "user", uname, &ufrom);
 		if (!u)
-			return fail(err, -ENOENT, "kubeconfig %s: context \"%s\": user \"%s\" "
-				    "not found", from->path, context, uname);
+			return xseterr(err, -ENOENT, "kubeconfig %s: context \"%s\": user \"%s\" "
+				       "not found", from->path, context, uname);
 	}
 	ret = load_cluster(cfrom, cl, kc, err);
 	if (!ret && u)
@@ -443,16 +427,16 @@ int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context
 			ret = 0;
 	}
 	if (!ret && n == 0)
-		ret = fail(err, -ENOENT, "no kubeconfig file found (%s)",
-			   npaths ? paths[0] : "none given");
+		ret = xseterr(err, -ENOENT, "no kubeconfig file found (%s)",
+			      npaths ? paths[0] : "none given");
 	for (size_t i = 0; i < n && !ret && !context; i++) {
 		context = str_of(fs[i].root, "current-context");
 		if (context && !*context)
 			context = NULL;
 	}
 	if (!ret && !context)
-		ret = fail(err, -ENOENT, "kubeconfig %s: no current-context and no --context",
-			   fs[0].path);
+		ret = xseterr(err, -ENOENT, "kubeconfig %s: no current-context and no --context",
+			      fs[0].path);
 	if (!ret)
 		ret = load_context(fs, n, context, kc, err);
 	for (size_t i = 0; i < n; i++)

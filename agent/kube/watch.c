@@ -350,9 +350,7 @@ static int request(struct watch *w, enum state st, char *url, long timeout_ms, i
 	int ret;
 
 	request_end(w);
-	w->easy = curl_easy_init();
-	if (!w->easy)
-		abort();
+	w->easy = xnonnull(curl_easy_init());
 	ret = kube_easy_setup(w->kube, w->easy, url, timeout_ms, &w->headers, now);
 	free(url);
 	if (ret < 0)

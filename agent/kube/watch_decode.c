@@ -142,7 +142,7 @@ static void take(struct cluster *c, enum store_kind kind, struct store_obj **obj
 int watch_decode_object(enum store_kind kind, const struct cJSON *obj, struct store_obj *out,
 			struct diag_list *d)
 {
-	cJSON *copy = cJSON_Duplicate(obj, 1);
+	cJSON *copy = xnonnull(cJSON_Duplicate(obj, 1));
 	struct store_obj *objs = NULL;
 	size_t n = 0, cap = 0;
 	struct cluster c;
@@ -150,15 +150,11 @@ int watch_decode_object(enum store_kind kind, const struct cJSON *obj, struct st
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!copy)
-		abort();
 	if (!cJSON_HasObjectItem(copy, "kind"))
 		cJSON_AddStringToObject(copy, "kind", kinds[kind]);
 	if (!cJSON_HasObjectItem(copy, "apiVersion"))
 		cJSON_AddStringToObject(copy, "apiVersion", api_versions[kind]);
-	text = cJSON_PrintUnformatted(copy);
-	if (!text)
-		abort();
+	text = xnonnull(cJSON_PrintUnformatted(copy));
 	model_cluster_init(&c);
 	ret = decode_buffer(store_kind_name(kind), text, strlen(text), &c, d);
 	take(&c, kind, &objs, &n, &cap);

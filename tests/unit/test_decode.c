@@ -15,6 +15,7 @@
 #include "policy/cidr.h"
 #include "policy/decode.h"
 #include "policy/selector.h"
+#include "base/xalloc.h"
 
 static struct cluster c;
 static struct diag_list d;
@@ -249,12 +250,10 @@ END_TEST
 
 static const struct netpol *pol(const char *spec)
 {
-	char *text = NULL;
-	int ret;
+	char *text = xasprintf("apiVersion: networking.k8s.io/v1\n"
+			       "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n%s", spec);
+	int ret = dec(text);
 
-	ck_assert_int_ge(asprintf(&text, "apiVersion: networking.k8s.io/v1\n"
-				  "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n%s", spec), 0);
-	ret = dec(text);
 	free(text);
 	if (ret) {
 		dump_diags();
@@ -408,10 +407,9 @@ END_TEST
 
 static const struct pod *one_pod(const char *status)
 {
-	char *text = NULL;
+	char *text = xasprintf("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+			       "status:\n%s", status);
 
-	ck_assert_int_ge(asprintf(&text, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-				  "status:\n%s", status), 0);
 	ck_assert_int_eq(dec(text), 0);
 	free(text);
 	return &c.pods[c.npods - 1];

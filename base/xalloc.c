@@ -141,6 +141,14 @@ void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const vo
 		qsort(base, n, size, cmp);
 }
 
+/* qsort_r() (cmp gets arg as its third argument) for arrays that may be empty and NULL. */
+void xqsort_r(void *base, size_t n, size_t size,
+	      int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
 /* bsearch() for arrays that may be empty and NULL. */
 void *xbsearch(const void *key, const void *base, size_t n, size_t size,
 	       int (*cmp)(const void *, const void *))

@@ -344,12 +344,11 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static const struct rs_set *bound_set;
-
-static int bound_cmp(const void *a, const void *b)
+/* Order bounds by key for qsort_r(); set is the struct rs_set they belong to. */
+static int bound_cmp(const void *a, const void *b, void *set)
 {
 	const struct bound *x = a, *y = b;
-	int c = memcmp(x->key, y->key, ruleset_key_len(bound_set));
+	int c = memcmp(x->key, y->key, ruleset_key_len(set));
 
 	return c ? c : (int)y->end - (int)x->end;	/* END before a start at the same key */
 }
@@ -360,9 +359,7 @@ static int ranges_from_bounds(struct elems_ctx *x)
 	unsigned len = ruleset_key_len(x->s);
 	struct rs_elem *re = NULL;
 
-	bound_set = x->s;
-	qsort(x->b, x->nb, sizeof(*x->b), bound_cmp);
-	bound_set = NULL;
+	xqsort_r(x->b, x->nb, sizeof(*x->b), bound_cmp, x->s);
 	for (size_t i = 0; i < x->nb; i++) {
 		const struct bound *b = &x->b[i];
 

@@ -203,27 +203,17 @@ int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const stru
 	return memcmp(a->key_end, b->key_end, len);
 }
 
-/* What elem_qcmp() compares; qsort() passes no context. */
-static unsigned sort_len;
-static bool sort_interval;
-
-static int elem_qcmp(const void *a, const void *b)
+/* ruleset_elem_cmp() for qsort_r(); set is the struct rs_set. */
+static int elem_qcmp(const void *a, const void *b, void *set)
 {
-	const struct rs_elem *x = a, *y = b;
-	int c = memcmp(x->key, y->key, sort_len);
-
-	if (c || !sort_interval)
-		return c;
-	return memcmp(x->key_end, y->key_end, sort_len);
+	return ruleset_elem_cmp(set, a, b);
 }
 
 static void set_seal(struct rs_set *s)
 {
 	size_t n = 0;
 
-	sort_len = ruleset_key_len(s);
-	sort_interval = s->flags & RS_SET_INTERVAL;
-	xqsort(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp);
+	xqsort_r(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp, s);
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
 			free(s->elems[i].chain);

@@ -57,7 +57,7 @@ static void load_dir(const char *path, struct cluster *c, struct diag_list *d)
 		names[n++] = xasprintf("%s/%s", path, de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), str_cmp);
+	xqsort(names, n, sizeof(*names), str_cmp);
 	for (size_t i = 0; i < n; i++) {
 		decode_file(names[i], c, d);
 		free(names[i]);

@@ -2,53 +2,28 @@
 /* Bounded newline framing (see linebuf.h). */
 #include "base/linebuf.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "base/xalloc.h"
 
 void linebuf_init(struct linebuf *lb, size_t max)
 {
-	memset(lb, 0, sizeof(*lb));
-	lb->max = max;
+	buf_init(&lb->line, max);
 }
 
 void linebuf_fini(struct linebuf *lb)
 {
-	free(lb->buf);
-	memset(lb, 0, sizeof(*lb));
+	buf_fini(&lb->line);
 }
 
 /* Forget any partial line (a new stream starts). */
 void linebuf_reset(struct linebuf *lb)
 {
-	lb->len = 0;
+	buf_reset(&lb->line);
 }
 
 /* Bytes of an unfinished line held. */
 size_t linebuf_pending(const struct linebuf *lb)
 {
-	return lb->len;
-}
-
-static int append(struct linebuf *lb, const char *data, size_t len)
-{
-	size_t ncap;
-
-	if (lb->len + len > lb->max)
-		return -EMSGSIZE;
-	if (lb->len + len + 1 > lb->cap) {
-		ncap = lb->cap ? lb->cap : 4096;
-		while (ncap < lb->len + len + 1)
-			ncap *= 2;
-		lb->buf = xrealloc(lb->buf, ncap);
-		lb->cap = ncap;
-	}
-	memcpy(lb->buf + lb->len, data, len);
-	lb->len += len;
-	lb->buf[lb->len] = '\0';
-	return 0;
+	return lb->line.len;
 }
 
 /*
@@ -59,10 +34,12 @@ static int append(struct linebuf *lb, const char *data, size_t len)
 int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_cb cb,
 		 void *arg)
 {
+	struct buf *l = &lb->line;
+
 	while (len) {
 		const char *nl = memchr(data, '\n', len);
 		size_t chunk = nl ? (size_t)(nl - data) : len;
-		int ret = append(lb, data, chunk);
+		int ret = buf_add(l, data, chunk);
 
 		if (ret)
 			return ret;
@@ -70,11 +47,11 @@ int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_
 			return 0;
 		data += chunk + 1;
 		len -= chunk + 1;
-		if (lb->len && lb->buf[lb->len - 1] == '\r')
-			lb->buf[--lb->len] = '\0';
-		if (lb->len) {
-			ret = cb(lb->buf, lb->len, arg);
-			lb->len = 0;
+		if (l->len && l->p[l->len - 1] == '\r')
+			l->p[--l->len] = '\0';
+		if (l->len) {
+			ret = cb(l->p, l->len, arg);
+			buf_reset(l);
 			if (ret)
 				return ret;
 		}

@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
+#include "base/buf.h"
+
 struct linebuf {
-	char *buf;		/* owned; holds the partial line */
-	size_t len, cap;
-	size_t max;		/* longest line accepted, in bytes */
+	struct buf line;	/* the partial line; its maximum is the longest line */
 };
 
 /* Called with each complete line (without '\n', NUL-terminated); non-zero stops. */

@@ -21,6 +21,7 @@
 #include "agent/kube/store.h"
 #include "agent/kube/watch.h"
 #include "agent/kube/watch_decode.h"
+#include "base/buf.h"
 #include "policy/diag.h"
 #include "base/xalloc.h"
 
@@ -52,57 +53,57 @@ void live_usage(FILE *f)
 	      f);
 }
 
+/* One LIST page as it arrives. */
 struct body {
-	char *buf;
-	size_t len, cap;
-	bool toobig;
+	struct buf b;		/* at most WATCH_MAX_LIST bytes */
+	bool toobig;		/* the page was larger */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
 	struct body *b = arg;
-	size_t len = size * n;
 
-	if (b->len + len + 1 > WATCH_MAX_LIST) {
+	if (buf_add(&b->b, p, size * n) < 0) {
 		b->toobig = true;
 		return 0;
 	}
-	if (b->len + len + 1 > b->cap) {
-		b->cap = (b->len + len + 1) * 2;
-		b->buf = xrealloc(b->buf, b->cap);
-	}
-	memcpy(b->buf + b->len, p, len);
-	b->len += len;
-	b->buf[b->len] = '\0';
-	return len;
+	return size * n;
 }
 
-/* GET url into b; returns 0 or -EIO with the reason printed. */
-static int get(struct kube *k, const char *url, const char *cmd, struct body *b)
+/*
+ * GET url into *page (owned by the caller, *len bytes and a NUL). Returns 0, or
+ * -EIO with the reason printed (*page is then NULL).
+ */
+static int get(struct kube *k, const char *url, const char *cmd, char **page, size_t *len)
 {
 	CURL *easy = xnonnull(curl_easy_init());
+	struct body b = { .toobig = false };
 	struct curl_slist *h = NULL;
 	long code = 0;
 	CURLcode res;
 	int ret = -EIO;
 
+	buf_init(&b.b, WATCH_MAX_LIST);
 	if (kube_easy_setup(k, easy, url, LIVE_TIMEOUT_MS, &h, now_ms()) < 0)
 		goto out;
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
 	res = curl_easy_perform(easy);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if (res != CURLE_OK)
 		fprintf(stderr, "nftpol %s: GET %s: %s\n", cmd, url,
-			b->toobig ? "response too large" : curl_easy_strerror(res));
+			b.toobig ? "response too large" : curl_easy_strerror(res));
 	else if (code != 200)
 		fprintf(stderr, "nftpol %s: GET %s: HTTP %ld: %.200s\n", cmd, url, code,
-			b->buf ? b->buf : "");
+			b.b.p ? b.b.p : "");
 	else
 		ret = 0;
 out:
 	curl_slist_free_all(h);
 	curl_easy_cleanup(easy);
+	*len = b.b.len;
+	*page = ret ? NULL : b.b.p ? buf_take(&b.b) : xstrdup("");
+	buf_fini(&b.b);
 	return ret;
 }
 
@@ -131,21 +132,20 @@ static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
 
 	do {
 		char *url = kube_list_url(k, paths[kind], WATCH_PAGE_LIMIT, cont);
-		struct body b = { 0 };
-		int ret = get(k, url, cmd, &b);
+		char *page;
+		size_t len;
+		int ret = get(k, url, cmd, &page, &len);
 
 		free(url);
 		free(cont);
 		cont = NULL;
-		if (ret) {
-			free(b.buf);
+		if (ret)
 			return ret;
-		}
 		pg->body[kind] = xreallocarray(pg->body[kind], pg->n[kind] + 1, sizeof(char *));
 		pg->len[kind] = xreallocarray(pg->len[kind], pg->n[kind] + 1, sizeof(size_t));
-		pg->body[kind][pg->n[kind]] = b.buf ? b.buf : xstrdup("");
-		pg->len[kind][pg->n[kind]++] = b.len;
-		cont = page_continue(kind, b.buf ? b.buf : "", b.len);
+		pg->body[kind][pg->n[kind]] = page;
+		pg->len[kind][pg->n[kind]++] = len;
+		cont = page_continue(kind, page, len);
 	} while (cont && pg->n[kind] < LIVE_MAX_PAGES);
 	free(cont);
 	return 0;

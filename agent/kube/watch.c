@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent/kube/backoff.h"
+#include "base/buf.h"
 #include "base/linebuf.h"
 #include "base/log.h"
 #include "base/now.h"
@@ -73,9 +74,7 @@ struct watch {
 	struct curl_slist *headers;
 	int64_t started;
 	struct linebuf lb;		/* watch stream framing */
-	char *body;			/* owned; LIST page or error body */
-	size_t len, cap, max;
-	bool truncated;			/* body exceeded max */
+	struct buf body;		/* LIST page or error body */
 	enum abort_reason abort;
 	size_t events;			/* events of this watch */
 	/* a LIST across pages */
@@ -157,10 +156,7 @@ static void request_end(struct watch *w)
 	}
 	curl_slist_free_all(w->headers);
 	w->headers = NULL;
-	free(w->body);
-	w->body = NULL;
-	w->len = w->cap = 0;
-	w->truncated = false;
+	buf_fini(&w->body);
 	linebuf_reset(&w->lb);
 }
 
@@ -200,27 +196,6 @@ static void error(struct watch *w, enum watch_error e)
 }
 
 /* -- the write callback: record only ------------------------------------ */
-
-static int body_append(struct watch *w, const char *data, size_t n)
-{
-	size_t ncap;
-
-	if (w->len + n > w->max) {
-		w->truncated = true;
-		return -EMSGSIZE;
-	}
-	if (w->len + n + 1 > w->cap) {
-		ncap = w->cap ? w->cap : 16384;
-		while (ncap < w->len + n + 1)
-			ncap *= 2;
-		w->body = xrealloc(w->body, ncap);
-		w->cap = ncap;
-	}
-	memcpy(w->body + w->len, data, n);
-	w->len += n;
-	w->body[w->len] = '\0';
-	return 0;
-}
 
 static void log_diags(struct watch *w, const struct diag_list *d, const char *what)
 {
@@ -325,11 +300,11 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200) {
-		body_append(w, ptr, n < KUBE_STATUS_MAX ? n : 0);	/* best effort */
+		buf_add(&w->body, ptr, n < KUBE_STATUS_MAX ? n : 0);	/* best effort */
 		return n;
 	}
 	if (w->state == ST_LISTING) {
-		if (body_append(w, ptr, n) < 0) {
+		if (buf_add(&w->body, ptr, n) < 0) {
 			w->abort = ABORT_LIMIT;
 			return 0;
 		}
@@ -362,7 +337,7 @@ static int request(struct watch *w, enum state st, char *url, long timeout_ms, i
 	w->started = now;
 	w->abort = ABORT_NONE;
 	w->events = 0;
-	w->max = st == ST_LISTING ? WATCH_MAX_LIST : KUBE_STATUS_MAX;
+	buf_init(&w->body, st == ST_LISTING ? WATCH_MAX_LIST : KUBE_STATUS_MAX);
 	if (curl_multi_add_handle(w->multi, w->easy) != CURLM_OK)
 		return -ENOMEM;
 	return 0;
@@ -458,7 +433,7 @@ static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 {
 	struct kube_status st;
 
-	kube_status_parse(w->body ? w->body : "", w->len, &st);
+	kube_status_parse(w->body.p ? w->body.p : "", w->body.len, &st);
 	log_warnx(next == STEP_LIST ? "list failed" : "watch failed",
 		  "resource=%s http_code=%ld reason=\"%s\" message=\"%s\"", w->res->name, code,
 		  st.reason, st.message);
@@ -503,7 +478,7 @@ static void list_page_done(struct watch *w, int64_t now)
 	int ret;
 
 	diag_list_init(&d);
-	ret = watch_decode_list(w->kind, w->body, w->len, &w->pending, &w->npending,
+	ret = watch_decode_list(w->kind, w->body.p, w->body.len, &w->pending, &w->npending,
 				&w->list_rv, &w->cont, &d);
 	log_diags(w, &d, "list");
 	diag_list_fini(&d);

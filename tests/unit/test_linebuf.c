@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: newline framing of watch streams split at arbitrary offsets. */
+/*
+ * Unit tests: the bounded buffer, and newline framing of watch streams split at
+ * arbitrary offsets on top of it.
+ */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/linebuf.h"
 
 struct seen {
@@ -91,10 +95,56 @@ START_TEST(callback_stops)
 }
 END_TEST
 
+START_TEST(buf_bounded)
+{
+	struct buf b;
+	char *p;
+
+	buf_init(&b, 8);
+	ck_assert_ptr_null(b.p);
+	ck_assert_int_eq(buf_add(&b, "", 0), 0);
+	ck_assert_str_eq(b.p, "");
+	ck_assert_int_eq(buf_add(&b, "abcde", 5), 0);
+	ck_assert_int_eq(buf_add(&b, "fgh", 3), 0);
+	ck_assert_int_eq(buf_add(&b, "i", 1), -EMSGSIZE);
+	ck_assert_uint_eq(b.len, 8);
+	ck_assert_str_eq(b.p, "abcdefgh");
+	p = buf_take(&b);
+	ck_assert_str_eq(p, "abcdefgh");
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.max, 8);
+	free(p);
+	ck_assert_int_eq(buf_add(&b, "12345678", 8), 0);
+	buf_reset(&b);
+	ck_assert_str_eq(b.p, "");
+	ck_assert_int_eq(buf_add(&b, "x", 1), 0);
+	ck_assert_str_eq(b.p, "x");
+	buf_fini(&b);
+	ck_assert_ptr_null(b.p);
+	buf_fini(&b);
+}
+END_TEST
+
+START_TEST(buf_grows)
+{
+	char chunk[1000];
+	struct buf b;
+
+	memset(chunk, 'a', sizeof(chunk));
+	buf_init(&b, 100000);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(buf_add(&b, chunk, sizeof(chunk)), 0);
+	ck_assert_int_eq(buf_add(&b, chunk, 1), -EMSGSIZE);
+	ck_assert_uint_eq(strlen(b.p), 100000);
+	buf_fini(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linebuf");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *tb = tcase_create("buf");
 	SRunner *sr;
 	int failed;
 
@@ -102,6 +152,9 @@ int main(void)
 	tcase_add_test(tc, byte_by_byte_and_partial_tail);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, callback_stops);
+	tcase_add_test(tb, buf_bounded);
+	tcase_add_test(tb, buf_grows);
+	suite_add_tcase(s, tb);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -28,12 +28,6 @@
 #define LIVE_TIMEOUT_MS 60000L	/* one LIST page */
 #define LIVE_MAX_PAGES 10000u	/* pages of one kind */
 
-static const char *const paths[STORE_KINDS] = {
-	[STORE_NAMESPACE] = "/api/v1/namespaces",
-	[STORE_POD] = "/api/v1/pods",
-	[STORE_NETPOL] = "/apis/networking.k8s.io/v1/networkpolicies",
-};
-
 /* Take a shared option (LIVE_OPTIONS); false when opt is not one. */
 bool live_option(struct live_source *src, int opt, const char *arg)
 {
@@ -131,7 +125,7 @@ static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
 	char *cont = NULL;
 
 	do {
-		char *url = kube_list_url(k, paths[kind], WATCH_PAGE_LIMIT, cont);
+		char *url = kube_list_url(k, watch_list_path(kind), WATCH_PAGE_LIMIT, cont);
 		char *page;
 		size_t len;
 		int ret = get(k, url, cmd, &page, &len);

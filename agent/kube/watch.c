@@ -172,6 +172,12 @@ void watch_free(struct watch *w)
 	free(w);
 }
 
+/* The API path that lists (and watches) every object of kind ("/api/v1/pods"). */
+const char *watch_list_path(enum store_kind kind)
+{
+	return resources[kind].path;
+}
+
 /* The resource's name ("pods"), for logs and metrics. */
 const char *watch_resource(const struct watch *w)
 {

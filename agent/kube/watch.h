@@ -67,5 +67,6 @@ void watch_timers(struct watch *w, int64_t now);
 int64_t watch_deadline(const struct watch *w);
 bool watch_synced(const struct watch *w);
 const char *watch_resource(const struct watch *w);
+const char *watch_list_path(enum store_kind kind);
 
 #endif

@@ -2,8 +2,9 @@
 /*
  * The preview subcommands' input (see live.h). A live cluster is LISTed once,
  * page by page, with the agent's kubeconfig handling and TLS settings; the pages
- * are kept raw so that diff can decode them twice (today, and today with the
- * new manifests on top). Problems are printed to stderr: this is command-line
+ * are kept raw (only their continue token is read while fetching) and decoded
+ * by each cluster built from them: once for explain and matrix, once for each
+ * side of diff (today, and today with the new manifests on top). Problems are printed to stderr: this is command-line
  * code, called only from the subcommands.
  */
 #include "agent/cli/live.h"
@@ -101,24 +102,6 @@ out:
 	return ret;
 }
 
-/* The continue token of a page, or NULL. */
-static char *page_continue(enum store_kind kind, const char *body, size_t len)
-{
-	struct store_obj *objs = NULL;
-	char *rv = NULL, *cont = NULL;
-	struct diag_list d;
-	size_t n = 0;
-
-	diag_list_init(&d);
-	watch_decode_list(kind, body, len, &objs, &n, &rv, &cont, &d);
-	for (size_t i = 0; i < n; i++)
-		store_obj_fini(&objs[i]);
-	free(objs);
-	free(rv);
-	diag_list_fini(&d);
-	return cont;
-}
-
 static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
 		      struct live_pages *pg)
 {
@@ -139,7 +122,8 @@ static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
 		pg->len[kind] = xreallocarray(pg->len[kind], pg->n[kind] + 1, sizeof(size_t));
 		pg->body[kind][pg->n[kind]] = page;
 		pg->len[kind][pg->n[kind]++] = len;
-		cont = page_continue(kind, page, len);
+		/* the items are decoded once, by live_build() */
+		watch_decode_list_continue(page, len, &cont);
 	} while (cont && pg->n[kind] < LIVE_MAX_PAGES);
 	free(cont);
 	return 0;

@@ -216,6 +216,32 @@ static void attach_rvs(struct store_obj *objs, size_t n, const struct strmap *rv
 }
 
 /*
+ * The resourceVersion and continue token (NULL when absent or empty) of the
+ * LIST page root into *rv and *cont, replacing them. Returns 0, or -EINVAL
+ * (nothing replaced) when root is not a list.
+ */
+static int list_meta(const cJSON *root, char **rv, char **cont)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
+	char *lrv = dup_str(meta, "resourceVersion");
+
+	if (!lrv || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
+		free(lrv);
+		return -EINVAL;
+	}
+	free(*rv);
+	*rv = lrv;
+	free(*cont);
+	*cont = dup_str(meta, "continue");
+	if (*cont && !**cont) {
+		free(*cont);
+		*cont = NULL;
+	}
+	return 0;
+}
+
+/*
  * Decode one LIST page (len bytes of body) of kind: its items are appended to
  * *objs (n of them; grown; the caller owns them), the list's resourceVersion
  * and continue token replace *rv and *cont (NULL when absent). Items the decoder
@@ -227,25 +253,14 @@ int watch_decode_list(enum store_kind kind, const char *body, size_t len,
 		      struct diag_list *d)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
 	struct strmap *rvs;
 	struct cluster c;
 	size_t first = *n, cap = *n;
-	char *lrv = dup_str(meta, "resourceVersion");
 
-	if (!lrv || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
-		free(lrv);
+	if (list_meta(root, rv, cont) < 0) {
 		cJSON_Delete(root);
 		return -EINVAL;
-	}
-	free(*rv);
-	*rv = lrv;
-	free(*cont);
-	*cont = dup_str(meta, "continue");
-	if (*cont && !**cont) {
-		free(*cont);
-		*cont = NULL;
 	}
 	rvs = item_rvs(items);
 	model_cluster_init(&c);
@@ -258,4 +273,21 @@ int watch_decode_list(enum store_kind kind, const char *body, size_t len,
 	strmap_free(rvs);
 	cJSON_Delete(root);
 	return 0;
+}
+
+/*
+ * The continue token of one LIST page (len bytes of body) into *cont, replacing
+ * it (NULL on the last page), without decoding the items: for a reader that
+ * fetches every page first and decodes them later. Returns 0, or -EINVAL when
+ * the body is not a list (*cont is then left as it was).
+ */
+int watch_decode_list_continue(const char *body, size_t len, char **cont)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	char *rv = NULL;
+	int ret = list_meta(root, &rv, cont);
+
+	free(rv);
+	cJSON_Delete(root);
+	return ret;
 }

@@ -45,6 +45,7 @@ int watch_decode_object(enum store_kind kind, const struct cJSON *obj, struct st
 int watch_decode_list(enum store_kind kind, const char *body, size_t len,
 		      struct store_obj **objs, size_t *n, char **rv, char **cont,
 		      struct diag_list *d);
+int watch_decode_list_continue(const char *body, size_t len, char **cont);
 const char *watch_decode_type_name(enum watch_event_type t);
 
 #endif

@@ -207,6 +207,13 @@ START_TEST(list_page)
 	ck_assert_ptr_null(cont);
 	ck_assert_int_eq(watch_decode_list(STORE_NAMESPACE, "{}", 2, &objs, &n, &rv, &cont, &d),
 			 -EINVAL);
+	/* the continue token alone, as live.c reads it while fetching */
+	ck_assert_int_eq(watch_decode_list_continue(page, strlen(page), &cont), 0);
+	ck_assert_str_eq(cont, "tok");
+	ck_assert_int_eq(watch_decode_list_continue("{}", 2, &cont), -EINVAL);
+	ck_assert_str_eq(cont, "tok");
+	ck_assert_int_eq(watch_decode_list_continue(last, strlen(last), &cont), 0);
+	ck_assert_ptr_null(cont);
 	for (size_t i = 0; i < n; i++)
 		store_obj_fini(&objs[i]);
 	free(objs);

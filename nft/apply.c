@@ -14,11 +14,10 @@
 /* Whether the table read back is exactly what we programmed last time. */
 static bool same_as_last(const struct ruleset *have, const struct ruleset *last)
 {
-	struct build *b = build_new(have->table, 0);
-	struct diff_stats st;
-	bool same = diff_build(last, have, b, &st) == 0 && diff_stats_empty(&st);
+	struct diff_plan p;
+	bool same = diff_plan(last, have, &p) == 0 && !p.nops;
 
-	build_free(b);
+	diff_plan_fini(&p);
 	return same;
 }
 

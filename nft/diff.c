@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Incremental updates (see diff.h). The plan is computed first (what happens to
- * every set and chain), then emitted in an order the kernel accepts inside one
- * transaction:
+ * Incremental updates (see diff.h). The fate of every set and chain is decided
+ * first, then the plan lists their operations in an order the kernel accepts
+ * inside one transaction:
  *   1. new chains (empty), new sets with their elements;
  *   2. flush chains that are removed or rewritten (this drops their references);
  *   3. delete elements from hash sets and maps;
@@ -18,6 +18,7 @@
 #include "nft/diff.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,7 @@ struct item {
 	bool same;		/* sets kept: no element differs (nothing to send) */
 };
 
-struct plan {
-	const struct ruleset *old, *new;
+struct fates {
 	struct item *sets, *chains;
 	size_t nsets, nchains;
 };
@@ -171,7 +171,7 @@ static const struct item *find_item(const struct item *v, size_t n, const char *
 }
 
 /* Whether the old rules of c use a set that goes away or is rebuilt. */
-static bool uses_replaced_set(const struct plan *p, const struct rs_chain *c)
+static bool uses_replaced_set(const struct fates *p, const struct rs_chain *c)
 {
 	for (size_t i = 0; i < c->nrules; i++)
 		for (unsigned j = 0; j < c->rules[i].nm; j++) {
@@ -194,7 +194,7 @@ static bool rules_eq(const struct rs_chain *a, const struct rs_chain *b)
 	return true;
 }
 
-static int chain_fate(const struct plan *p, struct item *it)
+static int chain_fate(const struct fates *p, struct item *it)
 {
 	const struct rs_chain *o = it->old, *n = it->new;
 
@@ -211,11 +211,9 @@ static int chain_fate(const struct plan *p, struct item *it)
 	return 0;
 }
 
-static int plan_make(struct plan *p, const struct ruleset *old, const struct ruleset *new)
+static int fates_make(struct fates *p, const struct ruleset *old, const struct ruleset *new)
 {
 	memset(p, 0, sizeof(*p));
-	p->old = old;
-	p->new = new;
 	p->nsets = merge(old->sets, old->nsets, new->sets, new->nsets, sizeof(*old->sets),
 			 &p->sets);
 	p->nchains = merge(old->chains, old->nchains, new->chains, new->nchains,
@@ -232,7 +230,7 @@ static int plan_make(struct plan *p, const struct ruleset *old, const struct rul
 	return 0;
 }
 
-static void plan_free(struct plan *p)
+static void fates_free(struct fates *p)
 {
 	free(p->sets);
 	free(p->chains);
@@ -264,150 +262,224 @@ static size_t elems_minus(const struct rs_set *a, const struct rs_set *b,
 	return n;
 }
 
-static int edit_elems(struct build *b, const struct item *it, bool add, struct diff_stats *st)
+static struct diff_op *op_add(struct diff_plan *p, enum diff_op_kind kind)
+{
+	XGROW(p->ops, p->cap, p->nops);
+	p->ops[p->nops] = (struct diff_op){ .kind = kind };
+	return &p->ops[p->nops++];
+}
+
+static void op_chain(struct diff_plan *p, enum diff_op_kind kind, const struct rs_chain *c)
+{
+	op_add(p, kind)->chain = c;
+}
+
+static void op_set(struct diff_plan *p, enum diff_op_kind kind, const struct rs_set *s)
+{
+	op_add(p, kind)->set = s;
+	if (kind == DIFF_ADD_SET)
+		p->st.elems_added += s->nelems;
+	else
+		p->st.elems_removed += s->nelems;
+}
+
+/* The elements of a kept set that go (add false) or come (add true), if any. */
+static void op_elems(struct diff_plan *p, const struct item *it, bool add)
 {
 	const struct rs_set *from = add ? it->new : it->old, *other = add ? it->old : it->new;
 	const struct rs_elem **v;
 	size_t n = elems_minus(from, other, &v);
-	int ret = 0;
+	struct diff_op *op;
 
-	if (n)
-		ret = build_elems(b, from, v, n, add ? 0 : BUILD_ELEMS_DEL);
+	if (!n) {
+		free(v);
+		return;
+	}
+	op = op_add(p, add ? DIFF_ADD_ELEMS : DIFF_DEL_ELEMS);
+	op->set = from;
+	op->elems = v;
+	op->nelems = n;
 	if (add)
-		st->elems_added += n;
+		p->st.elems_added += n;
 	else
-		st->elems_removed += n;
-	free(v);
-	return ret;
-}
-
-static int add_set(struct build *b, const struct rs_set *s, struct diff_stats *st)
-{
-	int ret = build_set_add(b, s);
-
-	if (!ret)
-		ret = build_set_elems(b, s);
-	st->elems_added += s->nelems;
-	return ret;
+		p->st.elems_removed += n;
 }
 
 /* Steps 1 and 2: new objects, then flush what loses or changes its rules. */
-static int emit_first(const struct plan *p, struct build *b, struct diff_stats *st)
+static void plan_first(const struct fates *f, struct diff_plan *p)
 {
-	int ret;
-
-	for (size_t i = 0; i < p->nchains; i++)
-		if (p->chains[i].fate == FATE_ADD) {
-			build_chain_add(b, p->chains[i].new);
-			st->chains_added++;
+	for (size_t i = 0; i < f->nchains; i++)
+		if (f->chains[i].fate == FATE_ADD) {
+			op_chain(p, DIFF_ADD_CHAIN, f->chains[i].new);
+			p->st.chains_added++;
 		}
-	for (size_t i = 0; i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_ADD) {
-			ret = add_set(b, p->sets[i].new, st);
-			if (ret)
-				return ret;
-			st->sets_added++;
+	for (size_t i = 0; i < f->nsets; i++)
+		if (f->sets[i].fate == FATE_ADD) {
+			op_set(p, DIFF_ADD_SET, f->sets[i].new);
+			p->st.sets_added++;
 		}
-	for (size_t i = 0; i < p->nchains; i++) {
-		const struct item *it = &p->chains[i];
-		const struct rs_chain *o = it->old;
+	for (size_t i = 0; i < f->nchains; i++) {
+		const struct item *it = &f->chains[i];
 
 		/* flushed even when read back empty: appending to rules we did not
 		 * see would duplicate them */
 		if (it->fate != FATE_REMOVE && it->fate != FATE_REWRITE)
 			continue;
-		build_chain_flush(b, it->name);
-		st->rules_removed += o->nrules;
+		op_chain(p, DIFF_FLUSH_CHAIN, it->old);
+		p->st.rules_removed += ((const struct rs_chain *)it->old)->nrules;
 	}
-	return 0;
 }
 
 /* Steps 3 to 5: element deletions, set rebuilds, element additions. */
-static int emit_sets(const struct plan *p, struct build *b, struct diff_stats *st)
+static void plan_sets(const struct fates *f, struct diff_plan *p)
 {
-	int ret = 0;
-
-	for (size_t i = 0; !ret && i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_KEEP && !p->sets[i].same)
-			ret = edit_elems(b, &p->sets[i], false, st);
-	for (size_t i = 0; !ret && i < p->nsets; i++) {
-		const struct item *it = &p->sets[i];
-
-		if (it->fate != FATE_REBUILD)
-			continue;
-		build_set_del(b, it->name);
-		st->elems_removed += ((const struct rs_set *)it->old)->nelems;
-		ret = add_set(b, it->new, st);
-		st->sets_rebuilt++;
-	}
-	for (size_t i = 0; !ret && i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_KEEP && !p->sets[i].same)
-			ret = edit_elems(b, &p->sets[i], true, st);
-	return ret;
+	for (size_t i = 0; i < f->nsets; i++)
+		if (f->sets[i].fate == FATE_KEEP && !f->sets[i].same)
+			op_elems(p, &f->sets[i], false);
+	for (size_t i = 0; i < f->nsets; i++)
+		if (f->sets[i].fate == FATE_REBUILD) {
+			op_set(p, DIFF_DEL_SET, f->sets[i].old);
+			op_set(p, DIFF_ADD_SET, f->sets[i].new);
+			p->st.sets_rebuilt++;
+		}
+	for (size_t i = 0; i < f->nsets; i++)
+		if (f->sets[i].fate == FATE_KEEP && !f->sets[i].same)
+			op_elems(p, &f->sets[i], true);
 }
 
 /* Steps 6 and 7: rules of new and rewritten chains, then deletions. */
-static int emit_last(const struct plan *p, struct build *b, struct diff_stats *st)
+static void plan_last(const struct fates *f, struct diff_plan *p)
 {
-	for (size_t i = 0; i < p->nchains; i++) {
-		const struct item *it = &p->chains[i];
-		const struct rs_chain *c = it->new;
-		int ret;
+	for (size_t i = 0; i < f->nchains; i++) {
+		const struct item *it = &f->chains[i];
 
 		if (it->fate != FATE_ADD && it->fate != FATE_REWRITE)
 			continue;
-		ret = build_rules_add(b, p->new, c);
-		if (ret)
-			return ret;
-		st->rules_added += c->nrules;
-		st->chains_rewritten += it->fate == FATE_REWRITE;
+		op_chain(p, DIFF_ADD_RULES, it->new);
+		p->st.rules_added += ((const struct rs_chain *)it->new)->nrules;
+		p->st.chains_rewritten += it->fate == FATE_REWRITE;
 	}
-	for (size_t i = 0; i < p->nchains; i++)
-		if (p->chains[i].fate == FATE_REMOVE) {
-			build_chain_del(b, p->chains[i].name);
-			st->chains_removed++;
+	for (size_t i = 0; i < f->nchains; i++)
+		if (f->chains[i].fate == FATE_REMOVE) {
+			op_chain(p, DIFF_DEL_CHAIN, f->chains[i].old);
+			p->st.chains_removed++;
 		}
-	for (size_t i = 0; i < p->nsets; i++)
-		if (p->sets[i].fate == FATE_REMOVE) {
-			build_set_del(b, p->sets[i].name);
-			st->elems_removed += ((const struct rs_set *)p->sets[i].old)->nelems;
-			st->sets_removed++;
+	for (size_t i = 0; i < f->nsets; i++)
+		if (f->sets[i].fate == FATE_REMOVE) {
+			op_set(p, DIFF_DEL_SET, f->sets[i].old);
+			p->st.sets_removed++;
 		}
-	return 0;
+}
+
+static bool comment_eq(const char *a, const char *b)
+{
+	char ca[RS_COMMENT_MAX + 1] = "", cb[RS_COMMENT_MAX + 1] = "";
+
+	if (a)
+		build_comment_clean(a, ca);
+	if (b)
+		build_comment_clean(b, cb);
+	return !a == !b && !strcmp(ca, cb);
 }
 
 /*
- * Append to b the messages that turn table old (what the kernel holds) into new;
- * both sealed, same table. The caller writes BEGIN and END. st says what changes;
- * nothing is appended when the rulesets are equal (diff_stats_empty()).
- * Returns 0, -EXDEV when only a full replace can do it (the table comment or a
- * base chain's hook, priority, policy or a chain comment changed), or an error
- * of the builder (-EINVAL for an inconsistent ruleset, see build_error()).
+ * The plan that turns table old (what the kernel holds) into new, both sealed,
+ * into out (overwritten; release with diff_plan_fini(), also on failure). It
+ * borrows from both rulesets, which must outlive it. No operation at all when
+ * they are equal (diff_stats_empty(&out->st)). Returns 0, or -EXDEV when only a
+ * full replace can do it: the table, its comment or a base chain's hook,
+ * priority, policy or a chain comment changed.
+ */
+int diff_plan(const struct ruleset *old, const struct ruleset *new, struct diff_plan *out)
+{
+	struct fates f;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->new = new;
+	if (strcmp(old->table, new->table) || !comment_eq(old->comment, new->comment))
+		return -EXDEV;
+	ret = fates_make(&f, old, new);
+	if (!ret) {
+		plan_first(&f, out);
+		plan_sets(&f, out);
+		plan_last(&f, out);
+	}
+	fates_free(&f);
+	return ret;
+}
+
+/* Release what p owns; p is left empty. */
+void diff_plan_fini(struct diff_plan *p)
+{
+	for (size_t i = 0; i < p->nops; i++)
+		free(p->ops[i].elems);
+	free(p->ops);
+	memset(p, 0, sizeof(*p));
+}
+
+static int build_op(struct build *b, const struct diff_plan *p, const struct diff_op *op)
+{
+	int ret = 0;
+
+	switch (op->kind) {
+	case DIFF_ADD_CHAIN:
+		build_chain_add(b, op->chain);
+		break;
+	case DIFF_ADD_SET:
+		ret = build_set_add(b, op->set);
+		if (!ret)
+			ret = build_set_elems(b, op->set);
+		break;
+	case DIFF_FLUSH_CHAIN:
+		build_chain_flush(b, op->chain->name);
+		break;
+	case DIFF_DEL_ELEMS:
+	case DIFF_ADD_ELEMS:
+		ret = build_elems(b, op->set, op->elems, op->nelems,
+				  op->kind == DIFF_DEL_ELEMS ? BUILD_ELEMS_DEL : 0);
+		break;
+	case DIFF_DEL_SET:
+		build_set_del(b, op->set->name);
+		break;
+	case DIFF_ADD_RULES:
+		ret = build_rules_add(b, p->new, op->chain);
+		break;
+	case DIFF_DEL_CHAIN:
+		build_chain_del(b, op->chain->name);
+		break;
+	}
+	return ret;
+}
+
+/*
+ * Append the messages of plan p to b, one or more per operation, in the plan's
+ * order; the caller writes BEGIN and END. Returns 0 or an error of the builder
+ * (-EINVAL for an inconsistent ruleset, see build_error()).
+ */
+int diff_plan_build(const struct diff_plan *p, struct build *b)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < p->nops; i++)
+		ret = build_op(b, p, &p->ops[i]);
+	return ret;
+}
+
+/*
+ * diff_plan() and diff_plan_build() in one: append to b the messages that turn
+ * old into new, and say in st what they change. Returns as those two do.
  */
 int diff_build(const struct ruleset *old, const struct ruleset *new, struct build *b,
 	       struct diff_stats *st)
 {
-	char ca[RS_COMMENT_MAX + 1] = "", cb[RS_COMMENT_MAX + 1] = "";
-	struct plan p;
-	int ret;
+	struct diff_plan p;
+	int ret = diff_plan(old, new, &p);
 
-	memset(st, 0, sizeof(*st));
-	if (strcmp(old->table, new->table))
-		return -EXDEV;
-	if (old->comment)
-		build_comment_clean(old->comment, ca);
-	if (new->comment)
-		build_comment_clean(new->comment, cb);
-	if (!old->comment != !new->comment || strcmp(ca, cb))
-		return -EXDEV;
-	ret = plan_make(&p, old, new);
 	if (!ret)
-		ret = emit_first(&p, b, st);
-	if (!ret)
-		ret = emit_sets(&p, b, st);
-	if (!ret)
-		ret = emit_last(&p, b, st);
-	plan_free(&p);
+		ret = diff_plan_build(&p, b);
+	*st = p.st;
+	diff_plan_fini(&p);
 	return ret;
 }
 
@@ -452,4 +524,17 @@ bool diff_stats_empty(const struct diff_stats *st)
 	static const struct diff_stats zero;
 
 	return !memcmp(st, &zero, sizeof(zero));
+}
+
+/* Print st on one line: "sets +A -R (N rebuilt), chains ..., elements +A -R". */
+void diff_stats_print(const struct diff_stats *st, FILE *f)
+{
+	fprintf(f, "sets +%zu -%zu", st->sets_added, st->sets_removed);
+	if (st->sets_rebuilt)
+		fprintf(f, " (%zu rebuilt)", st->sets_rebuilt);
+	fprintf(f, ", chains +%zu -%zu", st->chains_added, st->chains_removed);
+	if (st->chains_rewritten)
+		fprintf(f, " (%zu rewritten)", st->chains_rewritten);
+	fprintf(f, ", rules +%zu -%zu, elements +%zu -%zu", st->rules_added, st->rules_removed,
+		st->elems_added, st->elems_removed);
 }

@@ -42,18 +42,6 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void print_counts(const struct diff_stats *st)
-{
-	printf("sets +%zu -%zu", st->sets_added, st->sets_removed);
-	if (st->sets_rebuilt)
-		printf(" (%zu rebuilt)", st->sets_rebuilt);
-	printf(", chains +%zu -%zu", st->chains_added, st->chains_removed);
-	if (st->chains_rewritten)
-		printf(" (%zu rewritten)", st->chains_rewritten);
-	printf(", rules +%zu -%zu, elements +%zu -%zu", st->rules_added, st->rules_removed,
-	       st->elems_added, st->elems_removed);
-}
-
 static void summary(const struct ruleset *rs, const struct apply_result *res, bool check,
 		    double ms)
 {
@@ -66,7 +54,7 @@ static void summary(const struct ruleset *rs, const struct apply_result *res, bo
 		printf("replaced whole (%s): ", res->why);
 	else
 		printf("updated: ");
-	print_counts(&res->st);
+	diff_stats_print(&res->st, stdout);
 	printf("; %zu messages, %zu bytes%s", res->msgs, res->bytes,
 	       check ? "; validated by the kernel, nothing committed" : "");
 	if (res->tries > 1)

@@ -17,10 +17,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/cli/cmd_diff_plane.h"
 #include "agent/cli/live.h"
 #include "agent/cli/preview.h"
 #include "nft/compile.h"
+#include "nft/diff.h"
+#include "nft/render.h"
 #include "base/xalloc.h"
 
 struct diff_opts {
@@ -317,12 +318,17 @@ static void print_reach(const struct diff_result *r, const struct group *g, size
 	}
 }
 
-/* The nodes to show: --node, else every node a pod of either cluster is on. */
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The nodes to show, sorted: --node, else every node a pod of either cluster is on. */
 static size_t nodes_of(const struct cluster *a, const struct cluster *b, const char *node,
 		       const char ***out)
 {
-	size_t n = 0;
 	const struct cluster *cs[2] = { a, b };
+	size_t n = 0, m = 0;
 
 	*out = xcalloc(a->npods + b->npods + 1, sizeof(**out));
 	if (node) {
@@ -330,47 +336,177 @@ static size_t nodes_of(const struct cluster *a, const struct cluster *b, const c
 		return n;
 	}
 	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; i < cs[k]->npods; i++) {
-			const char *nd = cs[k]->pods[i].node;
-			bool seen = !nd;
-
-			for (size_t j = 0; j < n && !seen; j++)
-				seen = !strcmp((*out)[j], nd);
-			if (!seen)
-				(*out)[n++] = nd;
-		}
-	return n;
+		for (size_t i = 0; i < cs[k]->npods; i++)
+			if (cs[k]->pods[i].node)
+				(*out)[n++] = cs[k]->pods[i].node;
+	xqsort(*out, n, sizeof(**out), str_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!m || strcmp((*out)[m - 1], (*out)[i]))
+			(*out)[m++] = (*out)[i];
+	return m;
 }
 
-static void plane_of(const struct cluster *a, const struct cluster *b, const char *node,
-		     struct cmd_diff_plane *p)
+/* Where the lines of one node's plan go: printed, or into a JSON array. */
+struct plane_out {
+	const char *table;
+	bool color;
+	cJSON *lines;		/* -o json: the lines; NULL: print them */
+	size_t n;		/* lines written */
+	char *buf;		/* the line being written */
+	size_t len;
+	FILE *f;
+};
+
+static FILE *line_start(struct plane_out *po, const char *verb, const char *what,
+			const char *name)
 {
+	po->f = xnonnull(open_memstream(&po->buf, &po->len));
+	fprintf(po->f, "%s %s inet %s %s", verb, what, po->table, name);
+	return po->f;
+}
+
+static void line_end(struct plane_out *po, char sign)
+{
+	const char *on = sign == '+' ? "\033[32m" : "\033[31m";
+	cJSON *l;
+
+	fclose(po->f);
+	po->n++;
+	if (!po->lines) {
+		printf("%s%c %s%s\n", po->color ? on : "", sign, po->buf,
+		       po->color ? "\033[0m" : "");
+	} else {
+		l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "op", sign == '+' ? "add" : "remove");
+		cJSON_AddStringToObject(l, "nft", po->buf);
+		cJSON_AddItemToArray(po->lines, l);
+	}
+	free(po->buf);
+}
+
+static const char *set_word(const struct rs_set *s)
+{
+	return s->flags & RS_SET_VMAP ? "map" : "set";
+}
+
+static void put_elem(struct plane_out *po, char sign, const struct rs_set *s,
+		     const struct rs_elem *e)
+{
+	FILE *f = line_start(po, sign == '+' ? "add" : "delete", "element", s->name);
+
+	fputs(" { ", f);
+	render_elem(s, e, f);
+	fputs(" }", f);
+	line_end(po, sign);
+}
+
+static void put_set_add(struct plane_out *po, const struct rs_set *s)
+{
+	FILE *f = line_start(po, "add", set_word(s), s->name);
+
+	fputs(" { type ", f);
+	render_set_type(s, f);
+	fputs(s->flags & RS_SET_INTERVAL ? "; flags interval; }" : "; }", f);
+	line_end(po, '+');
+	for (size_t i = 0; i < s->nelems; i++)
+		put_elem(po, '+', s, &s->elems[i]);
+}
+
+static void put_rules(struct plane_out *po, const struct rs_chain *c)
+{
+	for (size_t i = 0; i < c->nrules; i++) {
+		FILE *f = line_start(po, "add", "rule", c->name);
+
+		fputc(' ', f);
+		render_rule(&c->rules[i], f);
+		line_end(po, '+');
+	}
+}
+
+/* A line naming one object: "delete chain inet nftpol NAME". */
+static void put_object(struct plane_out *po, char sign, const char *verb, const char *what,
+		       const char *name)
+{
+	line_start(po, verb, what, name);
+	line_end(po, sign);
+}
+
+/* The lines of one operation of the plan, as nft commands. */
+static void put_op(struct plane_out *po, const struct diff_op *op)
+{
+	bool add = op->kind == DIFF_ADD_ELEMS;
+
+	switch (op->kind) {
+	case DIFF_ADD_CHAIN:
+		put_object(po, '+', "add", "chain", op->chain->name);
+		break;
+	case DIFF_ADD_SET:
+		put_set_add(po, op->set);
+		break;
+	case DIFF_FLUSH_CHAIN:
+		put_object(po, '-', "flush", "chain", op->chain->name);
+		break;
+	case DIFF_DEL_ELEMS:
+	case DIFF_ADD_ELEMS:
+		for (size_t i = 0; i < op->nelems; i++)
+			put_elem(po, add ? '+' : '-', op->set, op->elems[i]);
+		break;
+	case DIFF_DEL_SET:
+		put_object(po, '-', "delete", set_word(op->set), op->set->name);
+		break;
+	case DIFF_ADD_RULES:
+		put_rules(po, op->chain);
+		break;
+	case DIFF_DEL_CHAIN:
+		put_object(po, '-', "delete", "chain", op->chain->name);
+		break;
+	}
+}
+
+/*
+ * One node's data plane: the plan apply would send to turn the table compiled
+ * from the old cluster into the new one (nft/diff.c, the same plan apply
+ * builds its batch from), in the plan's order. Returns the lines written.
+ */
+static size_t plane(const struct cluster *a, const struct cluster *b, const char *node,
+		    const struct diff_opts *o, cJSON *planes)
+{
+	struct plane_out po = { .color = o->color };
 	struct ruleset ra, rb;
+	struct diff_stats st;
+	struct diff_plan p;
 	struct diag_list d;
+	cJSON *j = NULL;
+	int ret;
 
 	diag_list_init(&d);
 	compile_cluster(a, node, &ra, &d);
 	compile_cluster(b, node, &rb, &d);
-	/* The table comment names the node; it is the same on both sides. */
-	cmd_diff_plane_compute(&ra, &rb, p);
+	po.table = rb.table;
+	ret = diff_plan(&ra, &rb, &p);
+	st = p.st;
+	if (ret)	/* the table comment names the node: never so far */
+		diff_replace_stats(&ra, &rb, &st);
+	if (planes) {
+		j = cJSON_CreateObject();
+		cJSON_AddItemToObject(j, "node", node ? cJSON_CreateString(node)
+						      : cJSON_CreateNull());
+		po.lines = cJSON_AddArrayToObject(j, "changes");
+		cJSON_AddBoolToObject(j, "replace", ret != 0);
+		cJSON_AddItemToArray(planes, j);
+	} else {
+		printf("\nData plane, %s%s: %s", node ? "node " : "",
+		       node ? node : "every pod", ret ? "table replaced whole: " : "");
+		diff_stats_print(&st, stdout);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < p.nops; i++)
+		put_op(&po, &p.ops[i]);
+	diff_plan_fini(&p);
 	ruleset_fini(&ra);
 	ruleset_fini(&rb);
 	diag_list_fini(&d);
-}
-
-static size_t print_plane(const struct cmd_diff_plane *p, const char *node,
-			  const struct diff_opts *o)
-{
-	printf("\nData plane, %s%s: %zu chains, %zu rules, %zu sets, %zu elements change\n",
-	       node ? "node " : "", node ? node : "every pod", p->chains, p->rules, p->sets,
-	       p->elems);
-	for (size_t i = 0; i < p->n; i++) {
-		const char *on = p->v[i].sign == '+' ? "\033[32m" : "\033[31m";
-
-		printf("%s%c %s%s\n", o->color ? on : "", p->v[i].sign, p->v[i].text,
-		       o->color ? "\033[0m" : "");
-	}
-	return p->n;
+	return po.n + (ret != 0);
 }
 
 static cJSON *json_change_list(const struct diff_result *r, const struct group *g, size_t ng)
@@ -402,25 +538,6 @@ static cJSON *json_change_list(const struct diff_result *r, const struct group *
 	return arr;
 }
 
-static cJSON *json_plane(const struct cmd_diff_plane *p, const char *node)
-{
-	cJSON *o = cJSON_CreateObject(), *lines = cJSON_CreateArray();
-
-	if (node)
-		cJSON_AddStringToObject(o, "node", node);
-	else
-		cJSON_AddNullToObject(o, "node");
-	for (size_t i = 0; i < p->n; i++) {
-		cJSON *l = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(l, "op", p->v[i].sign == '+' ? "add" : "remove");
-		cJSON_AddStringToObject(l, "nft", p->v[i].text);
-		cJSON_AddItemToArray(lines, l);
-	}
-	cJSON_AddItemToObject(o, "changes", lines);
-	return o;
-}
-
 /* Everything after loading; returns the exit code. */
 static int run(const struct cluster *old, const struct cluster *new, struct diff_opts *o)
 {
@@ -443,17 +560,8 @@ static int run(const struct cluster *old, const struct cluster *new, struct diff
 	else
 		print_reach(&r, g, ng, o);
 	nn = nodes_of(old, new, o->node, &nodes);
-	for (size_t i = 0; i < (nn ? nn : 1); i++) {
-		struct cmd_diff_plane p;
-
-		plane_of(old, new, nn ? nodes[i] : NULL, &p);
-		changed += p.n;
-		if (root)
-			cJSON_AddItemToArray(planes, json_plane(&p, nn ? nodes[i] : NULL));
-		else
-			print_plane(&p, nn ? nodes[i] : NULL, o);
-		cmd_diff_plane_fini(&p);
-	}
+	for (size_t i = 0; i < (nn ? nn : 1); i++)
+		changed += plane(old, new, nn ? nodes[i] : NULL, o, root ? planes : NULL);
 	if (root) {
 		char *text;
 

@@ -257,7 +257,7 @@ START_TEST(bad_ir_rejected)
 }
 END_TEST
 
-START_TEST(diff_plan)
+START_TEST(diff_fates)
 {
 	struct ruleset a, c;
 	struct diff_stats st;
@@ -303,7 +303,7 @@ int main(void)
 	tcase_add_test(tc, set_and_elements);
 	tcase_add_test(tc, rule_bytecode);
 	tcase_add_test(tc, bad_ir_rejected);
-	tcase_add_test(tc, diff_plan);
+	tcase_add_test(tc, diff_fates);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -30,6 +30,7 @@ struct agent_opts {
 	const char *metrics;		/* "" or "off": no listener */
 	struct reconcile_opts rec;
 	bool verbose;
+	bool help;
 };
 
 static void usage(FILE *f)
@@ -61,7 +62,11 @@ static int parse_ms(const char *s, long scale, int64_t *out)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct agent_opts *o)
+/*
+ * Fill o from argv. 0: run, or --help was given (the usage is printed and
+ * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
+ */
+static int parse_opts(int argc, char **argv, struct agent_opts *o)
 {
 	static const struct option opts[] = {
 		{ "node-name", required_argument, NULL, 'n' },
@@ -104,8 +109,11 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 			o->verbose = true;
 			break;
 		case 'h':
-			return 1;
+			usage(stdout);
+			o->help = true;
+			return 0;
 		default:
+			usage(stderr);
 			return -EINVAL;
 		}
 	}
@@ -119,6 +127,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		fputs("nftpol agent: --node-name or NODE_NAME is required\n", stderr);
 		ret = -EINVAL;
 	}
+	if (ret)
+		usage(stderr);
 	return ret;
 }
 
@@ -197,11 +207,10 @@ int cmd_agent_main(int argc, char **argv)
 	struct agent a;
 	int ret, sig;
 
-	ret = parse_args(argc, argv, &o);
-	if (ret) {
-		usage(ret > 0 ? stdout : stderr);
-		return ret > 0 ? 0 : 2;
-	}
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (o.help)
+		return 0;
 	o.rec.node = o.node;
 	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {

@@ -19,6 +19,12 @@
 #include "nft/compile.h"
 #include "nft/netlink.h"
 
+struct apply_opts {
+	const char *node;		/* borrowed from argv; NULL: every node */
+	unsigned flags;			/* APPLY_CHECK, APPLY_REPLACE */
+	bool help;
+};
+
 static void usage(FILE *f)
 {
 	fputs("usage: nftpol apply [--node NAME] [--check] [--replace] FILE...\n"
@@ -113,8 +119,11 @@ static int program(const struct ruleset *rs, unsigned flags)
 	return 0;
 }
 
-/* Entry point of `nftpol apply`; returns the exit code. */
-int cmd_apply_main(int argc, char **argv)
+/*
+ * Fill o from argv. 0: run, or --help was given (the usage is printed and
+ * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
+ */
+static int parse_opts(int argc, char **argv, struct apply_opts *o)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
@@ -123,38 +132,50 @@ int cmd_apply_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *node = NULL;
-	unsigned flags = 0;
-	struct ruleset rs;
-	int opt, ret;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "n:crh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			node = optarg;
+			o->node = optarg;
 			break;
 		case 'c':
-			flags |= APPLY_CHECK;
+			o->flags |= APPLY_CHECK;
 			break;
 		case 'r':
-			flags |= APPLY_REPLACE;
+			o->flags |= APPLY_REPLACE;
 			break;
 		case 'h':
 			usage(stdout);
+			o->help = true;
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (optind >= argc) {
 		fputs("nftpol apply: no input files\n", stderr);
 		usage(stderr);
-		return 2;
+		return -EINVAL;
 	}
-	if (input_compile(argv + optind, argc - optind, node, "apply", &rs))
+	return 0;
+}
+
+/* Entry point of `nftpol apply`; returns the exit code. */
+int cmd_apply_main(int argc, char **argv)
+{
+	struct apply_opts o = { 0 };
+	struct ruleset rs;
+	int ret;
+
+	if (parse_opts(argc, argv, &o))
 		return 2;
-	ret = program(&rs, flags);
+	if (o.help)
+		return 0;
+	if (input_compile(argv + optind, argc - optind, o.node, "apply", &rs))
+		return 2;
+	ret = program(&rs, o.flags);
 	ruleset_fini(&rs);
 	return ret;
 }

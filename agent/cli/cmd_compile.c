@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,12 @@
 #include "nft/compile.h"
 #include "nft/render.h"
 #include "base/xalloc.h"
+
+struct compile_opts {
+	const char *node;		/* borrowed from argv; NULL: every node */
+	const char *out;		/* borrowed from argv; NULL: stdout */
+	bool help;
+};
 
 static void usage(FILE *f)
 {
@@ -71,8 +78,11 @@ static int emit(const struct ruleset *rs, const char *out)
 	return ret;
 }
 
-/* Entry point of `nftpol compile`; returns the exit code. */
-int cmd_compile_main(int argc, char **argv)
+/*
+ * Fill o from argv. 0: run, or --help was given (the usage is printed and
+ * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
+ */
+static int parse_opts(int argc, char **argv, struct compile_opts *o)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
@@ -80,34 +90,47 @@ int cmd_compile_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *node = NULL, *out = NULL;
-	struct ruleset rs;
-	int opt, ret;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			node = optarg;
+			o->node = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 'h':
 			usage(stdout);
+			o->help = true;
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (optind >= argc) {
 		fputs("nftpol compile: no input files\n", stderr);
 		usage(stderr);
-		return 2;
+		return -EINVAL;
 	}
-	if (input_compile(argv + optind, argc - optind, node, "compile", &rs))
+	return 0;
+}
+
+/* Entry point of `nftpol compile`; returns the exit code. */
+int cmd_compile_main(int argc, char **argv)
+{
+	struct compile_opts o = { 0 };
+	struct ruleset rs;
+	int ret;
+
+	if (parse_opts(argc, argv, &o))
 		return 2;
-	ret = emit(&rs, out) ? 2 : 0;
+	if (o.help)
+		return 0;
+	if (input_compile(argv + optind, argc - optind, o.node, "compile", &rs))
+		return 2;
+	ret = emit(&rs, o.out) ? 2 : 0;
 	ruleset_fini(&rs);
 	return ret;
 }

@@ -7,6 +7,7 @@
  */
 #include "agent/cli/cmd_explain.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct explain_opts {
 	bool have_port;
 	int family;
 	struct live_source src;
+	bool help;
 };
 
 static void usage(FILE *f)
@@ -211,6 +213,10 @@ static int run(const struct cluster *c, const struct explain_opts *o)
 	return fflush(stdout) ? 2 : ret;
 }
 
+/*
+ * Fill o from argv. 0: run, or --help was given (the usage is printed and
+ * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
+ */
 static int parse_opts(int argc, char **argv, struct explain_opts *o)
 {
 	static const struct option opts[] = {
@@ -232,27 +238,28 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 		} else if (opt == 'p') {
 			if (preview_parse_port(optarg, &o->port)) {
 				fprintf(stderr, "nftpol explain: bad port '%s'\n", optarg);
-				return 2;
+				return -EINVAL;
 			}
 			o->have_port = true;
 		} else if (opt == 'f') {
 			if (preview_parse_family(optarg, &o->family)) {
 				fprintf(stderr, "nftpol explain: bad family '%s'\n", optarg);
-				return 2;
+				return -EINVAL;
 			}
 		} else if (opt == 'h') {
 			usage(stdout);
+			o->help = true;
 			return 0;
 		} else if (!live_option(&o->src, opt, optarg)) {
 			usage(stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (!o->from || !o->to || !o->have_port) {
 		fputs("nftpol explain: --from, --to and --port are required\n", stderr);
-		return 2;
+		return -EINVAL;
 	}
-	return -1;
+	return 0;
 }
 
 /* Entry point of `nftpol explain`; 0 allowed, 1 denied, 2 bad input. */
@@ -260,10 +267,12 @@ int cmd_explain_main(int argc, char **argv)
 {
 	struct explain_opts o = { 0 };
 	struct live_cluster lc;
-	int ret = parse_opts(argc, argv, &o);
+	int ret;
 
-	if (ret >= 0)
-		return ret;
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (o.help)
+		return 0;
 	ret = live_load(&o.src, argv + optind, argc - optind, "explain", &lc) ? 2 : run(lc.c, &o);
 	live_cluster_fini(&lc);
 	return ret;

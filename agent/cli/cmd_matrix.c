@@ -7,6 +7,7 @@
  */
 #include "agent/cli/cmd_matrix.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct matrix_opts {
 	int family;			/* AF_INET, AF_INET6, 0: default of the cluster */
 	bool json;
 	struct live_source src;
+	bool help;
 };
 
 /* The pods of the table: eligible, with an address of family, in the namespaces. */
@@ -196,6 +198,10 @@ static int run(const struct cluster *c, struct matrix_opts *o)
 	return fflush(stdout) ? 2 : 0;
 }
 
+/*
+ * Fill o from argv. 0: run, or --help was given (the usage is printed and
+ * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
+ */
 static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 {
 	static const struct option opts[] = {
@@ -216,7 +222,7 @@ static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 			if (preview_parse_port(optarg, &p)) {
 				fprintf(stderr, "nftpol matrix: bad port '%s' (PORT[/PROTO])\n",
 					optarg);
-				return 2;
+				return -EINVAL;
 			}
 			preview_ports_add(&o->ports, p.proto, p.port);
 			break;
@@ -228,28 +234,29 @@ static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 			if (preview_parse_family(optarg, &o->family)) {
 				fprintf(stderr, "nftpol matrix: bad family '%s' (4 or 6)\n",
 					optarg);
-				return 2;
+				return -EINVAL;
 			}
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
 				fprintf(stderr, "nftpol matrix: bad output '%s' (text or json)\n",
 					optarg);
-				return 2;
+				return -EINVAL;
 			}
 			o->json = !strcmp(optarg, "json");
 			break;
 		case 'h':
 			usage(stdout);
+			o->help = true;
 			return 0;
 		default:
 			if (live_option(&o->src, opt, optarg))
 				break;
 			usage(stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
-	return -1;
+	return 0;
 }
 
 /* Entry point of `nftpol matrix`; returns the exit code (0, or 2 on bad input). */
@@ -257,9 +264,11 @@ int cmd_matrix_main(int argc, char **argv)
 {
 	struct matrix_opts o = { 0 };
 	struct live_cluster lc;
-	int ret = parse_opts(argc, argv, &o);
+	int ret = parse_opts(argc, argv, &o) ? 2 : 0;
 
-	if (ret >= 0)
+	if (ret)
+		goto out;
+	if (o.help)
 		goto out;
 	ret = live_load(&o.src, argv + optind, argc - optind, "matrix", &lc) ? 2
 									   : run(lc.c, &o);

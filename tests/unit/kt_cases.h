@@ -3,7 +3,12 @@
 #ifndef TESTS_KT_CASES_H
 #define TESTS_KT_CASES_H
 
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "kt.h"
+#include "nft/ruleset.h"
+#include "base/xalloc.h"
 
 static const enum rs_type __attribute__((unused)) V4[] = { RS_TYPE_IPV4 };
 static const enum rs_type __attribute__((unused)) V6[] = { RS_TYPE_IPV6 };

@@ -6,11 +6,18 @@
  * our back is replaced whole. Runs only inside the runner's namespaces (kt.h).
  */
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kt_cases.h"
 #include "nft/apply.h"
+#include "nft/build.h"
 #include "nft/diff.h"
+#include "nft/netlink.h"
 #include "nft/readback.h"
+#include "nft/render.h"
 
 static struct netlink *nl;
 

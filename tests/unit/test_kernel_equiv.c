@@ -5,8 +5,12 @@
  * Runs only inside the namespaces tests/kernel/run creates (see kt.h).
  */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kt_cases.h"
+#include "nft/netlink.h"
 
 static void check_equivalent(void)
 {

@@ -5,7 +5,12 @@
  * one transaction; then incremental updates. Prints the times it measured.
  * Runs only inside the runner's namespaces (kt.h).
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "kt_cases.h"
 #include "nft/apply.h"

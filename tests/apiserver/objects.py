@@ -177,7 +177,8 @@ def list_options_invalid(errs):
 # ---------------------------------------------------------------- schemas
 # A type is one of: "str", "int", "bool", "intstr", "num", "any", "time",
 # ("list", T), ("map", T), ("obj", GoName, [(json, T, flags)], open).
-# flags: "o" = omitempty, "p" = pointer.  Field order = Go struct order.
+# flags: "o" = omitempty, "p" = pointer, "r" = required in the OpenAPI schema
+# (no +optional; openapi.py).  Field order = Go struct order.
 
 def L(t):
     return ("list", t)
@@ -198,7 +199,7 @@ def OPEN(name):
 LABEL_SELECTOR = O("LabelSelector", [
     ("matchLabels", M("str"), "o"),
     ("matchExpressions", L(O("LabelSelectorRequirement", [
-        ("key", "str", ""), ("operator", "str", ""), ("values", L("str"), "o")])), "o")])
+        ("key", "str", "r"), ("operator", "str", "r"), ("values", L("str"), "o")])), "o")])
 
 OBJECT_META = O("ObjectMeta", [
     ("name", "str", "o"), ("generateName", "str", "o"), ("namespace", "str", "o"),
@@ -219,9 +220,9 @@ NP_PORT = O("NetworkPolicyPort", [("protocol", "str", "op"), ("port", "intstr", 
                                   ("endPort", "int", "op")])
 NP_PEER = O("NetworkPolicyPeer", [
     ("podSelector", LABEL_SELECTOR, "op"), ("namespaceSelector", LABEL_SELECTOR, "op"),
-    ("ipBlock", O("IPBlock", [("cidr", "str", ""), ("except", L("str"), "o")]), "op")])
+    ("ipBlock", O("IPBlock", [("cidr", "str", "r"), ("except", L("str"), "o")]), "op")])
 NETWORK_POLICY = TOP("NetworkPolicy", ("spec", O("NetworkPolicySpec", [
-    ("podSelector", LABEL_SELECTOR, ""),
+    ("podSelector", LABEL_SELECTOR, "r"),
     ("ingress", L(O("NetworkPolicyIngressRule", [("ports", L(NP_PORT), "o"),
                                                  ("from", L(NP_PEER), "o")])), "o"),
     ("egress", L(O("NetworkPolicyEgressRule", [("ports", L(NP_PORT), "o"),
@@ -229,10 +230,10 @@ NETWORK_POLICY = TOP("NetworkPolicy", ("spec", O("NetworkPolicySpec", [
     ("policyTypes", L("str"), "o")]), "o"))
 
 CONTAINER_PORT = O("ContainerPort", [
-    ("name", "str", "o"), ("hostPort", "int", "o"), ("containerPort", "int", ""),
+    ("name", "str", "o"), ("hostPort", "int", "o"), ("containerPort", "int", "r"),
     ("protocol", "str", "o"), ("hostIP", "str", "o")])
 CONTAINER = O("Container", [
-    ("name", "str", ""), ("image", "str", "o"), ("command", L("str"), "o"),
+    ("name", "str", "r"), ("image", "str", "o"), ("command", L("str"), "o"),
     ("args", L("str"), "o"), ("workingDir", "str", "o"), ("ports", L(CONTAINER_PORT), "o"),
     ("envFrom", L("any"), "o"), ("env", L("any"), "o"),
     ("resources", OPEN("ResourceRequirements"), "o"), ("resizePolicy", L("any"), "o"),
@@ -243,10 +244,10 @@ CONTAINER = O("Container", [
     ("terminationMessagePolicy", "str", "o"), ("imagePullPolicy", "str", "o"),
     ("securityContext", "any", "op"), ("stdin", "bool", "o"), ("stdinOnce", "bool", "o"),
     ("tty", "bool", "o")])
-POD_IP = O("PodIP", [("ip", "str", "")])
+POD_IP = O("PodIP", [("ip", "str", "r")])
 POD = TOP("Pod", ("spec", O("PodSpec", [
     ("volumes", L("any"), "o"), ("initContainers", L(CONTAINER), "o"),
-    ("containers", L(CONTAINER), ""), ("ephemeralContainers", L("any"), "o"),
+    ("containers", L(CONTAINER), "r"), ("ephemeralContainers", L("any"), "o"),
     ("restartPolicy", "str", "o"), ("terminationGracePeriodSeconds", "int", "op"),
     ("activeDeadlineSeconds", "int", "op"), ("dnsPolicy", "str", "o"),
     ("nodeSelector", M("str"), "o"), ("serviceAccountName", "str", "o"),
@@ -266,7 +267,7 @@ POD = TOP("Pod", ("spec", O("PodSpec", [
     ("status", O("PodStatus", [
         ("phase", "str", "o"), ("conditions", L("any"), "o"), ("message", "str", "o"),
         ("reason", "str", "o"), ("nominatedNodeName", "str", "o"), ("hostIP", "str", "o"),
-        ("hostIPs", L(O("HostIP", [("ip", "str", "")])), "o"), ("podIP", "str", "o"),
+        ("hostIPs", L(O("HostIP", [("ip", "str", "r")])), "o"), ("podIP", "str", "o"),
         ("podIPs", L(POD_IP), "o"), ("startTime", "time", "op"),
         ("initContainerStatuses", L("any"), "o"), ("containerStatuses", L("any"), "o"),
         ("qosClass", "str", "o"), ("ephemeralContainerStatuses", L("any"), "o"),
@@ -284,11 +285,11 @@ NODE = TOP("Node", ("spec", O("NodeSpec", [
     ("status", O("NodeStatus", [
         ("capacity", M("any"), "o"), ("allocatable", M("any"), "o"), ("phase", "str", "o"),
         ("conditions", L("any"), "o"),
-        ("addresses", L(O("NodeAddress", [("type", "str", ""), ("address", "str", "")])), "o"),
+        ("addresses", L(O("NodeAddress", [("type", "str", "r"), ("address", "str", "r")])), "o"),
         ("daemonEndpoints", O("NodeDaemonEndpoints", [
-            ("kubeletEndpoint", O("DaemonEndpoint", [("Port", "int", "")]), "o")]), "o"),
+            ("kubeletEndpoint", O("DaemonEndpoint", [("Port", "int", "r")]), "o")]), "o"),
         ("nodeInfo", O("NodeSystemInfo", [
-            (f, "str", "") for f in ("machineID", "systemUUID", "bootID", "kernelVersion",
+            (f, "str", "r") for f in ("machineID", "systemUUID", "bootID", "kernelVersion",
                                      "osImage", "containerRuntimeVersion", "kubeletVersion",
                                      "kubeProxyVersion", "operatingSystem", "architecture")]
             + [("swap", "any", "op")]), "o"),
@@ -1178,6 +1179,7 @@ MERGE_KEYS = {
              "spec.initContainers.ports": "containerPort",
              "spec.containers.env": "name", "spec.initContainers.env": "name",
              "spec.containers.volumeMounts": "mountPath",
+             "spec.initContainers.volumeMounts": "mountPath",
              "spec.imagePullSecrets": "name", "status.conditions": "type",
              "status.podIPs": "ip", "status.hostIPs": "ip"},
     "nodes": {"status.addresses": "type", "status.conditions": "type"},

@@ -3,7 +3,7 @@
 """A protocol-faithful stand-in Kubernetes API server for tests (stdlib only).
 
 Serves namespaces, nodes, pods and networking.k8s.io/v1 networkpolicies over
-HTTPS with bearer-token auth: discovery, OpenAPI v3 stubs for kubectl, LIST
+HTTPS with bearer-token auth: discovery, OpenAPI v2 and v3 for kubectl, LIST
 with pagination, WATCH with bookmarks/history/410, create/get/update/patch/
 delete with defaulting and validation, and a plain-HTTP control port for fault
 injection.  See README.md in this directory for flags and the control API.
@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kproto  # noqa: E402
 import objects as K  # noqa: E402
+import openapi  # noqa: E402
 
 RESOURCES = K.RESOURCES
 DEFAULT_USER = "system:serviceaccount:kube-system:nftpol-agent"
@@ -353,49 +355,6 @@ def discovery_docs(s, port):
     }
 
 
-def openapi_docs(s):
-    """/openapi/v3 and one document per group-version: for each kind a PATCH
-    operation with the fieldValidation parameter, which is what kubectl 1.32
-    looks for before it lets the server validate (k8s-api.md 5.2)."""
-    params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
-              for n in ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")]
-    gvs = {}
-    for r in RESOURCES.values():
-        gvpath = r.prefix.lstrip("/")
-        doc = gvs.setdefault(gvpath, {"openapi": "3.0.0",
-                                      "info": {"title": "Kubernetes",
-                                               "version": "v" + s.version.lstrip("v")},
-                                      "paths": {}, "components": {"schemas": {}}})
-        if r.namespaced:
-            p = "%s/namespaces/{namespace}/%s/{name}" % (r.prefix, r.name)
-        else:
-            p = "%s/%s/{name}" % (r.prefix, r.name)
-        gvk = {"group": r.group, "version": "v1", "kind": r.kind}
-        opid = "%s%s" % ("patch" + ("CoreV1" if not r.group else "NetworkingV1"),
-                         ("Namespaced" if r.namespaced else "") + r.kind)
-        doc["paths"][p] = {
-            "patch": {"operationId": opid, "x-kubernetes-action": "patch",
-                      "x-kubernetes-group-version-kind": gvk, "parameters": params,
-                      "responses": {"200": {"description": "OK"}}},
-            "put": {"operationId": opid.replace("patch", "replace", 1),
-                    "x-kubernetes-action": "put", "x-kubernetes-group-version-kind": gvk,
-                    "parameters": params, "responses": {"200": {"description": "OK"}}}}
-        coll = p.rsplit("/", 1)[0]
-        doc["paths"][coll] = {
-            "post": {"operationId": opid.replace("patch", "create", 1),
-                     "x-kubernetes-action": "post", "x-kubernetes-group-version-kind": gvk,
-                     "parameters": params, "responses": {"201": {"description": "Created"}}}}
-    out = {}
-    index = {"paths": {}}
-    for gvpath, doc in sorted(gvs.items()):
-        body = K.go_json(doc).encode()
-        h = hashlib.sha512(body).hexdigest()[:128].upper()
-        index["paths"][gvpath] = {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (gvpath, h)}
-        out["/openapi/v3/" + gvpath] = body
-    out["/openapi/v3"] = K.go_json(index).encode()
-    return out
-
-
 # ------------------------------------------------------------------ continue tokens
 
 
@@ -516,6 +475,49 @@ class ApiHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.write_raw(body)
 
+    def send_openapi_v2(self, doc):
+        """/openapi/v2 as kube-openapi's handler serves it: content negotiation
+        (406 if nothing fits), ETag and Last-Modified with 304 for a cache
+        revalidation, gzip from 1400 bytes when the client accepts it."""
+        hit = doc.negotiate(self.headers.get("Accept"))
+        if hit is None:
+            self.send_response(406)
+            self.send_header("Vary", "Accept")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        ctype, body = hit
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        fresh = False
+        if inm:
+            fresh = inm.strip() == "*" or doc.etag in [t.strip().removeprefix("W/")
+                                                      for t in inm.split(",")]
+        elif ims:
+            try:
+                fresh = parsedate_to_datetime(ims).timestamp() >= doc.modified
+            except (TypeError, ValueError):
+                fresh = False
+        gz = "gzip" in self.headers.get("Accept-Encoding", "") and len(body) >= 1400
+        self.send_response(304 if fresh else 200)
+        self.send_header("Vary", "Accept")
+        if gz:
+            self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Etag", doc.etag)
+        self.send_header("Last-Modified", doc.last_modified)
+        if fresh:
+            self.end_headers()
+            return
+        if gz:
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Type", ctype)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.write_raw(body)
+
     def send_status(self, err):
         headers = dict(err.headers)
         self.send_body(err.code, err.status(), headers=headers)
@@ -613,6 +615,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             docs = app.discovery()
             if path in docs:
                 self.send_body(200, docs[path])
+                return
+            if path == "/openapi/v2":
+                self.send_openapi_v2(app.openapi_v2())
                 return
             oa = app.openapi()
             if path in oa:
@@ -1458,6 +1463,8 @@ class App:
         self.port = 0
         self._disc = None
         self._oa = None
+        self._oa2 = None
+        self._oa2_lock = threading.Lock()
 
     # -- auth
 
@@ -1492,8 +1499,14 @@ class App:
 
     def openapi(self):
         if self._oa is None:
-            self._oa = openapi_docs(self.s)
+            self._oa = openapi.v3_documents(self.s.version, RESOURCES)
         return self._oa
+
+    def openapi_v2(self):
+        with self._oa2_lock:
+            if self._oa2 is None:
+                self._oa2 = openapi.V2(self.s.version, RESOURCES)
+        return self._oa2
 
     # -- seeding
 

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Tests for the stand-in API server: the real kubectl (/usr/bin/kubectl) and
-raw HTTPS requests against a server started for the test.
+"""Tests for the stand-in API server: the real kubectl ($KUBECTL, else the one
+on PATH; scripts/test runs them with each kubectl it has) and raw HTTPS
+requests against a server started for the test.
 
 Run with tests/apiserver/run (or python3 -m unittest test_server from here).
 Every process started here is stopped here, by PID.
 """
 import base64
+import gzip
 import json
 import os
 import shutil
@@ -21,9 +23,29 @@ import urllib.request
 from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gnostic  # noqa: E402
+import kproto  # noqa: E402
 SERVER = os.path.join(HERE, "server.py")
-KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")
+KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl") or "/usr/bin/kubectl"
 _DEFAULT = object()
+_VERSION = []
+
+
+def kubectl_version():
+    """(major, minor) of KUBECTL's client; what it asks of a server depends on it:
+    before 1.25 it validates objects itself against /openapi/v2 (protobuf), later
+    ones ask the server to (fieldValidation, which 1.32 looks up in /openapi/v3)."""
+    if not _VERSION:
+        out = subprocess.run([KUBECTL, "version", "--client", "-o", "json"],
+                             capture_output=True, text=True, check=True).stdout
+        v = json.loads(out)["clientVersion"]["gitVersion"]
+        _VERSION.append(tuple(int(x) for x in v.lstrip("v").split(".")[:2]))
+    return _VERSION[0]
+
+
+def server_validates():
+    return kubectl_version() >= (1, 25)
 
 
 class Server:
@@ -350,16 +372,24 @@ class KubectlTest(Base):
         self.assertEqual(v["serverVersion"]["gitVersion"], "v1.32.4")
         self.assertIn("clientVersion", v)
 
-    def test_create_with_server_side_validation(self):
+    def test_create_validated(self):
         ns = self.srv.ns("kc-create")
         f = self.yaml_file(NP_YAML % ("np1", ns, 80))
+        self.srv.control("/log/clear", {})
         r = self.srv.kubectl("create", "-f", f)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("networkpolicy.networking.k8s.io/np1 created", r.stdout)
-        # kubectl 1.32 asked the server to validate (openapi v3 GV doc)
         reqs = self.srv.control("/log")["requests"]
         posts = [q for q in reqs if q["method"] == "POST" and q["path"] == NP(ns)]
-        self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Strict")
+        if server_validates():
+            # kubectl >= 1.25 asked the server to validate (1.32: openapi v3 GV doc)
+            self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Strict")
+        else:
+            # older ones validated against /openapi/v2 themselves, then POSTed
+            # without fieldValidation (the server's default, Warn, applies)
+            self.assertIn(("GET", "/openapi/v2", 200),
+                          [(q["method"], q["path"], q["code"]) for q in reqs])
+            self.assertNotIn("fieldValidation", posts[-1]["query"])
         st, _, obj = self.srv.request("GET", NP(ns) + "/np1")
         self.assertEqual(st, 200)
         self.assertEqual(obj["spec"]["ingress"][0]["ports"], [{"protocol": "TCP", "port": 80}])
@@ -375,12 +405,28 @@ class KubectlTest(Base):
         f = self.yaml_file((NP_YAML % ("np2", ns, 443)).replace("podSelector", "podSelectr"))
         r = self.srv.kubectl("create", "-f", f)
         self.assertEqual(r.returncode, 1)
-        self.assertIn('strict decoding error: unknown field "spec.podSelectr"', r.stderr)
+        if server_validates():
+            self.assertIn('strict decoding error: unknown field "spec.podSelectr"', r.stderr)
+        else:
+            # kubectl's own check against the OpenAPI v2 schema, as with a real server
+            self.assertIn('error validating "%s": error validating data: ' % f, r.stderr)
+            self.assertIn('ValidationError(NetworkPolicy.spec): unknown field "podSelectr" '
+                          'in io.k8s.api.networking.v1.NetworkPolicySpec', r.stderr)
+            self.assertIn('ValidationError(NetworkPolicy.spec): missing required field '
+                          '"podSelector" in io.k8s.api.networking.v1.NetworkPolicySpec',
+                          r.stderr)
+        st, _, _ = self.srv.request("GET", NP(ns) + "/np2")
+        self.assertEqual(st, 404)
         r = self.srv.kubectl("create", "--validate=false", "-f", f)
         self.assertEqual(r.returncode, 0, r.stderr)
         reqs = self.srv.control("/log")["requests"]
         posts = [q for q in reqs if q["method"] == "POST" and q["path"] == NP(ns)]
-        self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Ignore")
+        if server_validates():
+            self.assertEqual(posts[-1]["query"].get("fieldValidation"), "Ignore")
+        else:
+            # no fieldValidation: the server warns (its default) and drops the field
+            self.assertNotIn("fieldValidation", posts[-1]["query"])
+            self.assertIn('Warning: unknown field "spec.podSelectr"', r.stderr)
         _, _, obj = self.srv.request("GET", NP(ns) + "/np2")
         self.assertEqual(obj["spec"]["podSelector"], {})
 
@@ -403,6 +449,79 @@ spec:
         self.assertIn("spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "
                       "\"10.0.0.0/8\": must be a strict subset of `cidr`", r.stderr)
         self.assertIn("may not be specified when `port` is non-numeric", r.stderr)
+
+    def test_create_wrong_type(self):
+        ns = self.srv.ns("kc-type")
+        f = self.yaml_file((NP_YAML % ("np3", ns, 80)).replace("port: 80", "port: [80]"))
+        for verb in ("create", "apply"):
+            r = self.srv.kubectl(verb, "-f", f)
+            self.assertEqual(r.returncode, 1)
+            if server_validates():
+                self.assertIn('Error from server (BadRequest): error when creating "%s": '
+                              'NetworkPolicy in version "v1" cannot be handled as a '
+                              'NetworkPolicy: json: cannot unmarshal array into Go struct '
+                              'field NetworkPolicyPort.spec.ingress.ports.port of type '
+                              'intstr.IntOrString' % f, r.stderr)
+            else:
+                self.assertIn('ValidationError(NetworkPolicy.spec.ingress[0].ports[0].port): '
+                              'invalid type for io.k8s.apimachinery.pkg.util.intstr.'
+                              'IntOrString: got "array", expected "string"', r.stderr)
+
+    def test_create_list(self):
+        # a v1 List: kubectl validates and creates every item
+        f = self.yaml_file("""apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: kc-list}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: p, namespace: kc-list, labels: {app: p}}
+  spec:
+    nodeName: n1
+    containers:
+    - name: c
+      image: busybox
+      ports: [{name: http, containerPort: 80}]
+      securityContext: {runAsUser: 1000}
+    volumes: [{name: v, emptyDir: {}}]
+""")
+        r = self.srv.kubectl("create", "-f", f, check=True)
+        self.assertIn("namespace/kc-list created", r.stdout)
+        self.assertIn("pod/p created", r.stdout)
+        with open(f, "a") as fh:
+            fh.write("    hostNetwrk: true\n")
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        # v1 List has no PATCH operation in /openapi/v3, so kubectl 1.32 validates
+        # it itself with /openapi/v2 too, as against a real server
+        self.assertIn('ValidationError(Pod.spec): unknown field "hostNetwrk" in '
+                      'io.k8s.api.core.v1.PodSpec', r.stderr)
+
+    def test_patch(self):
+        ns = self.srv.ns("kc-patch")
+        self.srv.create(NP(ns), np_obj("web", ns))
+        self.srv.create(PODS(ns), pod_obj("p", ns))
+        self.srv.kubectl("patch", "-n", ns, "networkpolicy", "web", "--type", "merge", "-p",
+                         '{"spec":{"policyTypes":["Ingress","Egress"]}}', check=True)
+        self.srv.kubectl("patch", "-n", ns, "networkpolicy", "web", "--type", "json", "-p",
+                         '[{"op":"add","path":"/metadata/labels","value":{"a":"b"}}]',
+                         check=True)
+        _, _, o = self.srv.request("GET", NP(ns) + "/web")
+        self.assertEqual(o["spec"]["policyTypes"], ["Ingress", "Egress"])
+        self.assertEqual(o["metadata"]["labels"], {"a": "b"})
+        # strategic merge (the default type): containers merge by name
+        self.srv.kubectl("patch", "-n", ns, "pod", "p", "-p",
+                         '{"spec":{"containers":[{"name":"c","image":"busybox:1.37"}]}}',
+                         check=True)
+        _, _, o = self.srv.request("GET", PODS(ns) + "/p")
+        self.assertEqual([(c["name"], c["image"]) for c in o["spec"]["containers"]],
+                         [("c", "busybox:1.37")])
+        r = self.srv.kubectl("patch", "-n", ns, "networkpolicy", "web", "--type", "json",
+                             "-p", '[{"op":"replace","path":"/spec/nope","value":1}]')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("The request is invalid", r.stderr)
 
     def test_get_all_namespaces_json(self):
         ns = self.srv.ns("kc-get")
@@ -538,13 +657,138 @@ spec:
             self.srv.control("/token", {"token": "rotated-token"})
             r = self.srv.kubectl("get", "ns")
             self.assertEqual(r.returncode, 1)
-            self.assertIn("error: You must be logged in to the server (the server has asked "
-                          "for the client to provide credentials)", r.stderr)
+            # kubectl 1.32 words the 401 itself, 1.20 prints the Status message
+            self.assertRegex(r.stderr, r"error: You must be logged in to the server "
+                             r"\((the server has asked for the client to provide "
+                             r"credentials|Unauthorized)\)")
             # the tokenFile kubeconfig reads DIR/token, which the server rewrote
             self.srv.kubectl("get", "ns", kubeconfig="kubeconfig-tokenfile", check=True)
         finally:
             self.srv.control("/token", {"token": old})
         self.srv.kubectl("get", "ns", check=True)
+
+
+def pb_named(buf, num=1):
+    """{name: value bytes} of the repeated Named* entries in field num."""
+    out = {}
+    for n, v in kproto.fields(buf):
+        if n == num:
+            d = dict(kproto.fields(v))
+            out[d[1].decode()] = d.get(2, b"")
+    return out
+
+
+def pb(buf, num):
+    return [v for n, v in kproto.fields(buf) if n == num]
+
+
+OA_NP = "io.k8s.api.networking.v1.NetworkPolicy"
+OA_NP_ITEM = "/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies/{name}"
+
+
+class OpenAPITest(Base):
+    """/openapi/v2 as kube-apiserver serves it (kubectl < 1.26 needs it to create
+    and apply; the kubectl tests run it end to end)."""
+
+    def get_v2(self, accept, **headers):
+        return self.srv.request("GET", "/openapi/v2", headers=dict(headers, Accept=accept))
+
+    def test_json(self):
+        st, h, doc = self.get_v2("application/json")
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "application/json")
+        self.assertEqual(doc["swagger"], "2.0")
+        self.assertEqual(doc["info"]["version"], "v1.32.4")
+        defs = doc["definitions"]
+        self.assertEqual(defs[OA_NP]["x-kubernetes-group-version-kind"],
+                         [{"group": "networking.k8s.io", "kind": "NetworkPolicy",
+                           "version": "v1"}])
+        self.assertEqual(defs[OA_NP + "Spec"]["required"], ["podSelector"])
+        self.assertEqual(defs[OA_NP + "Port"]["properties"]["port"],
+                         {"$ref": "#/definitions/io.k8s.apimachinery.pkg.util.intstr."
+                                  "IntOrString"})
+        containers = defs["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+        self.assertEqual(containers["x-kubernetes-patch-merge-key"], "name")
+        self.assertEqual(containers["x-kubernetes-patch-strategy"], "merge")
+        for kind in ("Namespace", "NamespaceList", "Pod", "PodList", "Node", "NodeList"):
+            self.assertEqual(defs["io.k8s.api.core.v1." + kind]
+                             ["x-kubernetes-group-version-kind"],
+                             [{"group": "", "kind": kind, "version": "v1"}])
+        patch = doc["paths"][OA_NP_ITEM]["patch"]
+        self.assertEqual(patch["x-kubernetes-action"], "patch")
+        self.assertIn("application/strategic-merge-patch+json", patch["consumes"])
+        self.assertIn("fieldValidation", [p["name"] for p in patch["parameters"]])
+        self.assertEqual(patch["operationId"], "patchNetworkingV1NamespacedNetworkPolicy")
+        self.assertIn("/api/v1/namespaces/{name}/status", doc["paths"])
+        self.assertIn("/api/v1/watch/nodes/{name}", doc["paths"])
+
+    def test_negotiation_and_caching(self):
+        st, h, _ = self.get_v2("application/json")
+        etag = h["etag"]
+        self.assertRegex(etag, r'^"[0-9A-F]{128}"$')
+        self.assertEqual(h["vary"], "Accept")
+        # the same ETag for the protobuf form (upstream: Vary tells them apart)
+        st, h2, _ = self.get_v2("application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+        self.assertEqual((st, h2["etag"]), (200, etag))
+        st, h, body = self.get_v2("application/json", **{"If-None-Match": etag})
+        self.assertEqual((st, body), (304, None))
+        st, h, body = self.get_v2("text/html")
+        self.assertEqual(st, 406)
+        st, h, _ = self.get_v2("text/html;q=0.9, */*;q=0.1")
+        self.assertEqual((st, h["content-type"]), (200, "application/json"))
+        st, h, body = self.get_v2("application/json", **{"Accept-Encoding": "gzip"})
+        self.assertEqual(h["content-encoding"], "gzip")
+        self.assertEqual(json.loads(gzip.decompress(body))["swagger"], "2.0")
+        st, _, body = self.srv.request("GET", "/swagger-2.0.0.pb-v1")
+        self.assertEqual(st, 404)
+        st, _, body = self.srv.request("GET", "/openapi/v2", token="wrong")
+        self.assertEqual(st, 401)
+
+    def test_protobuf(self):
+        # kubectl 1.20 asks with the deprecated media type; the answer names the new one
+        st, h, body = self.get_v2("application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"],
+                         "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+        self.assertEqual(pb(body, 1), [b"2.0"])                       # swagger
+        self.assertEqual(pb(pb(body, 2)[0], 2), [b"v1.32.4"])         # info.version
+        defs = pb_named(pb(body, 9)[0])                               # definitions
+        np = defs[OA_NP]
+        ext = pb_named(np, 31)                                        # vendor_extension
+        yaml = pb(ext["x-kubernetes-group-version-kind"], 2)[0]       # Any.yaml
+        self.assertEqual(json.loads(yaml), [{"group": "networking.k8s.io",
+                                             "kind": "NetworkPolicy", "version": "v1"}])
+        props = pb_named(pb(np, 25)[0])                               # properties
+        self.assertEqual(pb(props["spec"], 1), [b"#/definitions/" + OA_NP.encode() + b"Spec"])
+        self.assertEqual(pb(defs[OA_NP + "Spec"], 19), [b"podSelector"])   # required
+        self.assertEqual(pb(pb(props["kind"], 22)[0], 1), [b"string"])    # type
+        paths = pb_named(pb(body, 8)[0], 2)
+        patch = pb(paths[OA_NP_ITEM], 8)[0]                           # PathItem.patch
+        self.assertIn(b"application/strategic-merge-patch+json", pb(patch, 7))
+        names = []
+        for item in pb(patch, 8):                                     # parameters
+            param = pb(item, 1)[0]
+            for nonbody in pb(param, 2):
+                names += pb(pb(nonbody, 3)[0], 4)                     # query .name
+        self.assertIn(b"fieldValidation", names)
+        self.assertEqual(json.loads(pb(pb_named(patch, 13)["x-kubernetes-action"], 2)[0]),
+                         "patch")
+
+    def test_gnostic_wire_format(self):
+        # field numbers of gnostic's OpenAPIv2.proto, spelled out by hand
+        self.assertEqual(gnostic.document({"swagger": "2.0"}), b"\x0a\x032.0")
+        self.assertEqual(gnostic.message("Schema", {"type": "string"}),
+                         b"\xb2\x01\x08\x0a\x06string")
+        self.assertEqual(gnostic.message("Schema", {"additionalProperties": False}),
+                         b"\xaa\x01\x02\x10\x00")
+        self.assertEqual(gnostic.message("Schema", {"x-a": 1}),
+                         b"\xfa\x01\x0a\x0a\x03x-a\x12\x03\x12\x011")
+        self.assertEqual(gnostic.message("Schema", {"items": {}, "maxItems": 300}),
+                         b"\xba\x01\x02\x0a\x00\x70\xac\x02")
+        self.assertEqual(gnostic.message("ParametersItem", {"in": "path", "name": "n"}),
+                         b"\x0a\x0d\x12\x0b\x22\x09\x12\x04path\x22\x01n")
+        with self.assertRaises(ValueError):
+            gnostic.message("Schema", {"nullable": True})
 
 
 class RawTest(Base):

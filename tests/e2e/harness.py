@@ -36,6 +36,7 @@ from manifests import cluster_objects, namespace_obj, pod_obj  # noqa: E402
 from probe import probe_matrix  # noqa: E402
 
 SERVER = os.path.join(REPO, "tests", "apiserver", "server.py")
+KUBECTL = os.environ.get("KUBECTL", "kubectl")     # scripts/test runs with each one
 RELAY = os.path.join(HERE, "nsrelay.py")
 SPEC = "tcp/80@pod"
 SPEC6 = "tcp/80@v6@pod"
@@ -246,7 +247,7 @@ class Env:
 
     # kubectl, the real one
     def kubectl(self, *args, input=None, check=True):
-        cmd = ["ip", "netns", "exec", self.api_ns, "kubectl",
+        cmd = ["ip", "netns", "exec", self.api_ns, KUBECTL,
                "--kubeconfig", os.path.join(self.dir, "kubeconfig"),
                "--cache-dir", self.kcache, "--request-timeout", "10s"] + list(args)
         return run(cmd, input=input, check=check)

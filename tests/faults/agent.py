@@ -9,8 +9,9 @@ the new policies allow is a failure), and ends by converging on the expected
 reachability.  Everything lives in network namespaces made here and is removed
 also on failure or Ctrl-C; only processes started here are killed, by PID.
 
-usage: tests/faults/agent.py [-v] [-k] [--kills N] [TEST...]
-Env: NFTPOL (default build/nftpol).  Needs root.  Last line "N passed, M failed".
+usage: tests/faults/agent.py [-v] [-k] [--kills N] [--kubectl-only] [TEST...]
+Env: NFTPOL (default build/nftpol), KUBECTL (default: kubectl on PATH).  Needs root.
+Last line "N passed, M failed".
 """
 import argparse
 import json
@@ -25,7 +26,8 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from harness import Env, HarnessError, Watchdog, forbidden_in_all, run  # noqa: E402
+from harness import (KUBECTL, Env, HarnessError, Watchdog,  # noqa: E402
+                     forbidden_in_all, run)
 
 NORMLIST = os.path.join(REPO, "tests", "kernel", "normlist.py")
 GENCLUSTER = os.path.join(REPO, "scripts", "gencluster.py")
@@ -238,7 +240,7 @@ def after_with(model, pol):
 
 def kubectl_tf(env, *args, input=None):
     """kubectl with the tokenFile kubeconfig (follows the stand-in's rotations)."""
-    return run(["ip", "netns", "exec", env.api_ns, "kubectl", "--kubeconfig",
+    return run(["ip", "netns", "exec", env.api_ns, KUBECTL, "--kubeconfig",
                 os.path.join(env.dir, "kubeconfig-tokenfile"), "--cache-dir", env.kcache,
                 "--request-timeout", "10s"] + list(args), input=input)
 
@@ -592,6 +594,8 @@ def test_kill_while_programming(env):
     expect(listing(env) == refs["new"], "final agent did not program new")
 
 
+test_kill_while_programming.kubectl = False     # the stand-in is loaded from a file
+
 TESTS = [test_apiserver_absent, test_bad_answers, test_slow_and_oversize, test_token_rotation,
          test_kernel_refuses, test_table_edited, test_kill_while_programming]
 
@@ -639,6 +643,8 @@ def main():
     ap.add_argument("--kills", type=int, default=100, help="test 7: SIGKILLs (at most)")
     ap.add_argument("--kill-budget", type=float, default=50,
                     help="test 7: seconds for the kill loop")
+    ap.add_argument("--kubectl-only", action="store_true",
+                    help="only the tests that drive kubectl (to run them with another one)")
     ap.add_argument("tests", nargs="*")
     a = ap.parse_args()
     if os.geteuid() != 0:
@@ -647,6 +653,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     chosen = [t for t in TESTS if not a.tests or t.__name__ in a.tests
               or t.__name__[5:] in a.tests]
+    if a.kubectl_only:
+        chosen = [t for t in chosen if getattr(t, "kubectl", True)]
     passed = failed = 0
     for t in chosen:
         t0 = time.monotonic()

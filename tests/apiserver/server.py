@@ -1575,11 +1575,16 @@ class App:
             mode = body.get("mode", "status")
             f = {"count": int(body.get("count", 1)), "mode": mode,
                  "code": int(body.get("code", 500 if mode == "status" else 200))}
-            for k in ("match", "method", "delay", "message", "retry_after", "watch"):
+            for k in ("method", "delay", "message", "retry_after", "watch"):
                 if k in body:
                     f[k] = body[k]
+            # a list of matches is one fault per entry, installed at once (with
+            # "replace", in place of the pending ones: no gap between two faults)
+            matches = body.get("match")
+            new = [dict(f, match=m) for m in matches] if isinstance(matches, list) else \
+                [dict(f, **({"match": matches} if "match" in body else {}))]
             with s.lock:
-                s.faults.append(f)
+                s.faults = new if body.get("replace") else s.faults + new
             return {"faults": s.faults}
         if path == "/fail/clear":
             with s.lock:

@@ -1310,6 +1310,15 @@ class RawTest(Base):
         self.srv.control("/fail", {"count": 1, "mode": "close"})
         with self.assertRaises(EOFError):
             self.srv.request("GET", "/api/v1/nodes")
+        # several matches at once, then replaced by another mode without a gap
+        self.srv.control("/fail", {"count": 9, "code": 503, "match": ["/nodes", "/pods"]})
+        self.assertEqual(self.srv.request("GET", "/api/v1/pods")[0], 503)
+        faults = self.srv.control("/fail", {"count": 9, "mode": "garbage",
+                                            "match": ["/nodes"], "replace": True})["faults"]
+        self.assertEqual([(f["match"], f["mode"]) for f in faults], [("/nodes", "garbage")])
+        self.assertEqual(self.srv.request("GET", "/api/v1/pods")[0], 200)
+        self.assertIsInstance(self.srv.request("GET", "/api/v1/nodes")[2], bytes)
+        self.srv.control("/fail/clear", {})
 
     def test_watch_list(self):
         ns = self.srv.ns("wlist")

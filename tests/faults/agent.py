@@ -167,15 +167,15 @@ AGENT_PATHS = ("/api/v1/pods", "/api/v1/namespaces", "/apis/networking.k8s.io/v1
 
 def fail_agent_paths(env, mode, code=None, retry_after=None):
     """Make every GET of the agent's cluster-wide collections fail (kubectl's
-    namespaced paths and discovery do not match)."""
-    env.control("/fail/clear", {})
-    for p in AGENT_PATHS:
-        body = {"count": 100000, "mode": mode, "match": p, "method": "GET"}
-        if code:
-            body["code"] = code
-        if retry_after:
-            body["retry_after"] = retry_after
-        env.control("/fail", body)
+    namespaced paths and discovery do not match), in place of the faults set
+    before, at once: between a clear and new faults the agent could list."""
+    body = {"count": 100000, "mode": mode, "match": list(AGENT_PATHS), "method": "GET",
+            "replace": True}
+    if code:
+        body["code"] = code
+    if retry_after:
+        body["retry_after"] = retry_after
+    env.control("/fail", body)
 
 
 def test_bad_answers(env):

@@ -54,10 +54,9 @@ int reconcile_new(const struct reconcile_opts *o, struct store *s, struct metric
 	int ret = netlink_open(&nl);
 
 	*out = NULL;
-	if (ret < 0) {
-		*err = xasprintf("cannot open the netfilter netlink socket: %s", strerror(-ret));
-		return ret;
-	}
+	if (ret < 0)
+		return xseterr(err, ret, "cannot open the netfilter netlink socket: %s",
+			       strerror(-ret));
 	r = xcalloc(1, sizeof(*r));
 	r->o = *o;
 	r->store = s;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/cidr.h"
 #include "policy/selector.h"
 #include "base/xalloc.h"
 
@@ -132,6 +133,17 @@ bool eval_selects(const struct eval *e, const struct netpol *np, const struct po
 	(void)e;
 	return model_pod_eligible(pod) && !strcmp(pod->ns, np->ns) &&
 	       selector_matches(&np->pod_sel, &pod->labels);
+}
+
+/* Whether an ipBlock peer stands for address ip: in its cidr and in no except. */
+bool eval_ipblock_contains(const struct peer *p, const struct addr *ip)
+{
+	if (!cidr_contains_addr(&p->cidr, ip))
+		return false;
+	for (size_t i = 0; i < p->nexcept; i++)
+		if (cidr_contains_addr(&p->except[i], ip))
+			return false;
+	return true;
 }
 
 /* Whether a pod/namespace-selector peer of np stands for pod. */

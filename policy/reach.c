@@ -77,6 +77,20 @@ const struct cluster *reach_cluster(const struct reach *r)
 }
 
 /*
+ * The policies isolating pod p (of r's cluster) in direction dir: *pols points
+ * to their indexes into the cluster's pols, ascending (borrowed from r). Returns
+ * how many; 0 when p is not isolated in dir.
+ */
+size_t reach_isolating(const struct reach *r, const struct pod *p, enum dir dir,
+		       const size_t **pols)
+{
+	const struct pol_list *l = &r->iso[p - r->c->pods][dir];
+
+	*pols = l->v;
+	return l->n;
+}
+
+/*
  * Fill out with pod p's address of family (AF_INET, AF_INET6, or 0 for its first
  * address). out->pod is NULL when p is not eligible (finished, hostNetwork): its
  * address then stands for no pod, as in the compiler. Returns 0, or -ENOENT when
@@ -123,16 +137,6 @@ const struct pod *reach_find_pod(const struct reach *r, const char *ns, const ch
 	return NULL;
 }
 
-static bool ipblock_contains(const struct peer *p, const struct addr *ip)
-{
-	if (!cidr_contains_addr(&p->cidr, ip))
-		return false;
-	for (size_t i = 0; i < p->nexcept; i++)
-		if (cidr_contains_addr(&p->except[i], ip))
-			return false;
-	return true;
-}
-
 /* The first peer of rule that stands for the other end, REACH_ANY, or npeers. */
 static size_t rule_peer(const struct reach *r, const struct netpol *np,
 			const struct np_rule *rule, const struct reach_end *other)
@@ -142,7 +146,7 @@ static size_t rule_peer(const struct reach *r, const struct netpol *np,
 	for (size_t i = 0; i < rule->npeers; i++) {
 		const struct peer *p = &rule->peers[i];
 
-		if (p->flags & PEER_IPBLOCK ? ipblock_contains(p, &other->ip)
+		if (p->flags & PEER_IPBLOCK ? eval_ipblock_contains(p, &other->ip)
 					    : other->pod && eval_peer_matches(r->e, np, p,
 									     other->pod))
 			return i;

@@ -58,6 +58,8 @@ struct reach_verdict {
 struct reach *reach_new(const struct cluster *c);
 void reach_free(struct reach *r);
 const struct cluster *reach_cluster(const struct reach *r);
+size_t reach_isolating(const struct reach *r, const struct pod *p, enum dir dir,
+		       const size_t **pols);
 
 int reach_end_pod(const struct pod *p, int family, struct reach_end *out);
 void reach_end_addr(const struct reach *r, const struct addr *ip, struct reach_end *out);

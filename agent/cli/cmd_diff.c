@@ -22,7 +22,10 @@
 #include "nft/compile.h"
 #include "nft/diff.h"
 #include "nft/render.h"
+#include "policy/reach_diff.h"
 #include "base/xalloc.h"
+
+#define DIFF_PORTS_SHOWN 8	/* ports a line lists; -o json lists them all */
 
 struct diff_opts {
 	struct preview_ports ports;
@@ -31,26 +34,6 @@ struct diff_opts {
 	size_t ndeletes;
 	bool json, color;
 	struct live_source src;
-};
-
-/* One changed (source, destination, port), as pods of the new cluster. */
-struct change {
-	const struct pod *src, *dst;
-	struct preview_port port;
-	int family;			/* AF_INET or AF_INET6: the addresses used */
-	bool allowed;			/* the new verdict */
-	char *cause;			/* owned */
-};
-
-/* Changes that read as one line: same verdict, cause and namespaces. */
-struct group {
-	size_t first, n;		/* changes[first, first + n) after sorting */
-};
-
-struct diff_result {
-	struct change *v;
-	size_t n, cap;
-	bool dual;			/* pods of both families: say which one changes */
 };
 
 static void usage(FILE *f)
@@ -71,220 +54,78 @@ static void usage(FILE *f)
 	live_usage(f);
 }
 
-static const struct pod *find_pod(const struct cluster *c, const struct pod *p)
-{
-	for (size_t i = 0; i < c->npods; i++)
-		if (!strcmp(c->pods[i].ns, p->ns) && !strcmp(c->pods[i].name, p->name))
-			return &c->pods[i];
-	return NULL;
-}
-
-static void put_pols(FILE *f, const struct cluster *c, const struct reach_side *s)
+static void put_pols(FILE *f, const struct cluster *c, const struct reach_diff_side *s)
 {
 	for (size_t i = 0; i < s->npols; i++)
 		fprintf(f, "%s%s/%s", i ? ", " : "", c->pols[s->pols[i]].ns,
 			c->pols[s->pols[i]].name);
 }
 
-/* Why one direction's answer changed, from the new verdict's reasons. */
-static void put_cause(FILE *f, const struct cluster *c, const struct reach_side *s,
-		      enum dir dir)
+/* Why the verdict changed: each changed direction as it answers now, egress first. */
+static void put_cause(FILE *f, const struct cluster *c, const struct reach_diff_cause *cause)
 {
-	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
+	const char *sep = "";
 
-	if (!s->allowed) {
-		fprintf(f, "%s isolated by ", d);
-		put_pols(f, c, s);
-		fputs(", no rule admits", f);
-	} else if (!s->isolated) {
-		fprintf(f, "%s no longer isolated", d);
-	} else {
-		const struct netpol *np = &c->pols[s->allows[0].pol];
+	for (int dir = DIR_EGRESS; dir >= DIR_INGRESS; dir--) {
+		const struct reach_diff_side *s = &cause->side[dir];
+		const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
 
-		fprintf(f, "%s allowed by %s/%s %s[%zu]", d, np->ns, np->name, d,
-			s->allows[0].rule);
+		if (!(cause->dirs & DIR_FLAG(dir)))
+			continue;
+		fprintf(f, "%s%s ", sep, d);
+		sep = "; ";
+		if (s->why == REACH_DIFF_ISOLATED) {
+			fputs("isolated by ", f);
+			put_pols(f, c, s);
+			fputs(", no rule admits", f);
+		} else if (s->why == REACH_DIFF_NOT_ISOLATED) {
+			fputs("no longer isolated", f);
+		} else {
+			fprintf(f, "allowed by %s/%s %s[%zu]", c->pols[s->pol].ns,
+				c->pols[s->pol].name, d, s->rule);
+		}
 	}
 }
 
-static char *cause_of(const struct reach *ro, const struct reach *rn,
-		      const struct reach_query *qo, const struct reach_query *qn)
+static char *cause_text(const struct cluster *c, const struct reach_diff_cause *cause)
 {
-	struct reach_verdict vo, vn;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	const char *sep = "";
+	FILE *f = xnonnull(open_memstream(&buf, &len));
 
-	if (!f)
-		abort();
-	reach_eval(ro, qo, &vo);
-	reach_eval(rn, qn, &vn);
-	for (int dir = DIR_EGRESS; dir >= DIR_INGRESS; dir--) {
-		if (vo.side[dir].allowed == vn.side[dir].allowed)
-			continue;
-		fputs(sep, f);
-		sep = "; ";
-		put_cause(f, reach_cluster(rn), &vn.side[dir], dir);
-	}
+	put_cause(f, c, cause);
 	fclose(f);
-	reach_verdict_fini(&vo);
-	reach_verdict_fini(&vn);
 	return buf;
 }
 
-/* Compare one pair on every port; record the changes. */
-static void compare_pair(const struct reach *ro, const struct reach *rn,
-			 const struct reach_query *base_o, const struct reach_query *base_n,
-			 const struct preview_ports *ports, struct diff_result *out)
-{
-	struct reach_query qo = *base_o, qn = *base_n;
-
-	for (size_t k = 0; k < ports->n; k++) {
-		bool a, b;
-
-		qo.proto = qn.proto = ports->v[k].proto;
-		qo.port = qn.port = ports->v[k].port;
-		a = reach_allowed(ro, &qo);
-		b = reach_allowed(rn, &qn);
-		if (a == b)
-			continue;
-		XGROW(out->v, out->cap, out->n);
-		out->v[out->n++] = (struct change){ qn.src.pod, qn.dst.pod, ports->v[k],
-						    qn.src.ip.family, b,
-						    cause_of(ro, rn, &qo, &qn) };
-	}
-}
-
-/* The ends of pod p (of the new cluster) in both clusters; false if not in both. */
-static bool ends_of(const struct cluster *old, const struct pod *p, int family,
-		    struct reach_end *eo, struct reach_end *en)
-{
-	const struct pod *q = find_pod(old, p);
-
-	return q && model_pod_eligible(p) && model_pod_eligible(q) &&
-	       !reach_end_pod(q, family, eo) && !reach_end_pod(p, family, en);
-}
-
 /*
- * Every pair of pods in both clusters, over each address family the new
- * cluster's pods use (an ipBlock can treat IPv4 and IPv6 differently), on
- * every port.
+ * One end of a group: "x/a, x/b" for up to three pods, else the namespace, the
+ * labels they all share and how many they are: "x [app=web] (all 12 pods)".
  */
-static void compute(const struct cluster *old, const struct cluster *new,
-		    const struct preview_ports *ports, struct diff_result *out)
+static void put_end(FILE *f, const struct reach_diff_end *e)
 {
-	struct reach *ro = reach_new(old), *rn = reach_new(new);
-	static const int families[] = { AF_INET, AF_INET6 };
-	size_t nfam = 0;
-
-	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
-		int family = families[f];
-
-		if (!preview_has_family(new, family))
-			continue;
-		nfam++;
-		for (size_t i = 0; i < new->npods; i++) {
-			struct reach_query qo = { 0 }, qn = { 0 };
-
-			if (!ends_of(old, &new->pods[i], family, &qo.src, &qn.src))
-				continue;
-			for (size_t j = 0; j < new->npods; j++)
-				if (ends_of(old, &new->pods[j], family, &qo.dst, &qn.dst))
-					compare_pair(ro, rn, &qo, &qn, ports, out);
-		}
+	if (e->npods <= 3) {
+		for (size_t i = 0; i < e->npods; i++)
+			fprintf(f, "%s%s/%s", i ? ", " : "", e->ns, e->pods[i]->name);
+		return;
 	}
-	out->dual = nfam > 1;
-	reach_free(ro);
-	reach_free(rn);
+	fputs(e->ns, f);
+	for (size_t i = 0; i < e->nshared; i++)
+		fprintf(f, "%s%s=%s", i ? "," : " [", e->shared[i]->key, e->shared[i]->value);
+	fprintf(f, "%s (%s%zu pods)", e->nshared ? "]" : "", e->npods == e->ns_pods ? "all " : "",
+		e->npods);
 }
 
-static int change_cmp(const void *a, const void *b)
+/* "on 80/TCP 443/TCP": the ports, the first DIFF_PORTS_SHOWN of them when many. */
+static void put_ports(FILE *f, const struct reach_diff_group *g)
 {
-	const struct change *x = a, *y = b;
-	int c;
+	size_t n = g->nports > DIFF_PORTS_SHOWN + 1 ? DIFF_PORTS_SHOWN : g->nports;
 
-	if (x->allowed != y->allowed)
-		return x->allowed ? 1 : -1;
-	if (x->family != y->family)
-		return x->family == AF_INET ? -1 : 1;
-	c = strcmp(x->cause, y->cause);
-	c = c ? c : strcmp(x->src->ns, y->src->ns);
-	c = c ? c : strcmp(x->dst->ns, y->dst->ns);
-	c = c ? c : strcmp(x->src->name, y->src->name);
-	c = c ? c : strcmp(x->dst->name, y->dst->name);
-	if (c)
-		return c;
-	if (x->port.proto != y->port.proto)
-		return x->port.proto < y->port.proto ? -1 : 1;
-	return (x->port.port > y->port.port) - (x->port.port < y->port.port);
-}
-
-static bool same_group(const struct change *x, const struct change *y)
-{
-	return x->allowed == y->allowed && x->family == y->family && !strcmp(x->cause, y->cause) &&
-	       !strcmp(x->src->ns, y->src->ns) && !strcmp(x->dst->ns, y->dst->ns);
-}
-
-static size_t make_groups(struct diff_result *r, struct group **out)
-{
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	xqsort(r->v, r->n, sizeof(*r->v), change_cmp);
-	for (size_t i = 0; i < r->n; i++) {
-		if (n && same_group(&r->v[(*out)[n - 1].first], &r->v[i])) {
-			(*out)[n - 1].n++;
-			continue;
-		}
-		XGROW(*out, cap, n);
-		(*out)[n++] = (struct group){ i, 1 };
-	}
-	return n;
-}
-
-/* "ns [k=v,...] (N pods)": the labels every pod of one end of a group shares. */
-static void put_side_desc(FILE *f, const struct change *v, size_t n, bool src)
-{
-	const struct pod *first = src ? v[0].src : v[0].dst;
-	size_t pods = 0;
-	const char *sep = "";
-
-	fprintf(f, "%s [", first->ns);
-	for (size_t k = 0; k < first->labels.n; k++) {
-		const struct label *l = &first->labels.v[k];
-		bool all = true;
-
-		for (size_t i = 1; i < n && all; i++) {
-			const char *x = model_labels_get(src ? &v[i].src->labels
-							     : &v[i].dst->labels, l->key);
-
-			all = x && !strcmp(x, l->value);
-		}
-		if (all) {
-			fprintf(f, "%s%s=%s", sep, l->key, l->value);
-			sep = ",";
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = (src ? v[j].src : v[j].dst) == (src ? v[i].src : v[i].dst);
-		pods += !seen;
-	}
-	fprintf(f, "%s] (%zu pod%s)", *sep ? "" : "*", pods, pods == 1 ? "" : "s");
-}
-
-static void put_ports(FILE *f, const struct change *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !memcmp(&v[j].port, &v[i].port, sizeof(v[i].port));
-		if (!seen)
-			fprintf(f, " %u/%s", v[i].port.port, preview_proto_upper(v[i].port.proto));
-	}
+	fputs(" on", f);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, " %u/%s", g->ports[k].port, preview_proto_upper(g->ports[k].proto));
+	if (n < g->nports)
+		fprintf(f, " and %zu more ports", g->nports - n);
 }
 
 static const char *family_name(int family)
@@ -292,30 +133,76 @@ static const char *family_name(int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-static void print_reach(const struct diff_result *r, const struct group *g, size_t ng,
+static void print_reach(const struct cluster *c, const struct reach_diff *r,
 			const struct diff_opts *o)
 {
-	size_t denied = 0;
-
-	for (size_t i = 0; i < r->n; i++)
-		denied += !r->v[i].allowed;
 	printf("Reachability: %zu change%s (%zu allowed -> denied, %zu denied -> allowed)\n",
-	       r->n, r->n == 1 ? "" : "s", denied, r->n - denied);
-	for (size_t i = 0; i < ng; i++) {
-		const struct change *v = &r->v[g[i].first];
-		const char *on = o->color ? (v->allowed ? "\033[32m" : "\033[31m") : "";
+	       r->changes, r->changes == 1 ? "" : "s", r->denied, r->changes - r->denied);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct reach_diff_group *g = &r->groups[i];
+		const char *on = o->color ? (g->allowed ? "\033[32m" : "\033[31m") : "";
 
-		printf("%s%s%s ", on, v->allowed ? "+ ALLOWED" : "- DENIED ",
+		printf("%s%s%s ", on, g->allowed ? "+ ALLOWED" : "- DENIED ",
 		       o->color ? "\033[0m" : "");
-		put_side_desc(stdout, v, g[i].n, true);
+		put_end(stdout, &g->src);
 		fputs(" -> ", stdout);
-		put_side_desc(stdout, v, g[i].n, false);
-		fputs(" on", stdout);
-		put_ports(stdout, v, g[i].n);
+		put_end(stdout, &g->dst);
+		put_ports(stdout, g);
 		if (r->dual)
-			printf(" over %s", family_name(v->family));
-		printf(": %zu\n    because %s\n", g[i].n, v->cause);
+			printf(" over %s", family_name(g->family));
+		printf(": %zu\n    because ", g->changes);
+		put_cause(stdout, c, g->cause);
+		putchar('\n');
 	}
+}
+
+static cJSON *json_pair(const struct reach_diff_pair *p)
+{
+	cJSON *pair = cJSON_CreateArray();
+	char *s = xasprintf("%s/%s", p->src->ns, p->src->name);
+	char *d = xasprintf("%s/%s", p->dst->ns, p->dst->name);
+
+	cJSON_AddItemToArray(pair, cJSON_CreateString(s));
+	cJSON_AddItemToArray(pair, cJSON_CreateString(d));
+	free(s);
+	free(d);
+	return pair;
+}
+
+/* One entry per run: the pairs that change the same way on the same ports. */
+static cJSON *json_reach(const struct cluster *c, const struct reach_diff *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct reach_diff_group *g = &r->groups[i];
+		char *cause = cause_text(c, g->cause);
+
+		for (size_t j = g->first; j < g->first + g->n; j++) {
+			const struct reach_diff_run *run = &r->runs[j];
+			cJSON *e = cJSON_CreateObject(), *ports, *pairs;
+
+			cJSON_AddNumberToObject(e, "group", (double)i);
+			cJSON_AddStringToObject(e, "change", g->allowed ? "allowed" : "denied");
+			cJSON_AddStringToObject(e, "family", family_name(g->family));
+			cJSON_AddStringToObject(e, "cause", cause);
+			ports = cJSON_AddArrayToObject(e, "ports");
+			for (size_t k = 0; k < run->nports; k++) {
+				cJSON *p = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(p, "protocol",
+							preview_proto_upper(run->ports[k].proto));
+				cJSON_AddNumberToObject(p, "port", run->ports[k].port);
+				cJSON_AddItemToArray(ports, p);
+			}
+			pairs = cJSON_AddArrayToObject(e, "pairs");
+			for (size_t k = run->first; k < run->first + run->n; k++)
+				cJSON_AddItemToArray(pairs, json_pair(&r->pairs[k]));
+			cJSON_AddItemToArray(arr, e);
+		}
+		free(cause);
+	}
+	return arr;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -509,77 +396,59 @@ static size_t plane(const struct cluster *a, const struct cluster *b, const char
 	return po.n + (ret != 0);
 }
 
-static cJSON *json_change_list(const struct diff_result *r, const struct group *g, size_t ng)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; i < ng; i++)
-		for (size_t j = g[i].first; j < g[i].first + g[i].n; j++) {
-			const struct change *v = &r->v[j];
-			cJSON *o = cJSON_CreateObject(), *pairs = cJSON_CreateArray();
-			char *s = xasprintf("%s/%s", v->src->ns, v->src->name);
-			char *d = xasprintf("%s/%s", v->dst->ns, v->dst->name);
-			cJSON *pair = cJSON_CreateArray();
-
-			cJSON_AddNumberToObject(o, "group", (double)i);
-			cJSON_AddStringToObject(o, "change", v->allowed ? "allowed" : "denied");
-			cJSON_AddStringToObject(o, "protocol", preview_proto_upper(v->port.proto));
-			cJSON_AddNumberToObject(o, "port", v->port.port);
-			cJSON_AddStringToObject(o, "family", family_name(v->family));
-			cJSON_AddStringToObject(o, "cause", v->cause);
-			cJSON_AddItemToArray(pair, cJSON_CreateString(s));
-			cJSON_AddItemToArray(pair, cJSON_CreateString(d));
-			cJSON_AddItemToArray(pairs, pair);
-			cJSON_AddItemToObject(o, "pairs", pairs);
-			cJSON_AddItemToArray(arr, o);
-			free(s);
-			free(d);
-		}
-	return arr;
-}
-
 /* Everything after loading; returns the exit code. */
-static int run(const struct cluster *old, const struct cluster *new, struct diff_opts *o)
+/* The reachability changes over the ports policies name and --port adds. */
+static void reach_of(const struct cluster *old, const struct cluster *new, struct diff_opts *o,
+		     struct reach_diff *r)
 {
-	struct diff_result r = { 0 };
-	struct group *g = NULL;
-	const char **nodes = NULL;
-	size_t ng, nn, changed;
-	cJSON *root = o->json ? cJSON_CreateObject() : NULL, *planes = cJSON_CreateArray();
+	struct reach_diff_port *v;
 
 	preview_ports_from_policies(old, &o->ports);
 	preview_ports_from_policies(new, &o->ports);
 	if (!o->ports.n)
 		preview_ports_add(&o->ports, IPPROTO_TCP, 80);
 	preview_ports_sort(&o->ports);
-	compute(old, new, &o->ports, &r);
-	ng = make_groups(&r, &g);
-	changed = r.n;
+	v = xcalloc(o->ports.n + 1, sizeof(*v));
+	for (size_t i = 0; i < o->ports.n; i++)
+		v[i] = (struct reach_diff_port){ o->ports.v[i].proto, o->ports.v[i].port };
+	reach_diff_compute(old, new, v, o->ports.n, r);
+	free(v);
+}
+
+static void print_json(cJSON *root, bool changed, cJSON *planes)
+{
+	char *text;
+
+	cJSON_AddBoolToObject(root, "changed", changed);
+	cJSON_AddItemToObject(root, "dataplane", planes);
+	text = xnonnull(cJSON_Print(root));
+	puts(text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+/* Everything after loading; returns the exit code. */
+static int run(const struct cluster *old, const struct cluster *new, struct diff_opts *o)
+{
+	cJSON *root = o->json ? cJSON_CreateObject() : NULL, *planes = cJSON_CreateArray();
+	const char **nodes = NULL;
+	struct reach_diff r;
+	size_t nn, changed;
+
+	reach_of(old, new, o, &r);
+	changed = r.changes;
 	if (root)
-		cJSON_AddItemToObject(root, "reachability", json_change_list(&r, g, ng));
+		cJSON_AddItemToObject(root, "reachability", json_reach(new, &r));
 	else
-		print_reach(&r, g, ng, o);
+		print_reach(new, &r, o);
+	reach_diff_fini(&r);
 	nn = nodes_of(old, new, o->node, &nodes);
 	for (size_t i = 0; i < (nn ? nn : 1); i++)
 		changed += plane(old, new, nn ? nodes[i] : NULL, o, root ? planes : NULL);
-	if (root) {
-		char *text;
-
-		cJSON_AddBoolToObject(root, "changed", changed != 0);
-		cJSON_AddItemToObject(root, "dataplane", planes);
-		text = cJSON_Print(root);
-		if (!text)
-			xoom(0);
-		puts(text);
-		free(text);
-		cJSON_Delete(root);
-	} else {
+	if (root)
+		print_json(root, changed != 0, planes);
+	else
 		cJSON_Delete(planes);
-	}
-	for (size_t i = 0; i < r.n; i++)
-		free(r.v[i].cause);
-	free(r.v);
-	free(g);
 	free(nodes);
 	if (fflush(stdout))
 		return 2;

@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include "policy/cidr.h"
-#include "policy/eval.h"
 #include "base/num.h"
 #include "base/xalloc.h"
 
@@ -64,27 +63,31 @@ void preview_ports_add(struct preview_ports *l, uint8_t proto, uint16_t port)
 	l->v[l->n++] = (struct preview_port){ proto, port };
 }
 
-/* Named ports: the number of every eligible pod that declares the name. */
-static void add_named(const struct cluster *c, const struct np_port *p,
-		      struct preview_ports *l)
-{
-	for (size_t i = 0; i < c->npods; i++) {
-		const struct pod_port *pp;
-		size_t n = 0;
+/* A port name a policy uses, with its protocol. */
+struct port_name {
+	const char *name;	/* borrowed from the policy */
+	uint8_t proto;
+};
 
-		if (model_pod_eligible(&c->pods[i]))
-			n = eval_pod_named_ports(&c->pods[i], p->name, p->proto, &pp);
-		for (size_t j = 0; j < n; j++)
-			preview_ports_add(l, p->proto, pp[j].port);
-	}
+static int port_name_cmp(const void *a, const void *b)
+{
+	const struct port_name *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 /*
  * Add every port the policies of c name to l: numbers, both ends of ranges,
- * named ports as each pod resolves them. Protocol-only ports add nothing.
+ * named ports as each pod resolves them (each pod's ports are looked up among
+ * the names policies use, once). Protocol-only ports add nothing.
  */
 void preview_ports_from_policies(const struct cluster *c, struct preview_ports *l)
 {
+	struct port_name *names = NULL;
+	size_t n = 0, cap = 0;
+
 	for (size_t i = 0; i < c->npols; i++)
 		for (int dir = 0; dir < DIR_COUNT; dir++)
 			for (size_t j = 0; j < c->pols[i].nrules[dir]; j++) {
@@ -93,14 +96,26 @@ void preview_ports_from_policies(const struct cluster *c, struct preview_ports *
 				for (size_t k = 0; k < r->nports; k++) {
 					const struct np_port *p = &r->ports[k];
 
-					if (p->flags & PORT_NAMED)
-						add_named(c, p, l);
 					if (p->flags & PORT_NUMBER)
 						preview_ports_add(l, p->proto, p->port);
 					if (p->flags & PORT_RANGE)
 						preview_ports_add(l, p->proto, p->end_port);
+					if (!(p->flags & PORT_NAMED))
+						continue;
+					XGROW(names, cap, n);
+					names[n++] = (struct port_name){ p->name, p->proto };
 				}
 			}
+	xqsort(names, n, sizeof(*names), port_name_cmp);
+	for (size_t i = 0; n && i < c->npods; i++)
+		for (size_t j = 0; model_pod_eligible(&c->pods[i]) && j < c->pods[i].nports; j++) {
+			const struct pod_port *pp = &c->pods[i].ports[j];
+			struct port_name key = { pp->name, pp->proto };
+
+			if (xbsearch(&key, names, n, sizeof(*names), port_name_cmp))
+				preview_ports_add(l, pp->proto, pp->port);
+		}
+	free(names);
 }
 
 static int port_cmp(const void *a, const void *b)

@@ -39,31 +39,12 @@
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 
+#include "strv.h"
 #include "nft/build.h"
 #include "nft/compile.h"
 #include "nft/diff.h"
 #include "policy/decode.h"
 #include "base/xalloc.h"
-
-/* Object lines, one per object, in order. */
-struct lines {
-	char **v;
-	size_t n, cap;
-};
-
-static void add(struct lines *l, char *s)
-{
-	XGROW(l->v, l->cap, l->n);
-	l->v[l->n++] = s;
-}
-
-static void lines_fini(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
 
 static void put_hex(FILE *f, const uint8_t *p, size_t n)
 {
@@ -93,12 +74,12 @@ static char *elem_line(const char *verb, const char *set, const uint8_t *key,
 
 /* -- the plan, as the preview lists it --------------------------------------- */
 
-static void plan_elem(struct lines *l, const char *verb, const struct rs_set *s,
+static void plan_elem(struct strv *l, const char *verb, const struct rs_set *s,
 		      const struct rs_elem *e, bool del)
 {
 	bool vmap = (s->flags & RS_SET_VMAP) && !del;
 
-	add(l, elem_line(verb, s->name, e->key, s->flags & RS_SET_INTERVAL ? e->key_end : NULL,
+	strv_add(l, elem_line(verb, s->name, e->key, s->flags & RS_SET_INTERVAL ? e->key_end : NULL,
 			 ruleset_key_len(s), vmap ? e->chain : NULL));
 }
 
@@ -124,21 +105,21 @@ static char *rule_line(const char *chain, const struct rs_rule *r)
 	return buf;
 }
 
-static void plan_op(struct lines *l, const struct diff_op *op)
+static void plan_op(struct strv *l, const struct diff_op *op)
 {
 	const struct rs_set *s = op->set;
 
 	switch (op->kind) {
 	case DIFF_ADD_CHAIN:
-		add(l, xasprintf("add chain %s", op->chain->name));
+		strv_add(l, xasprintf("add chain %s", op->chain->name));
 		break;
 	case DIFF_ADD_SET:
-		add(l, xasprintf("add %s %s", s->flags & RS_SET_VMAP ? "map" : "set", s->name));
+		strv_add(l, xasprintf("add %s %s", s->flags & RS_SET_VMAP ? "map" : "set", s->name));
 		for (size_t i = 0; i < s->nelems; i++)
 			plan_elem(l, "add", s, &s->elems[i], false);
 		break;
 	case DIFF_FLUSH_CHAIN:
-		add(l, xasprintf("flush chain %s", op->chain->name));
+		strv_add(l, xasprintf("flush chain %s", op->chain->name));
 		break;
 	case DIFF_DEL_ELEMS:
 	case DIFF_ADD_ELEMS:
@@ -147,14 +128,14 @@ static void plan_op(struct lines *l, const struct diff_op *op)
 				  op->elems[i], op->kind == DIFF_DEL_ELEMS);
 		break;
 	case DIFF_DEL_SET:
-		add(l, xasprintf("delete set %s", s->name));
+		strv_add(l, xasprintf("delete set %s", s->name));
 		break;
 	case DIFF_ADD_RULES:
 		for (size_t i = 0; i < op->chain->nrules; i++)
-			add(l, rule_line(op->chain->name, &op->chain->rules[i]));
+			strv_add(l, rule_line(op->chain->name, &op->chain->rules[i]));
 		break;
 	case DIFF_DEL_CHAIN:
-		add(l, xasprintf("delete chain %s", op->chain->name));
+		strv_add(l, xasprintf("delete chain %s", op->chain->name));
 		break;
 	}
 }
@@ -170,7 +151,7 @@ struct ivset {
 };
 
 struct batch_ctx {
-	struct lines *l;
+	struct strv *l;
 	struct ivset iv[64];
 	size_t niv;
 };
@@ -188,7 +169,7 @@ static void batch_chain(struct batch_ctx *x, const struct nlmsghdr *nlh, const c
 	struct nftnl_chain *c = xnonnull(nftnl_chain_alloc());
 
 	ck_assert_int_ge(nftnl_chain_nlmsg_parse(nlh, c), 0);
-	add(x->l, xasprintf("%s chain %s", verb, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
+	strv_add(x->l, xasprintf("%s chain %s", verb, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
 	nftnl_chain_free(c);
 }
 
@@ -202,9 +183,9 @@ static void batch_set(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del)
 	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
 	flags = nftnl_set_is_set(s, NFTNL_SET_FLAGS) ? nftnl_set_get_u32(s, NFTNL_SET_FLAGS) : 0;
 	if (del) {
-		add(x->l, xasprintf("delete set %s", name));
+		strv_add(x->l, xasprintf("delete set %s", name));
 	} else {
-		add(x->l, xasprintf("add %s %s", flags & NFT_SET_MAP ? "map" : "set", name));
+		strv_add(x->l, xasprintf("add %s %s", flags & NFT_SET_MAP ? "map" : "set", name));
 		if (flags & NFT_SET_INTERVAL) {
 			struct ivset *iv = ivset_of(x, name);
 
@@ -307,7 +288,7 @@ static void batch_bound(struct batch_ctx *x, struct ivset *iv, const char *verb,
 		ck_assert_msg(!iv->pending, "set %s: two starts in a row", iv->name);
 		if (e->open) {
 			memset(last, 0xff, e->len);
-			add(x->l, elem_line(verb, iv->name, e->key, last, e->len, NULL));
+			strv_add(x->l, elem_line(verb, iv->name, e->key, last, e->len, NULL));
 			return;
 		}
 		memcpy(iv->start, e->key, e->len);
@@ -324,7 +305,7 @@ static void batch_bound(struct batch_ctx *x, struct ivset *iv, const char *verb,
 	for (uint16_t i = e->len; i-- > 0;)
 		if (last[i]--)
 			break;
-	add(x->l, elem_line(verb, iv->name, iv->start, last, e->len, NULL));
+	strv_add(x->l, elem_line(verb, iv->name, iv->start, last, e->len, NULL));
 	iv->pending = false;
 }
 
@@ -345,7 +326,7 @@ static void batch_elems(struct batch_ctx *x, const struct nlmsghdr *nlh, const c
 		if (iv && iv->single)
 			batch_bound(x, iv, verb, &e);
 		else
-			add(x->l, elem_line(verb, set, e.key, e.end, e.len, e.chain));
+			strv_add(x->l, elem_line(verb, set, e.key, e.end, e.len, e.chain));
 	}
 }
 
@@ -384,7 +365,7 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 	ck_assert_int_ge(nftnl_rule_nlmsg_parse(nlh, r), 0);
 	if (del) {
 		ck_assert(!nftnl_rule_is_set(r, NFTNL_RULE_HANDLE));
-		add(x->l, xasprintf("flush chain %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)));
+		strv_add(x->l, xasprintf("flush chain %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)));
 		nftnl_rule_free(r);
 		return;
 	}
@@ -395,7 +376,7 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 		batch_expr(f, e);
 	nftnl_expr_iter_destroy(it);
 	fclose(f);
-	add(x->l, buf);
+	strv_add(x->l, buf);
 	nftnl_rule_free(r);
 }
 
@@ -433,7 +414,7 @@ static void batch_msg(struct batch_ctx *x, const struct nlmsghdr *nlh)
 }
 
 /* Every object of every message of b, in order. */
-static void batch_lines(struct build *b, struct lines *l)
+static void batch_lines(struct build *b, struct strv *l)
 {
 	struct nftnl_batch *batch = build_batch(b);
 	int n = nftnl_batch_iovec_len(batch);
@@ -462,43 +443,38 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Decode a manifest file, or every *.yaml, *.yml and *.json of a directory. */
 static void load(const char *path, struct cluster *c)
 {
 	struct diag_list d;
-	struct lines files = { 0 };
+	struct strv files = { 0 };
 	struct dirent *de;
 	DIR *dir;
 
 	diag_list_init(&d);
 	model_cluster_init(c);
 	if (!is_dir(path)) {
-		add(&files, xstrdup(path));
+		strv_add(&files, xstrdup(path));
 	} else {
 		dir = opendir(path);
 		ck_assert_ptr_nonnull(dir);
 		while ((de = readdir(dir)))
 			if (strstr(de->d_name, ".yaml") || strstr(de->d_name, ".yml") ||
 			    strstr(de->d_name, ".json"))
-				add(&files, xasprintf("%s/%s", path, de->d_name));
+				strv_add(&files, xasprintf("%s/%s", path, de->d_name));
 		closedir(dir);
-		xqsort(files.v, files.n, sizeof(*files.v), name_cmp);
+		strv_sort(&files);
 	}
 	for (size_t i = 0; i < files.n; i++)
 		decode_file(files.v[i], c, &d);
 	model_cluster_seal(c);
 	ck_assert_msg(!d.nerrors, "%s: %zu decoding errors", path, d.nerrors);
 	diag_list_fini(&d);
-	lines_fini(&files);
+	strv_fini(&files);
 }
 
 /* The nodes pods of a or b are on, sorted, unique (the preview's nodes). */
-static void nodes_of(const struct cluster *a, const struct cluster *b, struct lines *out)
+static void nodes_of(const struct cluster *a, const struct cluster *b, struct strv *out)
 {
 	const struct cluster *cs[2] = { a, b };
 	size_t m = 0;
@@ -506,8 +482,8 @@ static void nodes_of(const struct cluster *a, const struct cluster *b, struct li
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < cs[k]->npods; i++)
 			if (cs[k]->pods[i].node)
-				add(out, xstrdup(cs[k]->pods[i].node));
-	xqsort(out->v, out->n, sizeof(*out->v), name_cmp);
+				strv_add(out, xstrdup(cs[k]->pods[i].node));
+	strv_sort(out);
 	for (size_t i = 0; i < out->n; i++)
 		if (m && !strcmp(out->v[m - 1], out->v[i]))
 			free(out->v[i]);
@@ -522,7 +498,7 @@ static size_t checked;
 static void check_node(const char *what, const struct cluster *a, const struct cluster *b,
 		       const char *node)
 {
-	struct lines pl = { 0 }, bl = { 0 };
+	struct strv pl = { 0 }, bl = { 0 };
 	struct ruleset ra, rb;
 	struct diff_stats st;
 	struct diff_plan p;
@@ -549,8 +525,8 @@ static void check_node(const char *what, const struct cluster *a, const struct c
 	checked += pl.n;
 	build_free(bu);
 	diff_plan_fini(&p);
-	lines_fini(&pl);
-	lines_fini(&bl);
+	strv_fini(&pl);
+	strv_fini(&bl);
 	ruleset_fini(&ra);
 	ruleset_fini(&rb);
 	diag_list_fini(&d);
@@ -571,7 +547,7 @@ static bool takes_value(const char *opt)
 static bool diff_args(const char *dir, char **old, char **new)
 {
 	char *path = xasprintf("%s/cmd", dir), line[1024], *tok, *save = NULL;
-	struct lines pos = { 0 };
+	struct strv pos = { 0 };
 	FILE *f = fopen(path, "r");
 	bool skip = false, ok = false;
 
@@ -582,7 +558,7 @@ static bool diff_args(const char *dir, char **old, char **new)
 		for (tok = strtok_r(line + 5, " \t\n", &save); tok;
 		     tok = strtok_r(NULL, " \t\n", &save)) {
 			if (!skip && tok[0] != '-')
-				add(&pos, xasprintf("%s/%s", dir, tok));
+				strv_add(&pos, xasprintf("%s/%s", dir, tok));
 			skip = !skip && takes_value(tok);
 		}
 		ok = pos.n == 2 && !access(pos.v[0], R_OK) && !access(pos.v[1], R_OK);
@@ -593,14 +569,14 @@ static bool diff_args(const char *dir, char **old, char **new)
 		*new = pos.v[1];
 		pos.n = 0;
 	}
-	lines_fini(&pos);
+	strv_fini(&pos);
 	return ok;
 }
 
 static void check_case(const char *dir, const char *name)
 {
 	struct cluster a, b;
-	struct lines nodes = { 0 };
+	struct strv nodes = { 0 };
 	char *old, *new, *what;
 
 	if (!diff_args(dir, &old, &new))
@@ -616,7 +592,7 @@ static void check_case(const char *dir, const char *name)
 	free(what);
 	free(old);
 	free(new);
-	lines_fini(&nodes);
+	strv_fini(&nodes);
 	model_cluster_fini(&a);
 	model_cluster_fini(&b);
 }
@@ -625,16 +601,16 @@ START_TEST(preview_is_batch)
 {
 	const char *src = getenv("NFTPOL_SRC");
 	char *root = xasprintf("%s/tests/golden-diff", src ? src : ".");
-	struct lines cases = { 0 };
+	struct strv cases = { 0 };
 	struct dirent *de;
 	DIR *dir = opendir(root);
 
 	ck_assert_msg(dir, "%s: not found (set NFTPOL_SRC)", root);
 	while ((de = readdir(dir)))
 		if (de->d_name[0] != '.')
-			add(&cases, xstrdup(de->d_name));
+			strv_add(&cases, xstrdup(de->d_name));
 	closedir(dir);
-	xqsort(cases.v, cases.n, sizeof(*cases.v), name_cmp);
+	strv_sort(&cases);
 	for (size_t i = 0; i < cases.n; i++) {
 		char *d = xasprintf("%s/%s", root, cases.v[i]);
 
@@ -643,7 +619,7 @@ START_TEST(preview_is_batch)
 		free(d);
 	}
 	ck_assert_uint_gt(checked, 0);	/* some case changes something */
-	lines_fini(&cases);
+	strv_fini(&cases);
 	free(root);
 }
 END_TEST

@@ -242,7 +242,7 @@ class Gen:
                 else self.pick([8, 16, 24] if not six else [48, 64, 96])
         net = ipaddress.ip_network("%s/%d" % (addr, plen), strict=False)
         # Host bits set half the time: the API server reads the network.
-        text = "%s/%d" % (addr if self.chance(0.5) else net.network_address, plen)
+        text = self.spell(addr if self.chance(0.5) else net.network_address, plen)
         blk = {"cidr": text}
         if plen < bits and self.chance(0.5):
             inside = [ipaddress.ip_address(m.ip6 if six else m.ip4) for m in model]
@@ -254,9 +254,20 @@ class Gen:
                     else bits - self.pick([0, 0, 1, 2, 3])
                 elen = max(elen, plen + 1)
                 enet = ipaddress.ip_network("%s/%d" % (a, elen), strict=False)
-                ex.append("%s/%d" % (a if self.chance(0.3) else enet.network_address, elen))
+                ex.append(self.spell(a if self.chance(0.3) else enet.network_address, elen))
             blk["except"] = ex
         return blk
+
+    def spell(self, addr, plen):
+        """A CIDR, sometimes spelt as the API server still accepts it: IPv4
+        with leading zeros (read as decimal), IPv6 upper case or expanded."""
+        text = str(addr)
+        if self.chance(0.15):
+            if addr.version == 4:
+                text = ".".join("%03d" % int(o) for o in text.split("."))
+            else:
+                text = self.pick([text.upper(), addr.exploded])
+        return "%s/%d" % (text, plen)
 
     # -- ports ----------------------------------------------------------
     def proto(self):

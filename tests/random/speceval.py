@@ -77,8 +77,17 @@ def declared_ports(pod):
     return out
 
 
+def parse_cidr(text):
+    """A CIDR as the API server reads it (Go's ParseCIDRSloppy): host bits
+    masked, IPv4 parts with leading zeros read as decimal."""
+    addr, _, plen = text.partition("/")
+    if ":" not in addr:
+        addr = ".".join(str(int(o, 10)) for o in addr.split("."))
+    return ipaddress.ip_network("%s/%s" % (addr, plen), strict=False)
+
+
 def in_cidr(ip, text):
-    net = ipaddress.ip_network(text, strict=False)     # host bits are masked
+    net = parse_cidr(text)
     return ip.version == net.version and ip in net
 
 

@@ -115,7 +115,6 @@ static void load(const char *ports, struct cluster *c, struct ruleset *rs)
 	decode_buffer("ports.yaml", text, strlen(text), c, &d);
 	model_cluster_seal(c);
 	ck_assert_msg(d.nerrors == 0, "%s: does not decode", ports);
-	ruleset_init(rs, COMPILE_TABLE);
 	ck_assert_int_eq(compile_cluster(c, NULL, rs, &d), 0);
 	diag_list_fini(&d);
 	free(text);

@@ -34,6 +34,7 @@ struct rd_ctx {
 	struct rd_rules old, new;
 	struct rd_out *o;
 	size_t *old_of;			/* per new pod: the same pod in old, or RD_NONE */
+	size_t *new_of;			/* per old pod: the same pod in new, or RD_NONE */
 	bool *end;			/* per new pod: compared in this family */
 	int family;
 	uint64_t *ones;			/* every port */
@@ -308,17 +309,80 @@ static size_t contents(const struct rd_rules *k, size_t pod, enum dir dir, size_
 	return m;
 }
 
-/* Whether new pod i answers differently in dir because its policies changed. */
-static bool policies_changed(const struct rd_ctx *x, size_t i, enum dir dir)
+/* The other ends a pod's answer in one direction may change for. */
+struct rd_cand {
+	bool all;		/* every end */
+	uint64_t *some;		/* else these, bits over new->pods (NULL: none) */
+};
+
+static bool cand_has(const struct rd_cand *c, size_t j)
 {
+	return c->all || (c->some && rd_bit(c->some, j));
+}
+
+/* Add the ends the peers of policy pol's dir rules (in k's version) stand for. */
+static void cand_add(struct rd_ctx *x, struct rd_rules *k, size_t pol, enum dir dir,
+		     struct rd_cand *c)
+{
+	size_t words = (k->c->npods + 63) / 64;
+
+	for (size_t j = 0; !c->all && j < k->c->pols[pol].nrules[dir]; j++) {
+		size_t id = k->base[dir][pol] + j;
+		const uint64_t *m;
+
+		if (!k->rule[id]->npeers) {
+			c->all = true;
+			return;
+		}
+		m = reach_diff_rules_members(k, id);
+		if (!c->some)
+			c->some = rd_mask_new((x->new.c->npods + 63) / 64);
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t v = m[w]; v; v &= v - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(v);
+				size_t to = k == &x->old ? x->new_of[i] : i;
+
+				if (to != RD_NONE)
+					rd_bit_set(c->some, to);
+			}
+	}
+}
+
+/* Add every policy of k isolating pod in dir whose content is not among others. */
+static void cand_add_unshared(struct rd_ctx *x, struct rd_rules *k, size_t pod, enum dir dir,
+			      const size_t *others, size_t nothers, struct rd_cand *c)
+{
+	const size_t *pols;
+	size_t n = reach_isolating(k->r, &k->c->pods[pod], dir, &pols);
+
+	for (size_t i = 0; i < n && !c->all; i++)
+		if (!xbsearch(&k->content[dir][pols[i]], others, nothers, sizeof(*others),
+			      size_cmp))
+			cand_add(x, k, pols[i], dir, c);
+}
+
+/*
+ * The other ends for which new pod i may answer differently in dir because the
+ * policies isolating it changed: every end when it becomes or stops being
+ * isolated; else those the peers of the rules of a policy in one version only
+ * (by content) stand for, since what both versions share admits the same.
+ */
+static struct rd_cand cand_of(struct rd_ctx *x, size_t i, enum dir dir)
+{
+	struct rd_cand c = { 0 };
 	size_t *a, *b;
 	size_t na = contents(&x->old, x->old_of[i], dir, &a);
 	size_t nb = contents(&x->new, i, dir, &b);
-	bool changed = na != nb || memcmp(a, b, na * sizeof(*a));
 
+	if (!na != !nb) {
+		c.all = true;
+	} else if (na != nb || memcmp(a, b, na * sizeof(*a))) {
+		cand_add_unshared(x, &x->old, x->old_of[i], dir, b, nb, &c);
+		cand_add_unshared(x, &x->new, i, dir, a, na, &c);
+	}
 	free(a);
 	free(b);
-	return changed;
+	return c;
 }
 
 /* The same pods in both clusters (both sorted by namespace and name). */
@@ -328,14 +392,19 @@ static void match_pods(struct rd_ctx *x)
 	size_t i = 0, j = 0;
 
 	x->old_of = xcalloc(b->npods + 1, sizeof(*x->old_of));
+	x->new_of = xcalloc(a->npods + 1, sizeof(*x->new_of));
 	for (size_t k = 0; k < b->npods; k++)
 		x->old_of[k] = RD_NONE;
+	for (size_t k = 0; k < a->npods; k++)
+		x->new_of[k] = RD_NONE;
 	while (i < a->npods && j < b->npods) {
 		int c = strcmp(a->pods[i].ns, b->pods[j].ns);
 
 		c = c ? c : strcmp(a->pods[i].name, b->pods[j].name);
-		if (!c)
+		if (!c) {
 			x->old_of[j] = i;
+			x->new_of[i] = j;
+		}
 		i += c <= 0;
 		j += c >= 0;
 	}
@@ -355,38 +424,44 @@ static bool is_end(const struct rd_ctx *x, size_t i)
 
 /*
  * Compare, in x->family, every pair whose source's egress or destination's
- * ingress may answer differently: rows (the source is a candidate for egress)
- * against every destination, then columns (the destination is a candidate
- * for ingress) against every source not compared yet.
+ * ingress may answer differently: rows (a source and the destinations its
+ * egress may change for), then columns (a destination and the sources its
+ * ingress may change for) but for the pairs of a row. A pod that changed
+ * itself may change for every end, both ways.
  */
 static void compare_family(struct rd_ctx *x)
 {
 	size_t n = x->new.c->npods;
-	bool *row = xcalloc(n + 1, sizeof(*row)), *col = xcalloc(n + 1, sizeof(*col));
+	struct rd_cand *row = xcalloc(n + 1, sizeof(*row)), *col = xcalloc(n + 1, sizeof(*col));
 
 	for (size_t i = 0; i < n; i++) {
-		bool moved;
-
 		x->end[i] = is_end(x, i);
 		if (!x->end[i])
 			continue;
 		x->o->ns_pods[x->o->ns_of[i]][x->family == AF_INET6]++;
-		moved = pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i]);
-		row[i] = moved || policies_changed(x, i, DIR_EGRESS);
-		col[i] = moved || policies_changed(x, i, DIR_INGRESS);
-		if (row[i] || col[i]) {
+		if (pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i])) {
+			row[i].all = col[i].all = true;
+		} else {
+			row[i] = cand_of(x, i, DIR_EGRESS);
+			col[i] = cand_of(x, i, DIR_INGRESS);
+		}
+		if (row[i].all || row[i].some || col[i].all || col[i].some) {
 			reach_diff_rules_pod(&x->old, x->old_of[i]);
 			reach_diff_rules_pod(&x->new, i);
 		}
 	}
 	for (size_t s = 0; s < n; s++)
-		for (size_t d = 0; row[s] && d < n; d++)
-			if (x->end[d] && d != s)
+		for (size_t d = 0; (row[s].all || row[s].some) && d < n; d++)
+			if (x->end[d] && d != s && cand_has(&row[s], d))
 				compare(x, s, d);
 	for (size_t d = 0; d < n; d++)
-		for (size_t s = 0; col[d] && s < n; s++)
-			if (x->end[s] && !row[s] && s != d)
+		for (size_t s = 0; (col[d].all || col[d].some) && s < n; s++)
+			if (x->end[s] && s != d && cand_has(&col[d], s) && !cand_has(&row[s], d))
 				compare(x, s, d);
+	for (size_t i = 0; i < n; i++) {
+		free(row[i].some);
+		free(col[i].some);
+	}
 	free(row);
 	free(col);
 }
@@ -451,6 +526,7 @@ static void ctx_fini(struct rd_ctx *x)
 	reach_diff_rules_fini(&x->old);
 	reach_diff_rules_fini(&x->new);
 	free(x->old_of);
+	free(x->new_of);
 	free(x->end);
 }
 

@@ -98,7 +98,7 @@ struct rd_rules {
 	size_t nrules;			/* rules of both directions */
 	const struct netpol **pol;	/* per rule id */
 	const struct np_rule **rule;	/* per rule id */
-	uint64_t **fixed;		/* per rule id: ports admitted whatever the destination */
+	uint64_t **fixed;		/* per rule id: ports admitted whatever the dst (lazily) */
 	bool *named;			/* per rule id: has a named port */
 	size_t *content[DIR_COUNT];	/* per policy: id of the content of its dir rules */
 	int family;			/* the family compared now */
@@ -112,6 +112,7 @@ void reach_diff_rules_init(struct rd_rules *k, const struct cluster *c, const st
 void reach_diff_rules_family(struct rd_rules *k, int family);
 void reach_diff_rules_fini(struct rd_rules *k);
 void reach_diff_rules_pod(struct rd_rules *k, size_t pod);
+const uint64_t *reach_diff_rules_members(struct rd_rules *k, size_t id);
 bool reach_diff_rules_member(struct rd_rules *k, size_t id, size_t pod);
 const uint64_t *reach_diff_rules_ports(struct rd_rules *k, size_t id, const struct pod *dst);
 bool reach_diff_rules_admit(struct rd_rules *k, size_t self, size_t other, enum dir dir,

@@ -137,7 +137,6 @@ void reach_diff_rules_init(struct rd_rules *k, const struct cluster *c, const st
 			for (size_t j = 0; j < c->pols[i].nrules[dir]; j++, id++) {
 				k->pol[id] = &c->pols[i];
 				k->rule[id] = &c->pols[i].rules[dir][j];
-				k->fixed[id] = fixed_ports(o, k->rule[id], ones, &k->named[id]);
 			}
 	k->members = xcalloc(k->nrules + 1, sizeof(*k->members));
 	k->pod_rules = xcalloc(c->npods + 1, sizeof(*k->pod_rules));
@@ -234,14 +233,20 @@ void reach_diff_rules_pod(struct rd_rules *k, size_t pod)
 			rd_bit_set(k->pod_rules[pod], id);
 }
 
+/* The pods (bits over the cluster's pods) the peers of rule id stand for. */
+const uint64_t *reach_diff_rules_members(struct rd_rules *k, size_t id)
+{
+	if (!k->members[id])
+		k->members[id] = rule_members(k, id);
+	return k->members[id];
+}
+
 /* Whether the peers of rule id stand for pod (an index into the cluster's pods). */
 bool reach_diff_rules_member(struct rd_rules *k, size_t id, size_t pod)
 {
 	if (k->pod_rules[pod])
 		return rd_bit(k->pod_rules[pod], id);
-	if (!k->members[id])
-		k->members[id] = rule_members(k, id);
-	return rd_bit(k->members[id], pod);
+	return rd_bit(reach_diff_rules_members(k, id), pod);
 }
 
 /* The index of proto/port in the port list, or RD_NONE. */
@@ -271,6 +276,8 @@ const uint64_t *reach_diff_rules_ports(struct rd_rules *k, size_t id, const stru
 {
 	const struct np_rule *rule = k->rule[id];
 
+	if (!k->fixed[id])
+		k->fixed[id] = fixed_ports(k->o, rule, k->ones, &k->named[id]);
 	if (!k->named[id])
 		return k->fixed[id];
 	memcpy(k->scratch, k->fixed[id], k->o->words * sizeof(uint64_t));

@@ -420,6 +420,14 @@ static const char pols_tight[] =
 	"    ports: [{port: 8050, endPort: 8060}]\n---\n"
 	NETPOL "metadata: {name: deny-in, namespace: y}\nspec:\n  podSelector: {}\n";
 
+/* pols_base and one more policy for pods already isolated: only its peers can change. */
+static const char pols_more[] =
+	NETPOL "metadata: {name: web, namespace: x}\n" WEB_SPEC OUT_POLICY "---\n"
+	NETPOL "metadata: {name: more, namespace: x}\nspec:\n"
+	"  podSelector: {matchLabels: {app: web}}\n  ingress:\n"
+	"  - from: [{podSelector: {matchLabels: {app: db}}, namespaceSelector: {}}]\n"
+	"    ports: [{port: 8050}]\n";
+
 static const struct world base = { "b", "api", "10.0.1.2", 8080, false, false, pols_base };
 
 static size_t agree_worlds(const char *what, const struct world *a, const struct world *b)
@@ -440,10 +448,10 @@ static size_t agree_worlds(const char *what, const struct world *a, const struct
 
 START_TEST(agrees_over_edits)
 {
-	struct world w[] = { base, base, base, base, base, base, base, base };
+	struct world w[] = { base, base, base, base, base, base, base, base, base };
 	static const char *const what[] = { "ns relabelled", "pod relabelled", "pod moved",
 					    "port renumbered", "host network", "pod deleted",
-					    "tightened", "nothing" };
+					    "tightened", "nothing", "one more policy" };
 	size_t n[ARRAY_SIZE(w)];
 
 	w[0].y_team = "a";
@@ -454,6 +462,7 @@ START_TEST(agrees_over_edits)
 	w[5].d_gone = true;
 	w[6].pols = pols_tight;
 	w[7].pols = pols_renamed;
+	w[8].pols = pols_more;
 	for (size_t i = 0; i < ARRAY_SIZE(w); i++) {
 		n[i] = agree_worlds(what[i], &base, &w[i]);
 		ck_assert_uint_eq(agree_worlds(what[i], &w[i], &base), n[i]);
@@ -463,6 +472,7 @@ START_TEST(agrees_over_edits)
 	ck_assert_uint_eq(n[5], 0);	/* pairs with y/d are gone, no others change */
 	ck_assert_uint_gt(n[6], 0);
 	ck_assert_uint_eq(n[7], 0);	/* renaming a policy changes nothing */
+	ck_assert_uint_gt(n[8], 0);
 }
 END_TEST
 

@@ -8,8 +8,10 @@
  * A pair can therefore change only when its source's egress policies or its
  * destination's ingress policies changed (compared by content, so renaming or
  * reordering changes nothing), or when one of the two pods itself changed.
- * Those pods are the candidates; every pair with a candidate at the end that
- * matters is compared, and no other pair.
+ * Those pods are the candidates, each with the other ends it may change for:
+ * every end when the pod itself changed or became or stopped being isolated,
+ * else those the peers of the rules in one version only stand for. Those
+ * pairs are compared, and no other.
  *
  * Ports are compared all at once, as bit masks over the sorted port list: a
  * rule admits a fixed mask (numbers, ranges, any port) plus the destination's

@@ -83,7 +83,8 @@ static bool kind_eq(const struct rd_out *o, const struct rd_kind *a, const struc
 		const struct rd_why *x = &a->side[dir], *y = &b->side[dir];
 
 		if (x->why != y->why || x->pol != y->pol || x->rule != y->rule ||
-		    x->npols != y->npols || memcmp(x->pols, y->pols, x->npols * sizeof(*x->pols)))
+		    x->npols != y->npols ||
+		    (x->npols && memcmp(x->pols, y->pols, x->npols * sizeof(*x->pols))))
 			return false;
 	}
 	return !memcmp(a->mask, b->mask, o->words * sizeof(*a->mask));

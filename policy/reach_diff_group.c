@@ -78,7 +78,8 @@ static void side_copy(struct reach_diff_side *to, const struct rd_why *w)
 {
 	to->why = w->why;
 	to->pols = xcalloc(w->npols + 1, sizeof(*to->pols));
-	memcpy(to->pols, w->pols, w->npols * sizeof(*w->pols));
+	if (w->npols)
+		memcpy(to->pols, w->pols, w->npols * sizeof(*w->pols));
 	to->npols = w->npols;
 	to->pol = w->pol;
 	to->rule = w->rule;

@@ -8,6 +8,7 @@
  */
 #include "agent/cli/cmd_diff.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct diff_opts {
 	char **deletes;			/* borrowed from argv */
 	size_t ndeletes;
 	bool json, color;
+	bool help;			/* --help: usage printed, nothing to run */
 	struct live_source src;
 };
 
@@ -498,21 +500,22 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 			o->json = !strcmp(optarg, "json");
 		} else if (opt == 'h') {
 			usage(stdout);
+			o->help = true;
 			return 0;
 		} else if (!live_option(&o->src, opt, optarg)) {
 			if (opt != '?')
 				fprintf(stderr, "nftpol diff: bad value '%s'\n", optarg);
 			usage(stderr);
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (!o->src.kubeconfig && (argc - optind != 2 || o->ndeletes)) {
 		fputs("nftpol diff: expected OLD and NEW (--delete needs --kubeconfig)\n", stderr);
-		return 2;
+		return -EINVAL;
 	}
 	if (o->json)
 		o->color = false;
-	return -1;
+	return 0;
 }
 
 static int load_both(struct diff_opts *o, char **files, int nfiles, struct live_cluster *old,
@@ -540,9 +543,9 @@ int cmd_diff_main(int argc, char **argv)
 {
 	struct diff_opts o = { 0 };
 	struct live_cluster old, new;
-	int ret = parse_opts(argc, argv, &o);
+	int ret = parse_opts(argc, argv, &o) ? 2 : 0;
 
-	if (ret >= 0)
+	if (ret || o.help)
 		goto out;
 	memset(&old, 0, sizeof(old));
 	memset(&new, 0, sizeof(new));

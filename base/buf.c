@@ -8,7 +8,7 @@
 
 #include "base/xalloc.h"
 
-#define BUF_FIRST 4096		/* bytes allocated by the first buf_add() */
+#define BUF_FIRST 4096 /* bytes allocated by the first buf_add() */
 
 /* An empty buffer that will hold at most max bytes. */
 void buf_init(struct buf *b, size_t max)

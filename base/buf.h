@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 struct buf {
-	char *p;		/* owned; NULL until the first buf_add() */
-	size_t len;		/* bytes held, without the terminating NUL */
-	size_t cap;		/* bytes allocated */
-	size_t max;		/* most bytes it may hold */
+	char *p;    /* owned; NULL until the first buf_add() */
+	size_t len; /* bytes held, without the terminating NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* most bytes it may hold */
 };
 
 void buf_init(struct buf *b, size_t max);

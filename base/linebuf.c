@@ -31,8 +31,7 @@ size_t linebuf_pending(const struct linebuf *lb)
  * skipped. Returns 0, -EMSGSIZE when a line exceeds the maximum, or the first
  * non-zero value cb returned (the rest of the data is then dropped).
  */
-int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_cb cb,
-		 void *arg)
+int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_cb cb, void *arg)
 {
 	struct buf *l = &lb->line;
 

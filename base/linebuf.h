@@ -12,7 +12,7 @@
 #include "base/buf.h"
 
 struct linebuf {
-	struct buf line;	/* the partial line; its maximum is the longest line */
+	struct buf line; /* the partial line; its maximum is the longest line */
 };
 
 /* Called with each complete line (without '\n', NUL-terminated); non-zero stops. */
@@ -21,8 +21,7 @@ typedef int (*linebuf_line_cb)(char *line, size_t len, void *arg);
 void linebuf_init(struct linebuf *lb, size_t max);
 void linebuf_fini(struct linebuf *lb);
 void linebuf_reset(struct linebuf *lb);
-int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_cb cb,
-		 void *arg);
+int linebuf_feed(struct linebuf *lb, const char *data, size_t len, linebuf_line_cb cb, void *arg);
 size_t linebuf_pending(const struct linebuf *lb);
 
 #endif

@@ -25,8 +25,7 @@ void log_init(enum log_level max)
 	log_max = max;
 }
 
-static void vlog(enum log_level lvl, const char *msg, const char *err, const char *fmt,
-		 va_list ap)
+static void vlog(enum log_level lvl, const char *msg, const char *err, const char *fmt, va_list ap)
 {
 	if (lvl > log_max)
 		return;
@@ -40,14 +39,14 @@ static void vlog(enum log_level lvl, const char *msg, const char *err, const cha
 	fputc('\n', stderr);
 }
 
-#define LOG_BODY(lvl, err)                          \
-	do {                                        \
-		int saved = errno;                  \
-		va_list ap;                         \
-		va_start(ap, fmt);                  \
-		vlog((lvl), msg, (err), fmt, ap);   \
-		va_end(ap);                         \
-		errno = saved;                      \
+#define LOG_BODY(lvl, err)                                                                         \
+	do {                                                                                       \
+		int saved = errno;                                                                 \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		vlog((lvl), msg, (err), fmt, ap);                                                  \
+		va_end(ap);                                                                        \
+		errno = saved;                                                                     \
 	} while (0)
 
 /* Log a warning with strerror(errno) appended. */

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#define NOW_NEVER INT64_MAX	/* a deadline that never comes */
+#define NOW_NEVER INT64_MAX /* a deadline that never comes */
 
 int64_t now_ms(void);
 double now_wall(void);

@@ -11,14 +11,14 @@
 #include "base/xalloc.h"
 
 struct slot {
-	char *key;		/* owned; NULL: empty */
-	void *value;		/* borrowed */
+	char *key;   /* owned; NULL: empty */
+	void *value; /* borrowed */
 	uint64_t hash;
 };
 
 struct strmap {
 	struct slot *slots;
-	size_t cap;		/* power of two */
+	size_t cap; /* power of two */
 	size_t n;
 };
 

@@ -142,8 +142,8 @@ void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const vo
 }
 
 /* qsort_r() (cmp gets arg as its third argument) for arrays that may be empty and NULL. */
-void xqsort_r(void *base, size_t n, size_t size,
-	      int (*cmp)(const void *, const void *, void *), void *arg)
+void xqsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+	      void *arg)
 {
 	if (n > 1)
 		qsort_r(base, n, size, cmp, arg);

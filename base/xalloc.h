@@ -30,8 +30,8 @@ void xgrow(void **v, size_t *cap, size_t n, size_t sz);
 #define XGROW(v, cap, n) xgrow((void **)&(v), &(cap), (n), sizeof(*(v)))
 
 void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
-void xqsort_r(void *base, size_t n, size_t size,
-	      int (*cmp)(const void *, const void *, void *), void *arg);
+void xqsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+	      void *arg);
 void *xbsearch(const void *key, const void *base, size_t n, size_t size,
 	       int (*cmp)(const void *, const void *));
 

@@ -41,8 +41,8 @@ static int build_body(struct build *b, const struct ruleset *have, int read,
 	else if (force)
 		; /* the difference could not do it, why says so */
 	else if (last && !same_as_last(have, last))
-		snprintf(res->why, sizeof(res->why),
-			 "table inet %s was changed by someone else", want->table);
+		snprintf(res->why, sizeof(res->why), "table inet %s was changed by someone else",
+			 want->table);
 	else
 		res->full = false;
 	if (!res->full) {
@@ -51,7 +51,7 @@ static int build_body(struct build *b, const struct ruleset *have, int read,
 			return ret;
 		snprintf(res->why, sizeof(res->why), "a table or chain definition changed");
 		res->full = true;
-		return 1;	/* start over: the diff may have written messages */
+		return 1; /* start over: the diff may have written messages */
 	}
 	diff_replace_stats(read ? NULL : have, want, &res->st);
 	return build_replace(b, want);
@@ -145,7 +145,6 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 		  unsigned flags, struct apply_result *res)
 {
 	int tries = 0, ret;
-
 
 	do {
 		memset(res, 0, sizeof(*res));

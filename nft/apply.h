@@ -19,28 +19,28 @@
 
 enum {
 	APPLY_CHECK = 1 << 0,	/* no BATCH_END: the kernel validates, commits nothing */
-	APPLY_REPLACE = 1 << 1,	/* replace the table whole even if a difference would do */
+	APPLY_REPLACE = 1 << 1, /* replace the table whole even if a difference would do */
 };
 
 enum apply_stage {
 	APPLY_STAGE_NONE,
-	APPLY_STAGE_READ,	/* reading the table back failed */
-	APPLY_STAGE_BUILD,	/* the ruleset cannot be expressed (see err) */
-	APPLY_STAGE_KERNEL,	/* the kernel rejected the batch (see rep) */
+	APPLY_STAGE_READ,   /* reading the table back failed */
+	APPLY_STAGE_BUILD,  /* the ruleset cannot be expressed (see err) */
+	APPLY_STAGE_KERNEL, /* the kernel rejected the batch (see rep) */
 };
 
 struct apply_result {
-	bool sent;			/* a batch went to the kernel */
-	bool full;			/* it replaced the whole table */
-	char why[256];			/* why the table was replaced whole, or "" */
-	struct diff_stats st;		/* what changed (or would, with APPLY_CHECK) */
-	size_t msgs, bytes;		/* batch size */
-	int tries;			/* attempts (a generation change costs one) */
-	enum apply_stage stage;		/* where it failed */
-	char err[256];			/* builder message when stage is BUILD */
-	struct netlink_report rep;	/* kernel errors when stage is KERNEL */
-	uint32_t genid;			/* the generation the batch was checked against */
-	uint32_t gen_after;		/* generation holding the wanted table (0: unknown) */
+	bool sent;		   /* a batch went to the kernel */
+	bool full;		   /* it replaced the whole table */
+	char why[256];		   /* why the table was replaced whole, or "" */
+	struct diff_stats st;	   /* what changed (or would, with APPLY_CHECK) */
+	size_t msgs, bytes;	   /* batch size */
+	int tries;		   /* attempts (a generation change costs one) */
+	enum apply_stage stage;	   /* where it failed */
+	char err[256];		   /* builder message when stage is BUILD */
+	struct netlink_report rep; /* kernel errors when stage is KERNEL */
+	uint32_t genid;		   /* the generation the batch was checked against */
+	uint32_t gen_after;	   /* generation holding the wanted table (0: unknown) */
 };
 
 int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,

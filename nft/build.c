@@ -81,8 +81,7 @@ void build_free(struct build *b)
  * Remember what the messages from sequence number lo up to the last one built
  * do, for build_describe(); name is copied, NULL for none.
  */
-void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name,
-		size_t index)
+void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name, size_t index)
 {
 	struct build_ent *e;
 
@@ -98,8 +97,8 @@ void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name
 /* Start the next message of the batch: type with flags, family inet, our seq. */
 struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags)
 {
-	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type, NFPROTO_INET,
-				     flags, b->seq);
+	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type, NFPROTO_INET, flags,
+				     b->seq);
 }
 
 /* Close the message just written: move the batch on, count it. */
@@ -343,8 +342,7 @@ static struct nftnl_udata_buf *set_udata(const struct rs_set *s)
 bool build_set_userdata_eq(const struct rs_set *s, const void *data, size_t len)
 {
 	struct nftnl_udata_buf *ud = set_udata(s);
-	bool eq = nftnl_udata_buf_len(ud) == len &&
-		  !memcmp(nftnl_udata_buf_data(ud), data, len);
+	bool eq = nftnl_udata_buf_len(ud) == len && !memcmp(nftnl_udata_buf_data(ud), data, len);
 
 	nftnl_udata_buf_free(ud);
 	return eq;

@@ -36,7 +36,7 @@ enum build_op {
 
 /* build_elems() flags */
 enum {
-	BUILD_ELEMS_DEL = 1 << 0,	/* DELSETELEM instead of NEWSETELEM */
+	BUILD_ELEMS_DEL = 1 << 0, /* DELSETELEM instead of NEWSETELEM */
 };
 
 struct build *build_new(const char *table, uint32_t seq);
@@ -50,18 +50,16 @@ void build_table_del(struct build *b);
 void build_chain_add(struct build *b, const struct rs_chain *c);
 void build_chain_del(struct build *b, const char *name);
 void build_chain_flush(struct build *b, const char *name);
-int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c,
-		   size_t i) __attribute__((warn_unused_result));
+int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c, size_t i)
+	__attribute__((warn_unused_result));
 int build_rules_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c)
 	__attribute__((warn_unused_result));
 int build_set_add(struct build *b, const struct rs_set *s) __attribute__((warn_unused_result));
 void build_set_del(struct build *b, const char *name);
-int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v,
-		size_t n, unsigned flags) __attribute__((warn_unused_result));
-int build_set_elems(struct build *b, const struct rs_set *s)
-	__attribute__((warn_unused_result));
-int build_replace(struct build *b, const struct ruleset *rs)
-	__attribute__((warn_unused_result));
+int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v, size_t n,
+		unsigned flags) __attribute__((warn_unused_result));
+int build_set_elems(struct build *b, const struct rs_set *s) __attribute__((warn_unused_result));
+int build_replace(struct build *b, const struct ruleset *rs) __attribute__((warn_unused_result));
 
 void build_comment_clean(const char *in, char *out);
 bool build_set_userdata_eq(const struct rs_set *s, const void *data, size_t len);

@@ -179,8 +179,8 @@ static int elems_check(struct build *b, const struct rs_set *s, const struct rs_
  * whole, sorted content of a set that is empty; interval elements cannot be
  * deleted (replace the set). Returns 0, -EINVAL or -EOPNOTSUPP.
  */
-int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v,
-		size_t n, unsigned flags)
+int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v, size_t n,
+		unsigned flags)
 {
 	struct sink k = { .b = b, .s = s };
 	uint32_t lo = b->seq;

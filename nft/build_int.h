@@ -17,17 +17,17 @@ struct nftnl_set;
 
 /* What a run of messages does, for build_describe(). */
 struct build_ent {
-	uint32_t lo, hi;	/* sequence numbers of the messages */
+	uint32_t lo, hi; /* sequence numbers of the messages */
 	enum build_op op;
-	char *name;		/* owned; object name, NULL for table/begin/end */
-	size_t index;		/* ADD_RULE: rule index; ADD_SET: the NFTA_SET_ID */
+	char *name;   /* owned; object name, NULL for table/begin/end */
+	size_t index; /* ADD_RULE: rule index; ADD_SET: the NFTA_SET_ID */
 };
 
 struct build {
-	char *table;			/* owned */
+	char *table; /* owned */
 	struct nftnl_batch *batch;
-	uint32_t seq;			/* the next message's sequence number */
-	uint32_t set_id;		/* last NFTA_SET_ID handed out */
+	uint32_t seq;	 /* the next message's sequence number */
+	uint32_t set_id; /* last NFTA_SET_ID handed out */
 	size_t msgs;
 	struct build_ent *ents;
 	size_t nents, cap;
@@ -35,8 +35,7 @@ struct build {
 };
 
 int build_fail(struct build *b, int err, const char *fmt, ...);
-void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name,
-		size_t index);
+void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name, size_t index);
 struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags);
 void build_next(struct build *b);
 

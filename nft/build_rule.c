@@ -19,10 +19,10 @@
 
 /* Where a packet field is loaded from, and the family its header implies. */
 struct field_load {
-	bool meta;		/* meta KEY, else payload BASE + OFFSET */
-	uint32_t key;		/* NFT_META_* or NFT_PAYLOAD_*_HEADER */
+	bool meta;    /* meta KEY, else payload BASE + OFFSET */
+	uint32_t key; /* NFT_META_* or NFT_PAYLOAD_*_HEADER */
 	uint32_t offset, len;
-	uint8_t nfproto;	/* NFPROTO_IPV4/6 for ip/ip6 header fields, else 0 */
+	uint8_t nfproto; /* NFPROTO_IPV4/6 for ip/ip6 header fields, else 0 */
 };
 
 static const struct field_load field_loads[] = {
@@ -225,8 +225,7 @@ static int rule_check(struct build *b, const struct ruleset *rs, const struct rs
  * NEWRULE appending rule i of chain c, whose sets are looked up in rs. Returns 0,
  * or -EINVAL when the rule is not consistent with its sets (see build_error()).
  */
-int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c,
-		   size_t i)
+int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c, size_t i)
 {
 	const struct rs_rule *rr = &c->rules[i];
 	const struct rs_set *sets[RS_MAX_MATCHES];
@@ -236,8 +235,8 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	uint8_t nfproto = 0;
 
 	if (rule_check(b, rs, rr, sets))
-		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets",
-				  c->name, i + 1);
+		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets", c->name,
+				  i + 1);
 	r = xnonnull(nftnl_rule_alloc());
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);

@@ -207,9 +207,9 @@ static void build_self(struct lower *k, bool v6)
 {
 	enum rs_type t[] = { v6 ? RS_TYPE_IPV6 : RS_TYPE_IPV4, v6 ? RS_TYPE_IPV6 : RS_TYPE_IPV4 };
 	unsigned len = v6 ? 16 : 4;
-	struct rs_set *s = ruleset_add_set(k->rs, v6 ? "self6" : "self4",
-					   "local pod to itself (hairpin through its Service)",
-					   t, 2, 0);
+	struct rs_set *s =
+		ruleset_add_set(k->rs, v6 ? "self6" : "self4",
+				"local pod to itself (hairpin through its Service)", t, 2, 0);
 
 	for (size_t i = 0; i < k->c->npods; i++) {
 		const struct pod *p = &k->c->pods[i];
@@ -224,8 +224,8 @@ static void build_self(struct lower *k, bool v6)
 	}
 }
 
-static void add_match(struct rs_rule *r, enum rs_match_kind kind, const char *set,
-		      enum rs_field f1, enum rs_field f2)
+static void add_match(struct rs_rule *r, enum rs_match_kind kind, const char *set, enum rs_field f1,
+		      enum rs_field f2)
 {
 	enum rs_field f[] = { f1, f2 };
 
@@ -243,9 +243,10 @@ static void build_base(struct lower *k, enum dir dir)
 	char *name = xasprintf("base_%s", lower_dir_name(dir));
 	char *m4 = xasprintf("pod_%s4", lower_dir_name(dir));
 	char *m6 = xasprintf("pod_%s6", lower_dir_name(dir));
-	struct rs_chain *c = ruleset_add_chain(k->rs, name, in ?
-		"NetworkPolicy ingress: packets to local pods" :
-		"NetworkPolicy egress: packets from local pods");
+	struct rs_chain *c =
+		ruleset_add_chain(k->rs, name,
+				  in ? "NetworkPolicy ingress: packets to local pods"
+				     : "NetworkPolicy egress: packets from local pods");
 	struct rs_rule *r;
 
 	c->hook = RS_HOOK_FORWARD;
@@ -260,8 +261,8 @@ static void build_base(struct lower *k, enum dir dir)
 	add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self6", RS_F_IP6_SADDR,
 		  RS_F_IP6_DADDR);
 	r->verdict = RS_VERDICT_ACCEPT;
-	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m4,
-		  in ? RS_F_IP_DADDR : RS_F_IP_SADDR, in ? RS_F_IP_DADDR : RS_F_IP_SADDR);
+	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m4, in ? RS_F_IP_DADDR : RS_F_IP_SADDR,
+		  in ? RS_F_IP_DADDR : RS_F_IP_SADDR);
 	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m6,
 		  in ? RS_F_IP6_DADDR : RS_F_IP6_SADDR, in ? RS_F_IP6_DADDR : RS_F_IP6_SADDR);
 	free(name);
@@ -294,9 +295,9 @@ int compile_cluster(const struct cluster *c, const char *node, struct ruleset *o
 	struct lower k = { .c = c, .node = node, .rs = out, .d = d };
 
 	ruleset_init(out, COMPILE_TABLE);
-	out->comment = node ? xasprintf("Kubernetes NetworkPolicy for node %s, managed by nftpol",
-					node)
-			    : xstrdup("Kubernetes NetworkPolicy, managed by nftpol");
+	out->comment =
+		node ? xasprintf("Kubernetes NetworkPolicy for node %s, managed by nftpol", node)
+		     : xstrdup("Kubernetes NetworkPolicy, managed by nftpol");
 	out->comment[strnlen(out->comment, RS_COMMENT_MAX)] = '\0';
 	k.e = eval_new(c);
 	k.objs = strmap_new();

@@ -26,19 +26,19 @@
 #include "base/xalloc.h"
 
 enum fate {
-	FATE_KEEP,		/* unchanged, or elements edited in place */
+	FATE_KEEP, /* unchanged, or elements edited in place */
 	FATE_ADD,
 	FATE_REMOVE,
-	FATE_REBUILD,		/* sets: delete and create again */
-	FATE_REWRITE,		/* chains: flush and add the rules again */
+	FATE_REBUILD, /* sets: delete and create again */
+	FATE_REWRITE, /* chains: flush and add the rules again */
 };
 
 /* One set or chain present in old, new or both. */
 struct item {
 	const char *name;
-	const void *old, *new;	/* struct rs_set or rs_chain; NULL when absent */
+	const void *old, *new; /* struct rs_set or rs_chain; NULL when absent */
 	enum fate fate;
-	bool same;		/* sets kept: no element differs (nothing to send) */
+	bool same; /* sets kept: no element differs (nothing to send) */
 };
 
 struct fates {
@@ -142,8 +142,8 @@ static bool chain_def_eq(const struct rs_chain *a, const struct rs_chain *b)
 {
 	char ca[RS_COMMENT_MAX + 1] = "", cb[RS_COMMENT_MAX + 1] = "";
 
-	if (a->hook != b->hook || (a->hook && (a->prio != b->prio ||
-					       a->policy_drop != b->policy_drop)))
+	if (a->hook != b->hook ||
+	    (a->hook && (a->prio != b->prio || a->policy_drop != b->policy_drop)))
 		return false;
 	if (a->comment)
 		build_comment_clean(a->comment, ca);
@@ -214,8 +214,8 @@ static int chain_fate(const struct fates *p, struct item *it)
 static int fates_make(struct fates *p, const struct ruleset *old, const struct ruleset *new)
 {
 	memset(p, 0, sizeof(*p));
-	p->nsets = merge(old->sets, old->nsets, new->sets, new->nsets, sizeof(*old->sets),
-			 &p->sets);
+	p->nsets =
+		merge(old->sets, old->nsets, new->sets, new->nsets, sizeof(*old->sets), &p->sets);
 	p->nchains = merge(old->chains, old->nchains, new->chains, new->nchains,
 			   sizeof(*old->chains), &p->chains);
 	for (size_t i = 0; i < p->nsets; i++) {
@@ -502,8 +502,7 @@ static size_t count_elems(const struct ruleset *rs)
 }
 
 /* The stats of replacing old (NULL when unknown) with new wholesale. */
-void diff_replace_stats(const struct ruleset *old, const struct ruleset *new,
-			struct diff_stats *st)
+void diff_replace_stats(const struct ruleset *old, const struct ruleset *new, struct diff_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->sets_added = new->nsets;

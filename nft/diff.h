@@ -29,38 +29,37 @@ struct diff_stats {
 
 /* What one operation of a plan does, in the order the batch sends them. */
 enum diff_op_kind {
-	DIFF_ADD_CHAIN,		/* create the chain, empty (DIFF_ADD_RULES fills it) */
-	DIFF_ADD_SET,		/* create the set with every element (new or rebuilt) */
-	DIFF_FLUSH_CHAIN,	/* remove every rule (chain removed or rewritten) */
-	DIFF_DEL_ELEMS,		/* remove elements of a hash set or map */
-	DIFF_DEL_SET,		/* delete the set (removed, or rebuilt: DIFF_ADD_SET follows) */
-	DIFF_ADD_ELEMS,		/* add elements to a hash set or map */
-	DIFF_ADD_RULES,		/* append every rule of the chain */
-	DIFF_DEL_CHAIN,		/* delete the chain (flushed before) */
+	DIFF_ADD_CHAIN,	  /* create the chain, empty (DIFF_ADD_RULES fills it) */
+	DIFF_ADD_SET,	  /* create the set with every element (new or rebuilt) */
+	DIFF_FLUSH_CHAIN, /* remove every rule (chain removed or rewritten) */
+	DIFF_DEL_ELEMS,	  /* remove elements of a hash set or map */
+	DIFF_DEL_SET,	  /* delete the set (removed, or rebuilt: DIFF_ADD_SET follows) */
+	DIFF_ADD_ELEMS,	  /* add elements to a hash set or map */
+	DIFF_ADD_RULES,	  /* append every rule of the chain */
+	DIFF_DEL_CHAIN,	  /* delete the chain (flushed before) */
 };
 
 /* One operation on one set or chain. */
 struct diff_op {
 	enum diff_op_kind kind;
-	const struct rs_set *set;	/* borrowed; set ops: the new set to add to, else old */
-	const struct rs_chain *chain;	/* borrowed; chain ops: the new chain to add, else old */
-	const struct rs_elem **elems;	/* DIFF_*_ELEMS: owned array of borrowed elements */
+	const struct rs_set *set;     /* borrowed; set ops: the new set to add to, else old */
+	const struct rs_chain *chain; /* borrowed; chain ops: the new chain to add, else old */
+	const struct rs_elem **elems; /* DIFF_*_ELEMS: owned array of borrowed elements */
 	size_t nelems;
 };
 
 /* The transaction that turns one ruleset into another, as plain data. */
 struct diff_plan {
-	const struct ruleset *new;	/* borrowed; the rules added reference its sets */
-	struct diff_op *ops;		/* owned; in the order of the batch */
+	const struct ruleset *new; /* borrowed; the rules added reference its sets */
+	struct diff_op *ops;	   /* owned; in the order of the batch */
 	size_t nops, cap;
-	struct diff_stats st;		/* what the operations change */
+	struct diff_stats st; /* what the operations change */
 };
 
 int diff_plan(const struct ruleset *old, const struct ruleset *new, struct diff_plan *out)
 	__attribute__((warn_unused_result));
 void diff_plan_fini(struct diff_plan *p);
-int diff_plan_build(const struct diff_plan *p, struct build *b)
-	__attribute__((warn_unused_result));
+int diff_plan_build(const struct diff_plan *p, struct build *b) __attribute__((warn_unused_result));
 int diff_build(const struct ruleset *old, const struct ruleset *new, struct build *b,
 	       struct diff_stats *st) __attribute__((warn_unused_result));
 void diff_replace_stats(const struct ruleset *old, const struct ruleset *new,

@@ -18,7 +18,7 @@
 #include "base/strmap.h"
 #include "base/xalloc.h"
 
-#define READABLE_MAX 40		/* bytes of an object name taken from Kubernetes names */
+#define READABLE_MAX 40 /* bytes of an object name taken from Kubernetes names */
 
 /* One way to match the peer address of a rule; set NULL: any address. */
 struct amatch {
@@ -28,8 +28,8 @@ struct amatch {
 
 enum pm_kind {
 	PM_ANY,
-	PM_PORTS,		/* meta l4proto . th dport @set */
-	PM_NAMED,		/* ip daddr . meta l4proto . th dport @set */
+	PM_PORTS, /* meta l4proto . th dport @set */
+	PM_NAMED, /* ip daddr . meta l4proto . th dport @set */
 };
 
 struct pmatch {
@@ -44,7 +44,7 @@ struct prange {
 	uint16_t lo, hi;
 };
 
-#define PRANGE_JOIN_ADJACENT 0x1	/* prange_merge(): join ranges that touch */
+#define PRANGE_JOIN_ADJACENT 0x1 /* prange_merge(): join ranges that touch */
 
 static const char *const dir_names[DIR_COUNT] = { "ingress", "egress" };
 
@@ -101,8 +101,7 @@ static uint64_t mix(uint64_t h)
  * of the key's hash, so names are stable across runs and nodes. A hash collision
  * with another key is resolved by salting, deterministically.
  */
-char *lower_obj_name(struct lower *k, const char *prefix, const char *readable,
-		      const char *key)
+char *lower_obj_name(struct lower *k, const char *prefix, const char *readable, const char *key)
 {
 	char r[READABLE_MAX + 1];
 
@@ -160,8 +159,8 @@ static void fill_pods(struct lower *k, struct rs_set *s, const struct pod_list *
 }
 
 /* The set of the addresses of family fam of the pods a selector peer stands for. */
-static const char *peer_pods_set(struct lower *k, const struct netpol *np,
-				 const struct peer *p, enum lower_fam fam)
+static const char *peer_pods_set(struct lower *k, const struct netpol *np, const struct peer *p,
+				 enum lower_fam fam)
 {
 	enum rs_type t = fam == LOWER_FAM_6 ? RS_TYPE_IPV6 : RS_TYPE_IPV4;
 	char *psel = p->flags & PEER_POD_SEL ? selector_to_string(&p->pod_sel) : xstrdup("{}");
@@ -173,8 +172,8 @@ static const char *peer_pods_set(struct lower *k, const struct netpol *np,
 		char *comment = nsel ? xasprintf("pods %s in namespaces %s", psel, nsel)
 				     : xasprintf("pods %s in namespace %s", psel, np->ns);
 		char *readable = xasprintf("%s_%s", nsel ? nsel : np->ns, psel);
-		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "pods6" : "pods4", readable,
-					     key);
+		char *oname =
+			lower_obj_name(k, fam == LOWER_FAM_6 ? "pods6" : "pods4", readable, key);
 		struct pod_list pl = { 0 };
 		struct rs_set *s = new_set(k, oname, key, comment, &t, 1, 0);
 
@@ -310,8 +309,8 @@ static const char *ports_set(struct lower *k, const struct prange *v, size_t n, 
 	if (!name) {
 		char *comment = xasprintf("%s %s", ranges ? "port ranges" : "ports", text);
 		char *oname = lower_obj_name(k, ranges ? "prange" : "ports", text, key);
-		struct rs_set *s = new_set(k, oname, key, comment, t, 2,
-					   ranges ? RS_SET_INTERVAL : 0);
+		struct rs_set *s =
+			new_set(k, oname, key, comment, t, 2, ranges ? RS_SET_INTERVAL : 0);
 
 		for (size_t i = 0; i < n; i++) {
 			struct rs_elem *e = ruleset_set_add_elem(s);
@@ -386,8 +385,8 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 	name = strmap_get(k->objs, key);
 	if (!name) {
 		char *comment = xasprintf("named ports %s of all pods", text);
-		char *oname = lower_obj_name(k, fam == LOWER_FAM_6 ? "named6" : "named4", text,
-					     key);
+		char *oname =
+			lower_obj_name(k, fam == LOWER_FAM_6 ? "named6" : "named4", text, key);
 		struct rs_set *s = new_set(k, oname, key, comment, t, 3, 0);
 
 		fill_named(k, s, v, n, fam);
@@ -462,13 +461,14 @@ static size_t rule_pmatches(struct lower *k, const struct np_rule *r, struct pma
 	if (!r->nports)
 		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_ANY, NULL };
 	if (ne)
-		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_PORTS,
-					    ports_set(k, exact, prange_merge(exact, ne, 0), false) };
+		out[n++] =
+			(struct pmatch){ LOWER_FAM_ANY, PM_PORTS,
+					 ports_set(k, exact, prange_merge(exact, ne, 0), false) };
 	if (nr)
-		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_PORTS,
-					    ports_set(k, ranges,
-						      prange_merge(ranges, nr, PRANGE_JOIN_ADJACENT),
-						      true) };
+		out[n++] = (struct pmatch){
+			LOWER_FAM_ANY, PM_PORTS,
+			ports_set(k, ranges, prange_merge(ranges, nr, PRANGE_JOIN_ADJACENT), true)
+		};
 	if (nn) {
 		size_t m = 0;
 
@@ -538,7 +538,7 @@ static void lower_rule(struct lower *k, const struct netpol *np, enum dir dir,
 	struct pmatch pm[5];
 	size_t na = rule_amatches(k, np, r, &am);
 	size_t np_ = rule_pmatches(k, r, pm);
-	struct rs_chain *c = &k->rs->chains[chain];	/* only sets are added below */
+	struct rs_chain *c = &k->rs->chains[chain]; /* only sets are added below */
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < np_; j++)

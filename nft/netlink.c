@@ -38,10 +38,10 @@
 struct netlink {
 	struct mnl_socket *sock;
 	uint32_t portid;
-	uint32_t seq;			/* next sequence number */
-	int sndbuf;			/* what SO_SNDBUFFORCE was last set to */
+	uint32_t seq; /* next sequence number */
+	int sndbuf;   /* what SO_SNDBUFFORCE was last set to */
 	int rcvbuf;
-	char *buf;			/* NETLINK_RCVBUF bytes */
+	char *buf; /* NETLINK_RCVBUF bytes */
 };
 
 static int set_opt(struct netlink *nl, int level, int name, int val)

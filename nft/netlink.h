@@ -18,17 +18,17 @@ struct nlmsghdr;
 
 /* One error reply of a batch. */
 struct netlink_error {
-	int err;		/* negative errno */
-	uint32_t seq;		/* sequence number of the message it answers */
-	char what[300];		/* the object, as build_describe() says it */
-	char msg[256];		/* the kernel's extended ack message, or "" */
+	int err;	/* negative errno */
+	uint32_t seq;	/* sequence number of the message it answers */
+	char what[300]; /* the object, as build_describe() says it */
+	char msg[256];	/* the kernel's extended ack message, or "" */
 };
 
 /* What the kernel said to a batch: nothing means it was applied (or validated). */
 struct netlink_report {
-	size_t nerrors;				/* error replies received */
-	struct netlink_error e[NETLINK_ERRORS_MAX];	/* the first of them */
-	size_t bytes;				/* batch size sent */
+	size_t nerrors;				    /* error replies received */
+	struct netlink_error e[NETLINK_ERRORS_MAX]; /* the first of them */
+	size_t bytes;				    /* batch size sent */
 };
 
 /* Called for each data message of a reply; returns MNL_CB_OK or MNL_CB_ERROR (errno set). */

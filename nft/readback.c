@@ -74,7 +74,8 @@ static bool udata_comment(const void *data, uint32_t len, uint8_t type, char **c
 	const struct nftnl_udata *a;
 
 	*comment = NULL;
-	nftnl_udata_for_each_data(data, len, a) {
+	nftnl_udata_for_each_data(data, len, a)
+	{
 		const char *v = nftnl_udata_get(a);
 		uint8_t n = nftnl_udata_len(a);
 
@@ -93,7 +94,8 @@ static bool udata_set_comment(const void *data, uint32_t len, char **comment)
 	const struct nftnl_udata *a;
 
 	*comment = NULL;
-	nftnl_udata_for_each_data(data, len, a) {
+	nftnl_udata_for_each_data(data, len, a)
+	{
 		const char *v = nftnl_udata_get(a);
 		uint8_t n = nftnl_udata_len(a);
 
@@ -136,9 +138,8 @@ static int chain_base(struct rb *rb, const struct nftnl_chain *nc, struct rs_cha
 	if (!nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM))
 		return 0;
 	if (chain_u32(nc, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
-	    !nftnl_chain_is_set(nc, NFTNL_CHAIN_PRIO) ||
-	    !type || strcmp(type, "filter") || nftnl_chain_is_set(nc, NFTNL_CHAIN_DEV) ||
-	    (policy != NF_ACCEPT && policy != NF_DROP))
+	    !nftnl_chain_is_set(nc, NFTNL_CHAIN_PRIO) || !type || strcmp(type, "filter") ||
+	    nftnl_chain_is_set(nc, NFTNL_CHAIN_DEV) || (policy != NF_ACCEPT && policy != NF_DROP))
 		return readback_foreign(rb, "chain %s: hook", c->name);
 	if (chain_u32(nc, NFTNL_CHAIN_FLAGS) & ~(uint32_t)NFT_CHAIN_BASE)
 		return readback_foreign(rb, "chain %s: flags", c->name);
@@ -225,8 +226,7 @@ static int set_parse(struct rb *rb, const struct nftnl_set *ns, struct rs_set *s
 	if ((flags & NFT_SET_CONCAT) != want ||
 	    set_u32(ns, NFTNL_SET_KEY_LEN) != ruleset_key_len(s))
 		return readback_foreign(rb, "set %s: key layout", s->name);
-	if ((flags & NFT_SET_MAP) &&
-	    set_u32(ns, NFTNL_SET_DATA_TYPE) != (uint32_t)NFT_DATA_VERDICT)
+	if ((flags & NFT_SET_MAP) && set_u32(ns, NFTNL_SET_DATA_TYPE) != (uint32_t)NFT_DATA_VERDICT)
 		return readback_foreign(rb, "map %s: not a verdict map", s->name);
 	ud = nftnl_set_get_data(ns, NFTNL_SET_USERDATA, &len);
 	if (ud && !udata_set_comment(ud, len, &s->comment))
@@ -256,14 +256,14 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 /* One kernel element of a single-field interval set. */
 struct bound {
 	uint8_t key[RS_KEY_MAX];
-	bool end;		/* NFT_SET_ELEM_INTERVAL_END */
-	bool open;		/* start of a range that runs to the top */
+	bool end;  /* NFT_SET_ELEM_INTERVAL_END */
+	bool open; /* start of a range that runs to the top */
 };
 
 struct elems_ctx {
 	struct rb *rb;
 	struct rs_set *s;
-	struct bound *b;	/* single-field interval sets */
+	struct bound *b; /* single-field interval sets */
 	size_t nb, capb;
 };
 
@@ -286,9 +286,10 @@ static bool elem_open(struct nftnl_set_elem *e)
 
 	if (!ud)
 		return false;
-	nftnl_udata_for_each_data(ud, len, a)
-		if (nftnl_udata_type(a) == NFTNL_UDATA_SET_ELEM_FLAGS && nftnl_udata_len(a) == 4)
-			return nftnl_udata_get_u32(a) & NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+	nftnl_udata_for_each_data(ud, len,
+				  a) if (nftnl_udata_type(a) == NFTNL_UDATA_SET_ELEM_FLAGS &&
+					 nftnl_udata_len(a) == 4) return nftnl_udata_get_u32(a) &
+		NFTNL_SET_ELEM_F_INTERVAL_OPEN;
 	return false;
 }
 
@@ -350,7 +351,7 @@ static int bound_cmp(const void *a, const void *b, void *set)
 	const struct bound *x = a, *y = b;
 	int c = memcmp(x->key, y->key, ruleset_key_len(set));
 
-	return c ? c : (int)y->end - (int)x->end;	/* END before a start at the same key */
+	return c ? c : (int)y->end - (int)x->end; /* END before a start at the same key */
 }
 
 /* Inclusive ranges from sorted start/END elements (see build_elem.c interval_elems). */
@@ -364,7 +365,7 @@ static int ranges_from_bounds(struct elems_ctx *x)
 		const struct bound *b = &x->b[i];
 
 		if (b->end && !re && i == 0)
-			continue;	/* the leading END at 0 */
+			continue; /* the leading END at 0 */
 		if (b->end && !re)
 			return -1;
 		if (b->end) {
@@ -376,7 +377,7 @@ static int ranges_from_bounds(struct elems_ctx *x)
 			continue;
 		}
 		if (re)
-			return -1;	/* two starts in a row */
+			return -1; /* two starts in a row */
 		re = ruleset_set_add_elem(x->s);
 		memcpy(re->key, b->key, len);
 		memset(re->key_end, 0xff, len);

@@ -18,7 +18,7 @@ struct nlmsghdr;
 struct rb {
 	struct netlink *nl;
 	struct ruleset *rs;
-	int err;		/* first problem, -ENOTSUP for foreign content */
+	int err; /* first problem, -ENOTSUP for foreign content */
 	char *why;
 	size_t whylen;
 	uint32_t key_types[RS_KEY_MAX]; /* scratch */

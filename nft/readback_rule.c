@@ -66,7 +66,8 @@ static bool parse_ct(struct cursor *c, struct rs_rule *r)
 	c->i++;
 	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
 	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_NEQ ||
-	    !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) || zero || !mask || mask >= 1u << 4 || r->nm >= RS_MAX_MATCHES)
+	    !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) || zero || !mask || mask >= 1u << 4 ||
+	    r->nm >= RS_MAX_MATCHES)
 		return false;
 	c->i++;
 	m = &r->m[r->nm++];
@@ -196,8 +197,10 @@ static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uin
 	*fam = mf ? mf : *fam;
 	if (r->nm >= RS_MAX_MATCHES)
 		return false;
-	ruleset_rule_add_match(r, get(c, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT ?
-				  RS_MATCH_VMAP : RS_MATCH_SET, name, f, nf);
+	ruleset_rule_add_match(r,
+			       get(c, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT ? RS_MATCH_VMAP
+										 : RS_MATCH_SET,
+			       name, f, nf);
 	c->i++;
 	return true;
 }
@@ -305,9 +308,10 @@ int readback_rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!ok)
 		readback_foreign(rb, "chain %s: rule %" PRIu64 " not made by nftpol",
-			nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN),
-			nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE) ?
-			nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE) : 0);
+				 nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN),
+				 nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE)
+					 ? nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE)
+					 : 0);
 	nftnl_rule_free(nr);
 	return ok ? MNL_CB_OK : MNL_CB_ERROR;
 }

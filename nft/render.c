@@ -20,12 +20,9 @@ static const char *const type_names[] = {
 };
 
 static const char *const field_names[] = {
-	[RS_F_IP_SADDR] = "ip saddr",
-	[RS_F_IP_DADDR] = "ip daddr",
-	[RS_F_IP6_SADDR] = "ip6 saddr",
-	[RS_F_IP6_DADDR] = "ip6 daddr",
-	[RS_F_L4PROTO] = "meta l4proto",
-	[RS_F_TH_DPORT] = "th dport",
+	[RS_F_IP_SADDR] = "ip saddr",	 [RS_F_IP_DADDR] = "ip daddr",
+	[RS_F_IP6_SADDR] = "ip6 saddr",	 [RS_F_IP6_DADDR] = "ip6 daddr",
+	[RS_F_L4PROTO] = "meta l4proto", [RS_F_TH_DPORT] = "th dport",
 };
 
 /* A comment as an nft string: quotes, backslashes and control bytes become '_'. */
@@ -88,8 +85,7 @@ static int range_prefix(const uint8_t *lo, const uint8_t *hi, unsigned len)
 }
 
 /* Print one field of an element: a value, a prefix or a range. */
-static void put_field(enum rs_type t, const uint8_t *lo, const uint8_t *hi, bool interval,
-		      FILE *f)
+static void put_field(enum rs_type t, const uint8_t *lo, const uint8_t *hi, bool interval, FILE *f)
 {
 	unsigned len = ruleset_type_len(t);
 	int plen;
@@ -228,8 +224,8 @@ static void render_chain(const struct rs_chain *c, FILE *f)
  */
 int render_ruleset(const struct ruleset *rs, FILE *f)
 {
-	fprintf(f, "table inet %s\ndelete table inet %s\ntable inet %s {\n", rs->table,
-		rs->table, rs->table);
+	fprintf(f, "table inet %s\ndelete table inet %s\ntable inet %s {\n", rs->table, rs->table,
+		rs->table);
 	put_comment("\t", rs->comment, f);
 	for (size_t i = 0; i < rs->nsets; i++)
 		render_set(&rs->sets[i], f);

@@ -14,18 +14,18 @@
 
 /* nft data types of key fields. */
 enum rs_type {
-	RS_TYPE_IPV4,		/* ipv4_addr: 4 bytes */
-	RS_TYPE_IPV6,		/* ipv6_addr: 16 bytes */
-	RS_TYPE_PROTO,		/* inet_proto: 1 byte */
-	RS_TYPE_SERVICE,	/* inet_service: 2 bytes, network order */
+	RS_TYPE_IPV4,	 /* ipv4_addr: 4 bytes */
+	RS_TYPE_IPV6,	 /* ipv6_addr: 16 bytes */
+	RS_TYPE_PROTO,	 /* inet_proto: 1 byte */
+	RS_TYPE_SERVICE, /* inet_service: 2 bytes, network order */
 };
 
 #define RS_MAX_FIELDS 3
-#define RS_KEY_MAX 32		/* ipv6 . ipv6 (self6), each field padded to 4 bytes */
+#define RS_KEY_MAX 32 /* ipv6 . ipv6 (self6), each field padded to 4 bytes */
 
 enum {
-	RS_SET_INTERVAL = 1 << 0,	/* flags interval: elements are ranges */
-	RS_SET_VMAP = 1 << 1,		/* a verdict map: elements carry a jump */
+	RS_SET_INTERVAL = 1 << 0, /* flags interval: elements are ranges */
+	RS_SET_VMAP = 1 << 1,	  /* a verdict map: elements carry a jump */
 };
 
 /*
@@ -35,17 +35,17 @@ enum {
  */
 struct rs_elem {
 	uint8_t key[RS_KEY_MAX];
-	uint8_t key_end[RS_KEY_MAX];	/* RS_SET_INTERVAL: inclusive end of the range */
-	char *chain;			/* RS_SET_VMAP: the chain to jump to, owned */
+	uint8_t key_end[RS_KEY_MAX]; /* RS_SET_INTERVAL: inclusive end of the range */
+	char *chain;		     /* RS_SET_VMAP: the chain to jump to, owned */
 };
 
 struct rs_set {
-	char *name;			/* owned */
-	char *comment;			/* owned; may be NULL; at most 128 bytes */
+	char *name;    /* owned */
+	char *comment; /* owned; may be NULL; at most 128 bytes */
 	enum rs_type key[RS_MAX_FIELDS];
 	unsigned nkey;
-	unsigned flags;			/* RS_SET_* */
-	struct rs_elem *elems;		/* sorted by key (then key_end), unique */
+	unsigned flags;	       /* RS_SET_* */
+	struct rs_elem *elems; /* sorted by key (then key_end), unique */
 	size_t nelems, cap;
 };
 
@@ -55,14 +55,14 @@ enum rs_field {
 	RS_F_IP_DADDR,
 	RS_F_IP6_SADDR,
 	RS_F_IP6_DADDR,
-	RS_F_L4PROTO,		/* meta l4proto */
-	RS_F_TH_DPORT,		/* th dport */
+	RS_F_L4PROTO,  /* meta l4proto */
+	RS_F_TH_DPORT, /* th dport */
 };
 
 enum rs_match_kind {
-	RS_MATCH_CT_STATE,	/* ct state <ct_state> */
-	RS_MATCH_SET,		/* f[0] . f[1] ... @set */
-	RS_MATCH_VMAP,		/* f[0] vmap @set: the verdict comes from the map */
+	RS_MATCH_CT_STATE, /* ct state <ct_state> */
+	RS_MATCH_SET,	   /* f[0] . f[1] ... @set */
+	RS_MATCH_VMAP,	   /* f[0] vmap @set: the verdict comes from the map */
 };
 
 enum {
@@ -76,12 +76,12 @@ struct rs_match {
 	enum rs_match_kind kind;
 	enum rs_field f[RS_MAX_FIELDS];
 	unsigned nf;
-	char *set;			/* RS_MATCH_SET/VMAP: owned set name */
-	uint32_t ct_state;		/* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
+	char *set;	   /* RS_MATCH_SET/VMAP: owned set name */
+	uint32_t ct_state; /* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
 };
 
 enum rs_verdict {
-	RS_VERDICT_NONE,		/* only with a VMAP match */
+	RS_VERDICT_NONE, /* only with a VMAP match */
 	RS_VERDICT_ACCEPT,
 	RS_VERDICT_DROP,
 	RS_VERDICT_JUMP,
@@ -90,33 +90,33 @@ enum rs_verdict {
 #define RS_MAX_MATCHES 4
 
 struct rs_rule {
-	struct rs_match m[RS_MAX_MATCHES];	/* all must match, in order */
+	struct rs_match m[RS_MAX_MATCHES]; /* all must match, in order */
 	unsigned nm;
 	enum rs_verdict verdict;
-	char *target;			/* RS_VERDICT_JUMP: owned chain name */
+	char *target; /* RS_VERDICT_JUMP: owned chain name */
 };
 
 enum rs_hook {
-	RS_HOOK_NONE,			/* a regular chain */
+	RS_HOOK_NONE, /* a regular chain */
 	RS_HOOK_FORWARD,
 };
 
 struct rs_chain {
-	char *name;			/* owned */
-	char *comment;			/* owned; may be NULL; at most 128 bytes */
+	char *name;    /* owned */
+	char *comment; /* owned; may be NULL; at most 128 bytes */
 	enum rs_hook hook;
-	int prio;			/* base chains: priority (filter = 0) */
-	bool policy_drop;		/* base chains: policy drop instead of accept */
+	int prio;	  /* base chains: priority (filter = 0) */
+	bool policy_drop; /* base chains: policy drop instead of accept */
 	struct rs_rule *rules;
 	size_t nrules, cap;
 };
 
 struct ruleset {
-	char *table;			/* owned; the inet table's name */
-	char *comment;			/* owned; may be NULL */
-	struct rs_set *sets;		/* sorted by name after ruleset_seal */
+	char *table;	     /* owned; the inet table's name */
+	char *comment;	     /* owned; may be NULL */
+	struct rs_set *sets; /* sorted by name after ruleset_seal */
 	size_t nsets, capsets;
-	struct rs_chain *chains;	/* sorted by name after ruleset_seal */
+	struct rs_chain *chains; /* sorted by name after ruleset_seal */
 	size_t nchains, capchains;
 };
 

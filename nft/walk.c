@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 enum walk_result {
-	WALK_CONTINUE,		/* fell off the end of a regular chain: return */
+	WALK_CONTINUE, /* fell off the end of a regular chain: return */
 	WALK_ACCEPT,
 	WALK_DROP,
 };
@@ -46,8 +46,8 @@ static unsigned field_bytes(const struct walk_pkt *p, enum rs_field f, uint8_t *
 }
 
 /* Lay the fields of m out as a key of s; false when the packet lacks one. */
-static bool build_key(const struct rs_set *s, const struct rs_match *m,
-		      const struct walk_pkt *p, uint8_t *key)
+static bool build_key(const struct rs_set *s, const struct rs_match *m, const struct walk_pkt *p,
+		      uint8_t *key)
 {
 	memset(key, 0, WALK_KEY_MAX);
 	if (m->nf != s->nkey)
@@ -128,7 +128,7 @@ static void add_step(struct walk *t, const struct rs_chain *c, size_t rule)
 }
 
 static enum walk_result walk_chain(const struct ruleset *rs, const struct rs_chain *c,
-			    const struct walk_pkt *p, struct walk *t, unsigned depth)
+				   const struct walk_pkt *p, struct walk *t, unsigned depth)
 {
 	for (size_t i = 0; i < c->nrules && depth < WALK_MAX_DEPTH; i++) {
 		const struct rs_rule *r = &c->rules[i];

@@ -18,22 +18,22 @@
 
 /* The first packet of a connection (conntrack state NEW). */
 struct walk_pkt {
-	struct addr saddr, daddr;	/* one family */
+	struct addr saddr, daddr; /* one family */
 	uint8_t proto;
-	uint16_t dport;			/* host order */
+	uint16_t dport; /* host order */
 };
 
-#define WALK_POLICY ((size_t)-1)	/* the base chain's policy decided */
+#define WALK_POLICY ((size_t)-1) /* the base chain's policy decided */
 #define WALK_MAX_STEPS 32
 
 /* One rule that matched (or a base chain's policy), in the order traversed. */
 struct walk_step {
-	const struct rs_chain *chain;	/* borrowed from the ruleset */
-	size_t rule;			/* index into chain->rules, or WALK_POLICY */
+	const struct rs_chain *chain; /* borrowed from the ruleset */
+	size_t rule;		      /* index into chain->rules, or WALK_POLICY */
 };
 
 struct walk {
-	bool accepted;			/* every base chain accepted */
+	bool accepted; /* every base chain accepted */
 	struct walk_step steps[WALK_MAX_STEPS];
 	size_t nsteps;
 };

@@ -202,8 +202,8 @@ static int range_lo_cmp(const void *x, const void *y)
 }
 
 /* The except blocks of net's family that overlap net, as ranges clipped to net, sorted. */
-static size_t except_ranges(const struct addr_range *net, const struct addr *except,
-			    size_t nexcept, struct addr_range *v)
+static size_t except_ranges(const struct addr_range *net, const struct addr *except, size_t nexcept,
+			    struct addr_range *v)
 {
 	unsigned nb = family_bytes(net->family);
 	size_t n = 0;

@@ -15,12 +15,12 @@
 
 /* An inclusive range of addresses of one family. */
 struct addr_range {
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t lo[16];		/* network order; IPv4 in [0..3] */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t lo[16]; /* network order; IPv4 in [0..3] */
 	uint8_t hi[16];
 };
 
-#define CIDR_STR_MAX 50		/* enough for "ffff:...:ffff/128" and a NUL */
+#define CIDR_STR_MAX 50 /* enough for "ffff:...:ffff/128" and a NUL */
 
 int cidr_parse(const char *s, struct addr *out);
 int cidr_parse_addr(const char *s, struct addr *out);

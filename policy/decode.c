@@ -30,13 +30,12 @@
 /* One decode_buffer() call. */
 struct decoder {
 	const char *name;		/* file name, "-" for stdin */
-	const struct manifest_doc *doc;	/* current document */
+	const struct manifest_doc *doc; /* current document */
 	struct cluster *c;
 	struct diag_list *d;
 };
 
-static void decode_node(struct decoder *dec, const cJSON *node, const char *path,
-			const char *kind);
+static void decode_node(struct decoder *dec, const cJSON *node, const char *path, const char *kind);
 
 static void field_init(struct field_ctx *f, const struct decoder *dec, const cJSON *obj)
 {
@@ -91,8 +90,8 @@ static int meta_namespace(struct field_ctx *f, const cJSON *meta, char **out)
 	why = validate_dns_label(ns);
 	if (why) {
 		old = field_push(f, "metadata.namespace");
-		field_error(f, field_get(meta, "namespace"), "invalid namespace \"%.80s\": %s",
-			    ns, why);
+		field_error(f, field_get(meta, "namespace"), "invalid namespace \"%.80s\": %s", ns,
+			    why);
 		field_pop(f, old);
 		return -EINVAL;
 	}
@@ -104,15 +103,15 @@ static int meta_namespace(struct field_ctx *f, const cJSON *meta, char **out)
  * metadata of obj: name and, when namespaced, namespace ("default" when absent,
  * as kubectl). Sets f->object first so that every message names the object.
  */
-int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns,
-		char **name)
+int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns, char **name)
 {
 	const cJSON *meta = field_get(obj, "metadata");
 	const cJSON *n = field_get(meta, "name"), *s = field_get(meta, "namespace");
 	int ret = 0;
 
-	set_object(f, kind, ns ? (cJSON_IsString(s) && *s->valuestring ? s->valuestring :
-				  "default") : NULL, cJSON_IsString(n) ? n->valuestring : NULL);
+	set_object(f, kind,
+		   ns ? (cJSON_IsString(s) && *s->valuestring ? s->valuestring : "default") : NULL,
+		   cJSON_IsString(n) ? n->valuestring : NULL);
 	if (field_typed(f, obj, "metadata", FIELD_OBJECT, &meta) < 0)
 		return -EINVAL;
 	if (ns && meta_namespace(f, meta, ns) < 0)
@@ -226,14 +225,14 @@ static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
 			  field_type_name(items));
 		return;
 	}
-	cJSON_ArrayForEach(it, items) {
+	cJSON_ArrayForEach (it, items) {
 		snprintf(sub, sizeof(sub), "%s%sitems[%zu]", path, *path ? "." : "", i++);
 		decode_node(dec, it, sub, item_kind);
 	}
 }
 
-static void decode_object(struct decoder *dec, const cJSON *obj, const char *path,
-			  const char *kind, const char *api)
+static void decode_object(struct decoder *dec, const cJSON *obj, const char *path, const char *kind,
+			  const char *api)
 {
 	const char *item_kind = list_item_kind(kind, api);
 
@@ -282,8 +281,10 @@ static void decode_node(struct decoder *dec, const cJSON *node, const char *path
 	const char *kind, *api;
 
 	if (!cJSON_IsObject(node)) {
-		doc_error(dec, node, path, "expected a Kubernetes object (a mapping with "
-			  "apiVersion and kind), got %s", field_type_name(node));
+		doc_error(dec, node, path,
+			  "expected a Kubernetes object (a mapping with "
+			  "apiVersion and kind), got %s",
+			  field_type_name(node));
 		return;
 	}
 	if (item_kind && !field_get(node, "kind")) {
@@ -291,8 +292,9 @@ static void decode_node(struct decoder *dec, const cJSON *node, const char *path
 		return;
 	}
 	kind = required_string(dec, node, path, "kind");
-	api = item_kind && !field_get(node, "apiVersion") ? kind_api(item_kind) :
-	      required_string(dec, node, path, "apiVersion");
+	api = item_kind && !field_get(node, "apiVersion")
+		      ? kind_api(item_kind)
+		      : required_string(dec, node, path, "apiVersion");
 	if (kind && api)
 		decode_object(dec, node, path, kind, api);
 }

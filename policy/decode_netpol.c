@@ -24,7 +24,10 @@ static const char *const spec_fields[] = {
 static const char *const ingress_fields[] = { "from", "ports", NULL };
 static const char *const egress_fields[] = { "to", "ports", NULL };
 static const char *const peer_fields[] = {
-	"podSelector", "namespaceSelector", "ipBlock", NULL,
+	"podSelector",
+	"namespaceSelector",
+	"ipBlock",
+	NULL,
 };
 static const char *const ipblock_fields[] = { "cidr", "except", NULL };
 static const char *const port_fields[] = { "protocol", "port", "endPort", NULL };
@@ -70,8 +73,10 @@ static int except_one(struct field_ctx *f, const cJSON *s, struct peer *p)
 		return -EINVAL;
 	if (!cidr_strict_subset(&p->cidr, &e)) {
 		cidr_format(&p->cidr, outer, sizeof(outer));
-		field_error(f, s, "\"%.60s\" must be a strict subset of `cidr` (%s): a longer "
-			    "prefix of the same family inside it", s->valuestring, outer);
+		field_error(f, s,
+			    "\"%.60s\" must be a strict subset of `cidr` (%s): a longer "
+			    "prefix of the same family inside it",
+			    s->valuestring, outer);
 		return -EINVAL;
 	}
 	p->except[p->nexcept++] = e;
@@ -99,7 +104,7 @@ static int decode_excepts(struct field_ctx *f, const cJSON *ipb, struct peer *p)
 		return ret;
 	p->except = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*p->except));
 	old = field_push(f, "except");
-	cJSON_ArrayForEach(s, arr) {
+	cJSON_ArrayForEach (s, arr) {
 		size_t o = field_push_index(f, i++);
 
 		if (except_one(f, s, p) < 0)
@@ -135,7 +140,8 @@ static int decode_ipblock(struct field_ctx *f, const cJSON *ipb, struct peer *p)
 static int peer_check(struct field_ctx *f, const cJSON *node, const struct peer *p)
 {
 	if (!p->flags) {
-		field_error(f, node, "must specify a peer: podSelector, namespaceSelector or "
+		field_error(f, node,
+			    "must specify a peer: podSelector, namespaceSelector or "
 			    "ipBlock");
 		return -EINVAL;
 	}
@@ -189,8 +195,10 @@ static int decode_port_value(struct field_ctx *f, const cJSON *v, struct np_port
 	why = validate_port_name(v->valuestring);
 	if (why) {
 		field_error(f, v, "invalid port name \"%.40s\": %s%s", v->valuestring, why,
-			    strspn(v->valuestring, "0123456789") == strlen(v->valuestring) ?
-			    " (a quoted number is a name; write the number without quotes)" : "");
+			    strspn(v->valuestring, "0123456789") == strlen(v->valuestring)
+				    ? " (a quoted number is a name; write the number without "
+				      "quotes)"
+				    : "");
 		return -EINVAL;
 	}
 	p->name = xstrdup(v->valuestring);
@@ -198,8 +206,7 @@ static int decode_port_value(struct field_ctx *f, const cJSON *v, struct np_port
 	return 0;
 }
 
-static int decode_end_port(struct field_ctx *f, const cJSON *node, struct np_port *p,
-			   bool port_ok)
+static int decode_end_port(struct field_ctx *f, const cJSON *node, struct np_port *p, bool port_ok)
 {
 	const cJSON *end = field_get(node, "endPort");
 	long n;
@@ -254,8 +261,7 @@ static int decode_port(struct field_ctx *f, const cJSON *node, struct np_port *p
  * of size sz (NULL when absent or empty). *ret becomes -EINVAL on any error.
  */
 static void *decode_each(struct field_ctx *f, const cJSON *obj, const char *key, size_t sz,
-			 int (*fn)(struct field_ctx *, const cJSON *, void *), size_t *n,
-			 int *ret)
+			 int (*fn)(struct field_ctx *, const cJSON *, void *), size_t *n, int *ret)
 {
 	const cJSON *arr, *e;
 	size_t old, i = 0;
@@ -268,7 +274,7 @@ static void *decode_each(struct field_ctx *f, const cJSON *obj, const char *key,
 	*n = (size_t)cJSON_GetArraySize(arr);
 	v = xcalloc(*n, sz);
 	old = field_push(f, key);
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach (e, arr) {
 		size_t o = field_push_index(f, i);
 
 		if (fn(f, e, v + sz * i++) < 0)
@@ -322,8 +328,10 @@ static int policy_type(struct field_ctx *f, const cJSON *t, unsigned *types)
 	} else if (!strcmp(t->valuestring, "Egress")) {
 		*types |= DIR_FLAG(DIR_EGRESS);
 	} else {
-		field_error(f, t, "Unsupported value: \"%.40s\": supported values: \"Ingress\", "
-			    "\"Egress\"", t->valuestring);
+		field_error(f, t,
+			    "Unsupported value: \"%.40s\": supported values: \"Ingress\", "
+			    "\"Egress\"",
+			    t->valuestring);
 		return -EINVAL;
 	}
 	return 0;
@@ -343,7 +351,7 @@ static int decode_types(struct field_ctx *f, const cJSON *spec, struct netpol *n
 		field_error(f, arr, "may not specify more than two policyTypes");
 		ret = -EINVAL;
 	}
-	cJSON_ArrayForEach(t, arr) {
+	cJSON_ArrayForEach (t, arr) {
 		size_t o = field_push_index(f, i++);
 
 		if (policy_type(f, t, &np->types) < 0)
@@ -352,8 +360,8 @@ static int decode_types(struct field_ctx *f, const cJSON *spec, struct netpol *n
 	}
 	field_pop(f, old);
 	if (ret >= 0 && !np->types)
-		np->types = DIR_FLAG(DIR_INGRESS) |
-			    (np->nrules[DIR_EGRESS] ? DIR_FLAG(DIR_EGRESS) : 0);
+		np->types =
+			DIR_FLAG(DIR_INGRESS) | (np->nrules[DIR_EGRESS] ? DIR_FLAG(DIR_EGRESS) : 0);
 	return ret < 0 ? ret : 0;
 }
 
@@ -382,10 +390,10 @@ int decode_netpol_spec(struct field_ctx *f, const cJSON *obj, struct netpol *np)
 	ret = field_known(f, spec, spec_fields);
 	if (decode_selector(f, spec, "podSelector", &np->pod_sel) < 0)
 		ret = -EINVAL;
-	np->rules[DIR_INGRESS] = decode_each(f, spec, "ingress", sizeof(struct np_rule),
-					     ingress_cb, &np->nrules[DIR_INGRESS], &ret);
-	np->rules[DIR_EGRESS] = decode_each(f, spec, "egress", sizeof(struct np_rule),
-					    egress_cb, &np->nrules[DIR_EGRESS], &ret);
+	np->rules[DIR_INGRESS] = decode_each(f, spec, "ingress", sizeof(struct np_rule), ingress_cb,
+					     &np->nrules[DIR_INGRESS], &ret);
+	np->rules[DIR_EGRESS] = decode_each(f, spec, "egress", sizeof(struct np_rule), egress_cb,
+					    &np->nrules[DIR_EGRESS], &ret);
 	if (decode_types(f, spec, np) < 0)
 		ret = -EINVAL;
 	field_pop(f, old);

@@ -17,10 +17,8 @@
 #include "base/xalloc.h"
 
 static const char *const phase_names[] = {
-	[POD_PHASE_PENDING] = "Pending",
-	[POD_PHASE_RUNNING] = "Running",
-	[POD_PHASE_SUCCEEDED] = "Succeeded",
-	[POD_PHASE_FAILED] = "Failed",
+	[POD_PHASE_PENDING] = "Pending",     [POD_PHASE_RUNNING] = "Running",
+	[POD_PHASE_SUCCEEDED] = "Succeeded", [POD_PHASE_FAILED] = "Failed",
 	[POD_PHASE_UNKNOWN] = "Unknown",
 };
 
@@ -53,15 +51,18 @@ static int pod_ip(struct field_ctx *f, const cJSON *s, struct pod *p)
 	if (!field_is(f, s, FIELD_STRING))
 		return -EINVAL;
 	if (cidr_parse_addr(s->valuestring, &a) < 0) {
-		field_error(f, s, "invalid IP address \"%.60s\": expected an IPv4 or IPv6 "
-			    "address such as 10.244.1.7 or fd00:10:244::7", s->valuestring);
+		field_error(f, s,
+			    "invalid IP address \"%.60s\": expected an IPv4 or IPv6 "
+			    "address such as 10.244.1.7 or fd00:10:244::7",
+			    s->valuestring);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < p->nips; i++) {
 		if (p->ips[i].family == a.family) {
-			field_error(f, s, "a pod has at most one IP per family, and \"%.60s\" is "
-				    "a second %s address", s->valuestring,
-				    a.family == AF_INET ? "IPv4" : "IPv6");
+			field_error(f, s,
+				    "a pod has at most one IP per family, and \"%.60s\" is "
+				    "a second %s address",
+				    s->valuestring, a.family == AF_INET ? "IPv4" : "IPv6");
 			return -EINVAL;
 		}
 	}
@@ -99,7 +100,7 @@ static int pod_ips(struct field_ctx *f, const cJSON *status, struct pod *p)
 	if (ret < 0)
 		return ret;
 	old = field_push(f, "podIPs");
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach (e, arr) {
 		size_t o = field_push_index(f, i++);
 
 		if (pod_ip_entry(f, e, p) < 0)
@@ -182,7 +183,7 @@ static int container(struct field_ctx *f, const cJSON *node, struct port_list *l
 		return -EINVAL;
 	ret = field_typed(f, node, "ports", FIELD_ARRAY, &ports);
 	old = field_push(f, "ports");
-	cJSON_ArrayForEach(e, ports) {
+	cJSON_ArrayForEach (e, ports) {
 		size_t o = field_push_index(f, i++);
 
 		if (container_port(f, e, l) < 0)
@@ -193,15 +194,14 @@ static int container(struct field_ctx *f, const cJSON *node, struct port_list *l
 	return ret < 0 ? ret : 0;
 }
 
-static int containers(struct field_ctx *f, const cJSON *spec, const char *key,
-		      struct port_list *l)
+static int containers(struct field_ctx *f, const cJSON *spec, const char *key, struct port_list *l)
 {
 	const cJSON *arr, *e;
 	int ret = field_typed(f, spec, key, FIELD_ARRAY, &arr);
 	size_t old, i = 0;
 
 	old = field_push(f, key);
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach (e, arr) {
 		size_t o = field_push_index(f, i++);
 
 		if (container(f, e, l) < 0)

@@ -96,8 +96,10 @@ static int req_op(struct field_ctx *f, const cJSON *node, struct sel_req *r)
 	}
 	old = field_push(f, "operator");
 	if (op)
-		field_error(f, field_get(node, "operator"), "\"%.40s\" is not a valid selector "
-			    "operator: expected In, NotIn, Exists or DoesNotExist", op);
+		field_error(f, field_get(node, "operator"),
+			    "\"%.40s\" is not a valid selector "
+			    "operator: expected In, NotIn, Exists or DoesNotExist",
+			    op);
 	else
 		field_error(f, node, "required value: In, NotIn, Exists or DoesNotExist");
 	field_pop(f, old);
@@ -131,14 +133,16 @@ static int req_values(struct field_ctx *f, const cJSON *node, struct sel_req *r,
 		return -EINVAL;
 	old = field_push(f, "values");
 	if (valid_op && want && n == 0)
-		field_error(f, vals ? vals : node, "must be specified when `operator` is 'In' or "
+		field_error(f, vals ? vals : node,
+			    "must be specified when `operator` is 'In' or "
 			    "'NotIn'");
 	else if (valid_op && !want && n > 0)
-		field_error(f, vals, "may not be specified when `operator` is 'Exists' or "
+		field_error(f, vals,
+			    "may not be specified when `operator` is 'Exists' or "
 			    "'DoesNotExist'");
 	ret = (valid_op && want != (n > 0)) ? -EINVAL : 0;
 	r->values = n ? xcalloc(n, sizeof(*r->values)) : NULL;
-	cJSON_ArrayForEach(v, vals) {
+	cJSON_ArrayForEach (v, vals) {
 		size_t o = field_push_index(f, i++);
 
 		if (req_value(f, v, r) < 0)
@@ -178,7 +182,7 @@ static int decode_reqs(struct field_ctx *f, const cJSON *sel, struct selector *o
 	out->nreqs = (size_t)cJSON_GetArraySize(arr);
 	out->reqs = out->nreqs ? xcalloc(out->nreqs, sizeof(*out->reqs)) : NULL;
 	old = field_push(f, "matchExpressions");
-	cJSON_ArrayForEach(n, arr) {
+	cJSON_ArrayForEach (n, arr) {
 		size_t o = field_push_index(f, i);
 
 		if (decode_req(f, n, &out->reqs[i++]) < 0)
@@ -198,8 +202,7 @@ static int decode_reqs(struct field_ctx *f, const cJSON *sel, struct selector *o
  * ({} is present and empty), 0 when absent or null, -EINVAL when invalid (all
  * problems reported; out may be partly filled and must be finalized).
  */
-int decode_selector(struct field_ctx *f, const cJSON *obj, const char *key,
-		    struct selector *out)
+int decode_selector(struct field_ctx *f, const cJSON *obj, const char *key, struct selector *out)
 {
 	const cJSON *sel;
 	int ret = field_typed(f, obj, key, FIELD_OBJECT, &sel);

@@ -17,11 +17,11 @@ enum diag_severity {
 
 struct diag {
 	enum diag_severity sev;
-	char *file;		/* owned; NULL when not from a file */
-	unsigned line;		/* 1-based, 0 when unknown */
-	char *object;		/* owned; "Kind namespace/name", or NULL */
-	char *path;		/* owned; JSON field path, e.g. spec.ingress[0].ports[1].port */
-	char *msg;		/* owned; what is wrong and what was expected */
+	char *file;    /* owned; NULL when not from a file */
+	unsigned line; /* 1-based, 0 when unknown */
+	char *object;  /* owned; "Kind namespace/name", or NULL */
+	char *path;    /* owned; JSON field path, e.g. spec.ingress[0].ports[1].port */
+	char *msg;     /* owned; what is wrong and what was expected */
 };
 
 struct diag_list {

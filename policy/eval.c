@@ -14,12 +14,12 @@
 #include "base/xalloc.h"
 
 struct ns_slice {
-	size_t lo, hi;		/* pods [lo, hi) of this namespace */
+	size_t lo, hi; /* pods [lo, hi) of this namespace */
 };
 
 struct eval {
-	const struct cluster *c;	/* borrowed */
-	struct ns_slice *slices;	/* one per c->nss, same order */
+	const struct cluster *c; /* borrowed */
+	struct ns_slice *slices; /* one per c->nss, same order */
 };
 
 static size_t first_pod_of(const struct cluster *c, const char *ns)
@@ -82,8 +82,8 @@ static const struct ns_slice *slice_of(const struct eval *e, const char *ns)
 }
 
 /* Append the eligible pods of one namespace that match sel (NULL: all). */
-static void add_matching(const struct eval *e, const struct ns_slice *s,
-			 const struct selector *sel, struct pod_list *out)
+static void add_matching(const struct eval *e, const struct ns_slice *s, const struct selector *sel,
+			 struct pod_list *out)
 {
 	for (size_t i = s->lo; i < s->hi; i++) {
 		const struct pod *p = &e->c->pods[i];

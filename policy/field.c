@@ -32,8 +32,9 @@ size_t field_push(struct field_ctx *f, const char *key)
 {
 	size_t old = f->plen;
 
-	return path_grew(f, old, snprintf(f->path + old, sizeof(f->path) - old, "%s%s",
-					  old ? "." : "", key));
+	return path_grew(f, old,
+			 snprintf(f->path + old, sizeof(f->path) - old, "%s%s", old ? "." : "",
+				  key));
 }
 
 /* Append "[i]" to the current path; returns the length to restore. */
@@ -212,8 +213,10 @@ int field_protocol(struct field_ctx *f, const cJSON *obj, uint8_t *out)
 		ret = -EINVAL;
 	if (ret < 0) {
 		old = field_push(f, "protocol");
-		field_error(f, field_get(obj, "protocol"), "Unsupported value: \"%.40s\": "
-			    "supported values: \"TCP\", \"UDP\", \"SCTP\"", p);
+		field_error(f, field_get(obj, "protocol"),
+			    "Unsupported value: \"%.40s\": "
+			    "supported values: \"TCP\", \"UDP\", \"SCTP\"",
+			    p);
 		field_pop(f, old);
 		return ret;
 	}
@@ -263,7 +266,7 @@ int field_labels(struct field_ctx *f, const cJSON *obj, const char *key, struct 
 	if (ret <= 0)
 		return ret;
 	old = field_push(f, key);
-	cJSON_ArrayForEach(n, map)
+	cJSON_ArrayForEach (n, map)
 		if (label_one(f, n, out) < 0)
 			ret = -EINVAL;
 	field_pop(f, old);
@@ -298,7 +301,7 @@ int field_known(struct field_ctx *f, const cJSON *obj, const char *const *names)
 			break;
 		len += (size_t)w;
 	}
-	cJSON_ArrayForEach(n, obj) {
+	cJSON_ArrayForEach (n, obj) {
 		if (name_in(n->string, names))
 			continue;
 		field_error(f, n, "unknown field \"%.80s\": expected one of %s", n->string, list);

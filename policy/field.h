@@ -31,7 +31,7 @@ enum field_type {
 /* Decoding one object. */
 struct field_ctx {
 	const char *file;		/* borrowed; for messages */
-	const struct manifest_doc *doc;	/* borrowed; line of each node */
+	const struct manifest_doc *doc; /* borrowed; line of each node */
 	struct diag_list *d;		/* borrowed; where errors go */
 	char object[FIELD_OBJECT_MAX];	/* "Kind ns/name", or empty */
 	char path[FIELD_PATH_MAX];	/* JSON path of the field being read */
@@ -49,14 +49,12 @@ unsigned field_line(const struct field_ctx *f, const struct cJSON *node);
 
 const struct cJSON *field_get(const struct cJSON *obj, const char *key);
 bool field_is(struct field_ctx *f, const struct cJSON *node, enum field_type t);
-int field_typed(struct field_ctx *f, const struct cJSON *obj, const char *key,
-		enum field_type t, const struct cJSON **out);
-int field_string(struct field_ctx *f, const struct cJSON *obj, const char *key,
-		 const char **out);
+int field_typed(struct field_ctx *f, const struct cJSON *obj, const char *key, enum field_type t,
+		const struct cJSON **out);
+int field_string(struct field_ctx *f, const struct cJSON *obj, const char *key, const char **out);
 bool field_int(struct field_ctx *f, const struct cJSON *node, long min, long max, long *out);
 int field_protocol(struct field_ctx *f, const struct cJSON *obj, uint8_t *out);
-int field_labels(struct field_ctx *f, const struct cJSON *obj, const char *key,
-		 struct labels *out);
+int field_labels(struct field_ctx *f, const struct cJSON *obj, const char *key, struct labels *out);
 int field_known(struct field_ctx *f, const struct cJSON *obj, const char *const *names);
 const char *field_type_name(const struct cJSON *node);
 

@@ -34,15 +34,15 @@ struct line_ent {
  * deeper node.
  */
 struct line_table {
-	struct line_ent *slots;		/* open addressing; node NULL: empty */
-	size_t n, cap;			/* cap: 0 or a power of two */
-	const cJSON *root;		/* JSON: tree to pair with order[], borrowed */
-	const unsigned *order;		/* JSON: line of each value in pre-order, borrowed */
+	struct line_ent *slots; /* open addressing; node NULL: empty */
+	size_t n, cap;		/* cap: 0 or a power of two */
+	const cJSON *root;	/* JSON: tree to pair with order[], borrowed */
+	const unsigned *order;	/* JSON: line of each value in pre-order, borrowed */
 	size_t norder;
 };
 
 struct manifest_doc {
-	struct line_table *t;		/* owned; filled lazily through const lookups */
+	struct line_table *t; /* owned; filled lazily through const lookups */
 };
 
 struct manifest_doc *manifest_doc_new(void)
@@ -120,7 +120,7 @@ static void pair_shallow(struct line_table *t, const cJSON *node, unsigned depth
 	(*i)++;
 	if (depth == MANIFEST_SHALLOW_DEPTH)
 		return;
-	cJSON_ArrayForEach(c, node)
+	cJSON_ArrayForEach (c, node)
 		pair_shallow(t, c, depth + 1, lines, n, i);
 }
 
@@ -129,9 +129,8 @@ static void pair_shallow(struct line_table *t, const cJSON *node, unsigned depth
  * shallow[i] that of the i-th value no deeper than MANIFEST_SHALLOW_DEPTH.
  * root and order must stay valid until the document is cleared.
  */
-void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
-			    const unsigned *order, size_t n, const unsigned *shallow,
-			    size_t nshallow)
+void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root, const unsigned *order,
+			    size_t n, const unsigned *shallow, size_t nshallow)
 {
 	size_t i = 0;
 
@@ -147,7 +146,7 @@ static void pair_lines(struct line_table *t, const cJSON *node, size_t *i)
 
 	table_put(t, node, *i < t->norder ? t->order[*i] : 0);
 	(*i)++;
-	cJSON_ArrayForEach(c, node)
+	cJSON_ArrayForEach (c, node)
 		pair_lines(t, c, i);
 }
 
@@ -194,7 +193,7 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 	size_t n = 0;
 	int ret = 0;
 
-	cJSON_ArrayForEach(c, obj)
+	cJSON_ArrayForEach (c, obj)
 		n++;
 	if (n < 2)
 		return 0;
@@ -208,7 +207,7 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 	}
 	keys = xcalloc(n, sizeof(*keys));
 	n = 0;
-	cJSON_ArrayForEach(c, obj)
+	cJSON_ArrayForEach (c, obj)
 		keys[n++] = c;
 	xqsort(keys, n, sizeof(*keys), key_ptr_cmp);
 	for (size_t i = 1; i < n; i++) {
@@ -227,7 +226,7 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
 
 	if (cJSON_IsObject(node) && object_dup_keys(m, node) < 0)
 		ret = -EINVAL;
-	cJSON_ArrayForEach(c, node)
+	cJSON_ArrayForEach (c, node)
 		if (dup_keys(m, c) < 0)
 			ret = -EINVAL;
 	return ret;
@@ -306,9 +305,12 @@ static int check_text(struct manifest_ctx *m, const char *buf, size_t len)
 		size_t n = s[i] ? utf8_seq(s + i, len - i) : 0;
 
 		if (n == 0) {
-			manifest_error(m, line, s[i] ? "invalid UTF-8 at byte offset %zu: "
-				       "manifests must be UTF-8 text" : "NUL byte at byte offset "
-				       "%zu: manifests must be UTF-8 text", i);
+			manifest_error(m, line,
+				       s[i] ? "invalid UTF-8 at byte offset %zu: "
+					      "manifests must be UTF-8 text"
+					    : "NUL byte at byte offset "
+					      "%zu: manifests must be UTF-8 text",
+				       i);
 			return -EINVAL;
 		}
 		if (s[i] == '\n')
@@ -336,14 +338,14 @@ static bool looks_like_json(const char *buf, size_t len)
  * error inside a document (limits, duplicate keys) skips that document only.
  * Returns 0, or -EINVAL when anything was wrong.
  */
-int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb,
-		   void *arg, struct diag_list *d)
+int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
+		   struct diag_list *d)
 {
 	struct manifest_ctx m = { .name = name, .cb = cb, .arg = arg, .d = d };
 
 	if (len > DECODE_MAX_INPUT) {
-		manifest_error(&m, 0, "input is %zu bytes, more than the limit of %u bytes",
-			       len, DECODE_MAX_INPUT);
+		manifest_error(&m, 0, "input is %zu bytes, more than the limit of %u bytes", len,
+			       DECODE_MAX_INPUT);
 		return -EINVAL;
 	}
 	if (check_text(&m, buf, len) < 0)

@@ -21,8 +21,8 @@ struct manifest_doc;
 typedef void (*manifest_doc_cb)(void *arg, const struct cJSON *root,
 				const struct manifest_doc *doc);
 
-int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb,
-		   void *arg, struct diag_list *d);
+int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
+		   struct diag_list *d);
 unsigned manifest_line(const struct manifest_doc *doc, const struct cJSON *node);
 
 #endif

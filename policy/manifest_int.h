@@ -14,12 +14,12 @@
 
 /* One manifest_parse() call. */
 struct manifest_ctx {
-	const char *name;		/* borrowed; for messages */
+	const char *name; /* borrowed; for messages */
 	manifest_doc_cb cb;
 	void *arg;
 	struct diag_list *d;
-	struct manifest_doc *doc;	/* line table of the current document */
-	size_t nerrors;			/* errors reported so far */
+	struct manifest_doc *doc; /* line table of the current document */
+	size_t nerrors;		  /* errors reported so far */
 };
 
 struct manifest_doc *manifest_doc_new(void);
@@ -29,9 +29,8 @@ void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line
 /* Values this deep (the objects of a List are at 2) get their lines eagerly. */
 #define MANIFEST_SHALLOW_DEPTH 2
 
-void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root,
-			    const unsigned *order, size_t n, const unsigned *shallow,
-			    size_t nshallow);
+void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root, const unsigned *order,
+			    size_t n, const unsigned *shallow, size_t nshallow);
 
 int manifest_finish(struct manifest_ctx *m, const cJSON *root);
 void manifest_verror(struct manifest_ctx *m, unsigned line, const char *fmt, va_list ap)

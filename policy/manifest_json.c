@@ -20,14 +20,14 @@
 struct jscan {
 	const char *buf;
 	size_t len, pos;
-	unsigned line;		/* 1-based line of pos */
-	unsigned *lines;	/* line of each value in document order */
-	unsigned *shallow;	/* the same for values at depth 0..2 only */
+	unsigned line;	   /* 1-based line of pos */
+	unsigned *lines;   /* line of each value in document order */
+	unsigned *shallow; /* the same for values at depth 0..2 only */
 	size_t nshallow, capshallow;
 	size_t n, cap;
-	uint64_t objects;	/* bit d set: nesting level d is an object */
+	uint64_t objects; /* bit d set: nesting level d is an object */
 	unsigned depth;
-	bool want_key;		/* the next string is an object key */
+	bool want_key; /* the next string is an object key */
 };
 
 static int scan_value(struct manifest_ctx *m, struct jscan *s)
@@ -105,16 +105,21 @@ static int scan_token(struct manifest_ctx *m, struct jscan *s)
 	case '\n':
 		s->line++;
 		/* fall through */
-	case ' ': case '\t': case '\r':
+	case ' ':
+	case '\t':
+	case '\r':
 		s->pos++;
 		return 0;
-	case '{': case '[':
+	case '{':
+	case '[':
 		return scan_open(m, s);
-	case '}': case ']':
+	case '}':
+	case ']':
 		s->depth -= s->depth > 0;
 		s->pos++;
 		return 0;
-	case ':': case ',':
+	case ':':
+	case ',':
 		s->want_key = c == ',' && in_object(s);
 		s->pos++;
 		return 0;

@@ -20,26 +20,26 @@
 #include "base/xalloc.h"
 
 struct yframe {
-	cJSON *node;		/* the open mapping or sequence (owned by the tree) */
-	char *key;		/* mapping: key waiting for its value, owned */
+	cJSON *node; /* the open mapping or sequence (owned by the tree) */
+	char *key;   /* mapping: key waiting for its value, owned */
 };
 
 struct anchor {
-	char *name;		/* owned */
-	const cJSON *node;	/* in the document being built */
+	char *name;	   /* owned */
+	const cJSON *node; /* in the document being built */
 };
 
 struct ybuild {
 	struct manifest_ctx *m;
 	struct yframe stack[DECODE_MAX_DEPTH];
-	unsigned depth;		/* open mappings and sequences */
-	cJSON *root;		/* owned */
+	unsigned depth; /* open mappings and sequences */
+	cJSON *root;	/* owned */
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
-	size_t nodes;		/* values in this document, aliases expanded */
-	size_t alias_nodes;	/* of which made by expanding aliases */
-	bool skip;		/* error in this document: ignore it to its end */
-	bool stop;		/* too deep: stop reading the stream at all */
+	size_t nodes;	    /* values in this document, aliases expanded */
+	size_t alias_nodes; /* of which made by expanding aliases */
+	bool skip;	    /* error in this document: ignore it to its end */
+	bool stop;	    /* too deep: stop reading the stream at all */
 };
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
@@ -128,8 +128,7 @@ static cJSON *scalar_node(const yaml_event_t *ev)
 	const char *tag = (const char *)ev->data.scalar.tag;
 	double num;
 
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-	    (tag && !strcmp(tag, YAML_STR_TAG)))
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || (tag && !strcmp(tag, YAML_STR_TAG)))
 		return cJSON_CreateString(v);
 	if (word_in(v, null_words, ARRAY_SIZE(null_words)))
 		return cJSON_CreateNull();
@@ -188,7 +187,7 @@ static void attach(struct ybuild *b, cJSON *node)
 		cJSON_AddItemToArray(f->node, node);
 	} else {
 		if (!cJSON_AddItemToObject(f->node, f->key, node))
-			xoom(0);	/* only fails when cJSON cannot copy the key */
+			xoom(0); /* only fails when cJSON cannot copy the key */
 		free(f->key);
 		f->key = NULL;
 	}
@@ -231,8 +230,10 @@ static int on_key(struct ybuild *b, const yaml_event_t *ev, unsigned line)
 	const char *v = (const char *)ev->data.scalar.value;
 
 	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(v, "<<"))
-		return yerr(b, line, "YAML merge keys (%s) are not supported: write the "
-			    "fields out", v);
+		return yerr(b, line,
+			    "YAML merge keys (%s) are not supported: write the "
+			    "fields out",
+			    v);
 	top(b)->key = xstrdup(v);
 	return 0;
 }
@@ -255,8 +256,10 @@ static int on_open(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, uns
 		/* libyaml's scanner is quadratic in the flow depth: do not read on. */
 		b->stop = b->depth >= DECODE_MAX_DEPTH;
 		if (b->stop)
-			manifest_error(b->m, line, "mappings and sequences nested deeper than %d "
-				       "levels", DECODE_MAX_DEPTH);
+			manifest_error(b->m, line,
+				       "mappings and sequences nested deeper than %d "
+				       "levels",
+				       DECODE_MAX_DEPTH);
 		else
 			manifest_error(b->m, line, "mapping keys must be plain strings");
 		return -EINVAL;
@@ -276,19 +279,23 @@ static cJSON *dup_node(struct ybuild *b, const cJSON *src, unsigned depth, unsig
 	cJSON *n;
 
 	if ((cJSON_IsObject(src) || cJSON_IsArray(src)) && depth >= DECODE_MAX_DEPTH) {
-		manifest_error(b->m, line, "an alias expands to mappings and sequences nested "
-			       "deeper than %d levels", DECODE_MAX_DEPTH);
+		manifest_error(b->m, line,
+			       "an alias expands to mappings and sequences nested "
+			       "deeper than %d levels",
+			       DECODE_MAX_DEPTH);
 		return NULL;
 	}
 	if (++b->alias_nodes > DECODE_MAX_ALIAS_NODES) {
-		manifest_error(b->m, line, "aliases expand to more than %u values: refusing "
-			       "what looks like a YAML alias bomb", DECODE_MAX_ALIAS_NODES);
+		manifest_error(b->m, line,
+			       "aliases expand to more than %u values: refusing "
+			       "what looks like a YAML alias bomb",
+			       DECODE_MAX_ALIAS_NODES);
 		return NULL;
 	}
 	n = xnonnull(cJSON_Duplicate(src, false));
 	if (count_node(b, n, line) < 0)
 		goto fail;
-	cJSON_ArrayForEach(c, src) {
+	cJSON_ArrayForEach (c, src) {
 		cJSON *cc = dup_node(b, c, depth + 1, line);
 
 		if (!cc)

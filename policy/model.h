@@ -13,14 +13,14 @@
 
 /* An IPv4 or IPv6 address with a prefix length (32/128 for a host). */
 struct addr {
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t plen;		/* prefix length */
-	uint8_t a[16];		/* network order; IPv4 uses a[0..3], rest zero */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t plen;	/* prefix length */
+	uint8_t a[16];	/* network order; IPv4 uses a[0..3], rest zero */
 };
 
 struct label {
-	char *key;		/* owned */
-	char *value;		/* owned */
+	char *key;   /* owned */
+	char *value; /* owned */
 };
 
 /* A label map, sorted by key, keys unique. */
@@ -37,48 +37,48 @@ enum sel_op {
 };
 
 struct sel_req {
-	char *key;		/* owned */
+	char *key; /* owned */
 	enum sel_op op;
-	char **values;		/* owned, sorted, unique; none for (Does)Exist(s) */
+	char **values; /* owned, sorted, unique; none for (Does)Exist(s) */
 	size_t nvalues;
 };
 
 /* A metav1.LabelSelector: matchLabels AND every matchExpression. Empty: all. */
 struct selector {
 	struct labels match;
-	struct sel_req *reqs;	/* sorted by key, op, values */
+	struct sel_req *reqs; /* sorted by key, op, values */
 	size_t nreqs;
 };
 
 enum {
-	PEER_POD_SEL = 1 << 0,	/* podSelector present */
-	PEER_NS_SEL = 1 << 1,	/* namespaceSelector present */
-	PEER_IPBLOCK = 1 << 2,	/* ipBlock present (exclusive with the others) */
+	PEER_POD_SEL = 1 << 0, /* podSelector present */
+	PEER_NS_SEL = 1 << 1,  /* namespaceSelector present */
+	PEER_IPBLOCK = 1 << 2, /* ipBlock present (exclusive with the others) */
 };
 
 /* One NetworkPolicyPeer. */
 struct peer {
-	unsigned flags;		/* PEER_* */
+	unsigned flags; /* PEER_* */
 	struct selector pod_sel;
 	struct selector ns_sel;
-	struct addr cidr;	/* ipBlock.cidr, host bits masked off */
-	struct addr *except;	/* ipBlock.except, masked, sorted */
+	struct addr cidr;    /* ipBlock.cidr, host bits masked off */
+	struct addr *except; /* ipBlock.except, masked, sorted */
 	size_t nexcept;
 };
 
 enum {
-	PORT_NUMBER = 1 << 0,	/* port given as a number */
-	PORT_NAMED = 1 << 1,	/* port given as a name */
-	PORT_RANGE = 1 << 2,	/* endPort given (only with PORT_NUMBER) */
+	PORT_NUMBER = 1 << 0, /* port given as a number */
+	PORT_NAMED = 1 << 1,  /* port given as a name */
+	PORT_RANGE = 1 << 2,  /* endPort given (only with PORT_NUMBER) */
 };
 
 /* One NetworkPolicyPort; protocol defaulted to TCP. */
 struct np_port {
-	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
-	unsigned flags;		/* PORT_*; none: every port of proto */
-	uint16_t port;		/* PORT_NUMBER */
-	uint16_t end_port;	/* PORT_RANGE: inclusive */
-	char *name;		/* PORT_NAMED, owned */
+	uint8_t proto;	   /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
+	unsigned flags;	   /* PORT_*; none: every port of proto */
+	uint16_t port;	   /* PORT_NUMBER */
+	uint16_t end_port; /* PORT_RANGE: inclusive */
+	char *name;	   /* PORT_NAMED, owned */
 };
 
 /* One ingress or egress rule. No peers: any peer. No ports: any port, any protocol. */
@@ -98,15 +98,15 @@ enum dir {
 
 /* Where an object was read from, for messages. */
 struct origin {
-	char *file;		/* owned; "-" for stdin */
-	unsigned line;		/* 1-based; 0 when unknown (JSON) */
+	char *file;    /* owned; "-" for stdin */
+	unsigned line; /* 1-based; 0 when unknown (JSON) */
 };
 
 struct netpol {
-	char *ns;		/* owned */
-	char *name;		/* owned */
+	char *ns;   /* owned */
+	char *name; /* owned */
 	struct selector pod_sel;
-	unsigned types;		/* DIR_FLAG(DIR_INGRESS) | DIR_FLAG(DIR_EGRESS), defaulted */
+	unsigned types; /* DIR_FLAG(DIR_INGRESS) | DIR_FLAG(DIR_EGRESS), defaulted */
 	struct np_rule *rules[DIR_COUNT];
 	size_t nrules[DIR_COUNT];
 	struct origin origin;
@@ -122,28 +122,28 @@ enum pod_phase {
 
 /* A containerPort that has a name (only those matter to NetworkPolicy). */
 struct pod_port {
-	char *name;		/* owned */
+	char *name; /* owned */
 	uint8_t proto;
 	uint16_t port;
 };
 
 struct pod {
-	char *ns;		/* owned */
-	char *name;		/* owned */
-	char *node;		/* owned; NULL when not scheduled */
+	char *ns;   /* owned */
+	char *name; /* owned */
+	char *node; /* owned; NULL when not scheduled */
 	struct labels labels;
 	bool host_network;
 	enum pod_phase phase;
-	struct addr ips[2];	/* status.podIPs (or podIP): at most one per family */
+	struct addr ips[2]; /* status.podIPs (or podIP): at most one per family */
 	size_t nips;
-	struct pod_port *ports;	/* named container ports, sorted by name, proto, port */
+	struct pod_port *ports; /* named container ports, sorted by name, proto, port */
 	size_t nports;
 	struct origin origin;
 };
 
 struct k8s_ns {
-	char *name;		/* owned */
-	struct labels labels;	/* includes kubernetes.io/metadata.name */
+	char *name;	      /* owned */
+	struct labels labels; /* includes kubernetes.io/metadata.name */
 	struct origin origin;
 };
 

@@ -24,9 +24,9 @@ struct pol_list {
 };
 
 struct reach {
-	const struct cluster *c;	/* borrowed */
+	const struct cluster *c; /* borrowed */
 	struct eval *e;
-	struct pol_list (*iso)[DIR_COUNT];	/* per pod: the policies isolating it */
+	struct pol_list (*iso)[DIR_COUNT]; /* per pod: the policies isolating it */
 };
 
 static void pol_list_add(struct pol_list *l, size_t i)
@@ -138,17 +138,17 @@ const struct pod *reach_find_pod(const struct reach *r, const char *ns, const ch
 }
 
 /* The first peer of rule that stands for the other end, REACH_ANY, or npeers. */
-static size_t rule_peer(const struct reach *r, const struct netpol *np,
-			const struct np_rule *rule, const struct reach_end *other)
+static size_t rule_peer(const struct reach *r, const struct netpol *np, const struct np_rule *rule,
+			const struct reach_end *other)
 {
 	if (!rule->npeers)
 		return REACH_ANY;
 	for (size_t i = 0; i < rule->npeers; i++) {
 		const struct peer *p = &rule->peers[i];
 
-		if (p->flags & PEER_IPBLOCK ? eval_ipblock_contains(p, &other->ip)
-					    : other->pod && eval_peer_matches(r->e, np, p,
-									     other->pod))
+		if (p->flags & PEER_IPBLOCK
+			    ? eval_ipblock_contains(p, &other->ip)
+			    : other->pod && eval_peer_matches(r->e, np, p, other->pod))
 			return i;
 	}
 	return rule->npeers;
@@ -242,8 +242,8 @@ void reach_eval(const struct reach *r, const struct reach_query *q, struct reach
 	out->self = is_self(q);
 	fill_side(r, q, DIR_EGRESS, &out->side[DIR_EGRESS]);
 	fill_side(r, q, DIR_INGRESS, &out->side[DIR_INGRESS]);
-	out->allowed = out->self ||
-		       (out->side[DIR_EGRESS].allowed && out->side[DIR_INGRESS].allowed);
+	out->allowed =
+		out->self || (out->side[DIR_EGRESS].allowed && out->side[DIR_INGRESS].allowed);
 }
 
 void reach_verdict_fini(struct reach_verdict *v)

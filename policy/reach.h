@@ -18,41 +18,41 @@ struct reach;
 
 /* One end of a connection. */
 struct reach_end {
-	const struct pod *pod;	/* borrowed; NULL when the address is no eligible pod's */
-	struct addr ip;		/* the address the connection uses (a host: plen 32/128) */
+	const struct pod *pod; /* borrowed; NULL when the address is no eligible pod's */
+	struct addr ip;	       /* the address the connection uses (a host: plen 32/128) */
 };
 
 /* A connection to evaluate. */
 struct reach_query {
 	struct reach_end src, dst;
-	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
-	uint16_t port;		/* destination port */
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
+	uint16_t port; /* destination port */
 };
 
-#define REACH_ANY ((size_t)-1)	/* a rule without peers (or ports): any */
+#define REACH_ANY ((size_t)-1) /* a rule without peers (or ports): any */
 
 /* One rule of one policy that admits the connection. */
 struct reach_allow {
-	size_t pol;		/* index into cluster->pols */
-	size_t rule;		/* index into pols[pol].rules[dir] */
-	size_t peer;		/* index into the rule's peers, or REACH_ANY */
-	size_t port;		/* index into the rule's ports, or REACH_ANY */
+	size_t pol;  /* index into cluster->pols */
+	size_t rule; /* index into pols[pol].rules[dir] */
+	size_t peer; /* index into the rule's peers, or REACH_ANY */
+	size_t port; /* index into the rule's ports, or REACH_ANY */
 };
 
 /* One direction at one end: egress at the source, ingress at the destination. */
 struct reach_side {
-	bool isolated;		/* some policy selects the end for this direction */
-	bool allowed;		/* !isolated, or some rule admits */
-	size_t *pols;		/* owned; the isolating policies, ascending indexes */
+	bool isolated; /* some policy selects the end for this direction */
+	bool allowed;  /* !isolated, or some rule admits */
+	size_t *pols;  /* owned; the isolating policies, ascending indexes */
 	size_t npols;
-	struct reach_allow *allows;	/* owned; every admitting rule, in policy order */
+	struct reach_allow *allows; /* owned; every admitting rule, in policy order */
 	size_t nallows, cap;
 };
 
 struct reach_verdict {
 	bool allowed;
-	bool self;		/* a pod to itself: always allowed, sides not consulted */
-	struct reach_side side[DIR_COUNT];	/* [DIR_EGRESS] source, [DIR_INGRESS] dest */
+	bool self; /* a pod to itself: always allowed, sides not consulted */
+	struct reach_side side[DIR_COUNT]; /* [DIR_EGRESS] source, [DIR_INGRESS] dest */
 };
 
 struct reach *reach_new(const struct cluster *c);

@@ -35,15 +35,15 @@
 struct rd_ctx {
 	struct rd_rules old, new;
 	struct rd_out *o;
-	size_t *old_of;			/* per new pod: the same pod in old, or RD_NONE */
-	size_t *new_of;			/* per old pod: the same pod in new, or RD_NONE */
-	bool *end;			/* per new pod: compared in this family */
+	size_t *old_of; /* per new pod: the same pod in old, or RD_NONE */
+	size_t *new_of; /* per old pod: the same pod in new, or RD_NONE */
+	bool *end;	/* per new pod: compared in this family */
 	int family;
-	uint64_t *ones;			/* every port */
-	uint64_t *eo, *io, *en, *in;	/* egress, ingress of the pair: old, new */
-	uint64_t *dv;			/* ports whose verdict changes */
-	uint64_t *lvl[4];		/* masks of partition() and resolve(), by depth */
-	bool iso[DIR_COUNT];		/* the new ends are isolated (pair being compared) */
+	uint64_t *ones;		     /* every port */
+	uint64_t *eo, *io, *en, *in; /* egress, ingress of the pair: old, new */
+	uint64_t *dv;		     /* ports whose verdict changes */
+	uint64_t *lvl[4];	     /* masks of partition() and resolve(), by depth */
+	bool iso[DIR_COUNT];	     /* the new ends are isolated (pair being compared) */
 };
 
 /* -- kinds of change ------------------------------------------------------------------- */
@@ -131,8 +131,7 @@ static void emit(struct rd_ctx *x, struct rd_kind *k, uint64_t *mask, size_t s, 
 
 	k->mask = mask;
 	XGROW(o->recs, o->caprecs, o->nrecs);
-	o->recs[o->nrecs++] = (struct rd_rec){ (uint32_t)s, (uint32_t)d,
-					       (uint32_t)kind_of(o, k) };
+	o->recs[o->nrecs++] = (struct rd_rec){ (uint32_t)s, (uint32_t)d, (uint32_t)kind_of(o, k) };
 }
 
 static bool mask_empty(const uint64_t *m, size_t words)
@@ -148,8 +147,8 @@ static bool mask_empty(const uint64_t *m, size_t words)
  * where a direction is now allowed by a rule, split mask by the first rule
  * that admits each port, as reach_eval() lists it first.
  */
-static void resolve(struct rd_ctx *x, struct rd_kind *k, const uint64_t *mask, int dir,
-		    size_t s, size_t d, int depth)
+static void resolve(struct rd_ctx *x, struct rd_kind *k, const uint64_t *mask, int dir, size_t s,
+		    size_t d, int depth)
 {
 	size_t self = dir == DIR_EGRESS ? s : d, other = dir == DIR_EGRESS ? d : s;
 	uint64_t *sub = x->lvl[depth], *seen;
@@ -314,8 +313,8 @@ static size_t contents(const struct rd_rules *k, size_t pod, enum dir dir, size_
 
 /* The other ends a pod's answer in one direction may change for. */
 struct rd_cand {
-	bool all;		/* every end */
-	uint64_t *some;		/* else these, bits over new->pods (NULL: none) */
+	bool all;	/* every end */
+	uint64_t *some; /* else these, bits over new->pods (NULL: none) */
 };
 
 static bool cand_has(const struct rd_cand *c, size_t j)
@@ -499,8 +498,8 @@ static void ctx_init(struct rd_ctx *x, const struct cluster *old, const struct c
 		     struct rd_out *o)
 {
 	struct strmap *ids = strmap_new();
-	uint64_t **masks[] = { &x->ones, &x->eo, &x->io, &x->en, &x->in, &x->dv,
-			       &x->lvl[0], &x->lvl[1], &x->lvl[2], &x->lvl[3] };
+	uint64_t **masks[] = { &x->ones, &x->eo,     &x->io,	 &x->en,     &x->in,
+			       &x->dv,	 &x->lvl[0], &x->lvl[1], &x->lvl[2], &x->lvl[3] };
 
 	memset(x, 0, sizeof(*x));
 	x->o = o;
@@ -521,8 +520,8 @@ static void ctx_init(struct rd_ctx *x, const struct cluster *old, const struct c
 
 static void ctx_fini(struct rd_ctx *x)
 {
-	uint64_t *masks[] = { x->ones, x->eo, x->io, x->en, x->in, x->dv,
-			      x->lvl[0], x->lvl[1], x->lvl[2], x->lvl[3] };
+	uint64_t *masks[] = { x->ones, x->eo,	  x->io,     x->en,	x->in,
+			      x->dv,   x->lvl[0], x->lvl[1], x->lvl[2], x->lvl[3] };
 
 	for (size_t i = 0; i < ARRAY_SIZE(masks); i++)
 		free(masks[i]);

@@ -19,37 +19,37 @@
 
 /* A destination port to compare on. */
 struct reach_diff_port {
-	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
 	uint16_t port;
 };
 
 /* How one direction answers in the new cluster, where its answer changed. */
 enum reach_diff_why {
-	REACH_DIFF_ISOLATED,		/* denied: isolated, no rule admits */
-	REACH_DIFF_NOT_ISOLATED,	/* allowed: no policy selects the end any more */
-	REACH_DIFF_ALLOWED_BY,		/* allowed by one rule of one policy */
+	REACH_DIFF_ISOLATED,	 /* denied: isolated, no rule admits */
+	REACH_DIFF_NOT_ISOLATED, /* allowed: no policy selects the end any more */
+	REACH_DIFF_ALLOWED_BY,	 /* allowed by one rule of one policy */
 };
 
 struct reach_diff_side {
 	enum reach_diff_why why;
-	size_t *pols;		/* ISOLATED: owned; the isolating policies, indexes into new->pols */
+	size_t *pols; /* ISOLATED: owned; the isolating policies, indexes into new->pols */
 	size_t npols;
-	size_t pol, rule;	/* ALLOWED_BY: the first admitting rule (pols[pol].rules[dir][rule]) */
+	size_t pol, rule; /* ALLOWED_BY: the first admitting rule (pols[pol].rules[dir][rule]) */
 };
 
 /* Why a verdict changed: each direction whose answer changed, as it is now. */
 struct reach_diff_cause {
-	unsigned dirs;				/* DIR_FLAG() of the changed directions */
+	unsigned dirs; /* DIR_FLAG() of the changed directions */
 	struct reach_diff_side side[DIR_COUNT];
 };
 
 /* One end of a group: the pods of one namespace that change. */
 struct reach_diff_end {
-	const char *ns;			/* borrowed from the new cluster */
-	const struct pod **pods;	/* owned array; each pod once, sorted by name */
+	const char *ns;		 /* borrowed from the new cluster */
+	const struct pod **pods; /* owned array; each pod once, sorted by name */
 	size_t npods;
-	size_t ns_pods;			/* pods of ns compared in this family */
-	const struct label **shared;	/* owned array; the labels every pod has (borrowed) */
+	size_t ns_pods;		     /* pods of ns compared in this family */
+	const struct label **shared; /* owned array; the labels every pod has (borrowed) */
 	size_t nshared;
 };
 
@@ -60,21 +60,21 @@ struct reach_diff_pair {
 
 /* Pairs of one group that change on exactly the same ports. */
 struct reach_diff_run {
-	struct reach_diff_port *ports;	/* owned; sorted by protocol and port */
+	struct reach_diff_port *ports; /* owned; sorted by protocol and port */
 	size_t nports;
-	size_t first, n;		/* pairs[first, first + n) */
+	size_t first, n; /* pairs[first, first + n) */
 };
 
 /* Changes of one verdict, family, cause, source and destination namespace. */
 struct reach_diff_group {
-	bool allowed;				/* the new verdict */
-	int family;				/* AF_INET or AF_INET6 */
-	const struct reach_diff_cause *cause;	/* borrowed from the reach_diff */
+	bool allowed;			      /* the new verdict */
+	int family;			      /* AF_INET or AF_INET6 */
+	const struct reach_diff_cause *cause; /* borrowed from the reach_diff */
 	struct reach_diff_end src, dst;
-	struct reach_diff_port *ports;		/* owned; every port of the runs, sorted, once */
+	struct reach_diff_port *ports; /* owned; every port of the runs, sorted, once */
 	size_t nports;
-	size_t changes;				/* (pair, port) changes */
-	size_t first, n;			/* runs[first, first + n) */
+	size_t changes;	 /* (pair, port) changes */
+	size_t first, n; /* runs[first, first + n) */
 };
 
 /*
@@ -83,16 +83,16 @@ struct reach_diff_group {
  * source and destination (namespace, name).
  */
 struct reach_diff {
-	struct reach_diff_group *groups;	/* owned */
+	struct reach_diff_group *groups; /* owned */
 	size_t ngroups;
-	struct reach_diff_run *runs;		/* owned */
+	struct reach_diff_run *runs; /* owned */
 	size_t nruns;
-	struct reach_diff_pair *pairs;		/* owned; pods borrowed from the new cluster */
+	struct reach_diff_pair *pairs; /* owned; pods borrowed from the new cluster */
 	size_t npairs;
-	struct reach_diff_cause *causes;	/* owned; what groups point to */
+	struct reach_diff_cause *causes; /* owned; what groups point to */
 	size_t ncauses;
-	size_t changes, denied;			/* (pair, port) changes; allowed -> denied */
-	bool dual;				/* pods of both families were compared */
+	size_t changes, denied; /* (pair, port) changes; allowed -> denied */
+	bool dual;		/* pods of both families were compared */
 };
 
 void reach_diff_compute(const struct cluster *old, const struct cluster *new,

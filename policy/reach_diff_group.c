@@ -15,9 +15,9 @@
 
 /* One changed pair with the keys it sorts by. */
 struct rd_key {
-	uint32_t grp, sns, dns;		/* group: (verdict, family, cause), namespaces */
-	uint32_t rank;			/* the kind's rank */
-	uint32_t src, dst;		/* pods, by namespace and name */
+	uint32_t grp, sns, dns; /* group: (verdict, family, cause), namespaces */
+	uint32_t rank;		/* the kind's rank */
+	uint32_t src, dst;	/* pods, by namespace and name */
 	uint32_t kind;
 };
 
@@ -45,7 +45,7 @@ static int why_cmp(const struct rd_why *a, const struct rd_why *b)
 /* Causes in the order egress only, both directions, ingress only; then as they answer. */
 static int cause_cmp(const struct rd_kind *a, const struct rd_kind *b)
 {
-	static const int order[4] = { 3, 2, 0, 1 };	/* by DIR_FLAG() mask */
+	static const int order[4] = { 3, 2, 0, 1 }; /* by DIR_FLAG() mask */
 	int c = order[a->dirs & 3] - order[b->dirs & 3];
 
 	for (int dir = DIR_EGRESS; !c && dir >= DIR_INGRESS; dir--)
@@ -119,7 +119,8 @@ static void rank_kinds(struct rd_out *o, size_t *idx)
 	for (size_t i = 0; i < o->nkinds; i++) {
 		struct rd_kind *k = &o->kinds[idx[i]], *p = i ? &o->kinds[idx[i - 1]] : NULL;
 
-		if (p && (p->allowed != k->allowed || p->family != k->family || p->cause != k->cause))
+		if (p &&
+		    (p->allowed != k->allowed || p->family != k->family || p->cause != k->cause))
 			grp++;
 		k->rank = i;
 		k->grp = grp;
@@ -146,9 +147,13 @@ static struct rd_key *sorted_keys(const struct rd_out *o)
 		const struct rd_rec *r = &o->recs[i];
 		const struct rd_kind *k = &o->kinds[r->kind];
 
-		v[i] = (struct rd_key){ (uint32_t)k->grp, (uint32_t)o->ns_of[r->src],
-					(uint32_t)o->ns_of[r->dst], (uint32_t)k->rank, r->src,
-					r->dst, r->kind };
+		v[i] = (struct rd_key){ (uint32_t)k->grp,
+					(uint32_t)o->ns_of[r->src],
+					(uint32_t)o->ns_of[r->dst],
+					(uint32_t)k->rank,
+					r->src,
+					r->dst,
+					r->kind };
 	}
 	xqsort(v, o->nrecs, sizeof(*v), key_cmp);
 	return v;
@@ -206,8 +211,8 @@ static void end_of(const struct rd_out *o, struct reach_diff *d, struct reach_di
 {
 	struct reach_diff_end *e = src ? &g->src : &g->dst;
 	const struct reach_diff_pair *first = &d->pairs[d->runs[g->first].first];
-	const struct reach_diff_pair *last = &d->pairs[d->runs[g->first + g->n - 1].first +
-						       d->runs[g->first + g->n - 1].n];
+	const struct reach_diff_pair *last =
+		&d->pairs[d->runs[g->first + g->n - 1].first + d->runs[g->first + g->n - 1].n];
 	size_t cap = (size_t)(last - first) + 1;
 
 	e->pods = xcalloc(cap, sizeof(*e->pods));
@@ -241,8 +246,8 @@ static struct reach_diff_group *group_add(struct reach_diff *d, size_t *cap,
 	return g;
 }
 
-static struct reach_diff_run *run_add(const struct rd_out *o, struct reach_diff *d,
-				      size_t *cap, const struct rd_kind *k, uint64_t *acc)
+static struct reach_diff_run *run_add(const struct rd_out *o, struct reach_diff *d, size_t *cap,
+				      const struct rd_kind *k, uint64_t *acc)
 {
 	struct reach_diff_run *r;
 
@@ -257,8 +262,7 @@ static struct reach_diff_run *run_add(const struct rd_out *o, struct reach_diff 
 }
 
 /* Ports, count and pods of the last group, whose runs are complete. */
-static void group_end(const struct rd_out *o, struct reach_diff *d, uint64_t *acc,
-		      size_t *stamp[2])
+static void group_end(const struct rd_out *o, struct reach_diff *d, uint64_t *acc, size_t *stamp[2])
 {
 	struct reach_diff_group *g = &d->groups[d->ngroups - 1];
 
@@ -301,8 +305,8 @@ void reach_diff_group(struct rd_out *o, struct reach_diff *d)
 		if (new_group || p->rank != k->rank)
 			run_add(o, d, &rcap, &o->kinds[k->kind], acc);
 		d->runs[d->nruns - 1].n++;
-		d->pairs[d->npairs++] = (struct reach_diff_pair){ &o->c->pods[k->src],
-								  &o->c->pods[k->dst] };
+		d->pairs[d->npairs++] =
+			(struct reach_diff_pair){ &o->c->pods[k->src], &o->c->pods[k->dst] };
 	}
 	if (o->nrecs)
 		group_end(o, d, acc, stamp);

@@ -27,7 +27,7 @@ struct agent_opts {
 	const char *kubeconfig;
 	const char *context;
 	const char *node;
-	const char *metrics;		/* "" or "off": no listener */
+	const char *metrics; /* "" or "off": no listener */
 	struct reconcile_opts rec;
 	bool verbose;
 	bool help;
@@ -42,8 +42,8 @@ static void usage(FILE *f)
 	      "  --kubeconfig FILE       kubeconfig (default: $KUBECONFIG, in-cluster\n"
 	      "                          service account, ~/.kube/config)\n"
 	      "  --context NAME          kubeconfig context (default: current-context)\n"
-	      "  --metrics-address ADDR  /metrics, /healthz, /readyz (default "
-	      DEFAULT_METRICS ";\n"
+	      "  --metrics-address ADDR  /metrics, /healthz, /readyz (default " DEFAULT_METRICS
+	      ";\n"
 	      "                          'off' to disable)\n"
 	      "  --full-check SECONDS    read the table back and repair it this often (60)\n"
 	      "  --coalesce-ms MS        sync after this quiet period (100) ...\n"

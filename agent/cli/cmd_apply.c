@@ -20,8 +20,8 @@
 #include "nft/netlink.h"
 
 struct apply_opts {
-	const char *node;		/* borrowed from argv; NULL: every node */
-	unsigned flags;			/* APPLY_CHECK, APPLY_REPLACE */
+	const char *node; /* borrowed from argv; NULL: every node */
+	unsigned flags;	  /* APPLY_CHECK, APPLY_REPLACE */
 	bool help;
 };
 
@@ -48,8 +48,7 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void summary(const struct ruleset *rs, const struct apply_result *res, bool check,
-		    double ms)
+static void summary(const struct ruleset *rs, const struct apply_result *res, bool check, double ms)
 {
 	printf("nftpol apply: table inet %s: ", rs->table);
 	if (!res->sent) {

@@ -20,8 +20,8 @@
 #include "base/xalloc.h"
 
 struct compile_opts {
-	const char *node;		/* borrowed from argv; NULL: every node */
-	const char *out;		/* borrowed from argv; NULL: stdout */
+	const char *node; /* borrowed from argv; NULL: every node */
+	const char *out;  /* borrowed from argv; NULL: stdout */
 	bool help;
 };
 

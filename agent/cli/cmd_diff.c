@@ -26,15 +26,15 @@
 #include "policy/reach_diff.h"
 #include "base/xalloc.h"
 
-#define DIFF_PORTS_SHOWN 8	/* ports a line lists; -o json lists them all */
+#define DIFF_PORTS_SHOWN 8 /* ports a line lists; -o json lists them all */
 
 struct diff_opts {
 	struct preview_ports ports;
-	const char *node;		/* borrowed; NULL: every node */
-	char **deletes;			/* borrowed from argv */
+	const char *node; /* borrowed; NULL: every node */
+	char **deletes;	  /* borrowed from argv */
 	size_t ndeletes;
 	bool json, color;
-	bool help;			/* --help: usage printed, nothing to run */
+	bool help; /* --help: usage printed, nothing to run */
 	struct live_source src;
 };
 
@@ -239,15 +239,14 @@ static size_t nodes_of(const struct cluster *a, const struct cluster *b, const c
 struct plane_out {
 	const char *table;
 	bool color;
-	cJSON *lines;		/* -o json: the lines; NULL: print them */
-	size_t n;		/* lines written */
-	char *buf;		/* the line being written */
+	cJSON *lines; /* -o json: the lines; NULL: print them */
+	size_t n;     /* lines written */
+	char *buf;    /* the line being written */
 	size_t len;
 	FILE *f;
 };
 
-static FILE *line_start(struct plane_out *po, const char *verb, const char *what,
-			const char *name)
+static FILE *line_start(struct plane_out *po, const char *verb, const char *what, const char *name)
 {
 	po->f = xnonnull(open_memstream(&po->buf, &po->len));
 	fprintf(po->f, "%s %s inet %s %s", verb, what, po->table, name);
@@ -374,18 +373,18 @@ static size_t plane(const struct cluster *a, const struct cluster *b, const char
 	po.table = rb.table;
 	ret = diff_plan(&ra, &rb, &p);
 	st = p.st;
-	if (ret)	/* the table comment names the node: never so far */
+	if (ret) /* the table comment names the node: never so far */
 		diff_replace_stats(&ra, &rb, &st);
 	if (planes) {
 		j = cJSON_CreateObject();
-		cJSON_AddItemToObject(j, "node", node ? cJSON_CreateString(node)
-						      : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "node",
+				      node ? cJSON_CreateString(node) : cJSON_CreateNull());
 		po.lines = cJSON_AddArrayToObject(j, "changes");
 		cJSON_AddBoolToObject(j, "replace", ret != 0);
 		cJSON_AddItemToArray(planes, j);
 	} else {
-		printf("\nData plane, %s%s: %s", node ? "node " : "",
-		       node ? node : "every pod", ret ? "table replaced whole: " : "");
+		printf("\nData plane, %s%s: %s", node ? "node " : "", node ? node : "every pod",
+		       ret ? "table replaced whole: " : "");
 		diff_stats_print(&st, stdout);
 		putchar('\n');
 	}
@@ -549,8 +548,7 @@ int cmd_diff_main(int argc, char **argv)
 		goto out;
 	memset(&old, 0, sizeof(old));
 	memset(&new, 0, sizeof(new));
-	ret = load_both(&o, argv + optind, argc - optind, &old, &new) ? 2
-								       : run(old.c, new.c, &o);
+	ret = load_both(&o, argv + optind, argc - optind, &old, &new) ? 2 : run(old.c, new.c, &o);
 	live_cluster_fini(&old);
 	live_cluster_fini(&new);
 out:

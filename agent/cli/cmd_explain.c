@@ -25,7 +25,7 @@
 #include "base/xalloc.h"
 
 struct explain_opts {
-	const char *from, *to;		/* borrowed from argv */
+	const char *from, *to; /* borrowed from argv */
 	struct preview_port port;
 	bool have_port;
 	int family;
@@ -54,8 +54,10 @@ static void put_end(const struct reach_end *e, const char *arg, FILE *f)
 	if (e->pod)
 		fprintf(f, "%s/%s (%s)", e->pod->ns, e->pod->name, ip);
 	else
-		fprintf(f, "%s (%s)", ip, strchr(arg, '/') ? "a pod that takes no part in "
-			"NetworkPolicy" : "not a pod");
+		fprintf(f, "%s (%s)", ip,
+			strchr(arg, '/') ? "a pod that takes no part in "
+					   "NetworkPolicy"
+					 : "not a pod");
 }
 
 static void put_selector(const char *what, const struct selector *s, FILE *f)
@@ -123,9 +125,9 @@ static void put_side(const struct cluster *c, const struct reach_side *s, enum d
 	fprintf(f, "%s of ", dir == DIR_INGRESS ? "Ingress" : "Egress");
 	put_end(e, arg, f);
 	if (!s->isolated) {
-		fprintf(f, ": not isolated (%s); allowed\n", e->pod ?
-			"no NetworkPolicy selects it for this direction" :
-			"not a pod: only the other end's policies apply");
+		fprintf(f, ": not isolated (%s); allowed\n",
+			e->pod ? "no NetworkPolicy selects it for this direction"
+			       : "not a pod: only the other end's policies apply");
 		return;
 	}
 	fprintf(f, ": isolated by");

@@ -23,9 +23,9 @@
 
 struct matrix_opts {
 	struct preview_ports ports;
-	char **nss;			/* borrowed from argv */
+	char **nss; /* borrowed from argv */
 	size_t nnss;
-	int family;			/* AF_INET, AF_INET6, 0: default of the cluster */
+	int family; /* AF_INET, AF_INET6, 0: default of the cluster */
 	bool json;
 	struct live_source src;
 	bool help;
@@ -270,8 +270,7 @@ int cmd_matrix_main(int argc, char **argv)
 		goto out;
 	if (o.help)
 		goto out;
-	ret = live_load(&o.src, argv + optind, argc - optind, "matrix", &lc) ? 2
-									   : run(lc.c, &o);
+	ret = live_load(&o.src, argv + optind, argc - optind, "matrix", &lc) ? 2 : run(lc.c, &o);
 	live_cluster_fini(&lc);
 out:
 	preview_ports_fini(&o.ports);

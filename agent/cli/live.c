@@ -4,8 +4,8 @@
  * page by page, with the agent's kubeconfig handling and TLS settings; the pages
  * are kept raw (only their continue token is read while fetching) and decoded
  * by each cluster built from them: once for explain and matrix, once for each
- * side of diff (today, and today with the new manifests on top). Problems are printed to stderr: this is command-line
- * code, called only from the subcommands.
+ * side of diff (today, and today with the new manifests on top). Problems are printed to stderr:
+ * this is command-line code, called only from the subcommands.
  */
 #include "agent/cli/live.h"
 
@@ -26,8 +26,8 @@
 #include "policy/diag.h"
 #include "base/xalloc.h"
 
-#define LIVE_TIMEOUT_MS 60000L	/* one LIST page */
-#define LIVE_MAX_PAGES 10000u	/* pages of one kind */
+#define LIVE_TIMEOUT_MS 60000L /* one LIST page */
+#define LIVE_MAX_PAGES 10000u  /* pages of one kind */
 
 /* Take a shared option (LIVE_OPTIONS); false when opt is not one. */
 bool live_option(struct live_source *src, int opt, const char *arg)
@@ -50,8 +50,8 @@ void live_usage(FILE *f)
 
 /* One LIST page as it arrives. */
 struct body {
-	struct buf b;		/* at most WATCH_MAX_LIST bytes */
-	bool toobig;		/* the page was larger */
+	struct buf b; /* at most WATCH_MAX_LIST bytes */
+	bool toobig;  /* the page was larger */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
@@ -102,8 +102,7 @@ out:
 	return ret;
 }
 
-static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd,
-		      struct live_pages *pg)
+static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd, struct live_pages *pg)
 {
 	char *cont = NULL;
 
@@ -181,8 +180,9 @@ static void print_diags(const struct diag_list *d)
  */
 static void forget_origin(struct store_obj *o)
 {
-	struct origin *or = o->kind == STORE_POD ? &o->u.pod.origin :
-			    o->kind == STORE_NETPOL ? &o->u.pol.origin : &o->u.ns.origin;
+	struct origin * or = o->kind == STORE_POD      ? &o->u.pod.origin
+			     : o->kind == STORE_NETPOL ? &o->u.pol.origin
+						       : &o->u.ns.origin;
 
 	free(or->file);
 	or->file = NULL;
@@ -261,9 +261,12 @@ static int parse_kind(const char *s, size_t len, enum store_kind *kind)
 		const char *name;
 		enum store_kind kind;
 	} names[] = {
-		{ "namespace", STORE_NAMESPACE }, { "ns", STORE_NAMESPACE },
-		{ "pod", STORE_POD }, { "po", STORE_POD },
-		{ "networkpolicy", STORE_NETPOL }, { "netpol", STORE_NETPOL },
+		{ "namespace", STORE_NAMESPACE },
+		{ "ns", STORE_NAMESPACE },
+		{ "pod", STORE_POD },
+		{ "po", STORE_POD },
+		{ "networkpolicy", STORE_NETPOL },
+		{ "netpol", STORE_NETPOL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -299,8 +302,8 @@ static int remove_one(struct store *s, const char *spec)
  * (same kind/namespace/name replaces) and the objects deletes names removed.
  * Returns 0, or -EINVAL on bad input (printed).
  */
-int live_build(const struct live_pages *pg, char *const *files, int nfiles,
-	       char *const *deletes, size_t ndeletes, const char *cmd, struct live_cluster *out)
+int live_build(const struct live_pages *pg, char *const *files, int nfiles, char *const *deletes,
+	       size_t ndeletes, const char *cmd, struct live_cluster *out)
 {
 	int ret;
 

@@ -65,7 +65,7 @@ void preview_ports_add(struct preview_ports *l, uint8_t proto, uint16_t port)
 
 /* A port name a policy uses, with its protocol. */
 struct port_name {
-	const char *name;	/* borrowed from the policy */
+	const char *name; /* borrowed from the policy */
 	uint8_t proto;
 };
 

@@ -15,7 +15,7 @@
 #include "policy/reach.h"
 
 struct preview_port {
-	uint8_t proto;		/* IPPROTO_* */
+	uint8_t proto; /* IPPROTO_* */
 	uint16_t port;
 };
 

@@ -14,14 +14,14 @@
 #include "agent/kube/store.h"
 #include "agent/kube/watch.h"
 
-#define LOOP_MAX_SLEEP_MS 1000	/* wake at least this often */
+#define LOOP_MAX_SLEEP_MS 1000 /* wake at least this often */
 
 /* What the loop drives; all borrowed. */
 struct loop_parts {
-	void *multi;				/* CURLM * */
+	void *multi; /* CURLM * */
 	struct watch *watches[STORE_KINDS];
 	struct reconcile *rec;
-	struct metrics_http *http;		/* may be NULL */
+	struct metrics_http *http; /* may be NULL */
 	struct metrics *m;
 	struct store *store;
 };

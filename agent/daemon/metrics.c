@@ -19,7 +19,6 @@ static const char *const resource_names[STORE_KINDS] = {
 	[STORE_NETPOL] = "networkpolicies",
 };
 
-
 /* Count one sync (compile and program) that took seconds; ok: it succeeded. */
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok)
 {
@@ -73,14 +72,16 @@ static void render_watch(const struct metrics *m, FILE *f)
 	for (int k = 0; k < STORE_KINDS; k++)
 		for (int t = 0; t < WATCH_EVENT_TYPES; t++)
 			fprintf(f, "nftpol_watch_events_total{resource=\"%s\",type=\"%s\"} %lu\n",
-				resource_names[k], watch_decode_type_name(t), m->watch.events[k][t]);
+				resource_names[k], watch_decode_type_name(t),
+				m->watch.events[k][t]);
 	head(f, "nftpol_watch_restarts_total", "counter",
 	     "Watches and lists started again, by reason.");
 	for (int k = 0; k < STORE_KINDS; k++)
 		for (int r = 0; r < WATCH_RESTART_KINDS; r++)
-			fprintf(f, "nftpol_watch_restarts_total{resource=\"%s\",reason=\"%s\"} "
-				"%lu\n", resource_names[k], watch_restart_name(r),
-				m->watch.restarts[k][r]);
+			fprintf(f,
+				"nftpol_watch_restarts_total{resource=\"%s\",reason=\"%s\"} "
+				"%lu\n",
+				resource_names[k], watch_restart_name(r), m->watch.restarts[k][r]);
 	head(f, "nftpol_lists_total", "counter", "Completed LISTs (initial and relists).");
 	for (int k = 0; k < STORE_KINDS; k++)
 		fprintf(f, "nftpol_lists_total{resource=\"%s\"} %lu\n", resource_names[k],

@@ -17,8 +17,8 @@
 
 /* Errors of the daemon itself; the watches count theirs in struct watch_counters. */
 enum metrics_error {
-	METRICS_ERR_COMPILE,	/* compile_cluster failed */
-	METRICS_ERR_APPLY,	/* the kernel refused a transaction */
+	METRICS_ERR_COMPILE, /* compile_cluster failed */
+	METRICS_ERR_APPLY,   /* the kernel refused a transaction */
 };
 #define METRICS_ERR_KINDS 2
 
@@ -26,17 +26,17 @@ enum metrics_error {
 
 struct metrics {
 	uint64_t syncs_ok, syncs_failed;
-	uint64_t sync_buckets[METRICS_SYNC_BUCKETS];	/* not cumulative */
+	uint64_t sync_buckets[METRICS_SYNC_BUCKETS]; /* not cumulative */
 	double sync_seconds_sum;
-	double last_sync_success;	/* Unix time, seconds; 0: never */
-	uint64_t full_syncs;		/* full replaces (first, periodic, repair) */
-	struct watch_counters watch;	/* events, restarts, LISTs, API errors */
-	size_t objects[STORE_KINDS];	/* objects in the store */
-	size_t isolated[DIR_COUNT];	/* local pod addresses isolated per direction */
-	size_t local_pods;		/* pods in the store scheduled on this node */
-	size_t sets, set_elements, chains, rules;	/* the programmed ruleset */
+	double last_sync_success;		  /* Unix time, seconds; 0: never */
+	uint64_t full_syncs;			  /* full replaces (first, periodic, repair) */
+	struct watch_counters watch;		  /* events, restarts, LISTs, API errors */
+	size_t objects[STORE_KINDS];		  /* objects in the store */
+	size_t isolated[DIR_COUNT];		  /* local pod addresses isolated per direction */
+	size_t local_pods;			  /* pods in the store scheduled on this node */
+	size_t sets, set_elements, chains, rules; /* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
-	bool ready;			/* the first complete sync is done */
+	bool ready; /* the first complete sync is done */
 };
 
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok);

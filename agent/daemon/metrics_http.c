@@ -19,17 +19,17 @@
 #include "base/xalloc.h"
 
 struct client {
-	int fd;			/* -1: free */
+	int fd; /* -1: free */
 	char req[METRICS_HTTP_REQ_MAX + 1];
 	size_t reqlen;
-	char *out;		/* owned; the response, once the request is read */
+	char *out; /* owned; the response, once the request is read */
 	size_t outlen, outoff;
 	int64_t deadline;
 };
 
 struct metrics_http {
-	int lfd;		/* listening socket */
-	const struct metrics *m;	/* borrowed */
+	int lfd;		 /* listening socket */
+	const struct metrics *m; /* borrowed */
 	struct client c[METRICS_HTTP_CLIENTS];
 };
 
@@ -185,8 +185,10 @@ static void respond(struct client *c, int code, const char *reason, const char *
 	size_t outlen = 0;
 	FILE *f = xnonnull(open_memstream(&out, &outlen));
 
-	fprintf(f, "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		"Connection: close\r\n\r\n", code, reason, type, len);
+	fprintf(f,
+		"HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n",
+		code, reason, type, len);
 	fwrite(body, 1, len, f);
 	if (fclose(f))
 		xoom(0);
@@ -277,8 +279,7 @@ static struct client *client_of(struct metrics_http *h, int fd)
 }
 
 /* Serve what poll() reported in fds (n entries, as metrics_http_pollfds() filled them). */
-void metrics_http_handle(struct metrics_http *h, const struct pollfd *fds, size_t n,
-			 int64_t now)
+void metrics_http_handle(struct metrics_http *h, const struct pollfd *fds, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct client *c;

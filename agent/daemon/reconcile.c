@@ -25,19 +25,19 @@
 #include "base/xalloc.h"
 
 struct reconcile {
-	struct reconcile_opts o;	/* node borrowed */
-	struct store *store;		/* borrowed */
-	struct metrics *m;		/* borrowed */
-	struct netlink *nl;		/* owned */
-	struct ruleset last;		/* what was programmed last; valid if have_last */
+	struct reconcile_opts o; /* node borrowed */
+	struct store *store;	 /* borrowed */
+	struct metrics *m;	 /* borrowed */
+	struct netlink *nl;	 /* owned */
+	struct ruleset last;	 /* what was programmed last; valid if have_last */
 	bool have_last;
-	uint32_t nft_gen;		/* ruleset generation at which the kernel held last */
-	uint64_t done_gen;		/* store generation `last` reflects */
-	uint64_t seen_gen;		/* generation seen by the previous run */
-	int64_t first_change;		/* of the pending changes, or NOW_NEVER */
+	uint32_t nft_gen;     /* ruleset generation at which the kernel held last */
+	uint64_t done_gen;    /* store generation `last` reflects */
+	uint64_t seen_gen;    /* generation seen by the previous run */
+	int64_t first_change; /* of the pending changes, or NOW_NEVER */
 	int64_t last_change;
-	int64_t next_full;		/* next periodic full check */
-	int64_t retry_at;		/* no attempt before this, after a failure */
+	int64_t next_full; /* next periodic full check */
+	int64_t retry_at;  /* no attempt before this, after a failure */
 	struct backoff bo;
 };
 
@@ -90,11 +90,13 @@ static void log_apply_error(const struct apply_result *res, int ret)
 		log_error("the kernel refused the transaction; the previous rules stay",
 			  "error=\"%s\" errors=%zu msgs=%zu", buf, res->rep.nerrors, res->msgs);
 	} else if (res->stage == APPLY_STAGE_BUILD) {
-		log_error("cannot build the transaction; the previous rules stay",
-			  "error=\"%s\"", res->err);
+		log_error("cannot build the transaction; the previous rules stay", "error=\"%s\"",
+			  res->err);
 	} else {
-		log_error("cannot program the table; the previous rules stay", "error=\"%s\" "
-			  "stage=%d", strerror(-ret), (int)res->stage);
+		log_error("cannot program the table; the previous rules stay",
+			  "error=\"%s\" "
+			  "stage=%d",
+			  strerror(-ret), (int)res->stage);
 	}
 }
 
@@ -104,8 +106,8 @@ static void log_apply_error(const struct apply_result *res, int ret)
  * compared first on a full check. Returns 0 or -errno (the table is then
  * unchanged).
  */
-static int program(struct reconcile *r, const struct ruleset *want,
-		   const struct ruleset *last, bool full, struct apply_result *res)
+static int program(struct reconcile *r, const struct ruleset *want, const struct ruleset *last,
+		   bool full, struct apply_result *res)
 {
 	int ret;
 
@@ -185,8 +187,7 @@ static void count_local(struct reconcile *r)
 			  "node=%s pods=%zu", r->o.node, c->npods);
 }
 
-static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full,
-		      int64_t now)
+static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full, int64_t now)
 {
 	if (r->have_last)
 		ruleset_fini(&r->last);
@@ -212,14 +213,16 @@ static void log_sync(const struct apply_result *res, uint64_t gen, bool full, in
 
 	if (!res->sent && !full)
 		return;
-	log_info(res->full ? "table replaced" : res->sent ? "table updated" : "table checked",
+	log_info(res->full   ? "table replaced"
+		 : res->sent ? "table updated"
+			     : "table checked",
 		 "generation=%lu duration_ms=%lld compile_ms=%lld why=\"%s\" elems_added=%zu "
 		 "elems_removed=%zu "
 		 "chains_added=%zu chains_removed=%zu chains_rewritten=%zu sets_added=%zu "
-		 "sets_removed=%zu msgs=%zu bytes=%zu", gen, (long long)ms, (long long)compile_ms,
-		 res->why,
-		 st->elems_added, st->elems_removed, st->chains_added, st->chains_removed,
-		 st->chains_rewritten, st->sets_added, st->sets_removed, res->msgs, res->bytes);
+		 "sets_removed=%zu msgs=%zu bytes=%zu",
+		 gen, (long long)ms, (long long)compile_ms, res->why, st->elems_added,
+		 st->elems_removed, st->chains_added, st->chains_removed, st->chains_rewritten,
+		 st->sets_added, st->sets_removed, res->msgs, res->bytes);
 }
 
 /* Compile and program once; full: count it as a full check. */

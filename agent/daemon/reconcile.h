@@ -17,10 +17,10 @@
 #include "agent/kube/store.h"
 
 struct reconcile_opts {
-	const char *node;		/* borrowed; whose pods get chains */
-	int64_t quiet_ms;		/* sync this long after the last change ... */
-	int64_t max_delay_ms;		/* ... but at most this long after the first */
-	int64_t full_check_ms;		/* read back and repair every so often */
+	const char *node;      /* borrowed; whose pods get chains */
+	int64_t quiet_ms;      /* sync this long after the last change ... */
+	int64_t max_delay_ms;  /* ... but at most this long after the first */
+	int64_t full_check_ms; /* read back and repair every so often */
 };
 
 struct reconcile;

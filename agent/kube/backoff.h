@@ -13,7 +13,7 @@
 #define BACKOFF_CAP_MS 30000
 
 struct backoff {
-	int64_t base_ms;	/* the delay before jitter; 0: no failure yet */
+	int64_t base_ms; /* the delay before jitter; 0: no failure yet */
 	int64_t initial_ms;
 	int64_t cap_ms;
 };

@@ -20,10 +20,10 @@
 #define KEEPALIVE_INTERVAL_S 10
 
 struct kube {
-	struct kubeconfig kc;	/* owned */
-	char *token;		/* owned; the token in use, or NULL */
-	int64_t token_read_ms;	/* when token_file was last read */
-	bool token_stale;	/* re-read before the next request (a 401 came) */
+	struct kubeconfig kc;  /* owned */
+	char *token;	       /* owned; the token in use, or NULL */
+	int64_t token_read_ms; /* when token_file was last read */
+	bool token_stale;      /* re-read before the next request (a 401 came) */
 };
 
 /* A client for the configuration in kc, whose contents move into it (kc is zeroed). */
@@ -113,13 +113,13 @@ char *kube_list_url(const struct kube *k, const char *path, unsigned limit, cons
  * URL of a WATCH of path from resourceVersion rv, with bookmarks, ended by the
  * server after timeout_s seconds. The caller frees the result.
  */
-char *kube_watch_url(const struct kube *k, const char *path, const char *rv,
-		     unsigned timeout_s)
+char *kube_watch_url(const struct kube *k, const char *path, const char *rv, unsigned timeout_s)
 {
 	char *v = escape(rv), *url;
 
 	url = xasprintf("%s%s?watch=true&resourceVersion=%s&allowWatchBookmarks=true"
-			"&timeoutSeconds=%u", k->kc.server, path, v, timeout_s);
+			"&timeoutSeconds=%u",
+			k->kc.server, path, v, timeout_s);
 	free(v);
 	return url;
 }

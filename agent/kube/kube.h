@@ -13,8 +13,8 @@
 
 #include "agent/kube/kubeconfig.h"
 
-#define KUBE_TOKEN_REFRESH_MS 60000	/* re-read a token file at least this often */
-#define KUBE_STATUS_MAX (64u << 10)	/* bytes of an error body kept */
+#define KUBE_TOKEN_REFRESH_MS 60000 /* re-read a token file at least this often */
+#define KUBE_STATUS_MAX (64u << 10) /* bytes of an error body kept */
 
 struct kube;
 struct curl_slist;
@@ -22,17 +22,16 @@ struct cJSON;
 
 /* A metav1.Status, as the API server sends it with errors. */
 struct kube_status {
-	long code;		/* HTTP-like code; 0 when absent */
-	char reason[64];	/* e.g. "Expired", "Gone", "Forbidden"; may be empty */
-	char message[256];	/* human-readable, truncated; may be empty */
+	long code;	   /* HTTP-like code; 0 when absent */
+	char reason[64];   /* e.g. "Expired", "Gone", "Forbidden"; may be empty */
+	char message[256]; /* human-readable, truncated; may be empty */
 };
 
 struct kube *kube_new(struct kubeconfig *kc);
 void kube_free(struct kube *k);
 const char *kube_origin(const struct kube *k);
 char *kube_list_url(const struct kube *k, const char *path, unsigned limit, const char *cont);
-char *kube_watch_url(const struct kube *k, const char *path, const char *rv,
-		     unsigned timeout_s);
+char *kube_watch_url(const struct kube *k, const char *path, const char *rv, unsigned timeout_s);
 int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms,
 		    struct curl_slist **headers, int64_t now);
 void kube_token_rejected(struct kube *k);

@@ -21,13 +21,13 @@
 #include "policy/manifest.h"
 #include "base/xalloc.h"
 
-#define TOKEN_MAX (64u << 10)	/* bytes of a bearer token file */
+#define TOKEN_MAX (64u << 10) /* bytes of a bearer token file */
 
 /* One parsed kubeconfig file. */
 struct kcfile {
-	char *path;		/* owned */
-	char *dir;		/* owned; directory that relative paths are resolved in */
-	cJSON *root;		/* owned; the first document */
+	char *path;  /* owned */
+	char *dir;   /* owned; directory that relative paths are resolved in */
+	cJSON *root; /* owned; the first document */
 };
 
 static void blob_fini(struct kubeconfig_blob *b)
@@ -186,7 +186,8 @@ int kubeconfig_in_cluster(const char *sa_dir, struct kubeconfig *kc, char **err)
 	memset(kc, 0, sizeof(*kc));
 	*err = NULL;
 	if (!host || !*host || !port || !*port)
-		return xseterr(err, -ENOENT, "not in a cluster: KUBERNETES_SERVICE_HOST and "
+		return xseterr(err, -ENOENT,
+			       "not in a cluster: KUBERNETES_SERVICE_HOST and "
 			       "KUBERNETES_SERVICE_PORT must be set");
 	if (!sa_dir)
 		sa_dir = KUBECONFIG_SA_DIR;
@@ -271,7 +272,7 @@ static const cJSON *find_named(const struct kcfile *fs, size_t n, const char *li
 	const cJSON *e;
 
 	for (size_t i = 0; i < n; i++) {
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(fs[i].root, list)) {
+		cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive(fs[i].root, list)) {
 			const char *en = str_of(e, "name");
 
 			if (en && !strcmp(en, name)) {
@@ -309,8 +310,7 @@ static int get_blob(const struct kcfile *f, const cJSON *obj, const char *file_k
 	return check_readable(file_key, b->file, err);
 }
 
-static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconfig *kc,
-			char **err)
+static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconfig *kc, char **err)
 {
 	const char *server = str_of(cl, "server");
 	size_t len;
@@ -318,19 +318,22 @@ static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconf
 	if (!server || !*server)
 		return xseterr(err, -EINVAL, "kubeconfig %s: cluster has no server", f->path);
 	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
-		return xseterr(err, -EINVAL, "kubeconfig %s: server %s: only https:// (or http://) "
-			       "URLs are supported", f->path, server);
+		return xseterr(err, -EINVAL,
+			       "kubeconfig %s: server %s: only https:// (or http://) "
+			       "URLs are supported",
+			       f->path, server);
 	if (str_of(cl, "proxy-url") || str_of(cl, "tls-server-name"))
-		return xseterr(err, -ENOTSUP, "kubeconfig %s: proxy-url and tls-server-name are "
-			       "not supported", f->path);
+		return xseterr(err, -ENOTSUP,
+			       "kubeconfig %s: proxy-url and tls-server-name are "
+			       "not supported",
+			       f->path);
 	kc->server = xstrdup(server);
 	len = strlen(kc->server);
 	while (len > 0 && kc->server[len - 1] == '/')
 		kc->server[--len] = '\0';
-	kc->insecure = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cl,
-							"insecure-skip-tls-verify"));
-	return get_blob(f, cl, "certificate-authority", "certificate-authority-data", &kc->ca,
-			err);
+	kc->insecure =
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cl, "insecure-skip-tls-verify"));
+	return get_blob(f, cl, "certificate-authority", "certificate-authority-data", &kc->ca, err);
 }
 
 static int check_user_supported(const struct kcfile *f, const cJSON *u, char **err)
@@ -342,9 +345,11 @@ static int check_user_supported(const struct kcfile *f, const cJSON *u, char **e
 	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
 		if (cJSON_GetObjectItemCaseSensitive(u, unsupported[i]) &&
 		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(u, unsupported[i])))
-			return xseterr(err, -ENOTSUP, "kubeconfig %s: user field \"%s\" is not "
+			return xseterr(err, -ENOTSUP,
+				       "kubeconfig %s: user field \"%s\" is not "
 				       "supported (use a bearer token, a token file or a client "
-				       "certificate)", f->path, unsupported[i]);
+				       "certificate)",
+				       f->path, unsupported[i]);
 	return 0;
 }
 
@@ -361,8 +366,10 @@ static int load_user(const struct kcfile *f, const cJSON *u, struct kubeconfig *
 	if (ret)
 		return ret;
 	if (!(kc->cert.file || kc->cert.data) != !(kc->key.file || kc->key.data))
-		return xseterr(err, -EINVAL, "kubeconfig %s: a client certificate needs a client "
-			       "key and the other way round", f->path);
+		return xseterr(err, -EINVAL,
+			       "kubeconfig %s: a client certificate needs a client "
+			       "key and the other way round",
+			       f->path);
 	if (token && *token)
 		kc->token = xstrdup(token);
 	else if (token_file && *token_file) {
@@ -388,13 +395,17 @@ static int load_context(const struct kcfile *fs, size_t n, const char *context,
 	uname = str_of(ctx, "user");
 	cl = clname ? find_named(fs, n, "clusters", "cluster", clname, &cfrom) : NULL;
 	if (!cl)
-		return xseterr(err, -ENOENT, "kubeconfig %s: context \"%s\": cluster \"%s\" not "
-			       "found", from->path, context, clname ? clname : "");
+		return xseterr(err, -ENOENT,
+			       "kubeconfig %s: context \"%s\": cluster \"%s\" not "
+			       "found",
+			       from->path, context, clname ? clname : "");
 	if (uname && *uname) {
 		u = find_named(fs, n, "users", "user", uname, &ufrom);
 		if (!u)
-			return xseterr(err, -ENOENT, "kubeconfig %s: context \"%s\": user \"%s\" "
-				       "not found", from->path, context, uname);
+			return xseterr(err, -ENOENT,
+				       "kubeconfig %s: context \"%s\": user \"%s\" "
+				       "not found",
+				       from->path, context, uname);
 	}
 	ret = load_cluster(cfrom, cl, kc, err);
 	if (!ret && u)
@@ -447,8 +458,7 @@ int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context
 	return ret;
 }
 
-static int load_env_list(const char *list, const char *context, struct kubeconfig *kc,
-			 char **err)
+static int load_env_list(const char *list, const char *context, struct kubeconfig *kc, char **err)
 {
 	char *copy = xstrdup(list), *p = copy, **paths = NULL;
 	size_t n = 0, cap = 0;
@@ -472,8 +482,7 @@ static int load_env_list(const char *list, const char *context, struct kubeconfi
  * service account when KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
  * context (--context) overrides the current context of kubeconfig files.
  */
-int kubeconfig_load(const char *path, const char *context, struct kubeconfig *kc,
-		    char **err)
+int kubeconfig_load(const char *path, const char *context, struct kubeconfig *kc, char **err)
 {
 	const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
 	char *def;

@@ -16,24 +16,24 @@
 #define EMPTY SIZE_MAX
 
 struct ent {
-	char *key;		/* owned; NULL: free slot */
+	char *key; /* owned; NULL: free slot */
 	uint64_t hash;
-	char *rv;		/* owned; may be NULL */
-	size_t pos;		/* index into the cluster array of kind */
-	uint32_t mark;		/* epoch of the last upsert, for relists */
+	char *rv;      /* owned; may be NULL */
+	size_t pos;    /* index into the cluster array of kind */
+	uint32_t mark; /* epoch of the last upsert, for relists */
 	enum store_kind kind;
-	bool implied;		/* a namespace model_cluster_seal() added */
+	bool implied; /* a namespace model_cluster_seal() added */
 };
 
 struct store {
-	struct cluster c;	/* owns the objects */
+	struct cluster c; /* owns the objects */
 	struct ent *slots;
-	size_t cap;		/* power of two, or 0 */
-	size_t n;		/* slots in use */
-	size_t count[STORE_KINDS];	/* objects from the API (implied ones not counted) */
-	uint64_t gen;		/* bumped by every change */
-	uint64_t sealed_gen;	/* gen at the last store_snapshot(), or ~0 */
-	uint32_t epoch;		/* current relist epoch */
+	size_t cap;		   /* power of two, or 0 */
+	size_t n;		   /* slots in use */
+	size_t count[STORE_KINDS]; /* objects from the API (implied ones not counted) */
+	uint64_t gen;		   /* bumped by every change */
+	uint64_t sealed_gen;	   /* gen at the last store_snapshot(), or ~0 */
+	uint32_t epoch;		   /* current relist epoch */
 };
 
 static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K' };
@@ -415,7 +415,7 @@ static void drop_implied(struct store *s)
 	for (size_t i = 0; i < s->cap;) {
 		if (s->slots[i].key && s->slots[i].implied) {
 			delete_slot(s, i);
-			continue;	/* slot i now holds a shifted entry (or is free) */
+			continue; /* slot i now holds a shifted entry (or is free) */
 		}
 		i++;
 	}
@@ -472,8 +472,7 @@ size_t store_count(const struct store *s, enum store_kind kind)
 }
 
 /* The resourceVersion an object was last seen at, or NULL (absent or unknown). */
-const char *store_rv(const struct store *s, enum store_kind kind, const char *ns,
-		     const char *name)
+const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name)
 {
 	const struct ent *e = lookup(s, kind, kind == STORE_NAMESPACE ? NULL : ns, name);
 

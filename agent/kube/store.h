@@ -24,17 +24,17 @@ enum store_kind {
 	STORE_NETPOL,
 };
 #define STORE_KINDS 3
-#define STORE_MAX_OBJECTS 1000000u	/* objects of one kind; more is an error */
+#define STORE_MAX_OBJECTS 1000000u /* objects of one kind; more is an error */
 
 /* One decoded object with its resourceVersion. */
 struct store_obj {
 	enum store_kind kind;
-	char *rv;			/* owned; may be NULL */
+	char *rv; /* owned; may be NULL */
 	union {
 		struct k8s_ns ns;
 		struct pod pod;
 		struct netpol pol;
-	} u;				/* owned; the member that kind names */
+	} u; /* owned; the member that kind names */
 };
 
 /* What a relist changed. */
@@ -54,8 +54,7 @@ void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs,
 const struct cluster *store_snapshot(struct store *s);
 uint64_t store_generation(const struct store *s);
 size_t store_count(const struct store *s, enum store_kind kind);
-const char *store_rv(const struct store *s, enum store_kind kind, const char *ns,
-		     const char *name);
+const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name);
 const char *store_kind_name(enum store_kind kind);
 
 #endif

@@ -20,12 +20,12 @@
 #include "policy/diag.h"
 #include "base/xalloc.h"
 
-#define LIST_TIMEOUT_MS 120000		/* one LIST page, all included */
-#define WATCH_GRACE_S 60		/* past timeoutSeconds before we give up */
-#define HEALTHY_WATCH_MS 10000		/* a watch this long resets the backoff */
+#define LIST_TIMEOUT_MS 120000 /* one LIST page, all included */
+#define WATCH_GRACE_S 60       /* past timeoutSeconds before we give up */
+#define HEALTHY_WATCH_MS 10000 /* a watch this long resets the backoff */
 
 enum state {
-	ST_WAITING,		/* nothing in flight; `next` starts at `deadline` */
+	ST_WAITING, /* nothing in flight; `next` starts at `deadline` */
 	ST_LISTING,
 	ST_WATCHING,
 };
@@ -38,15 +38,15 @@ enum step {
 /* Why the write callback stopped a transfer. */
 enum abort_reason {
 	ABORT_NONE,
-	ABORT_GONE,		/* ERROR event 410: relist */
-	ABORT_ERROR,		/* another ERROR event */
-	ABORT_INVALID,		/* an undecodable event line: resume after backoff */
-	ABORT_LIMIT,		/* a bound was exceeded: relist after backoff */
+	ABORT_GONE,    /* ERROR event 410: relist */
+	ABORT_ERROR,   /* another ERROR event */
+	ABORT_INVALID, /* an undecodable event line: resume after backoff */
+	ABORT_LIMIT,   /* a bound was exceeded: relist after backoff */
 };
 
 struct resource {
-	const char *name;	/* "pods" */
-	const char *path;	/* "/api/v1/pods" */
+	const char *name; /* "pods" */
+	const char *path; /* "/api/v1/pods" */
 };
 
 static const struct resource resources[STORE_KINDS] = {
@@ -58,29 +58,29 @@ static const struct resource resources[STORE_KINDS] = {
 struct watch {
 	enum store_kind kind;
 	const struct resource *res;
-	struct kube *kube;		/* borrowed */
-	CURLM *multi;			/* borrowed */
-	struct store *store;		/* borrowed */
-	struct watch_counters *cnt;	/* borrowed */
+	struct kube *kube;	    /* borrowed */
+	CURLM *multi;		    /* borrowed */
+	struct store *store;	    /* borrowed */
+	struct watch_counters *cnt; /* borrowed */
 	enum state state;
-	enum step next;			/* ST_WAITING: what to do at deadline */
+	enum step next; /* ST_WAITING: what to do at deadline */
 	int64_t deadline;
 	struct backoff bo;
-	int64_t retry_after_ms;		/* Retry-After of the last answer, 0: none */
-	char *rv;			/* owned; where a watch resumes; NULL before a list */
-	bool synced;			/* a LIST completed at least once */
+	int64_t retry_after_ms; /* Retry-After of the last answer, 0: none */
+	char *rv;		/* owned; where a watch resumes; NULL before a list */
+	bool synced;		/* a LIST completed at least once */
 	/* the request in flight */
 	CURL *easy;
 	struct curl_slist *headers;
 	int64_t started;
-	struct linebuf lb;		/* watch stream framing */
-	struct buf body;		/* LIST page or error body */
+	struct linebuf lb; /* watch stream framing */
+	struct buf body;   /* LIST page or error body */
 	enum abort_reason abort;
-	size_t events;			/* events of this watch */
+	size_t events; /* events of this watch */
 	/* a LIST across pages */
-	char *cont;			/* owned; continue token */
-	char *list_rv;			/* owned */
-	struct store_obj *pending;	/* owned; items of the pages so far */
+	char *cont;		   /* owned; continue token */
+	char *list_rv;		   /* owned */
+	struct store_obj *pending; /* owned; items of the pages so far */
 	size_t npending;
 };
 
@@ -92,11 +92,8 @@ static const char *const restart_names[WATCH_RESTART_KINDS] = {
 };
 
 static const char *const error_names[WATCH_ERR_KINDS] = {
-	[WATCH_ERR_LIST] = "list",
-	[WATCH_ERR_WATCH] = "watch",
-	[WATCH_ERR_DECODE] = "decode",
-	[WATCH_ERR_AUTH] = "auth",
-	[WATCH_ERR_LIMIT] = "limit",
+	[WATCH_ERR_LIST] = "list", [WATCH_ERR_WATCH] = "watch", [WATCH_ERR_DECODE] = "decode",
+	[WATCH_ERR_AUTH] = "auth", [WATCH_ERR_LIMIT] = "limit",
 };
 
 /* The label value of a restart reason. */
@@ -116,8 +113,8 @@ const char *watch_error_name(enum watch_error e)
  * feeding store and counting into cnt. All four are borrowed and must outlive
  * it. Nothing happens before watch_start().
  */
-struct watch *watch_new(enum store_kind kind, struct kube *kube, void *multi,
-			struct store *store, struct watch_counters *cnt)
+struct watch *watch_new(enum store_kind kind, struct kube *kube, void *multi, struct store *store,
+			struct watch_counters *cnt)
 {
 	struct watch *w = xcalloc(1, sizeof(*w));
 
@@ -265,9 +262,10 @@ static int apply_event(struct watch *w, const struct watch_event *ev)
 	case WATCH_BOOKMARK:
 		break;
 	case WATCH_ERROR:
-		log_warnx("watch ended by an ERROR event", "resource=%s code=%ld reason=%s "
-			  "message=\"%s\"", w->res->name, ev->status.code, ev->status.reason,
-			  ev->status.message);
+		log_warnx("watch ended by an ERROR event",
+			  "resource=%s code=%ld reason=%s "
+			  "message=\"%s\"",
+			  w->res->name, ev->status.code, ev->status.reason, ev->status.message);
 		w->abort = watch_decode_gone(&ev->status) ? ABORT_GONE : ABORT_ERROR;
 		return -EPIPE;
 	}
@@ -306,7 +304,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200) {
-		buf_add(&w->body, ptr, n < KUBE_STATUS_MAX ? n : 0);	/* best effort */
+		buf_add(&w->body, ptr, n < KUBE_STATUS_MAX ? n : 0); /* best effort */
 		return n;
 	}
 	if (w->state == ST_LISTING) {
@@ -317,8 +315,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (linebuf_feed(&w->lb, ptr, n, on_line, w) == -EMSGSIZE) {
-		log_warnx("watch event too large; relisting", "resource=%s max=%u",
-			  w->res->name, WATCH_MAX_LINE);
+		log_warnx("watch event too large; relisting", "resource=%s max=%u", w->res->name,
+			  WATCH_MAX_LINE);
 		w->abort = ABORT_LIMIT;
 	}
 	return w->abort == ABORT_NONE ? n : 0;
@@ -470,9 +468,11 @@ static void list_complete(struct watch *w, int64_t now)
 	w->rv = w->list_rv;
 	w->list_rv = NULL;
 	w->cnt->relists[w->kind]++;
-	log_info("list complete", "resource=%s resource_version=%s objects=%zu added=%zu "
-		 "changed=%zu deleted=%zu", w->res->name, w->rv, store_count(w->store, w->kind),
-		 st.added, st.changed, st.deleted);
+	log_info("list complete",
+		 "resource=%s resource_version=%s objects=%zu added=%zu "
+		 "changed=%zu deleted=%zu",
+		 w->res->name, w->rv, store_count(w->store, w->kind), st.added, st.changed,
+		 st.deleted);
 	w->synced = true;
 	backoff_reset(&w->bo);
 	start_watch(w, now);

@@ -17,11 +17,8 @@
 #include "base/xalloc.h"
 
 static const char *const type_names[WATCH_EVENT_TYPES] = {
-	[WATCH_ADDED] = "ADDED",
-	[WATCH_MODIFIED] = "MODIFIED",
-	[WATCH_DELETED] = "DELETED",
-	[WATCH_BOOKMARK] = "BOOKMARK",
-	[WATCH_ERROR] = "ERROR",
+	[WATCH_ADDED] = "ADDED",       [WATCH_MODIFIED] = "MODIFIED", [WATCH_DELETED] = "DELETED",
+	[WATCH_BOOKMARK] = "BOOKMARK", [WATCH_ERROR] = "ERROR",
 };
 
 /* The wire name of an event type ("ADDED", ...). */
@@ -182,7 +179,7 @@ static struct strmap *item_rvs(const cJSON *items)
 	struct strmap *m = strmap_new();
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, items) {
+	cJSON_ArrayForEach (it, items) {
 		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(it, "metadata");
 		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(meta, "namespace");
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
@@ -203,10 +200,12 @@ static void attach_rvs(struct store_obj *objs, size_t n, const struct strmap *rv
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct store_obj *o = &objs[i];
-		const char *ns = o->kind == STORE_NAMESPACE ? "" :
-				 o->kind == STORE_POD ? o->u.pod.ns : o->u.pol.ns;
-		const char *name = o->kind == STORE_NAMESPACE ? o->u.ns.name :
-				   o->kind == STORE_POD ? o->u.pod.name : o->u.pol.name;
+		const char *ns = o->kind == STORE_NAMESPACE ? ""
+				 : o->kind == STORE_POD	    ? o->u.pod.ns
+							    : o->u.pol.ns;
+		const char *name = o->kind == STORE_NAMESPACE ? o->u.ns.name
+				   : o->kind == STORE_POD     ? o->u.pod.name
+							      : o->u.pol.name;
 		char *key = xasprintf("%s/%s", ns, name);
 		const char *rv = strmap_get(rvs, key);
 
@@ -248,9 +247,8 @@ static int list_meta(const cJSON *root, char **rv, char **cont)
  * rejects are left out, with their problems in d. Returns 0, or -EINVAL when
  * the body is not a list (nothing is then appended).
  */
-int watch_decode_list(enum store_kind kind, const char *body, size_t len,
-		      struct store_obj **objs, size_t *n, char **rv, char **cont,
-		      struct diag_list *d)
+int watch_decode_list(enum store_kind kind, const char *body, size_t len, struct store_obj **objs,
+		      size_t *n, char **rv, char **cont, struct diag_list *d)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
@@ -267,7 +265,7 @@ int watch_decode_list(enum store_kind kind, const char *body, size_t len,
 	if (cJSON_GetArraySize(items) > 0)
 		decode_buffer(store_kind_name(kind), body, len, &c, d);
 	take(&c, kind, objs, n, &cap);
-	if (*n > first)		/* *objs may still be NULL: no offset from NULL */
+	if (*n > first) /* *objs may still be NULL: no offset from NULL */
 		attach_rvs(*objs + first, *n - first, rvs);
 	model_cluster_fini(&c);
 	strmap_free(rvs);

@@ -28,7 +28,7 @@ static void cidrs(const cJSON *list)
 	const cJSON *it;
 	size_t n = 0;
 
-	cJSON_ArrayForEach(it, list) {
+	cJSON_ArrayForEach (it, list) {
 		if (!cJSON_IsString(it) || n == MAX_CIDRS)
 			continue;
 		if (!cidr_parse_addr(it->valuestring, &one))

@@ -141,8 +141,9 @@ static int cmd_compile(char *path, const char *out)
 	t3 = now_ms();
 	printf("compile decode_ms=%.3f compile_ms=%.3f render_ms=%.3f total_ms=%.3f "
 	       "script_bytes=%zu pods=%zu policies=%zu rss_decode_kb=%ld rss_compile_kb=%ld "
-	       "rss_kb=%ld", t1 - t0, t2 - t1, t3 - t2, t3 - t0, len, c.npods, c.npols,
-	       rss_decode, rss_compile, maxrss_kb());
+	       "rss_kb=%ld",
+	       t1 - t0, t2 - t1, t3 - t2, t3 - t0, len, c.npods, c.npols, rss_decode, rss_compile,
+	       maxrss_kb());
 	counts(&rs);
 	putchar('\n');
 	if (out) {
@@ -221,8 +222,9 @@ static void program_once(const struct ruleset *rs, double decode_ms, double comp
 	t1 = now_ms();
 	replace_tx(nl, rs, genid, &build_ms, &send_ms, &msgs, &bytes);
 	printf("program decode_ms=%.3f compile_ms=%.3f getgen_ms=%.3f build_ms=%.3f "
-	       "send_ms=%.3f netlink_ms=%.3f msgs=%zu bytes=%zu rss_kb=%ld", decode_ms,
-	       compile_ms, t1 - t0, build_ms, send_ms, now_ms() - t0, msgs, bytes, maxrss_kb());
+	       "send_ms=%.3f netlink_ms=%.3f msgs=%zu bytes=%zu rss_kb=%ld",
+	       decode_ms, compile_ms, t1 - t0, build_ms, send_ms, now_ms() - t0, msgs, bytes,
+	       maxrss_kb());
 	counts(rs);
 	putchar('\n');
 	fflush(stdout);
@@ -293,8 +295,8 @@ static void delta_tx(struct netlink *nl, const struct ruleset *old, const struct
 	*gen = *gen + 1 ? *gen + 1 : 1;
 }
 
-static void one_change(struct netlink *nl, const char *name, char *path,
-		       const struct ruleset *base, uint32_t *gen)
+static void one_change(struct netlink *nl, const char *name, char *path, const struct ruleset *base,
+		       uint32_t *gen)
 {
 	struct apply_result res;
 	struct cluster c;
@@ -349,16 +351,17 @@ static void one_change(struct netlink *nl, const char *name, char *path,
 		check_apply("apply_delta restore", ret, &res, false);
 
 		printf("delta change=%s rep=%d decode_ms=%.3f compile_ms=%.3f diff_ms=%.3f "
-		       "send_ms=%.3f delta_ms=%.3f revert_ms=%.3f replace_tx_ms=%.3f replace_build_ms=%.3f "
+		       "send_ms=%.3f delta_ms=%.3f revert_ms=%.3f replace_tx_ms=%.3f "
+		       "replace_build_ms=%.3f "
 		       "replace_send_ms=%.3f replace_apply_ms=%.3f delta_msgs=%zu "
 		       "delta_bytes=%zu replace_msgs=%zu replace_bytes=%zu elems_added=%zu "
 		       "elems_removed=%zu chains_added=%zu chains_removed=%zu "
 		       "chains_rewritten=%zu sets_added=%zu sets_removed=%zu sets_rebuilt=%zu\n",
 		       name, r, decode_ms, compile_ms, diff_ms, send_ms, delta_ms, revert_ms,
-		       build_ms + rsend_ms, build_ms, rsend_ms, replace_ms, delta_msgs,
-		       delta_bytes, msgs, bytes, st.elems_added, st.elems_removed,
-		       st.chains_added, st.chains_removed, st.chains_rewritten, st.sets_added,
-		       st.sets_removed, st.sets_rebuilt);
+		       build_ms + rsend_ms, build_ms, rsend_ms, replace_ms, delta_msgs, delta_bytes,
+		       msgs, bytes, st.elems_added, st.elems_removed, st.chains_added,
+		       st.chains_removed, st.chains_rewritten, st.sets_added, st.sets_removed,
+		       st.sets_rebuilt);
 		fflush(stdout);
 		ruleset_fini(&want);
 	}

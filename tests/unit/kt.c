@@ -168,8 +168,8 @@ int kt_nl_replace(const struct ruleset *rs, struct netlink_report *rep)
 /* The raw dump: every message's attributes in hex, set elements sorted. */
 struct dump {
 	FILE *out;
-	bool mask;		/* leave out chain, set and rule handles too */
-	unsigned type;		/* of the message being printed */
+	bool mask;     /* leave out chain, set and rule handles too */
+	unsigned type; /* of the message being printed */
 	char sets[256][NFT_SET_MAXNAMELEN];
 	int nsets;
 	char **lines;
@@ -193,10 +193,10 @@ static int attr_cb(const struct nlattr *a, void *data)
 
 	if (d->type == NFT_MSG_NEWTABLE && t == NFTA_TABLE_HANDLE)
 		return MNL_CB_OK;
-	if (d->mask && ((d->type == NFT_MSG_NEWCHAIN && t == NFTA_CHAIN_HANDLE) ||
-			(d->type == NFT_MSG_NEWSET && t == NFTA_SET_HANDLE) ||
-			(d->type == NFT_MSG_NEWRULE &&
-			 (t == NFTA_RULE_HANDLE || t == NFTA_RULE_POSITION))))
+	if (d->mask &&
+	    ((d->type == NFT_MSG_NEWCHAIN && t == NFTA_CHAIN_HANDLE) ||
+	     (d->type == NFT_MSG_NEWSET && t == NFTA_SET_HANDLE) ||
+	     (d->type == NFT_MSG_NEWRULE && (t == NFTA_RULE_HANDLE || t == NFTA_RULE_POSITION))))
 		return MNL_CB_OK;
 	hex(d->out, a, a->nla_len);
 	fputc(' ', d->out);
@@ -356,8 +356,9 @@ static void norm_elems(char **lines, size_t n, size_t *i, FILE *m)
 	FILE *j = xnonnull(open_memstream(&all, &len));
 
 	for (; *i < n; (*i)++) {
-		char *l = strchr(lines[*i], '{') && strstr(lines[*i], "elements") ?
-			  strchr(lines[*i], '{') + 1 : lines[*i];
+		char *l = strchr(lines[*i], '{') && strstr(lines[*i], "elements")
+				  ? strchr(lines[*i], '{') + 1
+				  : lines[*i];
 		char *close = strrchr(l, '}');
 
 		fprintf(j, "%.*s,", close ? (int)(close - l) : (int)strlen(l), l);

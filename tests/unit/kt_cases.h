@@ -15,11 +15,13 @@ static const enum rs_type __attribute__((unused)) V6[] = { RS_TYPE_IPV6 };
 static const enum rs_type __attribute__((unused)) SVC[] = { RS_TYPE_SERVICE };
 static const enum rs_type __attribute__((unused)) PROTO[] = { RS_TYPE_PROTO };
 static const enum rs_type __attribute__((unused)) PS[] = { RS_TYPE_PROTO, RS_TYPE_SERVICE };
-static const enum rs_type __attribute__((unused)) V4PS[] = { RS_TYPE_IPV4, RS_TYPE_PROTO, RS_TYPE_SERVICE };
-static const enum rs_type __attribute__((unused)) V6PS[] = { RS_TYPE_IPV6, RS_TYPE_PROTO, RS_TYPE_SERVICE };
+static const enum rs_type __attribute__((unused))
+V4PS[] = { RS_TYPE_IPV4, RS_TYPE_PROTO, RS_TYPE_SERVICE };
+static const enum rs_type __attribute__((unused))
+V6PS[] = { RS_TYPE_IPV6, RS_TYPE_PROTO, RS_TYPE_SERVICE };
 
-static __attribute__((unused)) void rule_set(struct rs_chain *c, const char *set, const enum rs_field *f, unsigned nf,
-		     enum rs_verdict v)
+static __attribute__((unused)) void rule_set(struct rs_chain *c, const char *set,
+					     const enum rs_field *f, unsigned nf, enum rs_verdict v)
 {
 	struct rs_rule *r = ruleset_chain_add_rule(c);
 
@@ -27,8 +29,9 @@ static __attribute__((unused)) void rule_set(struct rs_chain *c, const char *set
 	r->verdict = v;
 }
 
-static __attribute__((unused)) void rule_two(struct rs_chain *c, const char *s1, enum rs_field f1, const char *s2,
-		     const enum rs_field *f2, unsigned nf2, enum rs_verdict v)
+static __attribute__((unused)) void rule_two(struct rs_chain *c, const char *s1, enum rs_field f1,
+					     const char *s2, const enum rs_field *f2, unsigned nf2,
+					     enum rs_verdict v)
 {
 	struct rs_rule *r = ruleset_chain_add_rule(c);
 
@@ -53,7 +56,8 @@ static __attribute__((unused)) void rule_ct(struct rs_chain *c, uint32_t st, enu
 	r->verdict = v;
 }
 
-static __attribute__((unused)) void rule_verdict(struct rs_chain *c, enum rs_verdict v, const char *target)
+static __attribute__((unused)) void rule_verdict(struct rs_chain *c, enum rs_verdict v,
+						 const char *target)
 {
 	struct rs_rule *r = ruleset_chain_add_rule(c);
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct strv {
-	char **v;		/* owned strings */
+	char **v; /* owned strings */
 	size_t n, cap;
 };
 

@@ -71,7 +71,7 @@ static void small(struct ruleset *rs)
 	memcpy(e->key_end, (uint8_t[]){ 10, 255, 255, 255 }, 4);
 	e = ruleset_set_add_elem(s);
 	memcpy(e->key, (uint8_t[]){ 192, 168, 0, 0 }, 4);
-	memset(e->key_end, 0xff, 4);	/* up to 255.255.255.255: open range */
+	memset(e->key_end, 0xff, 4); /* up to 255.255.255.255: open range */
 	s = ruleset_add_set(rs, "pp", "ports", pp, 3, RS_SET_INTERVAL);
 	c = ruleset_add_chain(rs, "c", "a chain");
 	r = ruleset_chain_add_rule(c);
@@ -83,8 +83,8 @@ static void small(struct ruleset *rs)
 START_TEST(replace_messages)
 {
 	static const unsigned want[] = {
-		NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE, NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN,
-		NFT_MSG_NEWSET, NFT_MSG_NEWSETELEM, NFT_MSG_NEWSET, NFT_MSG_NEWRULE,
+		NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE,   NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN,
+		NFT_MSG_NEWSET,	  NFT_MSG_NEWSETELEM, NFT_MSG_NEWSET,	NFT_MSG_NEWRULE,
 	};
 	struct ruleset rs;
 	struct build *b;
@@ -119,7 +119,7 @@ END_TEST
 struct elems {
 	size_t n;
 	uint32_t flags[8];
-	uint8_t key0[8];	/* first key byte */
+	uint8_t key0[8]; /* first key byte */
 	bool udata[8];
 };
 
@@ -195,7 +195,7 @@ START_TEST(set_and_elements)
 	ck_assert_uint_eq(ev.flags[1], 0);
 	ck_assert_uint_eq(ev.key0[1], 10);
 	ck_assert_uint_eq(ev.flags[2], NFT_SET_ELEM_INTERVAL_END);
-	ck_assert_uint_eq(ev.key0[2], 11);	/* 10.255.255.255 + 1 */
+	ck_assert_uint_eq(ev.key0[2], 11); /* 10.255.255.255 + 1 */
 	ck_assert_uint_eq(ev.key0[3], 192);
 	ck_assert(ev.udata[3] && !ev.udata[1]);
 	build_free(b);
@@ -205,8 +205,8 @@ END_TEST
 
 START_TEST(rule_bytecode)
 {
-	static const char *const want[] = { "meta", "cmp", "payload", "meta", "byteorder",
-					    "payload", "lookup", "immediate" };
+	static const char *const want[] = { "meta",	 "cmp",	    "payload", "meta",
+					    "byteorder", "payload", "lookup",  "immediate" };
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr_iter *it;
 	struct nftnl_expr *e;
@@ -224,7 +224,7 @@ START_TEST(rule_bytecode)
 	while ((e = nftnl_expr_iter_next(it))) {
 		ck_assert_uint_lt(n, 8);
 		ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), want[n]);
-		if (n == 3)	/* meta l4proto into the second 32-bit register */
+		if (n == 3) /* meta l4proto into the second 32-bit register */
 			ck_assert_uint_eq(nftnl_expr_get_u32(e, NFTNL_EXPR_META_DREG), 9);
 		if (n == 5)
 			ck_assert_uint_eq(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG), 10);
@@ -247,7 +247,7 @@ START_TEST(bad_ir_rejected)
 
 	small(&rs);
 	r = ruleset_chain_add_rule(&rs.chains[0]);
-	ruleset_rule_add_match(r, RS_MATCH_SET, "cidr", &f, 1);	/* ipv6 field, ipv4 set */
+	ruleset_rule_add_match(r, RS_MATCH_SET, "cidr", &f, 1); /* ipv6 field, ipv4 set */
 	r->verdict = RS_VERDICT_ACCEPT;
 	b = build_new("t", 1);
 	ck_assert_int_eq(build_replace(b, &rs), -EINVAL);

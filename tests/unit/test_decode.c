@@ -123,8 +123,8 @@ static void dump_pod(FILE *f, const struct pod *p)
 {
 	char b[CIDR_STR_MAX];
 
-	fprintf(f, "pod %s/%s node=%s host=%d phase=%d", p->ns, p->name,
-		p->node ? p->node : "-", p->host_network, p->phase);
+	fprintf(f, "pod %s/%s node=%s host=%d phase=%d", p->ns, p->name, p->node ? p->node : "-",
+		p->host_network, p->phase);
 	dump_sel(f, "labels", &(struct selector){ .match = p->labels });
 	for (size_t i = 0; i < p->nips; i++) {
 		cidr_format_addr(&p->ips[i], b, sizeof(b));
@@ -183,7 +183,7 @@ START_TEST(test_yaml_json_same)
 	ck_assert_uint_eq(cj.pols[1].origin.line, 31);
 	ck_assert_str_eq(c.pods[0].origin.file, data_path("cluster.yaml"));
 	ck_assert_ptr_nonnull(strstr(a, "ip 10.244.1.7 ip fd00:10:244:1::7 admin/6/15000 "
-				     "dns/17/53 http/6/8080\n"));
+					"dns/17/53 http/6/8080\n"));
 	ck_assert_ptr_nonnull(strstr(a, "tier op0(a,b,)"));
 	free(a);
 	free(b);
@@ -251,7 +251,8 @@ END_TEST
 static const struct netpol *pol(const char *spec)
 {
 	char *text = xasprintf("apiVersion: networking.k8s.io/v1\n"
-			       "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n%s", spec);
+			       "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n%s",
+			       spec);
 	int ret = dec(text);
 
 	free(text);
@@ -305,7 +306,8 @@ START_TEST(test_absent_pod_selector)
 	ck_assert(selector_matches(&np->pod_sel, &none));
 	ck_assert_uint_eq(np->types, DIR_FLAG(DIR_INGRESS));
 	ck_assert_int_eq(dec("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-			     "metadata: {name: q}\n"), 0);
+			     "metadata: {name: q}\n"),
+			 0);
 	np = &c.pols[c.npols - 1];
 	ck_assert(selector_matches(&np->pod_sel, &none));
 	ck_assert_uint_eq(np->types, DIR_FLAG(DIR_INGRESS));
@@ -378,7 +380,7 @@ START_TEST(test_selector_canonical)
 	ck_assert_uint_eq(np->rules[DIR_EGRESS][0].peers[0].cidr.a[2], 0);
 	ck_assert_uint_eq(np->rules[DIR_EGRESS][0].peers[0].except[0].a[2], 1);
 	ck_assert_uint_eq(d.nerrors, 0);
-	ck_assert_uint_eq(d.n, 2);	/* warnings: 10.1.2.3/16, 10.1.9.7/24 not canonical */
+	ck_assert_uint_eq(d.n, 2); /* warnings: 10.1.2.3/16, 10.1.9.7/24 not canonical */
 	teardown();
 }
 END_TEST
@@ -408,7 +410,8 @@ END_TEST
 static const struct pod *one_pod(const char *status)
 {
 	char *text = xasprintf("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-			       "status:\n%s", status);
+			       "status:\n%s",
+			       status);
 
 	ck_assert_int_eq(dec(text), 0);
 	free(text);
@@ -462,7 +465,7 @@ static const struct bad bad_cases[] = {
 	{ NP "  podSelector:\n    matchExpressions: [{key: a, operator: In}]\n",
 	  "spec.podSelector.matchExpressions[0].values", 6, "must be specified when" },
 	{ NP "  podSelector:\n    matchExpressions:\n"
-	  "    - {key: a, operator: Exists, values: [b]}\n",
+	     "    - {key: a, operator: Exists, values: [b]}\n",
 	  "spec.podSelector.matchExpressions[0].values", 7, "may not be specified when" },
 	{ NP "  podSelector:\n    matchExpressions: [{operator: Exists}]\n",
 	  "spec.podSelector.matchExpressions[0].key", 6, "required value" },
@@ -474,45 +477,45 @@ static const struct bad bad_cases[] = {
 	  "must specify a peer" },
 	{ NP_PS "  ingress:\n  - from:\n    - podSelector: {}\n      ipBlock: {cidr: 10.0.0.0/8}\n",
 	  "spec.ingress[0].from[0]", 8, "may not specify both ipBlock and another peer" },
-	{ NP_PS "  egress:\n  - to:\n    - ipBlock: {}\n", "spec.egress[0].to[0].ipBlock.cidr",
-	  8, "required value" },
+	{ NP_PS "  egress:\n  - to:\n    - ipBlock: {}\n", "spec.egress[0].to[0].ipBlock.cidr", 8,
+	  "required value" },
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/33\n",
-	  "spec.egress[0].to[0].ipBlock.cidr", 9, "invalid CIDR \"10.0.0.0/33\": expected an "
+	  "spec.egress[0].to[0].ipBlock.cidr", 9,
+	  "invalid CIDR \"10.0.0.0/33\": expected an "
 	  "address and a prefix length such as 10.0.0.0/8 or fd00::/64" },
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0\n",
 	  "spec.egress[0].to[0].ipBlock.cidr", 9, "invalid CIDR" },
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n"
-	  "        except:\n        - 10.0.1.0/24\n        - 10.0.0.0/16\n",
+		"        except:\n        - 10.0.1.0/24\n        - 10.0.0.0/16\n",
 	  "spec.egress[0].to[0].ipBlock.except[1]", 12, "must be a strict subset of `cidr`" },
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n"
-	  "        except: [fd00::/64]\n",
+		"        except: [fd00::/64]\n",
 	  "spec.egress[0].to[0].ipBlock.except[0]", 10, "must be a strict subset of `cidr`" },
 	{ NP_PS "  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n"
-	  "        except: [10.0.0.0/99]\n",
+		"        except: [10.0.0.0/99]\n",
 	  "spec.egress[0].to[0].ipBlock.except[0]", 10, "invalid CIDR" },
 	{ NP_PS "  ingress:\n  - ports:\n    - protocol: ICMP\n",
-	  "spec.ingress[0].ports[0].protocol",
-	  8, "Unsupported value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\"" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: \"80\"\n", "spec.ingress[0].ports[0].port",
-	  8, "must contain at least one letter" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: 0\n", "spec.ingress[0].ports[0].port",
-	  8, "must be between 1 and 65535" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: 65536\n", "spec.ingress[0].ports[0].port",
-	  8, "must be between 1 and 65535" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: 80.5\n", "spec.ingress[0].ports[0].port",
-	  8, "whole number" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: {a: 1}\n", "spec.ingress[0].ports[0].port",
-	  8, "expected a port number (1-65535) or a port name, got a mapping" },
-	{ NP_PS "  ingress:\n  - ports:\n    - port: web--x\n", "spec.ingress[0].ports[0].port",
-	  8, "consecutive hyphens" },
+	  "spec.ingress[0].ports[0].protocol", 8,
+	  "Unsupported value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\"" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: \"80\"\n", "spec.ingress[0].ports[0].port", 8,
+	  "must contain at least one letter" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: 0\n", "spec.ingress[0].ports[0].port", 8,
+	  "must be between 1 and 65535" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: 65536\n", "spec.ingress[0].ports[0].port", 8,
+	  "must be between 1 and 65535" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: 80.5\n", "spec.ingress[0].ports[0].port", 8,
+	  "whole number" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: {a: 1}\n", "spec.ingress[0].ports[0].port", 8,
+	  "expected a port number (1-65535) or a port name, got a mapping" },
+	{ NP_PS "  ingress:\n  - ports:\n    - port: web--x\n", "spec.ingress[0].ports[0].port", 8,
+	  "consecutive hyphens" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: averyveryverylongname\n",
 	  "spec.ingress[0].ports[0].port", 8, "no more than 15 characters" },
 	{ NP_PS "  ingress:\n  - ports:\n    - {port: http, endPort: 90}\n",
 	  "spec.ingress[0].ports[0].endPort", 8,
 	  "may not be specified when `port` is non-numeric" },
-	{ NP_PS "  ingress:\n  - ports:\n    - {endPort: 90}\n",
-	  "spec.ingress[0].ports[0].endPort", 8,
-	  "may not be specified when `port` is not specified" },
+	{ NP_PS "  ingress:\n  - ports:\n    - {endPort: 90}\n", "spec.ingress[0].ports[0].endPort",
+	  8, "may not be specified when `port` is not specified" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: 100\n      endPort: 99\n",
 	  "spec.ingress[0].ports[0].endPort", 9, "must be greater than or equal to `port`" },
 	{ NP_PS "  ingress:\n  - ports:\n    - port: 100\n      endPort: 70000\n",
@@ -524,16 +527,18 @@ static const struct bad bad_cases[] = {
 	{ NP_PS "  ingress: [{from: [{namespaceSelector: x}]}]\n",
 	  "spec.ingress[0].from[0].namespaceSelector", 6, "expected a mapping" },
 	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: P_1}\n"
-	  "spec: {podSelector: {}}\n", "metadata.name", 3, "RFC 1123 subdomain" },
+	  "spec: {podSelector: {}}\n",
+	  "metadata.name", 3, "RFC 1123 subdomain" },
 	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: x}\n"
-	  "spec: {podSelector: {}}\n", "metadata.name", 3, "required value" },
+	  "spec: {podSelector: {}}\n",
+	  "metadata.name", 3, "required value" },
 	{ "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
 	  "metadata: {name: a, namespace: X.y}\nspec: {podSelector: {}}\n",
 	  "metadata.namespace", 3, "RFC 1123 label" },
 	{ "apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n", "metadata.name", 3,
 	  "RFC 1123 label" },
-	{ "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: x\n",
-	  "metadata.labels", 5, "expected a mapping" },
+	{ "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: x\n", "metadata.labels",
+	  5, "expected a mapping" },
 	{ "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a/b/c: x}\n",
 	  "metadata.labels", 5, "qualified name" },
 	{ "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {-.x/b: x}\n",
@@ -547,8 +552,8 @@ static const struct bad bad_cases[] = {
 	{ POD "spec:\n  containers:\n  - ports: [{name: h, containerPort: 80, protocol: tcp}]\n",
 	  "spec.containers[0].ports[0].protocol", 6, "Unsupported value" },
 	{ POD "status: {podIP: 10.0.0.300}\n", "status.podIP", 4, "invalid IP address" },
-	{ POD "status:\n  podIPs:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.2\n", "status.podIPs[1].ip",
-	  7, "at most one IP per family" },
+	{ POD "status:\n  podIPs:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.2\n", "status.podIPs[1].ip", 7,
+	  "at most one IP per family" },
 	{ POD "status: {phase: 1}\n", "status.phase", 4, "expected a string" },
 	{ "kind: Pod\nmetadata: {name: p}\n", "apiVersion", 1, "required value" },
 	{ "apiVersion: v1\nkind: [Pod]\n", "kind", 2, "expected a string, got a list" },
@@ -559,7 +564,8 @@ static const struct bad bad_cases[] = {
 	  "required value" },
 	{ "apiVersion: v1\nkind: PodList\nitems: {a: b}\n", "items", 3, "expected a list" },
 	{ "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"p\"},\n"
-	  " \"status\": {\"podIP\": \"x\"}}", "status.podIP", 3, "invalid IP address" },
+	  " \"status\": {\"podIP\": \"x\"}}",
+	  "status.podIP", 3, "invalid IP address" },
 };
 
 START_TEST(test_errors)
@@ -574,7 +580,8 @@ START_TEST(test_error_context)
 {
 	setup();
 	ck_assert_int_eq(dec(NP_PS "  ingress: [{ports: [{port: 0}, {protocol: X}]}]\n---\n"
-			     "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n"), -EINVAL);
+				   "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n"),
+			 -EINVAL);
 	ck_assert_uint_eq(d.nerrors, 2);
 	ck_assert_str_eq(d.v[0].object, "NetworkPolicy default/p");
 	ck_assert_str_eq(d.v[0].file, "t.yaml");
@@ -583,7 +590,8 @@ START_TEST(test_error_context)
 	teardown();
 	setup();
 	ck_assert_int_eq(dec("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: "
-			     "{x: '-'}}\n"), -EINVAL);
+			     "{x: '-'}}\n"),
+			 -EINVAL);
 	ck_assert_str_eq(d.v[0].object, "Namespace a");
 	teardown();
 }
@@ -602,8 +610,8 @@ START_TEST(test_syntax)
 	expect_error("{\"kind\": \"P\\u0000od\"}", "", 1, "\\u0000");
 	expect_error("a: \"\\0\"\n", "", 1, "NUL character");
 	expect_error("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: "
-		     "{a: \"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}}\n", "metadata.labels", 3,
-		     "invalid value");
+		     "{a: \"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}}\n",
+		     "metadata.labels", 3, "invalid value");
 	expect_error("kind: Pod\n\xff\n", "", 2, "invalid UTF-8");
 	expect_error("kind: Pod\n\xc0\x80\n", "", 2, "invalid UTF-8");
 	expect_error("kind: Pod\nx: \xed\xa0\x80\n", "", 2, "invalid UTF-8");
@@ -642,7 +650,8 @@ START_TEST(test_yaml_typing)
 	expect_error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: 1e3}\n",
 		     "metadata.labels.a", 5, "got a number (1000)");
 	expect_error("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {a: ~}\n"
-		     "  x: [", "", 7, "invalid YAML");
+		     "  x: [",
+		     "", 7, "invalid YAML");
 }
 END_TEST
 

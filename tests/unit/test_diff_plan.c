@@ -53,8 +53,8 @@ static void put_hex(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* "add element S KEY[-END][ : jump C]", keys in hex. */
-static char *elem_line(const char *verb, const char *set, const uint8_t *key,
-		       const uint8_t *end, size_t len, const char *chain)
+static char *elem_line(const char *verb, const char *set, const uint8_t *key, const uint8_t *end,
+		       size_t len, const char *chain)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -80,7 +80,7 @@ static void plan_elem(struct strv *l, const char *verb, const struct rs_set *s,
 	bool vmap = (s->flags & RS_SET_VMAP) && !del;
 
 	strv_add(l, elem_line(verb, s->name, e->key, s->flags & RS_SET_INTERVAL ? e->key_end : NULL,
-			 ruleset_key_len(s), vmap ? e->chain : NULL));
+			      ruleset_key_len(s), vmap ? e->chain : NULL));
 }
 
 static char *rule_line(const char *chain, const struct rs_rule *r)
@@ -114,7 +114,8 @@ static void plan_op(struct strv *l, const struct diff_op *op)
 		strv_add(l, xasprintf("add chain %s", op->chain->name));
 		break;
 	case DIFF_ADD_SET:
-		strv_add(l, xasprintf("add %s %s", s->flags & RS_SET_VMAP ? "map" : "set", s->name));
+		strv_add(l,
+			 xasprintf("add %s %s", s->flags & RS_SET_VMAP ? "map" : "set", s->name));
 		for (size_t i = 0; i < s->nelems; i++)
 			plan_elem(l, "add", s, &s->elems[i], false);
 		break;
@@ -124,8 +125,8 @@ static void plan_op(struct strv *l, const struct diff_op *op)
 	case DIFF_DEL_ELEMS:
 	case DIFF_ADD_ELEMS:
 		for (size_t i = 0; i < op->nelems; i++)
-			plan_elem(l, op->kind == DIFF_ADD_ELEMS ? "add" : "delete", s,
-				  op->elems[i], op->kind == DIFF_DEL_ELEMS);
+			plan_elem(l, op->kind == DIFF_ADD_ELEMS ? "add" : "delete", s, op->elems[i],
+				  op->kind == DIFF_DEL_ELEMS);
 		break;
 	case DIFF_DEL_SET:
 		strv_add(l, xasprintf("delete set %s", s->name));
@@ -145,8 +146,8 @@ static void plan_op(struct strv *l, const struct diff_op *op)
 /* An interval set of this batch, for putting ranges back together. */
 struct ivset {
 	char name[NFT_SET_MAXNAMELEN];
-	bool single;		/* one field: start and END elements */
-	bool pending;		/* a start is waiting for its END */
+	bool single;  /* one field: start and END elements */
+	bool pending; /* a start is waiting for its END */
 	uint8_t start[64];
 };
 
@@ -207,14 +208,14 @@ static void batch_set(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del)
  * 2, ... and then accepts only type 1), so the attributes are read with libmnl.
  */
 struct elem {
-	const uint8_t *key, *end;	/* NFTA_DATA_VALUE payloads; end may be NULL */
+	const uint8_t *key, *end; /* NFTA_DATA_VALUE payloads; end may be NULL */
 	uint16_t len, elen;
-	uint32_t flags;			/* NFT_SET_ELEM_* */
-	const char *chain;		/* the jump of a map element, or NULL */
-	bool open;			/* nft's "runs to the top" start */
+	uint32_t flags;	   /* NFT_SET_ELEM_* */
+	const char *chain; /* the jump of a map element, or NULL */
+	bool open;	   /* nft's "runs to the top" start */
 };
 
-#define ATTRS_MAX 16		/* more than any NFTA_* list used here */
+#define ATTRS_MAX 16 /* more than any NFTA_* list used here */
 
 static int attrs_cb(const struct nlattr *a, void *data)
 {
@@ -255,9 +256,10 @@ static bool udata_open(const struct nlattr *a)
 
 	if (!a)
 		return false;
-	nftnl_udata_for_each_data(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), u)
-		if (nftnl_udata_type(u) == NFTNL_UDATA_SET_ELEM_FLAGS)
-			return nftnl_udata_get_u32(u) & NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+	nftnl_udata_for_each_data(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
+				  u) if (nftnl_udata_type(u) ==
+					 NFTNL_UDATA_SET_ELEM_FLAGS) return nftnl_udata_get_u32(u) &
+		NFTNL_SET_ELEM_F_INTERVAL_OPEN;
 	return false;
 }
 
@@ -295,7 +297,7 @@ static void batch_bound(struct batch_ctx *x, struct ivset *iv, const char *verb,
 		iv->pending = true;
 		return;
 	}
-	if (!iv->pending) {	/* the leading END at 0 */
+	if (!iv->pending) { /* the leading END at 0 */
 		memset(last, 0, e->len);
 		ck_assert_msg(!memcmp(e->key, last, e->len), "set %s: END without a start",
 			      iv->name);
@@ -321,7 +323,8 @@ static void batch_elems(struct batch_ctx *x, const struct nlmsghdr *nlh, const c
 	ck_assert_ptr_nonnull(tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
 	set = mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_SET]);
 	iv = ivset_of(x, set);
-	mnl_attr_for_each_nested(a, tb[NFTA_SET_ELEM_LIST_ELEMENTS]) {
+	mnl_attr_for_each_nested(a, tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+	{
 		elem_parse(a, &e);
 		if (iv && iv->single)
 			batch_bound(x, iv, verb, &e);
@@ -365,7 +368,8 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 	ck_assert_int_ge(nftnl_rule_nlmsg_parse(nlh, r), 0);
 	if (del) {
 		ck_assert(!nftnl_rule_is_set(r, NFTNL_RULE_HANDLE));
-		strv_add(x->l, xasprintf("flush chain %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)));
+		strv_add(x->l,
+			 xasprintf("flush chain %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)));
 		nftnl_rule_free(r);
 		return;
 	}
@@ -534,8 +538,8 @@ static void check_node(const char *what, const struct cluster *a, const struct c
 
 static bool takes_value(const char *opt)
 {
-	static const char *const with[] = { "--port", "--node", "--delete", "--color", "-o",
-					    "--output", "--kubeconfig", "--context" };
+	static const char *const with[] = { "--port", "--node",	  "--delete",	  "--color",
+					    "-o",     "--output", "--kubeconfig", "--context" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(with); i++)
 		if (!strcmp(opt, with[i]))
@@ -618,7 +622,7 @@ START_TEST(preview_is_batch)
 			check_case(d, cases.v[i]);
 		free(d);
 	}
-	ck_assert_uint_gt(checked, 0);	/* some case changes something */
+	ck_assert_uint_gt(checked, 0); /* some case changes something */
 	strv_fini(&cases);
 	free(root);
 }

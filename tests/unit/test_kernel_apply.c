@@ -35,12 +35,13 @@ static void teardown(void)
 
 static void show(const char *what, const struct apply_result *res)
 {
-	fprintf(stderr, "%s: sent=%d full=%d why=\"%s\" sets +%zu -%zu ~%zu chains +%zu -%zu ~%zu "
-		"rules +%zu -%zu elems +%zu -%zu msgs=%zu\n", what, res->sent, res->full, res->why,
-		res->st.sets_added, res->st.sets_removed, res->st.sets_rebuilt,
-		res->st.chains_added, res->st.chains_removed, res->st.chains_rewritten,
-		res->st.rules_added, res->st.rules_removed, res->st.elems_added,
-		res->st.elems_removed, res->msgs);
+	fprintf(stderr,
+		"%s: sent=%d full=%d why=\"%s\" sets +%zu -%zu ~%zu chains +%zu -%zu ~%zu "
+		"rules +%zu -%zu elems +%zu -%zu msgs=%zu\n",
+		what, res->sent, res->full, res->why, res->st.sets_added, res->st.sets_removed,
+		res->st.sets_rebuilt, res->st.chains_added, res->st.chains_removed,
+		res->st.chains_rewritten, res->st.rules_added, res->st.rules_removed,
+		res->st.elems_added, res->st.elems_removed, res->msgs);
 	for (size_t i = 0; i < res->rep.nerrors && i < NETLINK_ERRORS_MAX; i++) {
 		char msg[700];
 

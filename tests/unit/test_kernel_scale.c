@@ -116,12 +116,12 @@ START_TEST(hundred_thousand)
 	big_ruleset(&rs);
 	timed_apply(nl, &rs, "full load, 5 x 100k elements, one batch", true);
 	timed_apply(nl, &rs, "no change (reads 500k elements back)", false);
-	ip4(ruleset_set_add_elem(&rs.sets[0])->key, 0x0b000001);	/* big4 */
+	ip4(ruleset_set_add_elem(&rs.sets[0])->key, 0x0b000001); /* big4 */
 	ruleset_seal(&rs);
 	timed_apply(nl, &rs, "one element into the 100k hash set", true);
 	rs.sets[0].nelems--;
 	timed_apply(nl, &rs, "one element out of it again", true);
-	ip4(rs.sets[2].elems[0].key_end, 0x14000001);	/* bigcidr: shrink a range */
+	ip4(rs.sets[2].elems[0].key_end, 0x14000001); /* bigcidr: shrink a range */
 	timed_apply(nl, &rs, "interval set changed: rebuilt (100k)", true);
 	t0 = now_ms();
 	ck_assert_int_eq(kt_ref_load(&rs), 0);

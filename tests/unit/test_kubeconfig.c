@@ -61,32 +61,31 @@ static int load(const char *path, const char *context, struct kubeconfig *kc, ch
 /* base64 of "PEM-CA\n" */
 #define CA_B64 "UEVNLUNBCg=="
 
-static const char *const basic =
-	"apiVersion: v1\n"
-	"kind: Config\n"
-	"current-context: dev\n"
-	"clusters:\n"
-	"- name: c1\n"
-	"  cluster:\n"
-	"    server: https://127.0.0.1:6443/\n"
-	"    certificate-authority-data: " CA_B64 "\n"
-	"- name: c2\n"
-	"  cluster:\n"
-	"    server: https://[fd00::1]:443\n"
-	"    certificate-authority: certs/ca.pem\n"
-	"users:\n"
-	"- name: u1\n"
-	"  user:\n"
-	"    token: secret-token\n"
-	"- name: u2\n"
-	"  user:\n"
-	"    client-certificate: certs/client.pem\n"
-	"    client-key-data: " CA_B64 "\n"
-	"contexts:\n"
-	"- name: dev\n"
-	"  context: {cluster: c1, user: u1}\n"
-	"- name: prod\n"
-	"  context: {cluster: c2, user: u2, namespace: kube-system}\n";
+static const char *const basic = "apiVersion: v1\n"
+				 "kind: Config\n"
+				 "current-context: dev\n"
+				 "clusters:\n"
+				 "- name: c1\n"
+				 "  cluster:\n"
+				 "    server: https://127.0.0.1:6443/\n"
+				 "    certificate-authority-data: " CA_B64 "\n"
+				 "- name: c2\n"
+				 "  cluster:\n"
+				 "    server: https://[fd00::1]:443\n"
+				 "    certificate-authority: certs/ca.pem\n"
+				 "users:\n"
+				 "- name: u1\n"
+				 "  user:\n"
+				 "    token: secret-token\n"
+				 "- name: u2\n"
+				 "  user:\n"
+				 "    client-certificate: certs/client.pem\n"
+				 "    client-key-data: " CA_B64 "\n"
+				 "contexts:\n"
+				 "- name: dev\n"
+				 "  context: {cluster: c1, user: u1}\n"
+				 "- name: prod\n"
+				 "  context: {cluster: c2, user: u2, namespace: kube-system}\n";
 
 START_TEST(inline_data_and_token)
 {
@@ -160,20 +159,22 @@ START_TEST(errors)
 		     -ENOENT, "cluster \"c\" not found");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		     "clusters:\n- name: c\n  cluster: {server: 'https://a'}\n"
-		     "users:\n- name: u\n  user:\n    exec: {command: aws}\n", NULL, -ENOTSUP,
-		     "\"exec\" is not supported");
+		     "users:\n- name: u\n  user:\n    exec: {command: aws}\n",
+		     NULL, -ENOTSUP, "\"exec\" is not supported");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		     "clusters:\n- name: c\n  cluster: {server: 'https://a'}\n"
-		     "users:\n- name: u\n  user:\n    auth-provider: {name: gcp}\n", NULL,
-		     -ENOTSUP, "auth-provider");
+		     "users:\n- name: u\n  user:\n    auth-provider: {name: gcp}\n",
+		     NULL, -ENOTSUP, "auth-provider");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n"
 		     "clusters:\n- name: c\n  cluster: {server: 'https://a', "
-		     "certificate-authority-data: '!!!'}\n", NULL, -EINVAL, "not valid base64");
+		     "certificate-authority-data: '!!!'}\n",
+		     NULL, -EINVAL, "not valid base64");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n"
-		     "clusters:\n- name: c\n  cluster: {server: 'ftp://a'}\n", NULL, -EINVAL,
-		     "only https://");
+		     "clusters:\n- name: c\n  cluster: {server: 'ftp://a'}\n",
+		     NULL, -EINVAL, "only https://");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n"
-		     "clusters:\n- name: c\n  cluster: {}\n", NULL, -EINVAL, "has no server");
+		     "clusters:\n- name: c\n  cluster: {}\n",
+		     NULL, -EINVAL, "has no server");
 	expect_error("a: [1,\n", NULL, -EINVAL, "kubeconfig");
 }
 END_TEST
@@ -215,7 +216,8 @@ START_TEST(json_kubeconfig)
 				  "{\"current-context\":\"j\",\"contexts\":[{\"name\":\"j\","
 				  "\"context\":{\"cluster\":\"c\"}}],\"clusters\":[{\"name\":\"c\","
 				  "\"cluster\":{\"server\":\"https://h:1\"}}]}"),
-			      NULL, &kc, &err), 0);
+			      NULL, &kc, &err),
+			 0);
 	ck_assert_str_eq(kc.server, "https://h:1");
 	ck_assert_ptr_null(kc.token);
 	kubeconfig_fini(&kc);

@@ -14,7 +14,7 @@
 struct seen {
 	char lines[8][64];
 	int n;
-	int stop_at;		/* return non-zero on this line (1-based), 0: never */
+	int stop_at; /* return non-zero on this line (1-based), 0: never */
 };
 
 static int collect(char *line, size_t len, void *arg)

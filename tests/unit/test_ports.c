@@ -32,8 +32,8 @@ static const char pod_yaml[] =
 	"spec:\n  podSelector: {}\n  ingress:\n  - ports: ";
 
 struct ports_case {
-	const char *ports;	/* the flow sequence of the rule's ports */
-	const char *elems;	/* the port sets' elements, as elems_text() prints them */
+	const char *ports; /* the flow sequence of the rule's ports */
+	const char *elems; /* the port sets' elements, as elems_text() prints them */
 };
 
 static const struct ports_case cases[] = {
@@ -47,8 +47,7 @@ static const struct ports_case cases[] = {
 	  "tcp.53 udp.53 udp.54" },
 	{ "[{port: 1, protocol: SCTP}, {port: 2, protocol: SCTP}]", "sctp.1 sctp.2" },
 	{ "[{port: 80, endPort: 81}, {port: 82, endPort: 90}]", "| tcp.80-90" },
-	{ "[{port: 80, endPort: 85}, {port: 83, endPort: 90}, {port: 85}]",
-	  "tcp.85 | tcp.80-90" },
+	{ "[{port: 80, endPort: 85}, {port: 83, endPort: 90}, {port: 85}]", "tcp.85 | tcp.80-90" },
 	{ "[{port: 100, endPort: 200}, {port: 99}, {port: 201}]", "tcp.99 tcp.201 | tcp.100-200" },
 	{ "[{protocol: UDP}, {port: 53}]", "tcp.53 | udp.0-65535" },
 	{ "[{port: web}]", "named: 10.0.0.1.tcp.80 10.0.0.1.tcp.8443" },
@@ -129,8 +128,8 @@ START_TEST(port_set_elements)
 
 	load(t->ports, &c, &rs);
 	elems_text(&rs, buf, sizeof(buf));
-	ck_assert_msg(!strcmp(buf + (buf[0] == ' '), t->elems), "%s: programmed \"%s\", want \"%s\"",
-		      t->ports, buf, t->elems);
+	ck_assert_msg(!strcmp(buf + (buf[0] == ' '), t->elems),
+		      "%s: programmed \"%s\", want \"%s\"", t->ports, buf, t->elems);
 	ruleset_fini(&rs);
 	model_cluster_fini(&c);
 }

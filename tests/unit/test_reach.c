@@ -116,8 +116,8 @@ START_TEST(named_port_on_destination)
 	/* "web" is 8080 on x/a and 9090 on x/b; y/c may use it (egress 8080-8090). */
 	ck_assert(allowed("y/c", "x/a", IPPROTO_TCP, 8080));
 	ck_assert(!allowed("y/c", "x/a", IPPROTO_TCP, 9090));
-	ck_assert(!allowed("y/c", "x/b", IPPROTO_TCP, 9090));	/* egress: not to app=a */
-	ck_assert(!allowed("x/b", "x/a", IPPROTO_TCP, 8080));	/* peer: only ns=y */
+	ck_assert(!allowed("y/c", "x/b", IPPROTO_TCP, 9090)); /* egress: not to app=a */
+	ck_assert(!allowed("x/b", "x/a", IPPROTO_TCP, 8080)); /* peer: only ns=y */
 }
 END_TEST
 
@@ -192,8 +192,8 @@ static size_t ports_of(const struct cluster *k, uint8_t *proto, uint16_t *port, 
 static size_t ends_of(const struct reach *rr, const struct cluster *k, struct reach_end *e,
 		      size_t max)
 {
-	static const char *const extra[] = { "192.0.2.1", "10.0.0.1", "172.17.0.9",
-					      "192.168.1.1", "fd00::99", "2001:db8::1" };
+	static const char *const extra[] = { "192.0.2.1",   "10.0.0.1", "172.17.0.9",
+					     "192.168.1.1", "fd00::99", "2001:db8::1" };
 	size_t n = 0;
 
 	for (size_t i = 0; i < k->npods && n < max; i++)

@@ -68,8 +68,9 @@ static void ports_of(const struct cluster *c, struct reach_diff_port *v, size_t 
 				for (size_t k = 0; k < r->nports && *n + 2 < max; k++) {
 					v[(*n)++] = (struct reach_diff_port){ r->ports[k].proto,
 									      r->ports[k].port };
-					v[(*n)++] = (struct reach_diff_port){ r->ports[k].proto,
-									      r->ports[k].end_port };
+					v[(*n)++] =
+						(struct reach_diff_port){ r->ports[k].proto,
+									  r->ports[k].end_port };
 				}
 			}
 	for (size_t i = 0; i < c->npods; i++)
@@ -115,8 +116,8 @@ static void put_side(FILE *f, const struct cluster *c, int dir, enum reach_diff_
 static char *change_line(int family, const struct pod *s, const struct pod *d,
 			 const struct reach_diff_port *p, bool allowed, char *cause)
 {
-	char *line = xasprintf("IPv%d %s/%s -> %s/%s %u/%u %s%s", family == AF_INET ? 4 : 6,
-			       s->ns, s->name, d->ns, d->name, p->proto, p->port,
+	char *line = xasprintf("IPv%d %s/%s -> %s/%s %u/%u %s%s", family == AF_INET ? 4 : 6, s->ns,
+			       s->name, d->ns, d->name, p->proto, p->port,
 			       allowed ? "allowed" : "denied", cause);
 
 	free(cause);
@@ -133,8 +134,8 @@ static char *diff_cause(const struct cluster *c, const struct reach_diff_cause *
 
 	for (int dir = DIR_EGRESS; dir >= DIR_INGRESS; dir--)
 		if (k->dirs & DIR_FLAG(dir))
-			put_side(f, c, dir, k->side[dir].why, k->side[dir].pols,
-				 k->side[dir].npols, k->side[dir].pol, k->side[dir].rule);
+			put_side(f, c, dir, k->side[dir].why, k->side[dir].pols, k->side[dir].npols,
+				 k->side[dir].pol, k->side[dir].rule);
 	fclose(f);
 	return buf;
 }
@@ -147,10 +148,10 @@ static void diff_lines(const struct cluster *c, const struct reach_diff *r, stru
 		for (size_t j = g->first; j < g->first + g->n; j++)
 			for (size_t k = r->runs[j].first; k < r->runs[j].first + r->runs[j].n; k++)
 				for (size_t p = 0; p < r->runs[j].nports; p++)
-					strv_add(out, change_line(g->family, r->pairs[k].src,
-								  r->pairs[k].dst,
-								  &r->runs[j].ports[p], g->allowed,
-								  diff_cause(c, g->cause)));
+					strv_add(out,
+						 change_line(g->family, r->pairs[k].src,
+							     r->pairs[k].dst, &r->runs[j].ports[p],
+							     g->allowed, diff_cause(c, g->cause)));
 	}
 }
 
@@ -175,8 +176,8 @@ static bool has_family(const struct cluster *c, int family)
 }
 
 /* The ends of new pod p in both clusters, if it is compared in family. */
-static bool ends(const struct cluster *old, const struct pod *p, int family,
-		 struct reach_end *eo, struct reach_end *en)
+static bool ends(const struct cluster *old, const struct pod *p, int family, struct reach_end *eo,
+		 struct reach_end *en)
 {
 	const struct pod *q = find(old, p);
 
@@ -196,8 +197,10 @@ static char *eval_cause(const struct cluster *c, const struct reach_verdict *vo,
 
 		if (vo->side[dir].allowed == s->allowed)
 			continue;
-		put_side(f, c, dir, !s->allowed ? REACH_DIFF_ISOLATED
-				    : !s->isolated ? REACH_DIFF_NOT_ISOLATED : REACH_DIFF_ALLOWED_BY,
+		put_side(f, c, dir,
+			 !s->allowed	? REACH_DIFF_ISOLATED
+			 : !s->isolated ? REACH_DIFF_NOT_ISOLATED
+					: REACH_DIFF_ALLOWED_BY,
 			 s->pols, s->npols, s->nallows ? s->allows[0].pol : 0,
 			 s->nallows ? s->allows[0].rule : 0);
 	}
@@ -238,9 +241,11 @@ static void eval_lines(const struct cluster *old, const struct cluster *new,
 			for (size_t j = 0; j < new->npods; j++) {
 				struct reach_query qo = { 0 }, qn = { 0 };
 
-				if (i != j && ends(old, &new->pods[i], families[f], &qo.src, &qn.src) &&
+				if (i != j &&
+				    ends(old, &new->pods[i], families[f], &qo.src, &qn.src) &&
 				    ends(old, &new->pods[j], families[f], &qo.dst, &qn.dst))
-					eval_pair(ro, rn, &qo, &qn, ports, nports, families[f], out);
+					eval_pair(ro, rn, &qo, &qn, ports, nports, families[f],
+						  out);
 			}
 	}
 	reach_free(ro);
@@ -350,13 +355,13 @@ END_TEST
 
 /* What varies between the versions of the cluster below. */
 struct world {
-	const char *y_team;	/* namespace y's team label */
-	const char *b_app;	/* pod x/b's app label */
-	const char *yb_ip;	/* pod y/b's IPv4 address */
-	int web;		/* the number of x/a's port "web" */
-	bool c_host;		/* pod x/c on the host network (not a peer or target) */
-	bool d_gone;		/* pod y/d deleted */
-	const char *pols;	/* the NetworkPolicies */
+	const char *y_team; /* namespace y's team label */
+	const char *b_app;  /* pod x/b's app label */
+	const char *yb_ip;  /* pod y/b's IPv4 address */
+	int web;	    /* the number of x/a's port "web" */
+	bool c_host;	    /* pod x/c on the host network (not a peer or target) */
+	bool d_gone;	    /* pod y/d deleted */
+	const char *pols;   /* the NetworkPolicies */
 };
 
 static char *pod_yaml(const char *ns, const char *name, const char *app, const char *ip4,
@@ -378,12 +383,13 @@ static char *world_yaml(const struct world *w)
 		pod_yaml("y", "a", "api", "10.0.1.1", "fd00::11", 8080, false),
 		pod_yaml("y", "b", "db", w->yb_ip, "fd00::12", 8080, false),
 		pod_yaml("y", "c", "db", "10.0.1.3", "fd00::13", 8080, false),
-		w->d_gone ? xstrdup("") : pod_yaml("y", "d", "db", "10.0.1.4", "fd00::14", 8080, false),
+		w->d_gone ? xstrdup("")
+			  : pod_yaml("y", "d", "db", "10.0.1.4", "fd00::14", 8080, false),
 	};
 	char *s = xasprintf("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, labels: "
 			    "{team: a}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: y, "
-			    "labels: {team: %s}}\n---\n%s%s%s%s%s%s%s%s", w->y_team, p[0], p[1],
-			    p[2], p[3], p[4], p[5], p[6], w->pols);
+			    "labels: {team: %s}}\n---\n%s%s%s%s%s%s%s%s",
+			    w->y_team, p[0], p[1], p[2], p[3], p[4], p[5], p[6], w->pols);
 
 	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
 		free(p[i]);
@@ -392,16 +398,16 @@ static char *world_yaml(const struct world *w)
 
 #define NETPOL "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
 
-#define WEB_SPEC									\
-	"spec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n"			\
-	"  - from: [{podSelector: {matchLabels: {app: api}}, namespaceSelector: {}}]\n"	\
-	"    ports: [{port: web}, {port: 443}]\n"						\
+#define WEB_SPEC                                                                                   \
+	"spec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n"                            \
+	"  - from: [{podSelector: {matchLabels: {app: api}}, namespaceSelector: {}}]\n"            \
+	"    ports: [{port: web}, {port: 443}]\n"                                                  \
 	"  - from: [{ipBlock: {cidr: 10.0.1.0/24, except: [10.0.1.4/32]}}]\n---\n"
-#define OUT_POLICY									\
-	NETPOL "metadata: {name: out, namespace: y}\nspec:\n"				\
-	"  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Egress]\n  egress:\n"	\
-	"  - to: [{namespaceSelector: {matchLabels: {team: a}}}]\n"			\
-	"    ports: [{port: 8000, endPort: 8100}, {port: 53, protocol: UDP}]\n"
+#define OUT_POLICY                                                                                 \
+	NETPOL "metadata: {name: out, namespace: y}\nspec:\n"                                      \
+	       "  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Egress]\n  egress:\n"     \
+	       "  - to: [{namespaceSelector: {matchLabels: {team: a}}}]\n"                         \
+	       "    ports: [{port: 8000, endPort: 8100}, {port: 53, protocol: UDP}]\n"
 
 static const char pols_base[] = NETPOL "metadata: {name: web, namespace: x}\n" WEB_SPEC OUT_POLICY;
 
@@ -410,23 +416,23 @@ static const char pols_renamed[] =
 	NETPOL "metadata: {name: web2, namespace: x}\n" WEB_SPEC OUT_POLICY;
 
 /* pols_base tightened: "web" admits 443 only, "out" a narrower range. */
-static const char pols_tight[] =
-	NETPOL "metadata: {name: web, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: web}}\n"
+static const char pols_tight[] = NETPOL
+	"metadata: {name: web, namespace: x}\nspec:\n  podSelector: {matchLabels: {app: web}}\n"
 	"  ingress:\n  - from: [{podSelector: {matchLabels: {app: api}}, namespaceSelector: {}}]\n"
-	"    ports: [{port: 443}]\n---\n"
-	NETPOL "metadata: {name: out, namespace: y}\nspec:\n  podSelector: {matchLabels: {app: db}}\n"
+	"    ports: [{port: 443}]\n---\n" NETPOL
+	"metadata: {name: out, namespace: y}\nspec:\n  podSelector: {matchLabels: {app: db}}\n"
 	"  policyTypes: [Egress]\n  egress:\n"
 	"  - to: [{namespaceSelector: {matchLabels: {team: a}}}]\n"
-	"    ports: [{port: 8050, endPort: 8060}]\n---\n"
-	NETPOL "metadata: {name: deny-in, namespace: y}\nspec:\n  podSelector: {}\n";
+	"    ports: [{port: 8050, endPort: 8060}]\n---\n" NETPOL
+	"metadata: {name: deny-in, namespace: y}\nspec:\n  podSelector: {}\n";
 
 /* pols_base and one more policy for pods already isolated: only its peers can change. */
 static const char pols_more[] =
-	NETPOL "metadata: {name: web, namespace: x}\n" WEB_SPEC OUT_POLICY "---\n"
-	NETPOL "metadata: {name: more, namespace: x}\nspec:\n"
-	"  podSelector: {matchLabels: {app: web}}\n  ingress:\n"
-	"  - from: [{podSelector: {matchLabels: {app: db}}, namespaceSelector: {}}]\n"
-	"    ports: [{port: 8050}]\n";
+	NETPOL "metadata: {name: web, namespace: x}\n" WEB_SPEC OUT_POLICY "---\n" NETPOL
+	       "metadata: {name: more, namespace: x}\nspec:\n"
+	       "  podSelector: {matchLabels: {app: web}}\n  ingress:\n"
+	       "  - from: [{podSelector: {matchLabels: {app: db}}, namespaceSelector: {}}]\n"
+	       "    ports: [{port: 8050}]\n";
 
 static const struct world base = { "b", "api", "10.0.1.2", 8080, false, false, pols_base };
 
@@ -449,9 +455,10 @@ static size_t agree_worlds(const char *what, const struct world *a, const struct
 START_TEST(agrees_over_edits)
 {
 	struct world w[] = { base, base, base, base, base, base, base, base, base };
-	static const char *const what[] = { "ns relabelled", "pod relabelled", "pod moved",
-					    "port renumbered", "host network", "pod deleted",
-					    "tightened", "nothing", "one more policy" };
+	static const char *const what[] = {
+		"ns relabelled", "pod relabelled", "pod moved", "port renumbered", "host network",
+		"pod deleted",	 "tightened",	   "nothing",	"one more policy"
+	};
 	size_t n[ARRAY_SIZE(w)];
 
 	w[0].y_team = "a";
@@ -469,9 +476,9 @@ START_TEST(agrees_over_edits)
 	}
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_msg(n[i] > 0, "%s: no change found", what[i]);
-	ck_assert_uint_eq(n[5], 0);	/* pairs with y/d are gone, no others change */
+	ck_assert_uint_eq(n[5], 0); /* pairs with y/d are gone, no others change */
 	ck_assert_uint_gt(n[6], 0);
-	ck_assert_uint_eq(n[7], 0);	/* renaming a policy changes nothing */
+	ck_assert_uint_eq(n[7], 0); /* renaming a policy changes nothing */
 	ck_assert_uint_gt(n[8], 0);
 }
 END_TEST
@@ -486,28 +493,30 @@ static char *shape_yaml(const char *pols)
 	for (size_t i = 0; i < 3; i++) {
 		t = xasprintf("%sapiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: x, "
 			      "labels: {app: web}}\nspec: {nodeName: n1}\nstatus: {phase: Running, "
-			      "podIP: 10.0.0.%zu}\n---\n", s, y[i], i + 1);
+			      "podIP: 10.0.0.%zu}\n---\n",
+			      s, y[i], i + 1);
 		free(s);
 		s = t;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(y); i++) {
 		t = xasprintf("%sapiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: y, "
 			      "labels: {app: db, tier: t%zu}}\nspec: {nodeName: n1}\nstatus: "
-			      "{phase: Running, podIP: 10.0.1.%zu}\n---\n", s, y[i], i, i + 1);
+			      "{phase: Running, podIP: 10.0.1.%zu}\n---\n",
+			      s, y[i], i, i + 1);
 		free(s);
 		s = t;
 	}
 	return s;
 }
 
-static const char deny_egress_y[] =
-	NETPOL "metadata: {name: deny-egress, namespace: y}\n"
-	"spec: {podSelector: {}, policyTypes: [Egress]}\n---\n";
+static const char deny_egress_y[] = NETPOL "metadata: {name: deny-egress, namespace: y}\n"
+					   "spec: {podSelector: {}, policyTypes: [Egress]}\n---\n";
 
 static const char dns_from_y[] =
 	NETPOL "metadata: {name: dns, namespace: y}\n"
-	"spec:\n  podSelector: {matchLabels: {tier: t0}}\n  policyTypes: [Egress]\n"
-	"  egress:\n  - to: [{namespaceSelector: {}}]\n    ports: [{port: 53, protocol: UDP}]\n---\n";
+	       "spec:\n  podSelector: {matchLabels: {tier: t0}}\n  policyTypes: [Egress]\n"
+	       "  egress:\n  - to: [{namespaceSelector: {}}]\n    ports: [{port: 53, protocol: "
+	       "UDP}]\n---\n";
 
 static void compute_yaml(const char *old_pols, const char *new_pols,
 			 const struct reach_diff_port *ports, size_t n, struct cluster *a,
@@ -522,8 +531,8 @@ static void compute_yaml(const char *old_pols, const char *new_pols,
 	reach_diff_compute(a, b, ports, n, r);
 }
 
-static void check_end(const struct reach_diff_end *e, const char *ns, size_t npods,
-		      size_t ns_pods, const char *first)
+static void check_end(const struct reach_diff_end *e, const char *ns, size_t npods, size_t ns_pods,
+		      const char *first)
 {
 	ck_assert_str_eq(e->ns, ns);
 	ck_assert_uint_eq(e->npods, npods);
@@ -537,8 +546,8 @@ START_TEST(groups_of_default_deny)
 {
 	/* unsorted, repeated: compared once each, listed sorted by protocol, port */
 	static const struct reach_diff_port ports[] = {
-		{ IPPROTO_UDP, 53 }, { IPPROTO_TCP, 443 }, { IPPROTO_TCP, 80 }, { IPPROTO_TCP, 80 },
-		{ IPPROTO_UDP, 53 },
+		{ IPPROTO_UDP, 53 }, { IPPROTO_TCP, 443 }, { IPPROTO_TCP, 80 },
+		{ IPPROTO_TCP, 80 }, { IPPROTO_UDP, 53 },
 	};
 	struct cluster a, b;
 	struct reach_diff r;
@@ -547,7 +556,7 @@ START_TEST(groups_of_default_deny)
 	compute_yaml("", deny_egress_y, ports, ARRAY_SIZE(ports), &a, &b, &r);
 	ck_assert_uint_eq(r.ngroups, 2);
 	ck_assert(!r.dual);
-	ck_assert_uint_eq(r.changes, 5 * 3 * 3 + 5 * 4 * 3);	/* no pod to itself */
+	ck_assert_uint_eq(r.changes, 5 * 3 * 3 + 5 * 4 * 3); /* no pod to itself */
 	ck_assert_uint_eq(r.denied, r.changes);
 	for (size_t i = 0; i < r.ngroups; i++) {
 		g = &r.groups[i];
@@ -562,12 +571,12 @@ START_TEST(groups_of_default_deny)
 		ck_assert_uint_eq(g->cause->side[DIR_EGRESS].npols, 1);
 		ck_assert_str_eq(b.pols[g->cause->side[DIR_EGRESS].pols[0]].name, "deny-egress");
 		check_end(&g->src, "y", 5, 5, "a");
-		ck_assert_uint_eq(g->src.nshared, 1);	/* app=db; tier differs */
+		ck_assert_uint_eq(g->src.nshared, 1); /* app=db; tier differs */
 		ck_assert_str_eq(g->src.shared[0]->key, "app");
 		ck_assert_uint_eq(g->n, 1);
 		ck_assert_uint_eq(r.runs[g->first].nports, 3);
 	}
-	check_end(&r.groups[0].dst, "x", 3, 3, "a");	/* x before y */
+	check_end(&r.groups[0].dst, "x", 3, 3, "a"); /* x before y */
 	check_end(&r.groups[1].dst, "y", 5, 5, "a");
 	ck_assert_uint_eq(r.groups[0].changes, 45);
 	ck_assert_uint_eq(r.runs[r.groups[1].first].n, 20);
@@ -589,7 +598,7 @@ START_TEST(allowed_by_first_rule)
 	const struct reach_diff_group *g;
 
 	compute_yaml(deny_egress_y, with, ports, ARRAY_SIZE(ports), &a, &b, &r);
-	ck_assert_uint_eq(r.ngroups, 2);	/* y/a (tier t0) to x, and to y */
+	ck_assert_uint_eq(r.ngroups, 2); /* y/a (tier t0) to x, and to y */
 	for (size_t i = 0; i < r.ngroups; i++) {
 		g = &r.groups[i];
 		ck_assert(g->allowed);

@@ -109,24 +109,23 @@ START_TEST(whole_table)
 	ruleset_seal(&rs);
 	ck_assert_int_eq(render_ruleset(&rs, out), 0);
 	fclose(out);
-	ck_assert_str_eq(buf,
-		"table inet nftpol\n"
-		"delete table inet nftpol\n"
-		"table inet nftpol {\n"
-		"\tmap m {\n"
-		"\t\ttype ipv4_addr : verdict\n"
-		"\t\tcomment \"a _map_\"\n"
-		"\t\telements = { 10.0.0.1 : jump grp }\n"
-		"\t}\n"
-		"\tchain base {\n"
-		"\t\ttype filter hook forward priority filter + 1; policy accept;\n"
-		"\t\tct state established,related accept\n"
-		"\t\tip daddr vmap @m\n"
-		"\t}\n"
-		"\tchain grp {\n"
-		"\t\tdrop\n"
-		"\t}\n"
-		"}\n");
+	ck_assert_str_eq(buf, "table inet nftpol\n"
+			      "delete table inet nftpol\n"
+			      "table inet nftpol {\n"
+			      "\tmap m {\n"
+			      "\t\ttype ipv4_addr : verdict\n"
+			      "\t\tcomment \"a _map_\"\n"
+			      "\t\telements = { 10.0.0.1 : jump grp }\n"
+			      "\t}\n"
+			      "\tchain base {\n"
+			      "\t\ttype filter hook forward priority filter + 1; policy accept;\n"
+			      "\t\tct state established,related accept\n"
+			      "\t\tip daddr vmap @m\n"
+			      "\t}\n"
+			      "\tchain grp {\n"
+			      "\t\tdrop\n"
+			      "\t}\n"
+			      "}\n");
 	free(buf);
 	ruleset_fini(&rs);
 }

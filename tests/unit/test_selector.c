@@ -16,8 +16,7 @@ static struct labels mklabels(const char *const *kv)
 	return l;
 }
 
-static void add_req(struct selector *s, const char *key, enum sel_op op,
-		    const char *const *values)
+static void add_req(struct selector *s, const char *key, enum sel_op op, const char *const *values)
 {
 	struct sel_req *r;
 

@@ -64,14 +64,14 @@ START_TEST(upsert_delete_and_rv)
 	ck_assert_uint_eq(store_count(s, STORE_POD), 2);
 	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "a"), "1");
 	g = store_generation(s);
-	upsert(s, mk_pod("x", "a", "1"));		/* same RV: no change */
+	upsert(s, mk_pod("x", "a", "1")); /* same RV: no change */
 	ck_assert_uint_eq(store_generation(s), g);
 	upsert(s, mk_pod("x", "a", "3"));
 	ck_assert_uint_gt(store_generation(s), g);
 	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "a"), "3");
 	ck_assert(store_delete(s, STORE_POD, "x", "a"));
 	ck_assert(!store_delete(s, STORE_POD, "x", "a"));
-	ck_assert(!store_delete(s, STORE_NETPOL, "x", "b"));	/* kinds are separate */
+	ck_assert(!store_delete(s, STORE_NETPOL, "x", "b")); /* kinds are separate */
 	ck_assert_ptr_null(store_rv(s, STORE_POD, "x", "a"));
 	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "b"), "2");
 	ck_assert_uint_eq(store_count(s, STORE_POD), 1);
@@ -102,10 +102,10 @@ START_TEST(relist_reconciles)
 	ck_assert_uint_eq(store_count(s, STORE_POD), 3);
 	ck_assert_ptr_null(store_rv(s, STORE_POD, "x", "goes"));
 	ck_assert_str_eq(store_rv(s, STORE_POD, "x", "changes"), "9");
-	ck_assert_uint_eq(store_count(s, STORE_NETPOL), 1);	/* other kinds untouched */
+	ck_assert_uint_eq(store_count(s, STORE_NETPOL), 1); /* other kinds untouched */
 	c = store_snapshot(s);
 	ck_assert_uint_eq(c->npods, 3);
-	ck_assert_str_eq(model_labels_get(&c->pods[0].labels, "rv"), "9");	/* x/changes */
+	ck_assert_str_eq(model_labels_get(&c->pods[0].labels, "rv"), "9"); /* x/changes */
 	ck_assert_str_eq(c->pods[1].name, "stays");
 	ck_assert_str_eq(c->pods[2].ns, "y");
 
@@ -133,7 +133,7 @@ START_TEST(implied_namespaces)
 	ck_assert_ptr_null(model_labels_get(&c->nss[0].labels, "team"));
 	ck_assert_uint_eq(store_count(s, STORE_NAMESPACE), 1);
 	ck_assert_ptr_null(store_rv(s, STORE_NAMESPACE, NULL, "a"));
-	ck_assert(!store_delete(s, STORE_NAMESPACE, NULL, "a"));	/* implied: not ours */
+	ck_assert(!store_delete(s, STORE_NAMESPACE, NULL, "a")); /* implied: not ours */
 
 	/* the real namespace arrives and replaces the implied one */
 	g = store_generation(s);

@@ -33,12 +33,12 @@ START_TEST(urls)
 	free(u);
 	u = kube_list_url(k, "/api/v1/pods", 500, "eyJ2Ijo+/=");
 	ck_assert_str_eq(u, "https://[fd00::1]:6443/api/v1/pods?limit=500"
-			 "&continue=eyJ2Ijo%2B%2F%3D");
+			    "&continue=eyJ2Ijo%2B%2F%3D");
 	free(u);
 	u = kube_watch_url(k, "/apis/networking.k8s.io/v1/networkpolicies", "48213", 417);
 	ck_assert_str_eq(u, "https://[fd00::1]:6443/apis/networking.k8s.io/v1/networkpolicies"
-			 "?watch=true&resourceVersion=48213&allowWatchBookmarks=true"
-			 "&timeoutSeconds=417");
+			    "?watch=true&resourceVersion=48213&allowWatchBookmarks=true"
+			    "&timeoutSeconds=417");
 	free(u);
 	kube_free(k);
 }
@@ -122,7 +122,11 @@ END_TEST
 START_TEST(event_junk)
 {
 	static const char *const bad[] = {
-		"", "{", "[]", "{\"type\":\"ADDED\"}", "{\"type\":\"WHAT\",\"object\":{}}",
+		"",
+		"{",
+		"[]",
+		"{\"type\":\"ADDED\"}",
+		"{\"type\":\"WHAT\",\"object\":{}}",
 		"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"resourceVersion\":\"1\"}}}",
 		"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}",
 		"{\"type\":\"ADDED\",\"object\":[1]}",
@@ -178,13 +182,12 @@ END_TEST
 
 START_TEST(list_page)
 {
-	const char *page =
-		"{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\","
-		"\"metadata\":{\"resourceVersion\":"
-		"\"900\",\"continue\":\"tok\"},\"items\":["
-		"{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"5\","
-		"\"labels\":{\"t\":\"1\"}}},"
-		"{\"metadata\":{\"name\":\"b\",\"resourceVersion\":\"6\"}}]}";
+	const char *page = "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\","
+			   "\"metadata\":{\"resourceVersion\":"
+			   "\"900\",\"continue\":\"tok\"},\"items\":["
+			   "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"5\","
+			   "\"labels\":{\"t\":\"1\"}}},"
+			   "{\"metadata\":{\"name\":\"b\",\"resourceVersion\":\"6\"}}]}";
 	const char *last = "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":"
 			   "{\"resourceVersion\":\"900\"},\"items\":[]}";
 	struct store_obj *objs = NULL;
@@ -194,7 +197,8 @@ START_TEST(list_page)
 
 	diag_list_init(&d);
 	ck_assert_int_eq(watch_decode_list(STORE_NAMESPACE, page, strlen(page), &objs, &n, &rv,
-					   &cont, &d), 0);
+					   &cont, &d),
+			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(rv, "900");
 	ck_assert_str_eq(cont, "tok");
@@ -202,7 +206,8 @@ START_TEST(list_page)
 	ck_assert_str_eq(objs[0].rv, "5");
 	ck_assert_str_eq(objs[1].rv, "6");
 	ck_assert_int_eq(watch_decode_list(STORE_NAMESPACE, last, strlen(last), &objs, &n, &rv,
-					   &cont, &d), 0);
+					   &cont, &d),
+			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_ptr_null(cont);
 	ck_assert_int_eq(watch_decode_list(STORE_NAMESPACE, "{}", 2, &objs, &n, &rv, &cont, &d),

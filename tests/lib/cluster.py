@@ -2,8 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A model Kubernetes cluster made of network namespaces (stdlib only).
 
-Every pod is a network namespace whose eth0 is a veth routed (no bridge)
-through a node namespace; the node namespace forwards, carries kube-proxy's
+Every pod is a network namespace whose eth0 is a veth into a node namespace:
+routed (datapath "routed", the default: a /32 route per pod, as Calico and
+Cilium's routing do) or enslaved to a Linux bridge `cni0` holding the gateway
+(datapath "bridged", as the bridge/flannel CNI plugins do; same-node pod
+traffic is switched and reaches netfilter only through br_netfilter, whose
+bridge-nf-call-iptables/ip6tables the node namespace sets from br_netfilter);
+the node namespace the node namespace forwards, carries kube-proxy's
 Service DNAT and hairpin masquerade (tables `ip kubeproxy` / `ip6 kubeproxy`)
 and is where nftpol's ruleset is loaded.  Two nodes are linked by a veth with
 routes for each other's pod range.  Each pod runs podserver.py (TCP accept and
@@ -18,11 +23,13 @@ call twice or on a half-built cluster.
 Address plan, pod number i (0-based, in layout order) on node k (1-based):
   pod       10.244.k.(10+i)        fd00:10:244:k::(10+i)
   service   10.96.0.(10+i)         fd00:96::(10+i)
-  gateway   10.244.k.1 / fe80::1   (on every node-side veth; also fd00:10:244:k::1)
+  gateway   10.244.k.1 / fe80::1   (routed: on every node-side veth, also
+                                    fd00:10:244:k::1; bridged: on cni0, /24 and
+                                    fd00:10:244:k::1/64)
   node link 172.18.0.k/24          fd00:18::k/64
 
 Command line (used by scripts/demo); the state file names everything made:
-  cluster.py up --layout NAME [--nodes 2] [--ipv6] [--state FILE]
+  cluster.py up --layout NAME [--nodes 2] [--ipv6] [--datapath bridged] [--state FILE]
   cluster.py manifest --state FILE        Namespaces and Pods as YAML
   cluster.py table --state FILE --spec tcp/8080 [--save F] [--before F]
   cluster.py node-netns --state FILE      the namespace of node-1
@@ -123,7 +130,12 @@ LAYOUTS = {"xyz": layout_xyz, "production": layout_production}
 class Cluster:
     """The model cluster.  setup() builds it, teardown() removes it."""
 
-    def __init__(self, layout="xyz", nodes=1, ipv6=False, tag=None):
+    def __init__(self, layout="xyz", nodes=1, ipv6=False, tag=None, datapath="routed",
+                 br_netfilter=True):
+        if datapath not in ("routed", "bridged"):
+            raise HarnessError("unknown datapath %s" % datapath)
+        self.datapath = datapath
+        self.br_netfilter = br_netfilter    # bridged: bridge-nf-call-ip(6)tables
         self.layout = layout
         self.nnodes = nodes
         self.ipv6 = ipv6
@@ -182,6 +194,19 @@ class Cluster:
                     ("net.ipv6.conf.all.forwarding", 1),
                     ("net.ipv6.conf.default.forwarding", 1)])
         ipbatch(ns, ["link set lo up"])
+        if self.datapath == "bridged":
+            self._add_bridge(k, ns)
+
+    def _add_bridge(self, k, ns):
+        """cni0 with the gateway; br_netfilter on or off for this namespace."""
+        on = 1 if self.br_netfilter else 0
+        lines = ["link add cni0 type bridge", "link set cni0 up",
+                 "addr add 10.244.%d.1/24 dev cni0" % k]
+        if self.ipv6:
+            lines += ["addr add fd00:10:244:%d::1/64 dev cni0 nodad" % k]
+        ipbatch(ns, lines)
+        sysctl(ns, [("net.bridge.bridge-nf-call-iptables", on),
+                    ("net.bridge.bridge-nf-call-ip6tables", on)])
 
     def _link_nodes(self):
         n1, n2 = self.nodes[1], self.nodes[2]
@@ -211,6 +236,19 @@ class Cluster:
         node_ns = self.nodes[node]
         run(["ip", "link", "add", "eth0", "netns", pod.netns, "type", "veth",
              "peer", "name", pod.hostif, "netns", node_ns])
+        if self.datapath == "bridged":
+            lines, host = self._bridged_pod(pod, node)
+        else:
+            lines, host = self._routed_pod(pod, node)
+        ipbatch(pod.netns, lines)
+        ipbatch(node_ns, host)
+        self._start_server(pod)
+        if reload_services:
+            self.program_services()
+        return pod
+
+    def _routed_pod(self, pod, node):
+        """ip commands for the pod and for its node: a /32 route each way."""
         gw = "10.244.%d.1" % node
         lines = ["link set lo up", "link set eth0 up",
                  "addr add %s/32 dev eth0" % pod.ip4,
@@ -226,12 +264,22 @@ class Cluster:
                      "addr add fd00:10:244:%d::1/128 dev %s nodad"
                      % (node, pod.hostif),
                      "route add %s/128 dev %s" % (pod.ip6, pod.hostif)]
-        ipbatch(pod.netns, lines)
-        ipbatch(node_ns, host)
-        self._start_server(pod)
-        if reload_services:
-            self.program_services()
-        return pod
+        return lines, host
+
+    def _bridged_pod(self, pod, node):
+        """ip commands for the pod (on the node's /24) and its port on cni0.
+        Hairpin mode lets a pod reach itself through its Service (the DNATed
+        packet leaves by the port it came in)."""
+        lines = ["link set lo up", "link set eth0 up",
+                 "addr add %s/24 dev eth0" % pod.ip4,
+                 "route add default via 10.244.%d.1 dev eth0" % node]
+        host = ["link set %s master cni0" % pod.hostif,
+                "link set %s type bridge_slave hairpin on" % pod.hostif,
+                "link set %s up" % pod.hostif]
+        if self.ipv6:
+            lines += ["addr add %s/64 dev eth0 nodad" % pod.ip6,
+                      "route add ::/0 via fd00:10:244:%d::1 dev eth0" % node]
+        return lines, host
 
     def remove_pod(self, key):
         """Delete a pod added with add_pod (its netns and server)."""
@@ -327,7 +375,8 @@ class Cluster:
     # -- state file for the command line --------------------------------
     def state(self):
         return {"tag": self.tag, "layout": self.layout, "nodes": self.nnodes,
-                "ipv6": self.ipv6, "netns": self.netns,
+                "ipv6": self.ipv6, "datapath": self.datapath,
+                "br_netfilter": self.br_netfilter, "netns": self.netns,
                 "node_netns": {str(k): v for k, v in self.nodes.items()},
                 "pods": [{"namespace": p.namespace, "name": p.name,
                           "labels": p.labels, "node": p.node, "index": p.index,
@@ -348,7 +397,9 @@ class Cluster:
         """The cluster described by a state file, without building anything."""
         with open(path) as f:
             st = json.load(f)
-        c = cls(st["layout"], st["nodes"], st["ipv6"], tag=st["tag"])
+        c = cls(st["layout"], st["nodes"], st["ipv6"], tag=st["tag"],
+                datapath=st.get("datapath", "routed"),
+                br_netfilter=st.get("br_netfilter", True))
         c.netns = st["netns"]
         c.nodes = {int(k): v for k, v in st["node_netns"].items()}
         for d in st["pods"]:
@@ -413,6 +464,7 @@ def main(argv):
     ap.add_argument("--layout", default="xyz", choices=sorted(LAYOUTS))
     ap.add_argument("--nodes", type=int, default=1, choices=[1, 2])
     ap.add_argument("--ipv6", action="store_true")
+    ap.add_argument("--datapath", choices=["routed", "bridged"], default="routed")
     ap.add_argument("--state", help="state file (required but for up)")
     ap.add_argument("--tag")
     ap.add_argument("--spec", default="tcp/80", help="table: probe spec")
@@ -438,7 +490,7 @@ def main(argv):
     elif a.cmd == "node-netns":
         print(Cluster.from_state(a.state).nodes[1])
     else:
-        c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag)
+        c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag, datapath=a.datapath)
         c.detach = True
         c.state_path = a.state or tempfile.mkstemp(prefix="nftpol-cluster-",
                                                    suffix=".json")[1]

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/daemon/datapath.h"
 #include "agent/kube/kube.h"
 #include "base/log.h"
 #include "agent/daemon/loop.h"
@@ -30,6 +31,7 @@ struct agent_opts {
 	const char *metrics; /* "" or "off": no listener */
 	struct reconcile_opts rec;
 	bool verbose;
+	bool check_node; /* --check-node: report blind datapaths, exit */
 	bool help;
 };
 
@@ -48,6 +50,8 @@ static void usage(FILE *f)
 	      "  --full-check SECONDS    read the table back and repair it this often (60)\n"
 	      "  --coalesce-ms MS        sync after this quiet period (100) ...\n"
 	      "  --max-delay-ms MS       ... and at most this long after a change (1000)\n"
+	      "  --check-node            report, once, what on this node escapes enforcement\n"
+	      "                          (a bridge without br_netfilter...); exit 1 if any\n"
 	      "  -v, --verbose           debug logs\n",
 	      f);
 }
@@ -77,6 +81,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "coalesce-ms", required_argument, NULL, 'q' },
 		{ "max-delay-ms", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "check-node", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -108,6 +113,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'C':
+			o->check_node = true;
+			break;
 		case 'h':
 			usage(stdout);
 			o->help = true;
@@ -123,7 +131,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		fprintf(stderr, "nftpol agent: unexpected argument '%s'\n", argv[optind]);
 		ret = -EINVAL;
 	}
-	if (!ret && (!o->node || !*o->node)) {
+	if (!ret && !o->check_node && (!o->node || !*o->node)) {
 		fputs("nftpol agent: --node-name or NODE_NAME is required\n", stderr);
 		ret = -EINVAL;
 	}
@@ -178,6 +186,7 @@ static int setup(struct agent *a, const struct agent_opts *o)
 		free(err);
 		return 2;
 	}
+	datapath_observe(&datapath_node, &a->m);
 	a->parts.multi = xnonnull(curl_multi_init());
 	for (int k = 0; k < STORE_KINDS; k++)
 		a->parts.watches[k] = watch_new(k, a->kube, a->parts.multi, a->store, &a->m.watch);
@@ -196,6 +205,34 @@ static void teardown(struct agent *a)
 	kube_free(a->kube);
 }
 
+/*
+ * `nftpol agent --check-node`: one report line per condition under which this
+ * node's traffic escapes enforcement. 0 none, 1 some, 3 cannot inspect.
+ */
+static int check_node(void)
+{
+	struct datapath_report r = { 0 };
+	int ret = datapath_check(&datapath_node, &r);
+
+	if (ret < 0) {
+		fprintf(stderr, "nftpol agent: cannot list the interfaces in %s: %s\n",
+			datapath_node.net, strerror(-ret));
+		return 3;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		char *text = datapath_finding_text(&r.v[i]);
+
+		printf("BLIND %s %s: %s\n", datapath_reason_name(r.v[i].reason), r.v[i].dev, text);
+		free(text);
+	}
+	if (!r.n)
+		puts("OK no condition found under which nftpol cannot enforce on this node "
+		     "(checked: Linux bridges against br_netfilter)");
+	ret = r.n ? 1 : 0;
+	datapath_report_fini(&r);
+	return ret;
+}
+
 /* Entry point of `nftpol agent`; returns the exit code. */
 int cmd_agent_main(int argc, char **argv)
 {
@@ -211,6 +248,8 @@ int cmd_agent_main(int argc, char **argv)
 		return 2;
 	if (o.help)
 		return 0;
+	if (o.check_node)
+		return check_node();
 	o.rec.node = o.node;
 	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {

@@ -119,6 +119,12 @@ int metrics_render(const struct metrics *m, FILE *f)
 	render_sync(m, f);
 	render_watch(m, f);
 	render_ruleset(m, f);
+	head(f, "nftpol_datapath_unenforced", "gauge",
+	     "Linux bridges whose switched traffic never reaches netfilter, by reason "
+	     "(nothing nftpol programs is enforced on it).");
+	for (int r = 0; r < DATAPATH_REASONS; r++)
+		fprintf(f, "nftpol_datapath_unenforced{reason=\"%s\"} %zu\n",
+			datapath_reason_name(r), m->unenforced[r]);
 	head(f, "nftpol_errors_total", "counter", "Errors by kind.");
 	for (int e = 0; e < WATCH_ERR_KINDS; e++)
 		fprintf(f, "nftpol_errors_total{kind=\"%s\"} %lu\n", watch_error_name(e),

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "agent/daemon/datapath.h"
 #include "agent/kube/store.h"
 #include "agent/kube/watch.h"
 #include "policy/model.h"
@@ -36,7 +37,8 @@ struct metrics {
 	size_t local_pods;			  /* pods in the store scheduled on this node */
 	size_t sets, set_elements, chains, rules; /* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
-	bool ready; /* the first complete sync is done */
+	size_t unenforced[DATAPATH_REASONS]; /* bridges the datapath check found blind */
+	bool ready;			     /* the first complete sync is done */
 };
 
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok);

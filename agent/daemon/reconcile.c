@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/daemon/datapath.h"
 #include "agent/kube/backoff.h"
 #include "base/log.h"
 #include "base/now.h"
@@ -244,8 +245,10 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	}
 	ms = now_ms() - t0;
 	metrics_observe_sync(r->m, (double)ms / 1000, ret == 0);
-	if (full)
+	if (full) {
 		r->m->full_syncs++;
+		datapath_observe(&datapath_node, r->m);
+	}
 	if (ret) {
 		r->retry_at = now + backoff_next(&r->bo);
 		log_info("sync failed; retrying later", "retry_in_ms=%lld",

@@ -123,7 +123,7 @@ class Gen:
     def pod(self, ns, name):
         r = self.r
         containers = [self.container_ports(set()) for _ in range(r.randint(1, 2))]
-        if len(containers) == 2 and self.chance(0.5):
+        if len(containers) == 2 and self.chance(0.8):
             # The same name in two containers, another number (the API server
             # only warns): every number counts.
             first = [p for p in containers[0] if p[0]]
@@ -275,7 +275,7 @@ class Gen:
 
     def port_entry(self, prev):
         r = self.r
-        kind = self.pick(["num"] * 5 + ["range"] * 2 + ["name"] * 2 + ["none", "again"])
+        kind = self.pick(["num"] * 5 + ["range"] * 2 + ["name"] * 3 + ["none", "again"])
         e = {}
         if kind == "again" and prev:
             return dict(self.pick(prev))       # a duplicate entry
@@ -289,7 +289,17 @@ class Gen:
             e["port"] = lo
             e["endPort"] = min(lo + r.randint(0, 3), 65535)
         elif kind == "name":
-            e["port"] = self.pick(PORT_NAMES + ["nope"])
+            declared = [(n, proto or "TCP") for p in self.pods
+                        for c in p["containers"] + p.get("initContainers", [])
+                        for n, _, proto in c if n]
+            if declared and self.chance(0.7):
+                # A name some pod declares, with its protocol.
+                name, proto = self.pick(declared)
+                e = {"port": name}
+                if proto != "TCP" or self.chance(0.5):
+                    e["protocol"] = proto
+            else:
+                e["port"] = self.pick(PORT_NAMES + ["nope"])
         return e
 
     def ports(self):

@@ -6,18 +6,12 @@
 # sysctl) and by the agent's nftpol_datapath_unenforced gauge.
 # Run by tests/kernel/run inside a network namespace of its own (every link and
 # sysctl below belongs to it); NFTPOL_BIN is the binary.
-set -uo pipefail
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/../lib/prelude.sh"
 nftpol=${NFTPOL_BIN:?}
-tmp=$(mktemp -d)
+# never outside the namespace the runner made for us
+in_netns "${NFTPOL_KT_NETNS:?}" || { echo "kernel tests skipped: not inside a test network namespace"; exit 0; }
 agent_pid=
-cleanup() {
-	[[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit '[[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null'
 
 bridge_nf() { sysctl -q -w net.bridge.bridge-nf-call-iptables="$1" \
 	net.bridge.bridge-nf-call-ip6tables="$2"; }
@@ -87,5 +81,4 @@ if grep -q 'level=error msg="traffic on this node escapes enforcement" .*device=
 else
 	bad "agent log: $(head -5 "$tmp/agent.log")"
 fi
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

@@ -7,18 +7,12 @@
 # each time the table must list like `nft -f expect.nft` in the reference namespace
 # (objects and elements compared in sorted order), and a second apply must say
 # "no change".
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/../lib/prelude.sh"
+here=$REPO/tests/kernel
 src=${NFTPOL_SRC:?} bin=${NFTPOL_BIN:?} ns=${NFTPOL_KT_NETNS:?} ref=${NFTPOL_KT_REF:?}
 # never outside the namespace the runner made for us
-if [[ $(stat -L -c %i /proc/self/ns/net) != $(stat -L -c %i "/run/netns/$ns") ]]; then
-	echo "kernel tests skipped: not inside a test network namespace"
-	exit 0
-fi
+in_netns "$ns" || { echo "kernel tests skipped: not inside a test network namespace"; exit 0; }
 [[ $bin = /* ]] || bin=$src/$bin
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 
 norm() { python3 "$here/normlist.py"; }
 
@@ -27,22 +21,21 @@ check() { # case dir mode
 	[[ -f $dir/args ]] && read -ra args <"$dir/args"
 	mapfile -t files < <(find "$dir" -maxdepth 1 \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sort)
 	if ! "$bin" apply "${args[@]}" "${files[@]}" >"$tmp/out" 2>"$tmp/err"; then
-		echo "FAIL $name ($mode): apply failed"; cat "$tmp/err"; fail=$((fail + 1)); return
+		bad "$name ($mode)" "apply failed"; cat "$tmp/err"; return
 	fi
 	ip netns exec "$ref" nft flush ruleset
 	ip netns exec "$ref" nft -f "$dir/expect.nft"
 	nft list table inet nftpol | norm >"$tmp/nl"
 	ip netns exec "$ref" nft list table inet nftpol | norm >"$tmp/ref"
 	if ! diff -u "$tmp/ref" "$tmp/nl" >"$tmp/diff"; then
-		echo "FAIL $name ($mode): listing differs from nft -f expect.nft ($(cat "$tmp/out"))"
-		head -40 "$tmp/diff"; fail=$((fail + 1)); return
+		bad "$name ($mode)" "listing differs from nft -f expect.nft ($(cat "$tmp/out"))"
+		head -40 "$tmp/diff"; return
 	fi
 	"$bin" apply "${args[@]}" "${files[@]}" >"$tmp/out2" 2>&1
 	if ! grep -q "no change" "$tmp/out2"; then
-		echo "FAIL $name ($mode): second apply: $(cat "$tmp/out2")"; fail=$((fail + 1)); return
+		bad "$name ($mode)" "second apply: $(cat "$tmp/out2")"; return
 	fi
-	echo "ok   $name ($mode): $(cat "$tmp/out")"
-	pass=$((pass + 1))
+	ok "$name ($mode): $(cat "$tmp/out")"
 }
 
 cases=("$src"/tests/golden/cases/*/)
@@ -53,5 +46,4 @@ for dir in "${cases[@]}"; do
 	nft flush ruleset
 	check "$(basename "$dir")" "$dir" full
 done
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

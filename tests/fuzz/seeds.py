@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Seed corpora for the fuzz harnesses, made at run time from the golden and
-unit-test inputs (tests/golden/cases, tests/golden/errors, tests/unit/data,
-tests/bad/cases) plus the small committed ones in tests/fuzz/corpus/<harness>/.
+unit-test inputs (tests/golden/cases, tests/unit/data, tests/bad/cases) plus the small committed ones in tests/fuzz/corpus/<harness>/.
 usage: seeds.py OUTDIR   (writes OUTDIR/<harness>/)"""
 import glob
 import json
@@ -16,8 +15,7 @@ MAX = 256 << 10     # seeds larger than this only slow the fuzzer down
 
 
 def inputs(ext):
-    pats = ["golden/cases/*/*." + ext, "golden/errors/*." + ext, "unit/data/*." + ext,
-            "bad/cases/*." + ext]
+    pats = ["golden/cases/*/*." + ext, "unit/data/*." + ext, "bad/cases/*." + ext]
     for p in pats:
         for f in sorted(glob.glob(os.path.join(TESTS, p))):
             if os.path.getsize(f) <= MAX:

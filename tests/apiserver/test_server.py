@@ -24,8 +24,10 @@ from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(os.path.dirname(HERE), "lib"))
 import gnostic  # noqa: E402
 import kproto  # noqa: E402
+from suite import stop_proc  # noqa: E402
 SERVER = os.path.join(HERE, "server.py")
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl") or "/usr/bin/kubectl"
 _DEFAULT = object()
@@ -88,13 +90,7 @@ class Server:
         return self.read("token")
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_proc(self.proc, sig, timeout=10)
         if self.proc:
             self.proc.stdout.close()
             self.log.close()

@@ -14,9 +14,12 @@ failure; nothing touches the root namespace):
 The agent of node K talks to https://127.0.0.1:PORT (the relay), which the
 stand-in's certificate covers, so TLS is verified as in production.
 
-Model is a small NetworkPolicy evaluator for the policies these tests use
-(matchLabels pod/namespace selectors, numbered ports), giving the expected
-reachability to compare real connections against.
+What the connections must be comes from the connectivity scenarios
+(tests/connectivity/<name>/, read by tests/lib/scenario.py): Env.goto(NAME)
+makes the live cluster that scenario with kubectl (its labels, extra pods and
+policies; the previous scenario's policies deleted), and Env.expected(NAME)
+is its hand-written table for the pods there are.  Nothing here evaluates a
+policy.
 """
 import json
 import os
@@ -27,125 +30,89 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import tables  # noqa: E402
 from cluster import Cluster, HarnessError, run  # noqa: E402
-from manifests import cluster_objects, namespace_obj, pod_obj  # noqa: E402
+from loader import nftpol_binary  # noqa: E402
+from manifests import cluster_objects, pod_obj  # noqa: E402
 from probe import probe_matrix  # noqa: E402
+from scenario import TOPOLOGIES, Scenario, write_policies  # noqa: E402
+from suite import Failed, stop_proc  # noqa: E402
 
 SERVER = os.path.join(REPO, "tests", "apiserver", "server.py")
 KUBECTL = os.environ.get("KUBECTL", "kubectl")     # scripts/test runs with each one
 RELAY = os.path.join(HERE, "nsrelay.py")
 SPEC = "tcp/80@pod"
 SPEC6 = "tcp/80@v6@pod"
+META_NAME = "kubernetes.io/metadata.name"
 
 
-def nftpol_binary():
-    path = os.environ.get("NFTPOL", os.path.join(REPO, "build", "nftpol"))
-    return os.path.abspath(path)
-
-
-def stop_proc(p, sig=signal.SIGTERM, timeout=5):
-    """Stop a process this harness started (by its PID only)."""
-    if p is None or p.poll() is not None:
-        return
-    try:
-        os.kill(p.pid, sig)
-        p.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.kill(p.pid, signal.SIGKILL)
-        p.wait()
-
-
-# -- the expected reachability ---------------------------------------------
-
-def sel_matches(sel, labels):
-    if sel is None:
-        return True
-    for k, v in (sel.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    return True
-
-
-class Model:
-    """Namespaces, pods and policies as the tests changed them."""
-
-    def __init__(self, cluster):
-        self.cluster = cluster
-        self.ns_labels = {}
-        for n, lab in cluster.namespaces.items():
-            self.ns_labels[n] = dict(lab, **{"kubernetes.io/metadata.name": n})
-        self.pod_labels = {p.key: dict(p.labels) for p in cluster.pods}
-        self.policies = {}          # (ns, name) -> policy object
-
-    def copy(self):
-        m = Model.__new__(Model)
-        m.cluster = self.cluster
-        m.ns_labels = json.loads(json.dumps(self.ns_labels))
-        m.pod_labels = json.loads(json.dumps(self.pod_labels))
-        m.policies = json.loads(json.dumps({"%s/%s" % k: v for k, v in self.policies.items()}))
-        m.policies = {tuple(k.split("/", 1)): v for k, v in m.policies.items()}
-        return m
-
-    def _types(self, pol):
-        spec = pol["spec"]
-        if "policyTypes" in spec:
-            return spec["policyTypes"]
-        return ["Ingress"] + (["Egress"] if "egress" in spec else [])
-
-    def _peer_ok(self, peer, pol_ns, other):
-        other_ns = other.split("/")[0]
-        ns_sel = peer.get("namespaceSelector")
-        if ns_sel is None:
-            if other_ns != pol_ns:
-                return False
-        elif not sel_matches(ns_sel, self.ns_labels.get(other_ns, {})):
-            return False
-        return sel_matches(peer.get("podSelector"), self.pod_labels[other])
-
-    def _rule_ok(self, rule, key, pol_ns, other, port):
-        ports = rule.get("ports") or []
-        if ports and not any(p.get("port") == port for p in ports):
-            return False
-        peers = rule.get(key) or []
-        return not peers or any(self._peer_ok(p, pol_ns, other) for p in peers)
-
-    def _side_ok(self, pod, other, direction, port):
-        ns = pod.split("/")[0]
-        field, key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
-        isolated = False
-        for (pns, _), pol in sorted(self.policies.items()):
-            if pns != ns or direction not in self._types(pol):
-                continue
-            if not sel_matches(pol["spec"].get("podSelector") or {}, self.pod_labels[pod]):
-                continue
-            isolated = True
-            for rule in pol["spec"].get(field) or []:
-                if self._rule_ok(rule, key, ns, other, port):
-                    return True
-        return not isolated
-
-    def allowed(self, src, dst, port=80):
-        return (self._side_ok(dst, src, "Ingress", port) and
-                self._side_ok(src, dst, "Egress", port))
-
-    def expected(self):
-        keys = [p.key for p in self.cluster.pods]
-        return {(s, d): self.allowed(s, d) for s in keys for d in keys if s != d}
-
-
-def forbidden_in_all(*models):
-    """Pairs no model allows: a connection between them must never succeed."""
+def forbidden_in_all(*expectations):
+    """Pairs every expectation (Env.expected) denies: a connection between
+    them must never succeed while the cluster goes from one to the other."""
     out = None
-    for m in models:
-        f = {k for k, v in m.expected().items() if not v}
+    for e in expectations:
+        f = {k for k, v in e.items() if v is False}
         out = f if out is None else out & f
     return out or set()
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def stand_in_state(path, items):
+    """Write a stand-in --state file holding ITEMS (objects get RVs and uids);
+    return the count of each resource."""
+    objs = {"namespaces": [], "pods": [], "networkpolicies": [], "nodes": []}
+    res = {"Namespace": "namespaces", "Pod": "pods", "NetworkPolicy": "networkpolicies"}
+    rv = 10
+    for o in json.loads(json.dumps(items)):
+        m = o["metadata"]
+        m["resourceVersion"] = str(rv)
+        m["uid"] = "00000000-0000-4000-8000-%012d" % rv
+        m["creationTimestamp"] = "2026-01-01T00:00:00Z"
+        objs[res[o["kind"]]].append(o)
+        rv += 1
+    with open(path, "w") as f:
+        json.dump({"rv": rv, "objects": objs}, f)
+    return {k: len(v) for k, v in objs.items()}
+
+
+def converged(env, what, deadline=30):
+    """Wait until the connections match the current scenario's table; the
+    seconds it took, or Failed after DEADLINE seconds."""
+    ok, secs, diff = env.converge(deadline)
+    if not ok:
+        raise Failed("%s: not converged after %ds:\n%s" % (what, deadline, diff))
+    return secs
+
+
+def attempt(env, body, verbose):
+    """Run body() in ENV, then check every agent still runs; always tear ENV
+    down.  (ok, why)."""
+    try:
+        body()
+        for k, p in env.agents.items():
+            if p.poll() is not None:
+                raise Failed("agent %d died: %s" % (k, env.agent_tail(k)))
+        return True, ""
+    except (Failed, HarnessError) as e:
+        tails = "".join("\n  agent %d log:\n%s" % (k, env.agent_tail(k))
+                        for k in env.agent_logs)
+        return False, str(e) + (tails if verbose else "")
+    except Exception:
+        return False, traceback.format_exc()
+    finally:
+        env.teardown()
 
 
 # -- the environment -------------------------------------------------------
@@ -167,9 +134,12 @@ class Env:
         self.agent_logs = {}
         self.verbose = verbose
         self.keep = keep
-        self.model = None
         self.binary = nftpol_binary()
         self.api_made = False
+        self.at = None              # the scenario the cluster is in; None: no policies
+        self.scenarios = {}         # name -> (Scenario, its policy files for this cluster)
+        self.ns_labels = {n: dict(lab) for n, lab in self.cluster.namespaces.items()}
+        self.pod_labels = {}        # key -> labels, as the API server has them
 
     # building and tearing down
     def setup(self, objects=True):
@@ -183,7 +153,7 @@ class Env:
                 self.start_relay(k)
             if objects:
                 self.create_objects(cluster_objects(self.cluster))
-            self.model = Model(self.cluster)
+            self.pod_labels = {p.key: dict(p.labels) for p in self.cluster.pods}
         except BaseException:
             self.teardown()
             raise
@@ -256,44 +226,105 @@ class Env:
         self.kubectl("create", "-f", "-",
                      input="\n".join(json.dumps(o) for o in objs))
 
-    def create_policy(self, pol, model=None):
-        self.kubectl("create", "-f", "-", input=json.dumps(pol))
-        (model or self.model).policies[(pol["metadata"]["namespace"],
-                                        pol["metadata"]["name"])] = pol
+    # the cluster, walked from one connectivity scenario to another
+    def scenario(self, name):
+        """tests/connectivity/NAME, checked to fit this cluster, with its
+        policy files written for this cluster's addresses."""
+        if name not in self.scenarios:
+            sc = Scenario(name)
+            topo = TOPOLOGIES[sc.topology]
+            if topo["layout"] != self.cluster.layout or (topo["ipv6"] and not self.cluster.ipv6):
+                raise HarnessError("scenario %s (%s) does not fit this cluster" % (
+                    name, sc.topology))
+            if sc.pod_ports:
+                raise HarnessError("scenario %s changes container ports: a live pod's "
+                                   "ports cannot change" % name)
+            work = os.path.join(self.work, "scenarios", name)
+            os.makedirs(work)
+            self.scenarios[name] = (sc, write_policies(sc, self.cluster, work))
+        return self.scenarios[name][0]
 
-    def delete_policy(self, ns, name, model=None):
-        self.kubectl("delete", "networkpolicy", "-n", ns, name, "--wait=false")
-        (model or self.model).policies.pop((ns, name), None)
+    def policy_files(self, name):
+        """Scenario NAME's policy manifests, written for this cluster."""
+        self.scenario(name)
+        return self.scenarios[name][1]
 
-    def label_ns(self, ns, key, value):
-        arg = "%s=%s" % (key, value) if value is not None else "%s-" % key
-        self.kubectl("label", "namespace", ns, arg, "--overwrite")
-        if value is None:
-            self.model.ns_labels[ns].pop(key, None)
-        else:
-            self.model.ns_labels[ns][key] = value
+    def goto(self, name, kubectl=None, new_pod_node=None):
+        """Make the live cluster scenario NAME (None: no policies) with kubectl:
+        first the labels (the scenario's, or the cluster's own), then its extra
+        pods (on NEW_POD_NODE, default the last node), then its policies, and
+        last the previous scenario's policies are deleted."""
+        kubectl = kubectl or self.kubectl
+        sc = self.scenario(name) if name else None
+        for ns, lab in self.cluster.namespaces.items():
+            self.set_labels("namespace", ns, self.ns_labels[ns],
+                            sc.ns_labels.get(ns, lab) if sc else lab, kubectl)
+        for p in self.cluster.pods:
+            want = sc.pod_labels.get(p.key, p.labels) if sc else p.labels
+            self.set_labels("pod", p.key, self.pod_labels[p.key], want, kubectl)
+        for key, lab in (sc.add_pods.items() if sc else ()):
+            if key not in self.pod_labels:
+                ns, pod = key.split("/")
+                self.add_pod(ns, pod, lab, new_pod_node or max(self.cluster.nodes), kubectl)
+        if name == self.at:
+            return
+        for f in (self.scenarios[name][1] if sc else ()):
+            kubectl("create", "-f", f)
+        for f in (self.scenarios[self.at][1] if self.at else ()):
+            kubectl("delete", "-f", f, "--wait=false")
+        self.at = name
 
-    def label_pod(self, key, label, value):
-        ns, name = key.split("/")
-        arg = "%s=%s" % (label, value) if value is not None else "%s-" % label
-        self.kubectl("label", "pod", "-n", ns, name, arg, "--overwrite")
-        if value is None:
-            self.model.pod_labels[key].pop(label, None)
-        else:
-            self.model.pod_labels[key][label] = value
+    def set_labels(self, kind, key, have, want, kubectl):
+        """kubectl label KIND KEY from HAVE to WANT (updates HAVE)."""
+        args = ["%s=%s" % kv for kv in sorted(want.items()) if have.get(kv[0]) != kv[1]]
+        args += ["%s-" % k for k in sorted(have) if k not in want and k != META_NAME]
+        if not args:
+            return
+        ns, _, name = key.rpartition("/")
+        kubectl("label", kind, name, *(["-n", ns] if ns else []), *args, "--overwrite")
+        for k in list(have):
+            if k not in want and k != META_NAME:
+                del have[k]
+        have.update(want)
 
-    def add_pod(self, ns, name, labels, node):
+    def add_pod(self, ns, name, labels, node, kubectl=None):
         pod = self.cluster.add_pod(ns, name, labels, node)
-        self.kubectl("create", "-f", "-", input=json.dumps(
+        (kubectl or self.kubectl)("create", "-f", "-", input=json.dumps(
             pod_obj(self.cluster, pod, labels, pod.named_ports())))
-        self.model.pod_labels[pod.key] = dict(labels)
+        self.pod_labels[pod.key] = dict(labels)
         return pod
 
     def remove_pod(self, key):
         ns, name = key.split("/")
         self.kubectl("delete", "pod", "-n", ns, name, "--wait=false")
         self.cluster.remove_pod(key)
-        self.model.pod_labels.pop(key, None)
+        self.pod_labels.pop(key, None)
+
+    def expected(self, name=False):
+        """{(src, dst): bool} the table of scenario NAME (default: the current
+        one; None: no policies, every connection open) gives for the pods there
+        are, self excluded; dual-stack: a pair the IPv4 and IPv6 tables disagree
+        on maps to a (truthy) string saying so, as observe() does."""
+        name = self.at if name is False else name
+        pods = [p.key for p in self.cluster.pods]
+        specs = [SPEC, SPEC6] if self.cluster.ipv6 else [SPEC]
+        if name is None:
+            return {(s, d): True for s in pods for d in pods if s != d}
+        sc = self.scenario(name)
+        want = {}
+        for spec in specs:
+            try:
+                t = tables.table(sc.expect, spec, name + "/expect")
+            except tables.TableError as e:
+                raise HarnessError(str(e))
+            for s in pods:
+                for d in pods:
+                    if s != d and (s, d) not in t:
+                        raise HarnessError("%s/expect has no %s -> %s" % (name, s, d))
+                    if s != d:
+                        want.setdefault((s, d), []).append(t[(s, d)])
+        return {k: v[0] if len(set(v)) == 1 else "mixed(v4=%s,v6=%s)" % tuple(v)
+                for k, v in want.items()}
 
     # agents
     def start_agent(self, k, extra=()):
@@ -352,9 +383,10 @@ class Env:
             out[k] = v4 if v4 == v6 else "mixed(v4=%s,v6=%s)" % (v4, v6)
         return out
 
-    def converge(self, model=None, deadline=30):
-        """Poll real connections until they match the model; (ok, seconds, diff)."""
-        want = (model or self.model).expected()
+    def converge(self, deadline=30):
+        """Poll real connections until they match the current scenario's table;
+        (ok, seconds, diff)."""
+        want = self.expected()
         start = time.monotonic()
         got = {}
         while time.monotonic() - start < deadline:

@@ -3,17 +3,17 @@
 """Faults of the world around `nftpol agent` (issue 6), on tests/e2e/harness.py.
 
 Each test builds its own Env (one node namespace with the agent, the stand-in
-API server, its relay, pod namespaces), injects one fault while a Watchdog
-probes the pod-to-pod matrix continuously (any connection neither the old nor
-the new policies allow is a failure), and ends by converging on the expected
-reachability.  Everything lives in network namespaces made here and is removed
+API server, its relay, pod namespaces), injects one fault while the cluster
+goes from one connectivity scenario to another (tests/connectivity/<name>/) and
+a Watchdog probes the pod-to-pod matrix continuously (any connection the tables
+of both scenarios deny is a failure), and ends by converging on the new
+scenario's table.  Everything lives in network namespaces made here and is removed
 also on failure or Ctrl-C; only processes started here are killed, by PID.
 
 usage: tests/faults/agent.py [-v] [-k] [--kills N] [--kubectl-only] [TEST...]
 Env: NFTPOL (default build/nftpol), KUBECTL (default: kubectl on PATH).  Needs root.
 Last line "N passed, M failed".
 """
-import argparse
 import json
 import os
 import re
@@ -21,26 +21,19 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from harness import (KUBECTL, Env, HarnessError, Watchdog,  # noqa: E402
-                     forbidden_in_all, run)
+import harness  # noqa: E402
+from harness import (KUBECTL, Env, Watchdog, attempt, forbidden_in_all,  # noqa: E402
+                     rss_kib, run, stand_in_state)
+import suite  # noqa: E402
+from suite import expect, handle_signals, main_guard, pick, run_tests  # noqa: E402
 
 NORMLIST = os.path.join(REPO, "tests", "kernel", "normlist.py")
 GENCLUSTER = os.path.join(REPO, "scripts", "gencluster.py")
 RESULTS = []        # (test, measured numbers) for the summary
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
 
 
 def note(env, fmt, *args):
@@ -49,29 +42,8 @@ def note(env, fmt, *args):
         print("    " + fmt % args, flush=True)
 
 
-def policy(ns, name, pod_sel=None, ingress=None, types=None):
-    spec = {"podSelector": pod_sel or {}}
-    if ingress is not None:
-        spec["ingress"] = ingress
-    if types:
-        spec["policyTypes"] = types
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns}, "spec": spec}
-
-
-def deny_ingress(ns):
-    return policy(ns, "deny-ingress", types=["Ingress"])
-
-
-def allow_from_ns(ns, name, other):
-    return policy(ns, name, ingress=[{"from": [{"namespaceSelector": {
-        "matchLabels": {"ns": other}}}]}])
-
-
-def converged(env, what, model=None, deadline=30):
-    ok, secs, diff = env.converge(model, deadline)
-    if not ok:
-        raise Failed("%s: not converged after %ds:\n%s" % (what, deadline, diff))
+def converged(env, what, deadline=30):
+    secs = harness.converged(env, what, deadline)
     note(env, "%s: converged in %.1f s", what, secs)
     return secs
 
@@ -127,10 +99,9 @@ def start(env, extra=()):
 def test_apiserver_absent(env):
     """The stand-in is down when the agent starts: the table stays, not ready; then up."""
     start(env)
-    env.create_policy(deny_ingress("x"))
-    env.create_policy(allow_from_ns("x", "allow-y", "y"))
-    converged(env, "absent: x open to y only")
-    before = env.model.copy()
+    env.goto("namespace-selector-peer")
+    converged(env, "absent: x/a open to y only")
+    before = env.expected()
     env.stop_agent(1)
     env.kill_apiserver()
     t0 = listing(env)
@@ -154,8 +125,8 @@ def test_apiserver_absent(env):
         env.start_apiserver()
         env.wait_ready(1, deadline=40)
         note(env, "absent: ready %.1f s after the server came up", time.monotonic() - t_up)
-        env.delete_policy("x", "allow-y")
-        converged(env, "absent: after start, allow-y deleted")
+        env.goto("default-deny-ingress")
+        converged(env, "absent: after start, allow-from-ns-y deleted, x closed")
     clean(wd, "absent")
 
 
@@ -181,12 +152,11 @@ def fail_agent_paths(env, mode, code=None, retry_after=None):
 def test_bad_answers(env):
     """500s, then garbage, then truncated bodies: keep the table, back off, recover."""
     start(env)
-    env.create_policy(deny_ingress("x"))
+    env.goto("default-deny-ingress")
     converged(env, "bad answers: x closed")
-    before = env.model.copy()
     t0 = listing(env)
-    allow = allow_from_ns("x", "allow-z", "z")
-    with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+    with Watchdog(env, forbidden_in_all(env.expected(),
+                                        env.expected("namespace-selector-peer"))) as wd:
         counts = []
         for i, (mode, code) in enumerate((("status", 500), ("garbage", None),
                                           ("truncate", None))):
@@ -194,7 +164,7 @@ def test_bad_answers(env):
             fail_agent_paths(env, mode, code)
             env.control("/close-watches", {"abort": True})
             if i == 0:
-                env.create_policy(allow)       # during the fault
+                env.goto("namespace-selector-peer")     # during the fault
             time.sleep(4)
             n = len(agent_requests(env, since))
             counts.append(n)
@@ -208,8 +178,8 @@ def test_bad_answers(env):
             expect(n <= 60, "not backing off: %d requests in 4 s" % n)
         expect(errs > 0, "no list/watch error counted")
         expect(listing(env) == t0, "table changed during the fault")
-        converged(env, "bad answers: recovered, allow-z (made during the fault) enforced",
-                  deadline=45)
+        converged(env, "bad answers: recovered, namespace-selector-peer (made during the "
+                  "fault) enforced", deadline=45)
         # 429 with Retry-After: 3 (API Priority and Fairness): no path asked again sooner.
         # First let the watches run 10 s (HEALTHY_WATCH_MS): their backoff resets, so
         # the agent's own delays (0.8 s, 1.6 s, ...) would be shorter than 3 s.
@@ -228,12 +198,6 @@ def test_bad_answers(env):
         expect(len(gaps) >= 3 and min(gaps) >= 2.9,
                "Retry-After not honoured: gaps %s" % sorted(gaps)[:5])
     clean(wd, "bad answers")
-
-
-def after_with(model, pol):
-    m = model.copy()
-    m.policies[(pol["metadata"]["namespace"], pol["metadata"]["name"])] = pol
-    return m
 
 
 # -- 4: a token that stops working ------------------------------------------
@@ -266,19 +230,17 @@ def test_token_rotation(env):
     mykc = os.path.join(env.work, "agent-kubeconfig")
     write_atomic(mykc, kc.replace(os.path.join(env.dir, "token"), mytok))
     start(env, ["--kubeconfig", mykc])
-    env.create_policy(deny_ingress("y"))
-    converged(env, "token: y closed")
-    before = env.model.copy()
-    allow = allow_from_ns("y", "allow-x", "x")
+    env.goto("default-deny-ingress")
+    converged(env, "token: x closed")
     t0 = listing(env)
-    with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+    with Watchdog(env, forbidden_in_all(env.expected(),
+                                        env.expected("namespace-selector-peer"))) as wd:
         since = time.time()
         env.control("/token", {"invalid": True})
         env.control("/close-watches", {"abort": True})
         time.sleep(3)
         tok1 = env.control("/token", {})["token"]       # the new valid token
-        kubectl_tf(env, "create", "-f", "-", input=json.dumps(allow))
-        env.model.policies[("y", "allow-x")] = allow
+        env.goto("namespace-selector-peer", kubectl=lambda *a, **kw: kubectl_tf(env, *a, **kw))
         time.sleep(3)
         reqs = agent_requests(env, since)
         n401 = sum(1 for r in reqs if r.get("code") == 401)
@@ -288,8 +250,8 @@ def test_token_rotation(env):
         expect(auth >= 1, "auth errors not counted")
         t_rot = time.monotonic()
         write_atomic(mytok, tok1 + "\n")
-        secs = converged(env, "token: rotated in the token file, allow-x enforced",
-                         deadline=45)
+        secs = converged(env, "token: rotated in the token file, namespace-selector-peer "
+                         "enforced", deadline=45)
     clean(wd, "token")
     env.stop_agent(1)
     log = agent_log(env)
@@ -316,11 +278,10 @@ def pod_map_element(env, pod_key):
 def test_table_edited(env):
     """Elements and rules deleted behind the agent's back: the 3 s full check restores."""
     start(env, ["--full-check", "3"])
-    env.create_policy(deny_ingress("x"))
-    env.create_policy(allow_from_ns("x", "allow-y", "y"))
-    converged(env, "edited: x open to y only")
+    env.goto("namespace-selector-peer")
+    converged(env, "edited: x/a open to y only")
     t0 = listing(env)
-    model = env.model
+    model = env.expected()
     with Watchdog(env, forbidden_in_all(model)) as wd:
         time.sleep(3)
     clean(wd, "edited (before)")
@@ -365,14 +326,6 @@ def test_table_edited(env):
 
 # -- 3: a slow stream and an oversized event ---------------------------------
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    return 0
-
-
 RSS_BOUND_KIB = 96 * 1024      # WATCH_MAX_LINE is 16 MiB; a few buffers of it at most
 
 
@@ -381,29 +334,26 @@ def test_slow_and_oversize(env):
     line limit): no crash, bounded RSS, relist, converge."""
     start(env)
     pid = env.agents[1].pid
-    env.create_policy(deny_ingress("z"))
-    converged(env, "slow: z closed")
+    env.goto("default-deny-ingress")
+    converged(env, "slow: x closed")
     rss = [rss_kib(pid)]
-    before = env.model.copy()
-    a1 = allow_from_ns("z", "allow-x", "x")
-    a2 = allow_from_ns("z", "allow-y", "y")
-    mid = after_with(before, a1)
-    with Watchdog(env, forbidden_in_all(before, mid, after_with(mid, a2))) as wd:
+    walk = ("default-deny-ingress", "namespace-selector-peer", "ns-or-pod-selector")
+    with Watchdog(env, forbidden_in_all(*map(env.expected, walk))) as wd:
         env.control("/slow", {"bytes": 64, "delay": 0.01})
         env.control("/close-watches", {"abort": True})
-        env.create_policy(a1)
-        converged(env, "slow: allow-x through a 6.4 kB/s stream", deadline=40)
+        env.goto(walk[1])
+        converged(env, "slow: %s through a 6.4 kB/s stream" % walk[1], deadline=40)
         rss.append(rss_kib(pid))
         env.control("/slow", {"off": True})
         env.control("/close-watches", {"abort": True})
         time.sleep(1)
         env.control("/oversize", {"count": 1, "bytes": 20 << 20})
-        env.create_policy(a2)
+        env.goto(walk[2])
         end = time.monotonic() + 30
         ok = False
         while time.monotonic() < end and not ok:
             rss.append(rss_kib(pid))
-            ok = env.observe() == env.model.expected()
+            ok = env.observe() == env.expected()
         expect(ok, "oversize: not converged after 30 s")
         rss.append(rss_kib(pid))
     clean(wd, "slow/oversize")
@@ -471,20 +421,19 @@ def test_kernel_refuses(env):
     the previous rules stay, the failures are logged and counted, retried with
     backoff; converge once the obstacle is gone."""
     start(env, ["--full-check", "3"])
-    env.create_policy(deny_ingress("x"))
+    env.goto("default-deny-ingress")
     converged(env, "kernel: x closed")
     raw = env.table(1)
     t0 = listing(env)
-    before = env.model.copy()
-    allow = allow_from_ns("x", "allow-y", "y")
     owner = Owner(env)
     try:
-        with Watchdog(env, forbidden_in_all(before, after_with(before, allow))) as wd:
+        with Watchdog(env, forbidden_in_all(env.expected(),
+                                            env.expected("namespace-selector-peer"))) as wd:
             owner.load(raw, True)
             expect(wait_for(lambda: "flags owner" in env.table(1), 5),
                    "could not take ownership of the table")
             errs0 = metric(env, 'nftpol_errors_total{kind="apply"}') or 0
-            env.create_policy(allow)
+            env.goto("namespace-selector-peer")
             time.sleep(8)
             log = agent_log(env)
             refused = log.count("the kernel refused the transaction")
@@ -501,7 +450,8 @@ def test_kernel_refuses(env):
             expect(wait_for(lambda: "flags owner" not in env.table(1), 5),
                    "could not give the table back")
             owner.close()
-            secs = converged(env, "kernel: obstacle gone, allow-y enforced", deadline=40)
+            secs = converged(env, "kernel: obstacle gone, namespace-selector-peer enforced",
+                             deadline=40)
     finally:
         owner.close()
     clean(wd, "kernel")
@@ -516,22 +466,6 @@ def gencluster(pods, seed):
     out = run([sys.executable, GENCLUSTER, "--pods", str(pods), "--nodes", "1",
                "--seed", str(seed)]).stdout
     return json.loads(out)
-
-
-def stand_in_state(path, cluster):
-    """A stand-in --state file holding the cluster (objects get RVs and uids)."""
-    objs = {"namespaces": [], "pods": [], "networkpolicies": [], "nodes": []}
-    res = {"Namespace": "namespaces", "Pod": "pods", "NetworkPolicy": "networkpolicies"}
-    rv = 10
-    for o in json.loads(json.dumps(cluster["items"])):
-        m = o["metadata"]
-        m["resourceVersion"] = str(rv)
-        m["uid"] = "00000000-0000-4000-8000-%012d" % rv
-        m["creationTimestamp"] = "2026-01-01T00:00:00Z"
-        objs[res[o["kind"]]].append(o)
-        rv += 1
-    with open(path, "w") as f:
-        json.dump({"rv": rv, "objects": objs}, f)
 
 
 def test_kill_while_programming(env):
@@ -601,9 +535,11 @@ TESTS = [test_apiserver_absent, test_bad_answers, test_slow_and_oversize, test_t
 
 
 def run_one(t, a):
+    del RESULTS[:]
     env = Env(nodes=1, verbose=a.verbose, keep=a.keep)
     env.kills, env.kill_budget, env.ref = a.kills, a.kill_budget, None
-    try:
+
+    def body():
         if t is test_kill_while_programming:
             env.old_file = os.path.join(env.work, "old.json")
             env.new_file = os.path.join(env.work, "new.json")
@@ -611,71 +547,42 @@ def run_one(t, a):
                 c = gencluster(2000, seed)
                 with open(path, "w") as f:
                     json.dump(c, f)
-            stand_in_state(env.state, c)            # the stand-in holds new
+            stand_in_state(env.state, c["items"])   # the stand-in holds new
             env.ref = "%s-ref" % env.tag
             run(["ip", "netns", "add", env.ref])
             env.setup(objects=False)
         else:
             env.setup()
         t(env)
-        for k, p in env.agents.items():
-            if p.poll() is not None:
-                raise Failed("agent %d died: %s" % (k, env.agent_tail(k)))
-        return True, ""
-    except (Failed, HarnessError) as e:
-        tails = "".join("\n  agent %d log:\n%s" % (k, env.agent_tail(k))
-                        for k in env.agent_logs)
-        return False, str(e) + (tails if a.verbose else "")
-    except Exception:
-        return False, traceback.format_exc()
+    try:
+        return attempt(env, body, a.verbose)
     finally:
-        try:
-            env.teardown()
-        finally:
-            if env.ref:
-                run(["ip", "netns", "del", env.ref], check=False)
+        if env.ref:
+            run(["ip", "netns", "del", env.ref], check=False)
+
+
+def print_results(t):
+    for r in RESULTS:
+        print("    " + r)
 
 
 def main():
-    ap = argparse.ArgumentParser(description="faults around nftpol agent")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("-k", "--keep", action="store_true", help="keep work directories")
+    ap = suite.parser("faults around nftpol agent")
     ap.add_argument("--kills", type=int, default=100, help="test 7: SIGKILLs (at most)")
     ap.add_argument("--kill-budget", type=float, default=50,
                     help="test 7: seconds for the kill loop")
     ap.add_argument("--kubectl-only", action="store_true",
                     help="only the tests that drive kubectl (to run them with another one)")
-    ap.add_argument("tests", nargs="*")
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print("tests/faults/run-agent: needs root (network namespaces)", file=sys.stderr)
+    if not suite.is_root("tests/faults/run-agent"):
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
-    chosen = [t for t in TESTS if not a.tests or t.__name__ in a.tests
-              or t.__name__[5:] in a.tests]
+    handle_signals()
+    chosen = pick(TESTS, a.tests)
     if a.kubectl_only:
         chosen = [t for t in chosen if getattr(t, "kubectl", True)]
-    passed = failed = 0
-    for t in chosen:
-        t0 = time.monotonic()
-        del RESULTS[:]
-        ok, why = run_one(t, a)
-        print("%s %s (%.0fs)" % ("PASS" if ok else "FAIL", t.__name__[5:],
-                                time.monotonic() - t0), flush=True)
-        if not a.verbose:
-            for r in RESULTS:
-                print("    " + r)
-        if not ok:
-            print("  " + why.replace("\n", "\n  "))
-        passed += ok
-        failed += not ok
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests(chosen, lambda t: run_one(t, a),
+                     after=None if a.verbose else print_results)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted")
-        sys.exit(130)
+    main_guard(main)

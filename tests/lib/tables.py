@@ -49,6 +49,19 @@ def parse(text, where="expect"):
     return tables, order
 
 
+def table(tables, spec, where="expect"):
+    """The table of SPEC from parse()'s result.  A spec probing the pod IP
+    ("@pod") takes the same spec through the Service when the file gives no
+    table of its own for it: NetworkPolicy sees the pod address either way
+    (kube-proxy's DNAT comes first); a scenario where the two differ gives both."""
+    if spec in tables:
+        return tables[spec]
+    via_service = "@".join(p for p in spec.split("@") if p != "pod")
+    if via_service in tables:
+        return tables[via_service]
+    raise TableError("%s: no table for %s" % (where, spec))
+
+
 def render(matrix, pods, cell=lambda v: "." if v else "X"):
     w = max(len(p) for p in pods)
     head = " ".join("%-*s" % (w, p) for p in pods)

@@ -8,6 +8,7 @@ Modes (argument, else env NFTPOL_LOADER, else "compile"):
 The binary comes from env NFTPOL (default build/nftpol in the repository).
 """
 import os
+import subprocess
 
 from cluster import HERE, HarnessError, nsexec, run
 
@@ -18,6 +19,15 @@ MODES = ("compile", "apply")
 def nftpol_binary():
     path = os.environ.get("NFTPOL", os.path.join(REPO, "build", "nftpol"))
     return os.path.abspath(path)
+
+
+def nftpol(*args, netns=None):
+    """Run the nftpol binary (inside NETNS if given); (exit code, stdout, stderr)."""
+    cmd = [nftpol_binary()] + list(args)
+    if netns:
+        cmd = ["ip", "netns", "exec", netns] + cmd
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p.returncode, p.stdout, p.stderr
 
 
 class Loader:

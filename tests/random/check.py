@@ -6,13 +6,12 @@ against real packets for a sample.  Stdlib only; needs root (namespaces)."""
 import json
 import os
 import random
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 from cluster import HarnessError, nsexec, run   # noqa: E402
-from loader import Loader, nftpol_binary         # noqa: E402
+from loader import Loader, nftpol, nftpol_binary  # noqa: E402,F401 (run imports nftpol_binary)
 from probe import probe_matrix                   # noqa: E402
 import case as casemod                           # noqa: E402
 import gen                                       # noqa: E402
@@ -42,14 +41,6 @@ class Finding:
     def __str__(self):
         return "  [%s] %s\n%s" % (self.cls, CLASSES[self.cls],
                                   "\n".join("    " + x for x in self.lines))
-
-
-def nftpol(*args, netns=None):
-    cmd = [nftpol_binary()] + list(args)
-    if netns:
-        cmd = ["ip", "netns", "exec", netns] + cmd
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def fam_name(f):

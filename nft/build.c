@@ -226,8 +226,8 @@ void build_chain_add(struct build *b, const struct rs_chain *c)
 	uint32_t lo = b->seq;
 	struct nlmsghdr *nlh;
 
-	if (c->hook == RS_HOOK_FORWARD) {
-		nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	if (c->hook != RS_HOOK_NONE) {
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, ruleset_hook_num(c->hook));
 		nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, c->prio);
 		nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, c->policy_drop ? NF_DROP : NF_ACCEPT);

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -117,6 +119,35 @@ static void expr_ct_state(struct nftnl_rule *r, uint32_t mask)
 	expr_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
+/* fib saddr type local: the address type of the source, RTN_LOCAL. */
+static void expr_fib_saddr_local(struct nftnl_rule *r)
+{
+	uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *e = expr_add(r, "fib");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	expr_cmp(r, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+/* icmpv6 type T: the nfproto and l4proto dependencies nft adds, then the type. */
+static void expr_icmpv6_type(struct nftnl_rule *r, uint8_t type, uint8_t *nfproto)
+{
+	static const struct field_load type_load = { false, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 0 };
+	uint8_t v6 = NFPROTO_IPV6, icmpv6 = IPPROTO_ICMPV6;
+
+	if (!*nfproto) {
+		expr_meta(r, NFT_META_NFPROTO, NFT_REG_1);
+		expr_cmp(r, NFT_CMP_EQ, &v6, sizeof(v6));
+		*nfproto = v6;
+	}
+	expr_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	expr_cmp(r, NFT_CMP_EQ, &icmpv6, sizeof(icmpv6));
+	expr_payload(r, &type_load, NFT_REG_1);
+	expr_cmp(r, NFT_CMP_EQ, &type, sizeof(type));
+}
+
 static void expr_verdict(struct nftnl_rule *r, const struct rs_rule *rr)
 {
 	struct nftnl_expr *e;
@@ -179,6 +210,8 @@ static int match_check(struct build *b, const struct ruleset *rs, const struct r
 
 	if (m->kind == RS_MATCH_CT_STATE)
 		return m->ct_state && m->ct_state < 1u << 4 ? 0 : -EINVAL;
+	if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_ICMPV6_TYPE)
+		return m->nf ? -EINVAL : 0;
 	if (m->kind != RS_MATCH_SET && m->kind != RS_MATCH_VMAP)
 		return -EINVAL;
 	s = m->set ? ruleset_find_set(rs, m->set) : NULL;
@@ -206,8 +239,10 @@ static int rule_check(struct build *b, const struct ruleset *rs, const struct rs
 		sets[i] = NULL;
 		if (match_check(b, rs, r, &r->m[i], &sets[i]))
 			return -EINVAL;
-		for (unsigned j = 0; j < r->m[i].nf && r->m[i].kind != RS_MATCH_CT_STATE; j++) {
-			uint8_t p = field_loads[r->m[i].f[j]].nfproto;
+		for (unsigned j = 0; j <= r->m[i].nf; j++) {
+			uint8_t p = j < r->m[i].nf ? field_loads[r->m[i].f[j]].nfproto
+				    : r->m[i].kind == RS_MATCH_ICMPV6_TYPE ? NFPROTO_IPV6
+									   : 0;
 
 			if (p && fam && p != fam)
 				return -EINVAL;
@@ -244,6 +279,10 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	for (unsigned j = 0; j < rr->nm; j++) {
 		if (rr->m[j].kind == RS_MATCH_CT_STATE)
 			expr_ct_state(r, rr->m[j].ct_state);
+		else if (rr->m[j].kind == RS_MATCH_FIB_SADDR_LOCAL)
+			expr_fib_saddr_local(r);
+		else if (rr->m[j].kind == RS_MATCH_ICMPV6_TYPE)
+			expr_icmpv6_type(r, rr->m[j].icmpv6_type, &nfproto);
 		else
 			expr_match(r, &rr->m[j], sets[j], &nfproto);
 	}

@@ -232,40 +232,80 @@ static void add_match(struct rs_rule *r, enum rs_match_kind kind, const char *se
 	ruleset_rule_add_match(r, kind, set, f, set && f2 != f1 ? 2 : 1);
 }
 
-/*
- * A base chain on the forward hook: replies pass, a pod reaches itself, and
- * every other packet to (ingress) or from (egress) a local isolated pod goes to
- * the chain of its policies through the verdict maps.
- */
-static void build_base(struct lower *k, enum dir dir)
+/* A rule of one match that needs no set: ct state, fib, icmpv6 type. */
+static struct rs_rule *add_plain(struct rs_chain *c, enum rs_match_kind kind, uint32_t arg,
+				 enum rs_verdict v)
 {
-	bool in = dir == DIR_INGRESS;
-	char *name = xasprintf("base_%s", lower_dir_name(dir));
-	char *m4 = xasprintf("pod_%s4", lower_dir_name(dir));
-	char *m6 = xasprintf("pod_%s6", lower_dir_name(dir));
-	struct rs_chain *c =
-		ruleset_add_chain(k->rs, name,
-				  in ? "NetworkPolicy ingress: packets to local pods"
-				     : "NetworkPolicy egress: packets from local pods");
+	struct rs_rule *r = ruleset_chain_add_rule(c);
+	struct rs_match *m = &r->m[r->nm++];
+
+	m->kind = kind;
+	if (kind == RS_MATCH_CT_STATE)
+		m->ct_state = arg;
+	else if (kind == RS_MATCH_ICMPV6_TYPE)
+		m->icmpv6_type = (uint8_t)arg;
+	r->verdict = v;
+	return r;
+}
+
+/*
+ * Where a direction is judged: both on postrouting before any SNAT (srcnat - 5,
+ * - 4), which every forwarded packet crosses after its DNAT, bridged ones through
+ * br_netfilter, and packets IPVS rewrites on input and sends out again; the
+ * sender's egress to this node itself on input, after IPVS's input hooks (98,
+ * 99: a packet IPVS takes is judged once, on postrouting). See docs/datapaths.md.
+ */
+enum base_kind { BASE_INGRESS, BASE_EGRESS, BASE_EGRESS_NODE };
+
+static const struct {
+	const char *name, *comment;
+	enum rs_hook hook;
+	int prio;
+	enum dir dir;
+} bases[] = {
+	[BASE_INGRESS] = { "base_ingress", "NetworkPolicy ingress: packets to local pods",
+			   RS_HOOK_POSTROUTING, 95, DIR_INGRESS },
+	[BASE_EGRESS] = { "base_egress", "NetworkPolicy egress: packets from local pods",
+			  RS_HOOK_POSTROUTING, 96, DIR_EGRESS },
+	[BASE_EGRESS_NODE] = { "base_egress_node",
+			       "NetworkPolicy egress: packets from local pods to this node",
+			       RS_HOOK_INPUT, 101, DIR_EGRESS },
+};
+
+/*
+ * A base chain: replies pass, a pod reaches itself, the node reaches its own
+ * pods, IPv6 neighbour discovery passes (a pod must resolve its gateway and its
+ * peers whatever its policies), and every other packet to (ingress) or from
+ * (egress) a local isolated pod goes to the chain of its policies through the
+ * verdict maps.
+ */
+static void build_base(struct lower *k, enum base_kind b)
+{
+	bool in = bases[b].dir == DIR_INGRESS;
+	char *m4 = xasprintf("pod_%s4", lower_dir_name(bases[b].dir));
+	char *m6 = xasprintf("pod_%s6", lower_dir_name(bases[b].dir));
+	struct rs_chain *c = ruleset_add_chain(k->rs, bases[b].name, bases[b].comment);
 	struct rs_rule *r;
 
-	c->hook = RS_HOOK_FORWARD;
-	c->prio = in ? 0 : 1;
-	r = ruleset_chain_add_rule(c);
-	r->m[r->nm].kind = RS_MATCH_CT_STATE;
-	r->m[r->nm++].ct_state = RS_CT_ESTABLISHED | RS_CT_RELATED;
-	r->verdict = RS_VERDICT_ACCEPT;
-	add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self4", RS_F_IP_SADDR,
-		  RS_F_IP_DADDR);
-	r->verdict = RS_VERDICT_ACCEPT;
-	add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self6", RS_F_IP6_SADDR,
-		  RS_F_IP6_DADDR);
-	r->verdict = RS_VERDICT_ACCEPT;
+	c->hook = bases[b].hook;
+	c->prio = bases[b].prio;
+	add_plain(c, RS_MATCH_CT_STATE, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
+	if (b != BASE_EGRESS_NODE) {
+		add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self4", RS_F_IP_SADDR,
+			  RS_F_IP_DADDR);
+		r->verdict = RS_VERDICT_ACCEPT;
+		add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self6", RS_F_IP6_SADDR,
+			  RS_F_IP6_DADDR);
+		r->verdict = RS_VERDICT_ACCEPT;
+	}
+	if (b == BASE_INGRESS)
+		add_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_ACCEPT);
+	add_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_SOLICIT, RS_VERDICT_ACCEPT);
+	add_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_ADVERT, RS_VERDICT_ACCEPT);
 	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m4, in ? RS_F_IP_DADDR : RS_F_IP_SADDR,
 		  in ? RS_F_IP_DADDR : RS_F_IP_SADDR);
 	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m6,
 		  in ? RS_F_IP6_DADDR : RS_F_IP6_SADDR, in ? RS_F_IP6_DADDR : RS_F_IP6_SADDR);
-	free(name);
 	free(m4);
 	free(m6);
 }
@@ -308,8 +348,9 @@ int compile_cluster(const struct cluster *c, const char *node, struct ruleset *o
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
 		build_map(&k, dir, false);
 		build_map(&k, dir, true);
-		build_base(&k, dir);
 	}
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+		build_base(&k, b);
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);

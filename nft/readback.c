@@ -137,13 +137,13 @@ static int chain_base(struct rb *rb, const struct nftnl_chain *nc, struct rs_cha
 
 	if (!nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM))
 		return 0;
-	if (chain_u32(nc, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
+	if (ruleset_hook_of(chain_u32(nc, NFTNL_CHAIN_HOOKNUM)) == RS_HOOK_NONE ||
 	    !nftnl_chain_is_set(nc, NFTNL_CHAIN_PRIO) || !type || strcmp(type, "filter") ||
 	    nftnl_chain_is_set(nc, NFTNL_CHAIN_DEV) || (policy != NF_ACCEPT && policy != NF_DROP))
 		return readback_foreign(rb, "chain %s: hook", c->name);
 	if (chain_u32(nc, NFTNL_CHAIN_FLAGS) & ~(uint32_t)NFT_CHAIN_BASE)
 		return readback_foreign(rb, "chain %s: flags", c->name);
-	c->hook = RS_HOOK_FORWARD;
+	c->hook = ruleset_hook_of(chain_u32(nc, NFTNL_CHAIN_HOOKNUM));
 	c->prio = nftnl_chain_get_s32(nc, NFTNL_CHAIN_PRIO);
 	c->policy_drop = policy == NF_DROP;
 	return 0;

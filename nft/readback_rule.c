@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -205,6 +207,67 @@ static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uin
 	return true;
 }
 
+/* fib saddr type => reg 1; cmp eq reg 1 RTN_LOCAL */
+static bool parse_fib(struct cursor *c, struct rs_rule *r)
+{
+	uint32_t type;
+
+	if (get(c, NFTNL_EXPR_FIB_RESULT) != NFT_FIB_RESULT_ADDRTYPE ||
+	    get(c, NFTNL_EXPR_FIB_FLAGS) != NFTA_FIB_F_SADDR ||
+	    get(c, NFTNL_EXPR_FIB_DREG) != NFT_REG_1)
+		return false;
+	c->i++;
+	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ ||
+	    !get_data(c, NFTNL_EXPR_CMP_DATA, &type, 4) || type != RTN_LOCAL ||
+	    r->nm >= RS_MAX_MATCHES)
+		return false;
+	c->i++;
+	r->m[r->nm++] = (struct rs_match){ .kind = RS_MATCH_FIB_SADDR_LOCAL };
+	return true;
+}
+
+/* cmp eq reg 1 <one byte>, the byte in *v. */
+static bool parse_cmp_u8(struct cursor *c, uint8_t *v)
+{
+	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ || !get_data(c, NFTNL_EXPR_CMP_DATA, v, 1))
+		return false;
+	c->i++;
+	return true;
+}
+
+/*
+ * Whether an icmpv6 type match starts here (meta l4proto => reg 1 followed by a
+ * cmp, not a lookup); then it must be: cmp eq 58; payload load 1b @ transport
+ * header + 0 => reg 1; cmp eq TYPE. Sets *ok to whether it was.
+ */
+static bool parse_icmpv6(struct cursor *c, struct rs_rule *r, uint8_t *fam, uint8_t dep, bool *ok)
+{
+	uint8_t proto, type;
+
+	if (!at(c, "meta") || get(c, NFTNL_EXPR_META_KEY) != NFT_META_L4PROTO ||
+	    get(c, NFTNL_EXPR_META_DREG) != NFT_REG_1 || c->i + 1 >= c->n ||
+	    strcmp(nftnl_expr_get_str(c->e[c->i + 1], NFTNL_EXPR_NAME), "cmp"))
+		return false;
+	c->i++;
+	*ok = parse_cmp_u8(c, &proto) && proto == IPPROTO_ICMPV6 && at(c, "payload") &&
+	      get(c, NFTNL_EXPR_PAYLOAD_DREG) == NFT_REG_1 &&
+	      get(c, NFTNL_EXPR_PAYLOAD_BASE) == NFT_PAYLOAD_TRANSPORT_HEADER &&
+	      get(c, NFTNL_EXPR_PAYLOAD_OFFSET) == 0 && get(c, NFTNL_EXPR_PAYLOAD_LEN) == 1;
+	if (*ok) {
+		c->i++;
+		*ok = parse_cmp_u8(c, &type) && r->nm < RS_MAX_MATCHES &&
+		      (dep ? !*fam && dep == NFPROTO_IPV6 : *fam == NFPROTO_IPV6);
+	}
+	if (*ok) {
+		*fam = NFPROTO_IPV6;
+		r->m[r->nm++] =
+			(struct rs_match){ .kind = RS_MATCH_ICMPV6_TYPE, .icmpv6_type = type };
+	}
+	return true;
+}
+
 static bool parse_verdict(struct cursor *c, struct rs_rule *r)
 {
 	const char *chain;
@@ -235,6 +298,7 @@ static bool parse_verdict(struct cursor *c, struct rs_rule *r)
 static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 {
 	uint8_t fam = 0, dep;
+	bool ok;
 
 	while (c->i < c->n) {
 		if (at(c, "immediate")) {
@@ -247,7 +311,17 @@ static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 				return false;
 			continue;
 		}
+		if (at(c, "fib")) {
+			if (!parse_fib(c, r))
+				return false;
+			continue;
+		}
 		dep = parse_nfproto(c);
+		if (parse_icmpv6(c, r, &fam, dep, &ok)) {
+			if (!ok)
+				return false;
+			continue;
+		}
 		if (!parse_lookup(rb, c, r, &fam, dep))
 			return false;
 	}
@@ -261,7 +335,8 @@ static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
 		const struct rs_match *m = &r->m[i];
 		const struct rs_set *s = m->set ? ruleset_find_set(rs, m->set) : NULL;
 
-		if (m->kind == RS_MATCH_CT_STATE)
+		if (m->kind == RS_MATCH_CT_STATE || m->kind == RS_MATCH_FIB_SADDR_LOCAL ||
+		    m->kind == RS_MATCH_ICMPV6_TYPE)
 			continue;
 		if (!s || s->nkey != m->nf ||
 		    (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))

@@ -159,6 +159,16 @@ static void put_ct_state(uint32_t st, FILE *f)
 		}
 }
 
+static void put_icmpv6_type(uint8_t t, FILE *f)
+{
+	if (t == RS_ICMPV6_ND_NEIGHBOR_SOLICIT)
+		fputs("icmpv6 type nd-neighbor-solicit", f);
+	else if (t == RS_ICMPV6_ND_NEIGHBOR_ADVERT)
+		fputs("icmpv6 type nd-neighbor-advert", f);
+	else
+		fprintf(f, "icmpv6 type %u", t);
+}
+
 /* Print one rule in nft syntax (without indentation or newline). */
 void render_rule(const struct rs_rule *r, FILE *f)
 {
@@ -171,6 +181,14 @@ void render_rule(const struct rs_rule *r, FILE *f)
 		sep = " ";
 		if (m->kind == RS_MATCH_CT_STATE) {
 			put_ct_state(m->ct_state, f);
+			continue;
+		}
+		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL) {
+			fputs("fib saddr type local", f);
+			continue;
+		}
+		if (m->kind == RS_MATCH_ICMPV6_TYPE) {
+			put_icmpv6_type(m->icmpv6_type, f);
 			continue;
 		}
 		for (unsigned j = 0; j < m->nf; j++)
@@ -192,21 +210,44 @@ void render_rule(const struct rs_rule *r, FILE *f)
 	}
 }
 
-static void put_prio(int prio, FILE *f)
+/*
+ * A priority as nft 1.0.6 lists it: the standard name of the inet family valid
+ * on the hook that is at most 10 away, plus or minus the rest, else the number.
+ */
+static void put_prio(enum rs_hook hook, int prio, FILE *f)
 {
-	if (prio == 0)
-		fputs("filter", f);
+	const char *name = NULL;
+	int base = 0;
+
+	if (prio >= -10 && prio <= 10)
+		name = "filter";
+	else if (prio >= 90 && prio <= 110 && hook == RS_HOOK_POSTROUTING)
+		name = "srcnat", base = 100;
+	else if (prio >= -110 && prio <= -90 &&
+		 (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT))
+		name = "dstnat", base = -100;
+	if (!name)
+		fprintf(f, "%d", prio);
+	else if (prio == base)
+		fputs(name, f);
 	else
-		fprintf(f, "filter %c %d", prio > 0 ? '+' : '-', prio > 0 ? prio : -prio);
+		fprintf(f, "%s %c %d", name, prio > base ? '+' : '-',
+			prio > base ? prio - base : base - prio);
 }
 
 static void render_chain(const struct rs_chain *c, FILE *f)
 {
+	static const char *const hooks[] = {
+		[RS_HOOK_PREROUTING] = "prerouting",   [RS_HOOK_INPUT] = "input",
+		[RS_HOOK_FORWARD] = "forward",	       [RS_HOOK_OUTPUT] = "output",
+		[RS_HOOK_POSTROUTING] = "postrouting",
+	};
+
 	fprintf(f, "\tchain %s {\n", c->name);
 	put_comment("\t\t", c->comment, f);
-	if (c->hook == RS_HOOK_FORWARD) {
-		fputs("\t\ttype filter hook forward priority ", f);
-		put_prio(c->prio, f);
+	if (c->hook != RS_HOOK_NONE) {
+		fprintf(f, "\t\ttype filter hook %s priority ", hooks[c->hook]);
+		put_prio(c->hook, c->prio, f);
 		fprintf(f, "; policy %s;\n", c->policy_drop ? "drop" : "accept");
 	}
 	for (size_t i = 0; i < c->nrules; i++) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/netfilter.h>
+
 #include "base/xalloc.h"
 
 void ruleset_init(struct ruleset *rs, const char *table)
@@ -276,6 +278,30 @@ struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name)
 	return xbsearch(name, rs->chains, rs->nchains, sizeof(*rs->chains), chain_key_cmp);
 }
 
+static const int hook_nums[] = {
+	[RS_HOOK_NONE] = -1,
+	[RS_HOOK_PREROUTING] = NF_INET_PRE_ROUTING,
+	[RS_HOOK_INPUT] = NF_INET_LOCAL_IN,
+	[RS_HOOK_FORWARD] = NF_INET_FORWARD,
+	[RS_HOOK_OUTPUT] = NF_INET_LOCAL_OUT,
+	[RS_HOOK_POSTROUTING] = NF_INET_POST_ROUTING,
+};
+
+/* The kernel's NF_INET_* number of hook h, or -1 for RS_HOOK_NONE. */
+int ruleset_hook_num(enum rs_hook h)
+{
+	return h < sizeof(hook_nums) / sizeof(hook_nums[0]) ? hook_nums[h] : -1;
+}
+
+/* The hook of kernel hook number n, or RS_HOOK_NONE for one nftpol never uses. */
+enum rs_hook ruleset_hook_of(unsigned n)
+{
+	for (size_t h = RS_HOOK_PREROUTING; h < sizeof(hook_nums) / sizeof(hook_nums[0]); h++)
+		if ((unsigned)hook_nums[h] == n)
+			return h;
+	return RS_HOOK_NONE;
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -285,7 +311,8 @@ static bool str_eq(const char *a, const char *b)
 
 static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 {
-	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state)
+	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state ||
+	    a->icmpv6_type != b->icmpv6_type)
 		return false;
 	if (memcmp(a->f, b->f, a->nf * sizeof(*a->f)))
 		return false;

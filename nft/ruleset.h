@@ -60,9 +60,17 @@ enum rs_field {
 };
 
 enum rs_match_kind {
-	RS_MATCH_CT_STATE, /* ct state <ct_state> */
-	RS_MATCH_SET,	   /* f[0] . f[1] ... @set */
-	RS_MATCH_VMAP,	   /* f[0] vmap @set: the verdict comes from the map */
+	RS_MATCH_CT_STATE,	  /* ct state <ct_state> */
+	RS_MATCH_SET,		  /* f[0] . f[1] ... @set */
+	RS_MATCH_VMAP,		  /* f[0] vmap @set: the verdict comes from the map */
+	RS_MATCH_FIB_SADDR_LOCAL, /* fib saddr type local: the node sent it */
+	RS_MATCH_ICMPV6_TYPE,	  /* icmpv6 type <icmpv6_type> */
+};
+
+/* ICMPv6 types a rule can name (neighbour discovery). */
+enum {
+	RS_ICMPV6_ND_NEIGHBOR_SOLICIT = 135,
+	RS_ICMPV6_ND_NEIGHBOR_ADVERT = 136,
 };
 
 enum {
@@ -76,8 +84,9 @@ struct rs_match {
 	enum rs_match_kind kind;
 	enum rs_field f[RS_MAX_FIELDS];
 	unsigned nf;
-	char *set;	   /* RS_MATCH_SET/VMAP: owned set name */
-	uint32_t ct_state; /* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
+	char *set;	     /* RS_MATCH_SET/VMAP: owned set name */
+	uint32_t ct_state;   /* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
+	uint8_t icmpv6_type; /* RS_MATCH_ICMPV6_TYPE */
 };
 
 enum rs_verdict {
@@ -96,16 +105,21 @@ struct rs_rule {
 	char *target; /* RS_VERDICT_JUMP: owned chain name */
 };
 
+/* Base chain hooks (all of type filter). */
 enum rs_hook {
 	RS_HOOK_NONE, /* a regular chain */
+	RS_HOOK_PREROUTING,
+	RS_HOOK_INPUT,
 	RS_HOOK_FORWARD,
+	RS_HOOK_OUTPUT,
+	RS_HOOK_POSTROUTING,
 };
 
 struct rs_chain {
 	char *name;    /* owned */
 	char *comment; /* owned; may be NULL; at most 128 bytes */
 	enum rs_hook hook;
-	int prio;	  /* base chains: priority (filter = 0) */
+	int prio;	  /* base chains: priority (filter = 0, srcnat = 100) */
 	bool policy_drop; /* base chains: policy drop instead of accept */
 	struct rs_rule *rules;
 	size_t nrules, cap;
@@ -137,6 +151,8 @@ void ruleset_seal(struct ruleset *rs);
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
 struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name);
 
+int ruleset_hook_num(enum rs_hook h);
+enum rs_hook ruleset_hook_of(unsigned hooknum);
 unsigned ruleset_type_len(enum rs_type t);
 unsigned ruleset_key_len(const struct rs_set *s);
 unsigned ruleset_field_offset(const struct rs_set *s, unsigned i);

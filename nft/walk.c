@@ -7,6 +7,7 @@
 #include "nft/walk.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -112,6 +113,17 @@ static bool rule_matches(const struct ruleset *rs, const struct rs_rule *r,
 				return false;
 			continue;
 		}
+		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL) {
+			if (p->path != WALK_FROM_NODE)
+				return false;
+			continue;
+		}
+		if (m->kind == RS_MATCH_ICMPV6_TYPE) {
+			if (p->saddr.family != AF_INET6 || p->proto != IPPROTO_ICMPV6 ||
+			    p->icmpv6_type != m->icmpv6_type)
+				return false;
+			continue;
+		}
 		e = lookup(rs, m, p);
 		if (!e)
 			return false;
@@ -153,41 +165,55 @@ static enum walk_result walk_chain(const struct ruleset *rs, const struct rs_cha
 	return WALK_CONTINUE;
 }
 
+/* The hooks a packet crosses on its path, in order. */
+static const enum rs_hook path_hooks[][3] = {
+	[WALK_FORWARDED] = { RS_HOOK_PREROUTING, RS_HOOK_FORWARD, RS_HOOK_POSTROUTING },
+	[WALK_TO_NODE] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE },
+	[WALK_FROM_NODE] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_NONE },
+};
+
+/* The base chain on hook h after done (NULL: the first), by priority then name. */
+static const struct rs_chain *next_base(const struct ruleset *rs, enum rs_hook h,
+					const struct rs_chain *done)
+{
+	const struct rs_chain *base = NULL;
+
+	for (size_t i = 0; i < rs->nchains; i++) {
+		const struct rs_chain *c = &rs->chains[i];
+
+		if (c->hook != h)
+			continue;
+		if (done && (c->prio < done->prio || (c->prio == done->prio && c <= done)))
+			continue;
+		if (!base || c->prio < base->prio)
+			base = c;
+	}
+	return base;
+}
+
 /*
- * Follow p through every base chain of rs on the forward hook, lowest priority
- * first, into out. out->accepted is false when a chain drops it.
+ * Follow p through every base chain of rs on the hooks of its path, in hook
+ * order and lowest priority first within a hook, into out. out->accepted is false
+ * when a chain drops it.
  */
 void walk_packet(const struct ruleset *rs, const struct walk_pkt *p, struct walk *out)
 {
-	const struct rs_chain *done = NULL;
-
 	memset(out, 0, sizeof(*out));
 	out->accepted = true;
-	for (;;) {
+	for (size_t h = 0; h < 3 && path_hooks[p->path][h] != RS_HOOK_NONE; h++) {
 		const struct rs_chain *base = NULL;
-		enum walk_result w;
 
-		for (size_t i = 0; i < rs->nchains; i++) {
-			const struct rs_chain *c = &rs->chains[i];
+		while ((base = next_base(rs, path_hooks[p->path][h], base))) {
+			enum walk_result w = walk_chain(rs, base, p, out, 0);
 
-			if (c->hook != RS_HOOK_FORWARD)
-				continue;
-			if (done && (c->prio < done->prio || (c->prio == done->prio && c <= done)))
-				continue;
-			if (!base || c->prio < base->prio)
-				base = c;
+			if (w == WALK_CONTINUE) {
+				add_step(out, base, WALK_POLICY);
+				w = base->policy_drop ? WALK_DROP : WALK_ACCEPT;
+			}
+			if (w == WALK_DROP) {
+				out->accepted = false;
+				return;
+			}
 		}
-		if (!base)
-			return;
-		w = walk_chain(rs, base, p, out, 0);
-		if (w == WALK_CONTINUE) {
-			add_step(out, base, WALK_POLICY);
-			w = base->policy_drop ? WALK_DROP : WALK_ACCEPT;
-		}
-		if (w == WALK_DROP) {
-			out->accepted = false;
-			return;
-		}
-		done = base;
 	}
 }

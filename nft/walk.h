@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Follow one new connection's first packet through a ruleset IR as the kernel's
- * forward hook would: base chains in priority order, verdict maps, jumps, set
+ * hooks on its path would: base chains in priority order, verdict maps, jumps, set
  * lookups. Pure: it answers which chain and rule decide, so a preview can name
  * the nft objects that implement a NetworkPolicy verdict. A walk in userspace,
  * not nft's kernel tracing (nftrace).
@@ -16,11 +16,20 @@
 #include "nft/ruleset.h"
 #include "policy/model.h"
 
+/* Where a packet goes through the node, which decides the hooks it crosses. */
+enum walk_path {
+	WALK_FORWARDED, /* routed or bridged through: prerouting, forward, postrouting */
+	WALK_TO_NODE,	/* to an address of the node: prerouting, input */
+	WALK_FROM_NODE, /* sent by the node itself: output, postrouting */
+};
+
 /* The first packet of a connection (conntrack state NEW). */
 struct walk_pkt {
 	struct addr saddr, daddr; /* one family */
 	uint8_t proto;
-	uint16_t dport; /* host order */
+	uint16_t dport;	     /* host order */
+	uint8_t icmpv6_type; /* proto IPPROTO_ICMPV6 */
+	enum walk_path path;
 };
 
 #define WALK_POLICY ((size_t)-1) /* the base chain's policy decided */

@@ -156,7 +156,9 @@ static void put_side(const struct cluster *c, const struct reach_side *s, enum d
 
 static void put_trace(const struct cluster *c, const struct reach_query *q, FILE *f)
 {
-	struct walk_pkt pkt = { q->src.ip, q->dst.ip, q->proto, q->port };
+	struct walk_pkt pkt = {
+		.saddr = q->src.ip, .daddr = q->dst.ip, .proto = q->proto, .dport = q->port
+	};
 	struct diag_list d;
 	struct ruleset rs;
 	struct walk t;

@@ -56,6 +56,17 @@ static __attribute__((unused)) void rule_ct(struct rs_chain *c, uint32_t st, enu
 	r->verdict = v;
 }
 
+/* A rule of one plain match (fib saddr type local, icmpv6 type) and verdict v. */
+static __attribute__((unused)) void rule_plain(struct rs_chain *c, enum rs_match_kind kind,
+					       uint8_t icmpv6_type, enum rs_verdict v)
+{
+	struct rs_rule *r = ruleset_chain_add_rule(c);
+
+	ruleset_rule_add_match(r, kind, NULL, NULL, 0);
+	r->m[0].icmpv6_type = icmpv6_type;
+	r->verdict = v;
+}
+
 static __attribute__((unused)) void rule_verdict(struct rs_chain *c, enum rs_verdict v,
 						 const char *target)
 {
@@ -145,6 +156,27 @@ static __attribute__((unused)) void add_base_chains(struct ruleset *rs)
 	c->prio = -5;
 	c->policy_drop = true;
 	rule_ct(c, RS_CT_NEW, RS_VERDICT_ACCEPT);
+	/* every hook, priorities nft names (srcnat - 5, dstnat + 5) and does not */
+	c = ruleset_add_chain(rs, "post", "postrouting before SNAT");
+	c->hook = RS_HOOK_POSTROUTING;
+	c->prio = 95;
+	rule_ct(c, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_SOLICIT, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_ADVERT, RS_VERDICT_DROP);
+	rule_plain(c, RS_MATCH_ICMPV6_TYPE, 128, RS_VERDICT_ACCEPT);
+	rule_vmap(c, "m_in4", RS_F_IP_DADDR);
+	c = ruleset_add_chain(rs, "in", NULL);
+	c->hook = RS_HOOK_INPUT;
+	c->prio = 101;
+	rule_vmap(c, "m_in6", RS_F_IP6_SADDR);
+	c = ruleset_add_chain(rs, "pre", NULL);
+	c->hook = RS_HOOK_PREROUTING;
+	c->prio = -95;
+	rule_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_DROP);
+	c = ruleset_add_chain(rs, "out", NULL);
+	c->hook = RS_HOOK_OUTPUT;
+	c->prio = -200;
 }
 
 static __attribute__((unused)) void add_chains(struct ruleset *rs)
@@ -186,6 +218,17 @@ static __attribute__((unused)) void add_chains(struct ruleset *rs)
 	r->verdict = RS_VERDICT_ACCEPT;
 	rule_set(c, "s_empty_iv", (enum rs_field[]){ RS_F_IP_SADDR }, 1, RS_VERDICT_DROP);
 	rule_set(c, "s_cidr6", &ip6s, 1, RS_VERDICT_ACCEPT);
+	/* icmpv6 after an ip6 lookup and before one: one nfproto check per rule */
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_add_match(r, RS_MATCH_SET, "s_pods6", &ip6s, 1);
+	ruleset_rule_add_match(r, RS_MATCH_ICMPV6_TYPE, NULL, NULL, 0);
+	r->m[1].icmpv6_type = RS_ICMPV6_ND_NEIGHBOR_ADVERT;
+	r->verdict = RS_VERDICT_ACCEPT;
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_add_match(r, RS_MATCH_ICMPV6_TYPE, NULL, NULL, 0);
+	r->m[0].icmpv6_type = RS_ICMPV6_ND_NEIGHBOR_SOLICIT;
+	ruleset_rule_add_match(r, RS_MATCH_SET, "s_cidr6", &ip6s, 1);
+	r->verdict = RS_VERDICT_DROP;
 }
 
 /* One ruleset using every construct the IR has. */

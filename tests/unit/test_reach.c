@@ -236,7 +236,10 @@ static size_t check_case(const char *dir)
 		for (size_t j = 0; j < ne; j++)
 			for (size_t p = 0; p < np; p++) {
 				struct reach_query q = { e[i], e[j], proto[p], port[p] };
-				struct walk_pkt pkt = { e[i].ip, e[j].ip, proto[p], port[p] };
+				struct walk_pkt pkt = { .saddr = e[i].ip,
+							.daddr = e[j].ip,
+							.proto = proto[p],
+							.dport = port[p] };
 				struct walk t;
 				char a[CIDR_STR_MAX], b[CIDR_STR_MAX];
 

@@ -91,17 +91,29 @@ static void add(struct datapath_report *r, enum datapath_reason why, const char 
 	f->ports = ports;
 }
 
-/* Judge one bridge with ports against the br_netfilter sysctls. */
+/*
+ * Judge one bridge with ports against the br_netfilter sysctls. br_netfilter
+ * hands a bridge's packets to netfilter when the namespace's sysctl or the
+ * bridge's own option (ip link set DEV type bridge nf_call_iptables 1, in sysfs
+ * <net>/<dev>/bridge/nf_call_iptables) is on.
+ */
 static void check_bridge(const struct datapath_paths *p, const char *dev, size_t ports,
 			 struct datapath_report *out)
 {
+	char *own = xasprintf("%s/%s/bridge", p->net, dev);
 	int v4 = read_flag(p->bridge, "bridge-nf-call-iptables");
 	int v6 = read_flag(p->bridge, "bridge-nf-call-ip6tables");
 
 	if (v4 == -ENOENT && v6 == -ENOENT) {
 		add(out, DATAPATH_BR_NETFILTER_ABSENT, dev, ports);
+		free(own);
 		return;
 	}
+	if (v4 <= 0 && read_flag(own, "nf_call_iptables") == 1)
+		v4 = 1;
+	if (v6 <= 0 && read_flag(own, "nf_call_ip6tables") == 1)
+		v6 = 1;
+	free(own);
 	if (v4 <= 0)
 		add(out, DATAPATH_BRIDGE_NF_OFF, dev, ports);
 	if (v6 <= 0)

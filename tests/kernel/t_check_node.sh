@@ -50,6 +50,14 @@ rc=$(check)
 if [[ $rc == 0 ]]; then ok "br_netfilter on for both families: exit 0"; else
 	bad "br_netfilter on: exit $rc: $(cat "$tmp/out")"; fi
 
+# br_netfilter also calls netfilter for a bridge whose own option says so
+bridge_nf 0 0
+ip link set cni0 type bridge nf_call_iptables 1 nf_call_ip6tables 1
+rc=$(check)
+if [[ $rc == 0 ]]; then ok "sysctls 0 but the bridge's own nf_call_iptables/ip6tables 1: exit 0"; else
+	bad "bridge option nf_call_iptables 1: exit $rc: $(cat "$tmp/out")"; fi
+ip link set cni0 type bridge nf_call_iptables 0 nf_call_ip6tables 0
+
 # The gauge: the agent inspects the node at start, before any API answer (the
 # kubeconfig names a port of this namespace's loopback where nothing listens).
 bridge_nf 0 1

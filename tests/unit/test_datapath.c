@@ -5,6 +5,7 @@
  * tests/kernel/t_check_node.sh checks the real kernel.
  */
 #include <check.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,29 +60,18 @@ static void setup(void)
 	mk("bridge");
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static void teardown(void)
 {
 	/* the tree is small and ours: remove it depth first */
-	static const char *const dirs[] = {
-		"net/cni0/brif/veth1", "net/cni0/brif/veth2", "net/cni0/brif", "net/cni0",
-		"net/docker0/brif",    "net/docker0",	      "net/lo",	       "net"
-	};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		char *p = xasprintf("%s/%s", root, dirs[i]);
-
-		rmdir(p);
-		free(p);
-	}
-	char *path = xasprintf("%s/bridge/bridge-nf-call-iptables", root);
-	unlink(path);
-	free(path);
-	path = xasprintf("%s/bridge/bridge-nf-call-ip6tables", root);
-	unlink(path);
-	free(path);
-	path = xasprintf("%s/bridge", root);
-	rmdir(path);
-	free(path);
-	rmdir(root);
+	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	memcpy(root + strlen(root) - 6, "XXXXXX", 6);
 }
 
@@ -122,6 +112,18 @@ START_TEST(sysctls)
 	ck_assert_int_eq(datapath_check(&p, &r), 0);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_str_eq(datapath_reason_name(r.v[0].reason), "bridge_nf_call_iptables_off");
+	datapath_report_fini(&r);
+	/* the bridge's own nf_call_iptables option overrides a sysctl of 0 */
+	mk("net/cni0/bridge");
+	put("net/cni0/bridge/nf_call_iptables", "1\n");
+	put("net/cni0/bridge/nf_call_ip6tables", "0\n");
+	ck_assert_int_eq(datapath_check(&p, &r), 0);
+	ck_assert_uint_eq(r.n, 0);
+	datapath_report_fini(&r);
+	put("bridge/bridge-nf-call-ip6tables", "0\n");
+	ck_assert_int_eq(datapath_check(&p, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.v[0].reason, DATAPATH_BRIDGE_NF6_OFF);
 	datapath_report_fini(&r);
 }
 END_TEST

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Self-test of the harness, without nftpol: a hand-written ruleset of the
-shape nftpol emits (forward hook, filter / filter+1) must give exactly the
+shape nftpol emits (postrouting, srcnat - 5 / srcnat - 4; the node's own
+packets and IPv6 neighbour discovery pass: without them the node cannot even
+resolve an isolated pod's IPv6 address) must give exactly the
 reachability it says, through Services (with hairpin), pod IPs and IPv6, on
 one node and on two.  Run as root: python3 tests/lib/selftest.py
 """
@@ -20,16 +22,19 @@ RULES = """table inet nftpol {}
 delete table inet nftpol
 table inet nftpol {
 	chain base_ingress {
-		type filter hook forward priority filter; policy accept;
+		type filter hook postrouting priority srcnat - 5; policy accept;
 		ct state established,related accept
+		fib saddr type local accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
 		ip saddr %(xa)s ip daddr %(xa)s accept
 		ip daddr %(xa)s drop
 		ip6 saddr %(xa6)s ip6 daddr %(xa6)s accept
 		ip6 daddr %(xa6)s drop
 	}
 	chain base_egress {
-		type filter hook forward priority filter + 1; policy accept;
+		type filter hook postrouting priority srcnat - 4; policy accept;
 		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
 		ip saddr %(yb)s ip daddr %(yb)s accept
 		ip saddr %(yb)s udp dport 81 drop
 		ip6 saddr %(yb6)s ip6 daddr %(yb6)s accept

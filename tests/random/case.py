@@ -110,6 +110,15 @@ def endpoints(case):
     return pods, ext
 
 
+def node_addresses(case, k):
+    """The addresses of node k itself in the model cluster (tests/lib/cluster.py:
+    the node link and the pods' gateway), for the path a packet takes there."""
+    out = [NODE_IP[4] % k, "10.244.%d.1" % k]
+    if case["ipv6"]:
+        out += [NODE_IP[6] % k, "fd00:10:244:%d::1" % k, "fe80::1"]
+    return out
+
+
 def families(case):
     return [4, 6] if case["ipv6"] else [4]
 

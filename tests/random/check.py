@@ -133,7 +133,7 @@ def tables(case, files, workdir, netns, apply_too):
                                             ["%s: %s" % (node, x) for x in d[:SHOW]]))
         nsexec(netns, "nft", "-f", "-", input="table inet nftpol {}\ndelete table inet nftpol\n")
         try:
-            out[k] = nfteval.Table(listing)
+            out[k] = nfteval.Table(listing, casemod.node_addresses(case, k))
         except nfteval.Unsupported as e:
             return None, findings + [Finding("unsupported", ["%s: %s" % (node, e)])]
     return out, findings
@@ -141,7 +141,9 @@ def tables(case, files, workdir, netns, apply_too):
 
 def table_verdict(tabs, src, dst, fam, proto, port, trace=None):
     """What the compiled tables do to the first packet src -> dst: the
-    source's node, then the destination's if another."""
+    source's node, then the destination's if another (each table follows
+    the packet's path through its node: forwarded, or to or from the node's
+    own addresses)."""
     pkt = nfteval.Packet(src.ips[fam], dst.ips[fam], proto, port)
     for k in dict.fromkeys(n for n in (src.node, dst.node) if n):
         if trace is not None:

@@ -2,23 +2,47 @@
 """A small interpreter of an nftables table, as `nft -j list table inet nftpol`
 prints it, for the first packet of a connection (stdlib only).
 
-It knows what nftpol emits: filter base chains on the forward path, ct state,
-payload (ip/ip6 saddr/daddr, th/tcp/udp/sctp dport), meta l4proto/nfproto,
-concatenations, named and anonymous sets with or without intervals (single
-values, prefixes, ranges, also inside concatenations), verdict maps,
-accept/drop/jump/goto/return, counters.  Anything else raises Unsupported,
-so a new construct in the compiler fails the test loudly instead of being
-misread.  Semantics follow nftables: a lookup that finds nothing ends the
-rule; a chain that ends returns to the rule after the jump; a base chain
-that ends applies its policy; a packet crosses every base chain on its path
-(prerouting, forward, postrouting, by priority) and is dropped if any drops.
+It knows what nftpol emits: filter base chains on the hooks prerouting,
+input, forward, output and postrouting, ct state, payload (ip/ip6
+saddr/daddr, th/tcp/udp/sctp dport, icmpv6 type), `fib saddr type`, meta
+l4proto/nfproto, concatenations, named and anonymous sets with or without
+intervals (single values, prefixes, ranges, also inside concatenations),
+verdict maps, accept/drop/jump/goto/return, counters.  Anything else raises
+Unsupported, so a new construct in the compiler fails the test loudly
+instead of being misread.  Semantics follow nftables: a lookup that finds
+nothing ends the rule; a chain that ends returns to the rule after the
+jump; a base chain that ends applies its policy; a packet crosses every
+base chain of the hooks on its path, hook after hook and by priority within
+a hook, and is dropped if any drops.  The path is the packet's way through
+the node (PATHS): forwarded (pod to pod, pod to outside), to the node itself
+(its destination is an address of the node), or from the node; the
+addresses of the node (`local`) decide it, and `fib saddr type local`.
 """
 import ipaddress
 
 PROTOS = {"tcp": 6, "udp": 17, "sctp": 132, "udplite": 136, "dccp": 33,
           "icmp": 1, "icmpv6": 58}
 CT_STATES = {"new", "established", "related", "invalid", "untracked"}
-PATH_HOOKS = {"prerouting": 0, "forward": 1, "postrouting": 2}
+# The hooks a packet crosses in a node, in order, by its path.
+PATHS = {"forward": ("prerouting", "forward", "postrouting"),
+         "input": ("prerouting", "input"),
+         "output": ("output", "postrouting"),
+         # from the node to itself: out through loopback, back in
+         "local": ("output", "postrouting", "prerouting", "input")}
+HOOKS = ("prerouting", "input", "forward", "output", "postrouting")
+# ICMPv6 types by the names nft lists them with (RFC 4443, RFC 4861).
+ICMPV6_TYPES = {"destination-unreachable": 1, "packet-too-big": 2, "time-exceeded": 3,
+                "parameter-problem": 4, "echo-request": 128, "echo-reply": 129,
+                "mld-listener-query": 130, "mld-listener-report": 131,
+                "mld-listener-done": 132, "mld-listener-reduction": 132,
+                "nd-router-solicit": 133, "nd-router-advert": 134,
+                "nd-neighbor-solicit": 135, "nd-neighbor-advert": 136,
+                "nd-redirect": 137, "router-renumbering": 138,
+                "ind-neighbor-solicit": 141, "ind-neighbor-advert": 142,
+                "mld2-listener-report": 143}
+# What `fib ... type` answers (the kernel's route types, as nft names them).
+FIB_TYPES = {"unspec", "unicast", "local", "broadcast", "anycast", "multicast",
+             "blackhole", "unreachable", "prohibit"}
 
 
 class Unsupported(Exception):
@@ -79,11 +103,23 @@ def _scalar(kind, v):
         if v not in CT_STATES:
             raise Unsupported("ct state %r" % (v,))
         return v
+    if kind == "icmpv6type":
+        if isinstance(v, int):
+            return v
+        if isinstance(v, str) and v.isdigit():
+            return int(v)
+        if v in ICMPV6_TYPES:
+            return ICMPV6_TYPES[v]
+        raise Unsupported("icmpv6 type %r" % (v,))
+    if kind == "fibtype":
+        if v not in FIB_TYPES:
+            raise Unsupported("fib type %r" % (v,))
+        return v
     raise Unsupported("value kind %s" % kind)
 
 
 TYPE_KIND = {"ipv4_addr": "addr", "ipv6_addr": "addr", "inet_proto": "proto",
-             "inet_service": "port", "nf_proto": "nfproto"}
+             "inet_service": "port", "nf_proto": "nfproto", "icmpv6_type": "icmpv6type"}
 
 
 class Lookup:
@@ -122,7 +158,8 @@ def _kinds(typ):
 
 
 class Packet:
-    """The first packet of a connection as the node's forward hook sees it."""
+    """The first packet of a connection as a node's hooks see it.  For ICMP
+    (proto icmp or icmpv6) dport is the ICMP type."""
 
     def __init__(self, saddr, daddr, proto, dport, sport=40000, ct="new"):
         self.saddr = ipaddress.ip_address(saddr)
@@ -131,6 +168,8 @@ class Packet:
             raise ValueError("mixed families")
         self.family = self.saddr.version
         self.proto = proto.lower()
+        if self.proto not in PROTOS:
+            raise ValueError("protocol %r" % proto)
         self.dport, self.sport, self.ct = dport, sport, ct
 
     def __repr__(self):
@@ -138,9 +177,12 @@ class Packet:
 
 
 class Table:
-    """One table from `nft -j list table ...` output (the parsed JSON)."""
+    """One table from `nft -j list table ...` output (the parsed JSON), as
+    loaded in a node whose own addresses are `local` (for the path of a
+    packet and `fib saddr type local`; pod addresses never are)."""
 
-    def __init__(self, doc):
+    def __init__(self, doc, local=()):
+        self.local = {ipaddress.ip_address(a) for a in local}
         self.sets, self.chains = {}, {}
         for obj in doc["nftables"]:
             (what, body), = obj.items()
@@ -152,11 +194,21 @@ class Table:
                 self.chains[body["chain"]]["rules"].append(body["expr"])
             elif what not in ("metainfo", "table"):
                 raise Unsupported("object %s" % what)
-        self.base = sorted((c for c in self.chains.values() if "hook" in c),
-                           key=lambda c: (PATH_HOOKS.get(c["hook"], 9), c["prio"]))
-        for c in self.base:
-            if c["hook"] in PATH_HOOKS and c.get("type", "filter") != "filter":
+        self.hooks = {h: [] for h in HOOKS}     # hook -> base chains by priority
+        for c in self.chains.values():
+            if "hook" not in c:
+                continue
+            if c["hook"] not in self.hooks:
+                raise Unsupported("base chain %s on hook %s" % (c["name"], c["hook"]))
+            if c.get("type", "filter") != "filter":
                 raise Unsupported("base chain %s of type %s" % (c["name"], c["type"]))
+            if not isinstance(c.get("prio"), int):
+                raise Unsupported("base chain %s of priority %r" % (c["name"], c.get("prio")))
+            if c.get("policy", "accept") not in ("accept", "drop"):
+                raise Unsupported("base chain %s of policy %s" % (c["name"], c["policy"]))
+            self.hooks[c["hook"]].append(c)
+        for chains in self.hooks.values():
+            chains.sort(key=lambda c: c["prio"])    # stable: equal priorities as listed
 
     def _add_set(self, what, body):
         kinds = _kinds(body["type"])
@@ -187,10 +239,30 @@ class Table:
                     raise _Break()
                 return "addr", int(getattr(pkt, field))
             if proto in ("th", "tcp", "udp", "sctp") and field in ("dport", "sport"):
+                if proto == "th" and pkt.proto in ("icmp", "icmpv6"):
+                    raise Unsupported("th %s of an ICMP packet" % field)
                 if proto != "th" and proto != pkt.proto:
                     raise _Break()
                 return "port", getattr(pkt, field)
+            if proto == "icmpv6" and field == "type":
+                # nft adds the dependency meta l4proto icmpv6 (and nfproto
+                # ipv6 in an inet table): other packets do not match.
+                if pkt.proto != "icmpv6" or pkt.family != 6:
+                    raise _Break()
+                return "icmpv6type", pkt.dport
             raise Unsupported("payload %r" % p)
+        if "fib" in expr:
+            f = expr["fib"]
+            flags = f.get("flags", [])
+            flags = [flags] if isinstance(flags, str) else flags
+            if f.get("result") != "type" or flags != ["saddr"]:
+                raise Unsupported("fib %r" % f)
+            # The type of the route to the source address in the node: local
+            # for an address of the node, else (for the addresses this
+            # models: pods, nodes, hosts outside) unicast.
+            if pkt.saddr.is_multicast:
+                raise Unsupported("fib saddr type of a multicast source")
+            return "fibtype", "local" if pkt.saddr in self.local else "unicast"
         if "meta" in expr:
             key = expr["meta"]["key"]
             if key == "l4proto":
@@ -222,6 +294,8 @@ class Table:
             elems = [(right, True)]
         if kl == ["ctstate"]:
             return val in [e for e, _ in elems]
+        if kl == ["fibtype"]:
+            return val in [_scalar("fibtype", e) for e, _ in elems]
         return Lookup(kl, elems, True).find(key) is not None
 
     def verdict_of(self, v):
@@ -291,14 +365,31 @@ class Table:
                 return res
         return None
 
-    def verdict(self, pkt, trace=None):
-        """accept or drop for a packet forwarded by this node."""
+    def path(self, pkt):
+        """The packet's way through this node: forward, input (to an address
+        of the node), output (from one) or local (both)."""
+        to_node, from_node = pkt.daddr in self.local, pkt.saddr in self.local
+        if to_node and from_node:
+            return "local"
+        return "input" if to_node else "output" if from_node else "forward"
+
+    def verdict(self, pkt, trace=None, path=None):
+        """accept or drop for a packet taking path (PATHS; default: as the
+        node's addresses decide) through this node."""
         trace = [] if trace is None else trace
-        for c in self.base:
-            if c["hook"] not in PATH_HOOKS:
-                continue
-            res = self.chain(c["name"], pkt, trace) or c.get("policy", "accept")
-            if res == "drop":
-                return "drop"
-            trace.append("%s: %s" % (c["name"], res if res else "policy"))
+        path = path or self.path(pkt)
+        if path not in PATHS:
+            raise ValueError("path %r" % path)
+        for hook in PATHS[path]:
+            for c in self.hooks[hook]:
+                res = self.chain(c["name"], pkt, trace)
+                if res == "drop":           # the rule that dropped is traced
+                    return "drop"
+                if res is None:
+                    res = c.get("policy", "accept")
+                    trace.append("%s: policy %s" % (c["name"], res))
+                    if res == "drop":
+                        return "drop"
+                else:
+                    trace.append("%s: %s" % (c["name"], res))
         return "accept"

@@ -20,13 +20,26 @@ veths are created straight into their namespaces.  Names carry the PID so
 parallel runs never collide.  teardown() removes everything and is safe to
 call twice or on a half-built cluster.
 
+Optional node-side pieces (both off by default; tests/nodepaths uses them):
+node_services=True also DNATs the node's own connections to Services (a
+`type nat hook output` chain in the kubeproxy tables with the prerouting
+chain's rules; the node routes the Service ranges out of its node IP, as a
+node's default route would), so node -> ClusterIP reaches the pod, local or
+remote; host_servers=True runs a "host-network" server in every node
+namespace (TCP accept and UDP echo on 80 and 81; UDP replies come from the
+address the datagram was sent to, since a node has several).  probe() probes
+from pods or nodes to any address.
+
 Address plan, pod number i (0-based, in layout order) on node k (1-based):
   pod       10.244.k.(10+i)        fd00:10:244:k::(10+i)
   service   10.96.0.(10+i)         fd00:96::(10+i)
   gateway   10.244.k.1 / fe80::1   (routed: on every node-side veth, also
                                     fd00:10:244:k::1; bridged: on cni0, /24 and
                                     fd00:10:244:k::1/64)
-  node link 172.18.0.k/24          fd00:18::k/64
+  node link 172.18.0.k/24          fd00:18::k/64   (single node with
+                                    node_services: on a veth `uplink`)
+  Service ranges 10.96.0.0/24, fd00:96::/64 (node_services: routed out of
+                                    the node link)
 
 Command line (used by scripts/demo); the state file names everything made:
   cluster.py up --layout NAME [--nodes 2] [--ipv6] [--datapath bridged] [--state FILE]
@@ -35,16 +48,24 @@ Command line (used by scripts/demo); the state file names everything made:
   cluster.py node-netns --state FILE      the namespace of node-1
   cluster.py pods --state FILE            one line per pod: addresses, labels
   cluster.py down --state FILE            remove everything
+  cluster.py serve-host [--ipv6] PORT...  the host-network server (run inside
+                                          a node namespace by the harness)
 """
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "podserver.py")
+PROBER = os.path.join(HERE, "prober.py")
+SELF = os.path.abspath(__file__)
+SERVICE_NET = {4: "10.96.0.0/24", 6: "fd00:96::/64"}
+HOST_PORTS = (80, 81)
 HAIRPIN_MARK = "0x00004000"
 
 
@@ -131,7 +152,7 @@ class Cluster:
     """The model cluster.  setup() builds it, teardown() removes it."""
 
     def __init__(self, layout="xyz", nodes=1, ipv6=False, tag=None, datapath="routed",
-                 br_netfilter=True):
+                 br_netfilter=True, node_services=False, host_servers=False):
         if datapath not in ("routed", "bridged"):
             raise HarnessError("unknown datapath %s" % datapath)
         self.datapath = datapath
@@ -147,6 +168,9 @@ class Cluster:
         self.nodes = {}             # node number -> netns name
         self.detach = False         # servers outlive this process (CLI use)
         self.state_path = None      # if set, state() is saved on every change
+        self.node_services = node_services  # kube-proxy DNAT on the node's output too
+        self.host_servers = host_servers    # a host-network server per node
+        self.host_procs = {}        # node number -> host server Popen
 
     # -- names ---------------------------------------------------------
     def node_name(self, k):
@@ -173,9 +197,15 @@ class Cluster:
                 self._add_node(k)
             if self.nnodes == 2:
                 self._link_nodes()
+            if self.node_services:
+                for k in self.nodes:
+                    self._route_services(k)
             for spec in self._specs:
                 self.add_pod(*spec, reload_services=False)
             self.program_services()
+            if self.host_servers:
+                for k in sorted(self.nodes):
+                    self.start_host_server(k)
         except BaseException:
             self.teardown()
             raise
@@ -328,15 +358,25 @@ class Cluster:
         for fam, svc, ip in fams:
             out.append("table %s kubeproxy {}\ndelete table %s kubeproxy" % (fam, fam))
             out.append("table %s kubeproxy {" % fam)
-            out.append("\tchain prerouting {\n\t\ttype nat hook prerouting"
-                       " priority dstnat; policy accept;")
+            dnat = []
             for p in self.pods:
                 match = "%s daddr %s meta l4proto { tcp, udp } th dport { %s }" % (
                     fam, getattr(p, svc), ", ".join(str(x) for x in p.ports))
-                out.append("\t\t%s %s saddr %s meta mark set meta mark | %s"
-                           % (match, fam, getattr(p, ip), HAIRPIN_MARK))
-                out.append("\t\t%s dnat to %s" % (match, getattr(p, ip)))
+                dnat.append("\t\t%s %s saddr %s meta mark set meta mark | %s"
+                            % (match, fam, getattr(p, ip), HAIRPIN_MARK))
+                dnat.append("\t\t%s dnat to %s" % (match, getattr(p, ip)))
+            out.append("\tchain prerouting {\n\t\ttype nat hook prerouting"
+                       " priority dstnat; policy accept;")
+            out += dnat
             out.append("\t}")
+            if self.node_services:
+                # The node's own connections to a Service (kubelet, hostNetwork
+                # pods): the same DNAT on the output path.  -100 is dstnat,
+                # a name nft 1.0.6 accepts on prerouting only.
+                out.append("\tchain output {\n\t\ttype nat hook output"
+                           " priority -100; policy accept;")
+                out += dnat
+                out.append("\t}")
             out.append("\tchain postrouting {\n\t\ttype nat hook postrouting"
                        " priority srcnat; policy accept;")
             out.append("\t\tmeta mark & %s == %s masquerade" % (HAIRPIN_MARK, HAIRPIN_MARK))
@@ -348,6 +388,118 @@ class Cluster:
         script = self.kubeproxy_script()
         for ns in self.nodes.values():
             nsexec(ns, "nft", "-f", "-", input=script)
+
+    # -- the node itself: node IP, Service routes, host-network server ---
+    def node_ip(self, k, family=4):
+        """Node k's own address (on the node link)."""
+        return "fd00:18::%d" % k if family == 6 else "172.18.0.%d" % k
+
+    def gateway(self, k, family=4):
+        """The pods' gateway on node k (an address of the node too)."""
+        return "fd00:10:244:%d::1" % k if family == 6 else "10.244.%d.1" % k
+
+    def _route_services(self, k):
+        """Route the Service ranges out of node k's node IP, as a node's default
+        route would: a connection of the node to a ClusterIP needs a route (and
+        a source address) before the output DNAT; after it the kernel routes
+        again to the pod.  A single node gets its node IP on an `uplink` (a
+        veth whose peer stays in the node namespace)."""
+        ns = self.nodes[k]
+        dev = "n2n"
+        if self.nnodes != 2:
+            dev = "uplink"
+            lines = ["link add uplink type veth peer name uplink-peer",
+                     "link set uplink-peer up", "link set uplink up",
+                     "addr add %s/24 dev uplink" % self.node_ip(k)]
+            if self.ipv6:
+                lines += ["addr add %s/64 dev uplink nodad" % self.node_ip(k, 6)]
+            ipbatch(ns, lines)
+        lines = ["route add %s dev %s src %s" % (SERVICE_NET[4], dev, self.node_ip(k))]
+        if self.ipv6:
+            lines += ["route add %s dev %s src %s" % (SERVICE_NET[6], dev,
+                                                       self.node_ip(k, 6))]
+        ipbatch(ns, lines)
+
+    def start_host_server(self, k, ports=HOST_PORTS):
+        """Start the host-network server in node k's namespace (TCP accept and
+        UDP echo on PORTS, IPv4 and with ipv6 IPv6); stopped by teardown()."""
+        if k in self.host_procs:
+            return self.host_procs[k]
+        args = ["ip", "netns", "exec", self.nodes[k], sys.executable, "-S", SELF,
+                "serve-host"] + (["--ipv6"] if self.ipv6 else []) + [str(p) for p in ports]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL,
+                                start_new_session=self.detach)
+        self.host_procs[k] = proc
+        self.save_state()
+        if proc.stdout.readline().strip() != "ready":
+            raise HarnessError("host server in %s did not start" % self.node_name(k))
+        if self.detach:
+            proc.stdout.close()
+        return proc
+
+    def stop_host_server(self, k):
+        proc = self.host_procs.pop(k, None)
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout and not proc.stdout.closed:
+            proc.stdout.close()
+        self.save_state()
+
+    # -- probes from anywhere to anything --------------------------------
+    def source_netns(self, src):
+        """The namespace of SRC: a pod key ("x/a"), a node name ("node-1") or
+        a node number."""
+        if isinstance(src, int):
+            return self.nodes[src]
+        for k, ns in self.nodes.items():
+            if src == self.node_name(k):
+                return ns
+        return self.pod(src).netns
+
+    def probe(self, probes, timeout=1.0):
+        """Probe PROBES, a list of (source, proto, addr, port) or (source,
+        proto, addr, port, timeout): source as for source_netns(), proto "tcp"
+        or "udp", any address.  prober.py runs once per source and timeout, all
+        at once; returns one bool per probe, in order (True: TCP connected, UDP
+        echoed)."""
+        groups = {}
+        for i, pr in enumerate(probes):
+            src, proto, addr, port = pr[:4]
+            t = pr[4] if len(pr) > 4 else timeout
+            groups.setdefault((self.source_netns(src), t), []).append(
+                [str(i), proto, addr, int(port)])
+        procs = []
+        for (netns, t), items in groups.items():
+            args = ["ip", "netns", "exec", netns, sys.executable, "-S", PROBER]
+            with tempfile.TemporaryFile("w+") as f:
+                json.dump({"timeout": t, "probes": items}, f)
+                f.seek(0)
+                procs.append((netns, subprocess.Popen(
+                    args, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True)))
+        result = [None] * len(probes)
+        errors = []
+        for netns, p in procs:
+            out, err = p.communicate()
+            if p.returncode != 0:
+                errors.append("prober in %s: %s" % (netns, err.strip()))
+                continue
+            for key, ok in json.loads(out).items():
+                result[int(key)] = ok
+        if errors:
+            raise HarnessError("\n".join(errors))
+        return result
 
     # -- state between scenarios ----------------------------------------
     def flush_conntrack(self):
@@ -367,6 +519,11 @@ class Cluster:
                 self._stop_server(pod)
             except Exception:
                 pass
+        for k in list(self.host_procs):
+            try:
+                self.stop_host_server(k)
+            except Exception:
+                pass
         for ns in reversed(self.netns):
             run(["ip", "netns", "del", ns], check=False)
         self.netns = []
@@ -382,7 +539,9 @@ class Cluster:
                           "labels": p.labels, "node": p.node, "index": p.index,
                           "ports": p.ports, "netns": p.netns, "pid": p.pid}
                          for p in self.pods],
-                "pids": [p.pid for p in self.pods if p.pid]}
+                "pids": [p.pid for p in self.pods if p.pid],
+                "node_services": self.node_services, "host_servers": self.host_servers,
+                "host_pids": [h.pid for h in self.host_procs.values()]}
 
     def save_state(self):
         if not self.state_path:
@@ -399,7 +558,9 @@ class Cluster:
             st = json.load(f)
         c = cls(st["layout"], st["nodes"], st["ipv6"], tag=st["tag"],
                 datapath=st.get("datapath", "routed"),
-                br_netfilter=st.get("br_netfilter", True))
+                br_netfilter=st.get("br_netfilter", True),
+                node_services=st.get("node_services", False),
+                host_servers=st.get("host_servers", False))
         c.netns = st["netns"]
         c.nodes = {int(k): v for k, v in st["node_netns"].items()}
         for d in st["pods"]:
@@ -408,6 +569,56 @@ class Cluster:
             p.netns, p.pid = d["netns"], d["pid"]
             c.pods.append(p)
         return c
+
+
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)     # <linux/in.h>; Python 3.11 lacks it
+
+
+def serve_host(argv):
+    """The host-network server: podserver.py's sockets (TCP accept-and-close,
+    UDP echo, on every port, IPv4 and with --ipv6 IPv6), but each UDP reply
+    leaves from the address its datagram was sent to (IP_PKTINFO,
+    IPV6_PKTINFO): a node has several (node IP, gateway), and a reply from
+    another one would not match the client's flow."""
+    import selectors
+    import podserver
+    ipv6 = "--ipv6" in argv
+    ports = [int(a) for a in argv if a != "--ipv6"]
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    sel = selectors.DefaultSelector()
+    for fam in [socket.AF_INET] + ([socket.AF_INET6] if ipv6 else []):
+        for port in ports:
+            podserver.bind(sel, fam, socket.SOCK_STREAM, port)
+            podserver.bind(sel, fam, socket.SOCK_DGRAM, port)
+    for key in sel.get_map().values():
+        s = key.fileobj
+        if key.data == socket.SOCK_DGRAM:
+            if s.family == socket.AF_INET:
+                s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            else:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+    print("ready", flush=True)
+    while True:
+        for key, _ in sel.select():
+            s = key.fileobj
+            try:
+                if key.data == socket.SOCK_STREAM:
+                    conn, _ = s.accept()
+                    conn.close()
+                    continue
+                data, anc, _, peer = s.recvmsg(2048, socket.CMSG_SPACE(64))
+                cmsgs = []
+                for level, kind, val in anc:
+                    if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
+                        # in_pktinfo: ifindex, spec_dst, addr (the header's
+                        # destination): reply from addr, any interface.
+                        dst = val[8:12]
+                        cmsgs = [(level, kind, struct.pack("=i4s4s", 0, dst, b"\0" * 4))]
+                    elif level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO:
+                        cmsgs = [(level, kind, val[:16] + struct.pack("=I", 0))]
+                s.sendmsg([data], cmsgs, 0, peer)
+            except (BlockingIOError, ConnectionError, OSError):
+                pass
 
 
 def is_our_server(pid):
@@ -419,12 +630,25 @@ def is_our_server(pid):
         return False
 
 
+def is_our_host_server(pid):
+    """True if PID still runs `cluster.py serve-host` (see is_our_server)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    return SELF.encode() in args and b"serve-host" in args
+
+
 def down_from_state(path):
     """Remove what `cluster.py up` created, from its state file."""
     with open(path) as f:
         st = json.load(f)
     for pid in st.get("pids", []):
         if is_our_server(pid):
+            os.kill(pid, signal.SIGTERM)
+    for pid in st.get("host_pids", []):
+        if is_our_host_server(pid):
             os.kill(pid, signal.SIGTERM)
     for ns in reversed(st.get("netns", [])):
         if ns.startswith(st["tag"] + "-"):
@@ -457,6 +681,8 @@ def print_table(cluster, spec, before_path=None, save_path=None):
 
 
 def main(argv):
+    if argv[:1] == ["serve-host"]:
+        return serve_host(argv[1:])
     import argparse
     ap = argparse.ArgumentParser(prog="cluster.py")
     ap.add_argument("cmd", choices=["up", "down", "manifest", "table", "node-netns",

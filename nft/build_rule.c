@@ -80,16 +80,28 @@ static void expr_payload(struct nftnl_rule *r, const struct field_load *f, uint3
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, f->len);
 }
 
-/* nft converts host-order fields of a key into an interval concatenation. */
-static void expr_hton(struct nftnl_rule *r, uint32_t reg, uint32_t len)
+/* byteorder reg = hton(reg, len, size) */
+static void expr_byteorder(struct nftnl_rule *r, uint32_t reg, uint32_t len, uint32_t size)
 {
 	struct nftnl_expr *e = expr_add(r, "byteorder");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, reg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, reg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, len % 8 == 0 ? 8 : len % 4 == 0 ? 4 : 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, size);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+}
+
+/* nft converts host-order fields of a key into an interval concatenation. */
+static void expr_hton(struct nftnl_rule *r, uint32_t reg, uint32_t len)
+{
+	expr_byteorder(r, reg, len, len % 8 == 0 ? 8 : len % 4 == 0 ? 4 : 2);
+}
+
+/* nft compares a host-order 32-bit value (meta skuid) in network order. */
+static void expr_hton_u32(struct nftnl_rule *r, uint32_t reg)
+{
+	expr_byteorder(r, reg, 4, 4);
 }
 
 static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap)
@@ -129,6 +141,16 @@ static void expr_fib_saddr_local(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	expr_cmp(r, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+/* meta skuid >= 0: only a packet a local full socket sent has an owner. */
+static void expr_local_socket(struct nftnl_rule *r)
+{
+	uint32_t zero = 0;
+
+	expr_meta(r, NFT_META_SKUID, NFT_REG_1);
+	expr_hton_u32(r, NFT_REG_1);
+	expr_cmp(r, NFT_CMP_GTE, &zero, sizeof(zero));
 }
 
 /* icmpv6 type T: the nfproto and l4proto dependencies nft adds, then the type. */
@@ -210,7 +232,8 @@ static int match_check(struct build *b, const struct ruleset *rs, const struct r
 
 	if (m->kind == RS_MATCH_CT_STATE)
 		return m->ct_state && m->ct_state < 1u << 4 ? 0 : -EINVAL;
-	if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_ICMPV6_TYPE)
+	if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_ICMPV6_TYPE ||
+	    m->kind == RS_MATCH_LOCAL_SOCKET)
 		return m->nf ? -EINVAL : 0;
 	if (m->kind != RS_MATCH_SET && m->kind != RS_MATCH_VMAP)
 		return -EINVAL;
@@ -279,6 +302,8 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	for (unsigned j = 0; j < rr->nm; j++) {
 		if (rr->m[j].kind == RS_MATCH_CT_STATE)
 			expr_ct_state(r, rr->m[j].ct_state);
+		else if (rr->m[j].kind == RS_MATCH_LOCAL_SOCKET)
+			expr_local_socket(r);
 		else if (rr->m[j].kind == RS_MATCH_FIB_SADDR_LOCAL)
 			expr_fib_saddr_local(r);
 		else if (rr->m[j].kind == RS_MATCH_ICMPV6_TYPE)

@@ -274,9 +274,9 @@ static const struct {
 
 /*
  * A base chain: replies pass, a pod reaches itself, the node reaches its own
- * pods, IPv6 neighbour discovery passes (a pod must resolve its gateway and its
- * peers whatever its policies), and every other packet to (ingress) or from
- * (egress) a local isolated pod goes to the chain of its policies through the
+ * pods (a packet a local socket sent from a local address), IPv6 neighbour discovery passes (a pod
+ * must resolve its gateway and its peers whatever its policies), and every other packet to
+ * (ingress) or from (egress) a local isolated pod goes to the chain of its policies through the
  * verdict maps.
  */
 static void build_base(struct lower *k, enum base_kind b)
@@ -298,8 +298,12 @@ static void build_base(struct lower *k, enum base_kind b)
 			  RS_F_IP6_DADDR);
 		r->verdict = RS_VERDICT_ACCEPT;
 	}
-	if (b == BASE_INGRESS)
-		add_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_ACCEPT);
+	if (b == BASE_INGRESS) {
+		/* sent by a socket of the node, from its address: a pod cannot
+		 * fake that (on a bridge it can fake the node's address alone) */
+		r = add_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
+		r->m[r->nm++].kind = RS_MATCH_FIB_SADDR_LOCAL;
+	}
 	add_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_SOLICIT, RS_VERDICT_ACCEPT);
 	add_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_ADVERT, RS_VERDICT_ACCEPT);
 	add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, m4, in ? RS_F_IP_DADDR : RS_F_IP_SADDR,

@@ -227,6 +227,29 @@ static bool parse_fib(struct cursor *c, struct rs_rule *r)
 	return true;
 }
 
+/* meta load skuid => reg 1; byteorder reg 1 = hton(reg 1, 4, 4); cmp gte reg 1 0 */
+static bool parse_local_socket(struct cursor *c, struct rs_rule *r)
+{
+	uint32_t zero;
+
+	if (get(c, NFTNL_EXPR_META_DREG) != NFT_REG_1 || c->i + 2 >= c->n)
+		return false;
+	c->i++;
+	if (!at(c, "byteorder") || get(c, NFTNL_EXPR_BYTEORDER_SREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_BYTEORDER_DREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_BYTEORDER_OP) != NFT_BYTEORDER_HTON ||
+	    get(c, NFTNL_EXPR_BYTEORDER_LEN) != 4 || get(c, NFTNL_EXPR_BYTEORDER_SIZE) != 4)
+		return false;
+	c->i++;
+	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_GTE ||
+	    !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) || zero || r->nm >= RS_MAX_MATCHES)
+		return false;
+	c->i++;
+	r->m[r->nm++] = (struct rs_match){ .kind = RS_MATCH_LOCAL_SOCKET };
+	return true;
+}
+
 /* cmp eq reg 1 <one byte>, the byte in *v. */
 static bool parse_cmp_u8(struct cursor *c, uint8_t *v)
 {
@@ -311,6 +334,11 @@ static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 				return false;
 			continue;
 		}
+		if (at(c, "meta") && get(c, NFTNL_EXPR_META_KEY) == NFT_META_SKUID) {
+			if (!parse_local_socket(c, r))
+				return false;
+			continue;
+		}
 		if (at(c, "fib")) {
 			if (!parse_fib(c, r))
 				return false;
@@ -336,7 +364,7 @@ static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
 		const struct rs_set *s = m->set ? ruleset_find_set(rs, m->set) : NULL;
 
 		if (m->kind == RS_MATCH_CT_STATE || m->kind == RS_MATCH_FIB_SADDR_LOCAL ||
-		    m->kind == RS_MATCH_ICMPV6_TYPE)
+		    m->kind == RS_MATCH_LOCAL_SOCKET || m->kind == RS_MATCH_ICMPV6_TYPE)
 			continue;
 		if (!s || s->nkey != m->nf ||
 		    (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))

@@ -183,6 +183,10 @@ void render_rule(const struct rs_rule *r, FILE *f)
 			put_ct_state(m->ct_state, f);
 			continue;
 		}
+		if (m->kind == RS_MATCH_LOCAL_SOCKET) {
+			fputs("meta skuid >= 0", f);
+			continue;
+		}
 		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL) {
 			fputs("fib saddr type local", f);
 			continue;

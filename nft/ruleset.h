@@ -63,7 +63,8 @@ enum rs_match_kind {
 	RS_MATCH_CT_STATE,	  /* ct state <ct_state> */
 	RS_MATCH_SET,		  /* f[0] . f[1] ... @set */
 	RS_MATCH_VMAP,		  /* f[0] vmap @set: the verdict comes from the map */
-	RS_MATCH_FIB_SADDR_LOCAL, /* fib saddr type local: the node sent it */
+	RS_MATCH_LOCAL_SOCKET,	  /* meta skuid >= 0: a socket of this node sent it */
+	RS_MATCH_FIB_SADDR_LOCAL, /* fib saddr type local: from an address of this node */
 	RS_MATCH_ICMPV6_TYPE,	  /* icmpv6 type <icmpv6_type> */
 };
 

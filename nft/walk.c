@@ -113,7 +113,7 @@ static bool rule_matches(const struct ruleset *rs, const struct rs_rule *r,
 				return false;
 			continue;
 		}
-		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL) {
+		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_LOCAL_SOCKET) {
 			if (p->path != WALK_FROM_NODE)
 				return false;
 			continue;

@@ -162,6 +162,9 @@ static __attribute__((unused)) void add_base_chains(struct ruleset *rs)
 	c->prio = 95;
 	rule_ct(c, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
 	rule_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
+	ruleset_rule_add_match(&c->rules[c->nrules - 1], RS_MATCH_FIB_SADDR_LOCAL, NULL, NULL, 0);
 	rule_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_SOLICIT, RS_VERDICT_ACCEPT);
 	rule_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_ADVERT, RS_VERDICT_DROP);
 	rule_plain(c, RS_MATCH_ICMPV6_TYPE, 128, RS_VERDICT_ACCEPT);

@@ -5,7 +5,8 @@ prints it, for the first packet of a connection (stdlib only).
 It knows what nftpol emits: filter base chains on the hooks prerouting,
 input, forward, output and postrouting, ct state, payload (ip/ip6
 saddr/daddr, th/tcp/udp/sctp dport, icmpv6 type), `fib saddr type`, meta
-l4proto/nfproto, concatenations, named and anonymous sets with or without
+l4proto/nfproto, `meta skuid >= 0` (sent by a socket of the node: true on
+the output path only), concatenations, named and anonymous sets with or without
 intervals (single values, prefixes, ranges, also inside concatenations),
 verdict maps, accept/drop/jump/goto/return, counters.  Anything else raises
 Unsupported, so a new construct in the compiler fails the test loudly
@@ -183,6 +184,7 @@ class Table:
 
     def __init__(self, doc, local=()):
         self.local = {ipaddress.ip_address(a) for a in local}
+        self._path = None
         self.sets, self.chains = {}, {}
         for obj in doc["nftables"]:
             (what, body), = obj.items()
@@ -269,6 +271,14 @@ class Table:
                 return "proto", PROTOS[pkt.proto]
             if key == "nfproto":
                 return "nfproto", pkt.family
+            if key == "skuid":
+                # The owner of the socket that sent the packet: only packets
+                # the node sends have one (a forwarded or received packet
+                # has none, and the expression fails); which uid is not
+                # modelled, so only a comparison every uid passes is read.
+                if self._path not in ("output", "local"):
+                    raise _Break()
+                return "uid", None
             raise Unsupported("meta %s" % key)
         if "ct" in expr and expr["ct"].get("key") == "state" and "dir" not in expr["ct"]:
             return "ctstate", pkt.ct
@@ -313,9 +323,14 @@ class Table:
             for e in exprs:
                 (what, body), = e.items()
                 if what == "match":
+                    op = body["op"]
+                    if body["left"] == {"meta": {"key": "skuid"}}:
+                        if op != ">=" or body["right"] not in (0, "0", "root"):
+                            raise Unsupported("meta skuid %s %r" % (op, body["right"]))
+                        self.value(body["left"], pkt)   # _Break: no socket
+                        continue                        # every socket's uid is >= 0
                     kinds, val = self.value(body["left"], pkt)
                     hit = self.member(kinds, val, body["right"])
-                    op = body["op"]
                     if op in ("==", "in"):
                         if not hit:
                             return None
@@ -380,6 +395,7 @@ class Table:
         path = path or self.path(pkt)
         if path not in PATHS:
             raise ValueError("path %r" % path)
+        self._path = path               # for meta skuid: sent by a socket of the node
         for hook in PATHS[path]:
             for c in self.hooks[hook]:
                 res = self.chain(c["name"], pkt, trace)

@@ -17,6 +17,7 @@ NODE = ["172.18.0.1", "10.244.1.1", "fd00:18::1"]
 A, B, C = "10.244.1.10", "10.244.1.11", "10.244.2.10"     # B: isolated both ways
 A6, B6 = "fd00:10:244:1::10", "fd00:10:244:1::11"
 NODE2 = "172.18.0.2"
+SHAPES = ("forward", "postrouting", "socket")
 
 
 def payload(proto, field):
@@ -31,6 +32,8 @@ ACCEPT, DROP = {"accept": None}, {"drop": None}
 CT = [match({"ct": {"key": "state"}}, ["established", "related"], "in"), ACCEPT]
 SELF4 = [match({"concat": [payload("ip", "saddr"), payload("ip", "daddr")]}, "@self4"), ACCEPT]
 FIB = [match({"fib": {"result": "type", "flags": ["saddr"]}}, "local"), ACCEPT]
+# the node's own sockets only: a bridged pod can fake the node's address
+SOCKFIB = [match({"meta": {"key": "skuid"}}, 0, ">=")] + FIB
 ND = [[match(payload("icmpv6", "type"), t), ACCEPT]
       for t in ("nd-neighbor-solicit", "nd-neighbor-advert")]
 
@@ -45,7 +48,9 @@ def vmap6(field, name):
 
 def table(shape):
     """A table for one node: B's ingress admits A on tcp/80 only, B's egress
-    admits only C on tcp/80; A is not isolated."""
+    admits only C on tcp/80; A is not isolated.  Shapes: forward (0.1),
+    postrouting (+ input; node's packets told by fib), socket (as postrouting,
+    told by meta skuid and fib)."""
     out = [{"metainfo": {"json_schema_version": 1}},
            {"table": {"family": "inet", "name": "nftpol"}}]
     for name, addr in (("pod_ingress4", "ipv4_addr"), ("pod_egress4", "ipv4_addr"),
@@ -69,7 +74,7 @@ def table(shape):
                 ("base_egress_node", "input", 101,
                  [CT] + ND + [vmap("saddr", "pod_egress4"), vmap6("saddr", "pod_egress6")]),
                 ("base_ingress", "postrouting", 95,
-                 [CT, SELF4, FIB] + ND
+                 [CT, SELF4, SOCKFIB if shape == "socket" else FIB] + ND
                  + [vmap("daddr", "pod_ingress4"), vmap6("daddr", "pod_ingress6")])]
     lp = {"concat": [{"meta": {"key": "l4proto"}}, payload("th", "dport")]}
     chains = base + [
@@ -106,9 +111,9 @@ def cases():
         (A6, B6, "icmpv6", 135, "forward", "drop"),
     ]
     out = []
-    for shape in ("forward", "postrouting"):
+    for shape in SHAPES:
         for src, dst, proto, port, path, v in both:
-            if proto == "icmpv6" and shape == "postrouting":
+            if proto == "icmpv6" and shape != "forward":
                 v = "accept"        # neighbour discovery is let through
             out.append((shape, src, dst, proto, port, path, v))
     out += [
@@ -125,6 +130,7 @@ def cases():
         # From the node to itself.
         ("postrouting", NODE[0], NODE[1], "tcp", 80, "local", "accept"),
     ]
+    out += [("socket",) + c[1:] for c in out if c[0] == "postrouting" and c[5] != "forward"]
     return out
 
 
@@ -144,7 +150,7 @@ def expect_unsupported(what, doc, pkt=None):
 
 def main():
     bad = []
-    tabs = {s: nfteval.Table(table(s), NODE) for s in ("forward", "postrouting")}
+    tabs = {s: nfteval.Table(table(s), NODE) for s in SHAPES}
     for shape, src, dst, proto, port, path, want in cases():
         pkt = nfteval.Packet(src, dst, proto, port)
         CHECKS[0] += 1
@@ -161,6 +167,14 @@ def main():
         bad.append("postrouting: %s on the output path not dropped" % pkt)
     if tabs["forward"].verdict(pkt, path="input") != "accept":
         bad.append("forward: %s on the input path not accepted" % pkt)
+    # A pod faking the node's address, forwarded: fib says local, and only
+    # the socket test tells.
+    pkt = nfteval.Packet(NODE[0], B, "tcp", 81)
+    CHECKS[0] += 2
+    if tabs["postrouting"].verdict(pkt, path="forward") != "accept":
+        bad.append("postrouting: %s forwarded not accepted by fib" % pkt)
+    if tabs["socket"].verdict(pkt, path="forward") != "drop":
+        bad.append("socket: %s forwarded accepted (meta skuid read as true)" % pkt)
     # fib is true only for the node's own addresses, never for pods.
     t = tabs["postrouting"]
     for src, want in ((NODE[0], "local"), (A, "unicast"), (NODE2, "unicast")):
@@ -185,7 +199,8 @@ def main():
     for left in ({"fib": {"result": "oif", "flags": ["daddr"]}},
                  {"fib": {"result": "type", "flags": ["saddr", "iif"]}},
                  payload("icmp", "type"), payload("tcp", "flags"),
-                 {"meta": {"key": "iifname"}}, {"ct": {"key": "mark"}}):
+                 {"meta": {"key": "iifname"}}, {"ct": {"key": "mark"}},
+                 {"meta": {"key": "skuid"}}):
         odd = copy.deepcopy(doc)
         first = next(i for i, o in enumerate(odd["nftables"])
                      if "rule" in o and o["rule"]["chain"] == "base_ingress")

@@ -101,7 +101,7 @@ def endpoints(case):
             ep.node = ep.local = None
             ext.append(ep)
         # The nodes (and their hostNetwork pods): traffic with the node's own
-        # pods never crosses its forward hook; with the other node's it does.
+        # pods is not compared (.local); with the other node's it is forwarded.
         for k in range(1, case["nodes"] + 1):
             ip = NODE_IP[fam] % k
             ep = Endpoint(ip, [ip])

@@ -506,6 +506,13 @@ class Cluster:
         for ns in self.nodes.values():
             nsexec(ns, "conntrack", "-F", check=False)
 
+    def flush_neighbours(self):
+        """Empty the neighbour caches (ARP and IPv6 ND) of every node and pod,
+        so the next packets must resolve their next hops again."""
+        for ns in self.netns:
+            for fam in ("-4", "-6"):
+                run(["ip", "-n", ns, fam, "neigh", "flush", "all"])
+
     def clear_policy(self):
         """Remove table inet nftpol from every node (no error if absent)."""
         for ns in self.nodes.values():

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* One reconcile of the kernel's table with a ruleset (see apply.h). */
+/* One reconcile of the kernel's table with a ruleset, or its removal (see apply.h). */
 #include "nft/apply.h"
 
 #include <errno.h>
@@ -206,4 +206,23 @@ int apply_delta(struct netlink *nl, const struct ruleset *want, const struct rul
 		return apply_read(nl, want, last, gen, res);
 	*gen = res->gen_after = next_gen(*gen);
 	return 0;
+}
+
+/*
+ * Remove the inet table called table and everything in it, in one transaction:
+ * a batch holding a single DELTABLE. Returns 0 when it was removed, -ENOENT
+ * when there was no such table (nothing changed), or another -errno with rep
+ * listing what the kernel refused (the table is then left as it was).
+ */
+int apply_uninstall(struct netlink *nl, const char *table, struct netlink_report *rep)
+{
+	struct build *b = build_new(table, netlink_next_seq(nl));
+	int ret;
+
+	build_begin(b, 0);
+	build_table_del(b);
+	build_end(b);
+	ret = netlink_send(nl, b, rep);
+	build_free(b);
+	return ret;
 }

@@ -4,7 +4,7 @@
  * back, send only the difference when it holds what nftpol programmed, replace
  * it whole otherwise (missing, changed by someone else, or asked to), and retry
  * when the ruleset generation moved on meanwhile. Any failure leaves the table
- * as it was.
+ * as it was. Also remove the table (uninstall), in one transaction too.
  */
 #ifndef NFT_APPLY_H
 #define NFT_APPLY_H
@@ -21,6 +21,9 @@ enum {
 	APPLY_CHECK = 1 << 0,	/* no BATCH_END: the kernel validates, commits nothing */
 	APPLY_REPLACE = 1 << 1, /* replace the table whole even if a difference would do */
 };
+
+/* The longest table name the kernel takes: NFT_TABLE_MAXNAMELEN less the NUL. */
+#define APPLY_TABLE_NAME_MAX 255
 
 enum apply_stage {
 	APPLY_STAGE_NONE,
@@ -47,5 +50,7 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 		  unsigned flags, struct apply_result *res) __attribute__((warn_unused_result));
 int apply_delta(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
 		uint32_t *gen, struct apply_result *res) __attribute__((warn_unused_result));
+int apply_uninstall(struct netlink *nl, const char *table, struct netlink_report *rep)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -3,7 +3,8 @@
  * Kernel tests for readback, incremental updates and failures: every step of a
  * sequence applied as a difference ends in the same table as `nft -f` of the
  * step's full script; a rejected batch changes nothing; a table changed behind
- * our back is replaced whole. Runs only inside the runner's namespaces (kt.h).
+ * our back is replaced whole; uninstall removes our table alone, in one
+ * transaction. Runs only inside the runner's namespaces (kt.h).
  */
 #include <check.h>
 #include <errno.h>
@@ -450,6 +451,33 @@ START_TEST(foreign_changes_replace_whole)
 }
 END_TEST
 
+START_TEST(uninstall_removes_only_its_table)
+{
+	struct netlink_report rep;
+	uint32_t before, after;
+	struct ruleset rs;
+	char *l;
+
+	every_construct(&rs);
+	apply_ok(&rs, "initial", true);
+	kt_sh("nft add table inet other && nft add chain inet other c");
+	ck_assert_int_eq(netlink_getgen(nl, &before), 0);
+	ck_assert_int_eq(apply_uninstall(nl, KT_TABLE, &rep), 0);
+	ck_assert_int_eq(netlink_getgen(nl, &after), 0);
+	ck_assert_uint_eq(after, before + 1); /* one transaction */
+	l = kt_run("nft list tables");
+	ck_assert_str_eq(l, "table inet other\n");
+	free(l);
+	/* again: the kernel finds no table, nothing is committed */
+	ck_assert_int_eq(apply_uninstall(nl, KT_TABLE, &rep), -ENOENT);
+	ck_assert_uint_eq(rep.nerrors, 1);
+	ck_assert_str_eq(rep.e[0].what, "delete table inet " KT_TABLE);
+	ck_assert_int_eq(netlink_getgen(nl, &before), 0);
+	ck_assert_uint_eq(before, after);
+	ruleset_fini(&rs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kernel_apply");
@@ -469,6 +497,7 @@ int main(void)
 	tcase_add_test(tc, rejected_batch_changes_nothing);
 	tcase_add_test(tc, stale_generation);
 	tcase_add_test(tc, foreign_changes_replace_whole);
+	tcase_add_test(tc, uninstall_removes_only_its_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

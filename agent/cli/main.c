@@ -9,6 +9,7 @@
 #include "agent/cli/cmd_diff.h"
 #include "agent/cli/cmd_explain.h"
 #include "agent/cli/cmd_matrix.h"
+#include "agent/cli/cmd_uninstall.h"
 
 struct command {
 	const char *name;
@@ -23,6 +24,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff_main, "what a change to the objects changes: reachability, rules" },
 	{ "explain", cmd_explain_main, "whether one connection is allowed, and why" },
 	{ "matrix", cmd_matrix_main, "which pod reaches which: the reachability table" },
+	{ "uninstall", cmd_uninstall_main, "remove table inet nftpol from this node, once" },
 };
 
 static void usage(FILE *f)

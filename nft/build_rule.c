@@ -143,6 +143,23 @@ static void expr_fib_saddr_local(struct nftnl_rule *r)
 	expr_cmp(r, NFT_CMP_EQ, &local, sizeof(local));
 }
 
+/* ct mark & M == M: load, mask, compare (as nft linearizes it). */
+static void expr_ct_mark(struct nftnl_rule *r, uint32_t bits)
+{
+	uint32_t zero = 0;
+	struct nftnl_expr *e = expr_add(r, "ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	e = expr_add(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bits));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bits, sizeof(bits));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	expr_cmp(r, NFT_CMP_EQ, &bits, sizeof(bits));
+}
+
 /* meta skuid >= 0: only a packet a local full socket sent has an owner. */
 static void expr_local_socket(struct nftnl_rule *r)
 {
@@ -235,6 +252,8 @@ static int match_check(struct build *b, const struct ruleset *rs, const struct r
 	if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_ICMPV6_TYPE ||
 	    m->kind == RS_MATCH_LOCAL_SOCKET)
 		return m->nf ? -EINVAL : 0;
+	if (m->kind == RS_MATCH_CT_MARK)
+		return m->nf || !m->ct_mark ? -EINVAL : 0;
 	if (m->kind != RS_MATCH_SET && m->kind != RS_MATCH_VMAP)
 		return -EINVAL;
 	s = m->set ? ruleset_find_set(rs, m->set) : NULL;
@@ -302,6 +321,8 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	for (unsigned j = 0; j < rr->nm; j++) {
 		if (rr->m[j].kind == RS_MATCH_CT_STATE)
 			expr_ct_state(r, rr->m[j].ct_state);
+		else if (rr->m[j].kind == RS_MATCH_CT_MARK)
+			expr_ct_mark(r, rr->m[j].ct_mark);
 		else if (rr->m[j].kind == RS_MATCH_LOCAL_SOCKET)
 			expr_local_socket(r);
 		else if (rr->m[j].kind == RS_MATCH_FIB_SADDR_LOCAL)

@@ -242,6 +242,8 @@ static struct rs_rule *add_plain(struct rs_chain *c, enum rs_match_kind kind, ui
 	m->kind = kind;
 	if (kind == RS_MATCH_CT_STATE)
 		m->ct_state = arg;
+	else if (kind == RS_MATCH_CT_MARK)
+		m->ct_mark = arg;
 	else if (kind == RS_MATCH_ICMPV6_TYPE)
 		m->icmpv6_type = (uint8_t)arg;
 	r->verdict = v;
@@ -273,7 +275,8 @@ static const struct {
 };
 
 /*
- * A base chain: replies pass, a pod reaches itself, the node reaches its own
+ * A base chain: connections a policy change revoked stay cut (both ways),
+ * replies pass, a pod reaches itself, the node reaches its own
  * pods (a packet a local socket sent from a local address), IPv6 neighbour discovery passes (a pod
  * must resolve its gateway and its peers whatever its policies), and every other packet to
  * (ingress) or from (egress) a local isolated pod goes to the chain of its policies through the
@@ -289,6 +292,7 @@ static void build_base(struct lower *k, enum base_kind b)
 
 	c->hook = bases[b].hook;
 	c->prio = bases[b].prio;
+	add_plain(c, RS_MATCH_CT_MARK, COMPILE_CT_REVOKED, RS_VERDICT_DROP);
 	add_plain(c, RS_MATCH_CT_STATE, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
 	if (b != BASE_EGRESS_NODE) {
 		add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self4", RS_F_IP_SADDR,

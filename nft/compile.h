@@ -12,6 +12,13 @@
 
 #define COMPILE_TABLE "nftpol"
 
+/*
+ * The conntrack mark bit of a connection a policy change revoked (nft/ctsweep.c
+ * sets it): every base chain drops its packets, both ways, before accepting
+ * established traffic.
+ */
+#define COMPILE_CT_REVOKED 0x10000000u
+
 int compile_cluster(const struct cluster *c, const char *node, struct ruleset *out,
 		    struct diag_list *d);
 

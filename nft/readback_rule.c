@@ -50,13 +50,31 @@ static bool get_data(const struct cursor *c, uint16_t attr, void *out, uint32_t 
 	return true;
 }
 
-/* ct load state; bitwise & mask ^ 0; cmp neq 0 */
+/* The cmp eq M that ends ct mark & M == M. */
+static bool parse_ct_mark_cmp(struct cursor *c, struct rs_rule *r, uint32_t mask)
+{
+	uint32_t v;
+
+	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
+	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_EQ || !get_data(c, NFTNL_EXPR_CMP_DATA, &v, 4) ||
+	    v != mask || !mask || r->nm >= RS_MAX_MATCHES)
+		return false;
+	c->i++;
+	r->m[r->nm++] = (struct rs_match){ .kind = RS_MATCH_CT_MARK, .ct_mark = mask };
+	return true;
+}
+
+/*
+ * ct load state; bitwise & mask ^ 0; cmp neq 0 (ct state A,B), or
+ * ct load mark; bitwise & M ^ 0; cmp eq M (ct mark & M == M).
+ */
 static bool parse_ct(struct cursor *c, struct rs_rule *r)
 {
-	uint32_t mask, zero;
+	uint32_t mask, zero, key = get(c, NFTNL_EXPR_CT_KEY);
 	struct rs_match *m;
 
-	if (get(c, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE || get(c, NFTNL_EXPR_CT_DREG) != NFT_REG_1 ||
+	if ((key != NFT_CT_STATE && key != NFT_CT_MARK) ||
+	    get(c, NFTNL_EXPR_CT_DREG) != NFT_REG_1 ||
 	    nftnl_expr_is_set(c->e[c->i], NFTNL_EXPR_CT_DIR))
 		return false;
 	c->i++;
@@ -66,6 +84,8 @@ static bool parse_ct(struct cursor *c, struct rs_rule *r)
 	    !get_data(c, NFTNL_EXPR_BITWISE_XOR, &zero, 4) || zero)
 		return false;
 	c->i++;
+	if (key == NFT_CT_MARK)
+		return parse_ct_mark_cmp(c, r, mask);
 	if (!at(c, "cmp") || get(c, NFTNL_EXPR_CMP_SREG) != NFT_REG_1 ||
 	    get(c, NFTNL_EXPR_CMP_OP) != NFT_CMP_NEQ ||
 	    !get_data(c, NFTNL_EXPR_CMP_DATA, &zero, 4) || zero || !mask || mask >= 1u << 4 ||
@@ -363,8 +383,9 @@ static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
 		const struct rs_match *m = &r->m[i];
 		const struct rs_set *s = m->set ? ruleset_find_set(rs, m->set) : NULL;
 
-		if (m->kind == RS_MATCH_CT_STATE || m->kind == RS_MATCH_FIB_SADDR_LOCAL ||
-		    m->kind == RS_MATCH_LOCAL_SOCKET || m->kind == RS_MATCH_ICMPV6_TYPE)
+		if (m->kind == RS_MATCH_CT_STATE || m->kind == RS_MATCH_CT_MARK ||
+		    m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_LOCAL_SOCKET ||
+		    m->kind == RS_MATCH_ICMPV6_TYPE)
 			continue;
 		if (!s || s->nkey != m->nf ||
 		    (m->kind == RS_MATCH_VMAP) != !!(s->flags & RS_SET_VMAP))

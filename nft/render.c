@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "policy/model.h"
@@ -181,6 +182,11 @@ void render_rule(const struct rs_rule *r, FILE *f)
 		sep = " ";
 		if (m->kind == RS_MATCH_CT_STATE) {
 			put_ct_state(m->ct_state, f);
+			continue;
+		}
+		if (m->kind == RS_MATCH_CT_MARK) {
+			fprintf(f, "ct mark & 0x%08" PRIx32 " == 0x%08" PRIx32, m->ct_mark,
+				m->ct_mark);
 			continue;
 		}
 		if (m->kind == RS_MATCH_LOCAL_SOCKET) {

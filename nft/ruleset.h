@@ -66,6 +66,7 @@ enum rs_match_kind {
 	RS_MATCH_LOCAL_SOCKET,	  /* meta skuid >= 0: a socket of this node sent it */
 	RS_MATCH_FIB_SADDR_LOCAL, /* fib saddr type local: from an address of this node */
 	RS_MATCH_ICMPV6_TYPE,	  /* icmpv6 type <icmpv6_type> */
+	RS_MATCH_CT_MARK,	  /* ct mark & <ct_mark> == <ct_mark>: those bits all set */
 };
 
 /* ICMPv6 types a rule can name (neighbour discovery). */
@@ -88,6 +89,7 @@ struct rs_match {
 	char *set;	     /* RS_MATCH_SET/VMAP: owned set name */
 	uint32_t ct_state;   /* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
 	uint8_t icmpv6_type; /* RS_MATCH_ICMPV6_TYPE */
+	uint32_t ct_mark;    /* RS_MATCH_CT_MARK: the bits (not 0) */
 };
 
 enum rs_verdict {

@@ -113,6 +113,8 @@ static bool rule_matches(const struct ruleset *rs, const struct rs_rule *r,
 				return false;
 			continue;
 		}
+		if (m->kind == RS_MATCH_CT_MARK)
+			return false; /* a new connection's mark is 0 */
 		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL || m->kind == RS_MATCH_LOCAL_SOCKET) {
 			if (p->path != WALK_FROM_NODE)
 				return false;

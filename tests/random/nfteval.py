@@ -3,7 +3,8 @@
 prints it, for the first packet of a connection (stdlib only).
 
 It knows what nftpol emits: filter base chains on the hooks prerouting,
-input, forward, output and postrouting, ct state, payload (ip/ip6
+input, forward, output and postrouting, ct state, `ct mark & M == V` (a new
+connection's mark is 0), payload (ip/ip6
 saddr/daddr, th/tcp/udp/sctp dport, icmpv6 type), `fib saddr type`, meta
 l4proto/nfproto, `meta skuid >= 0` (sent by a socket of the node: true on
 the output path only), concatenations, named and anonymous sets with or without
@@ -172,6 +173,7 @@ class Packet:
         if self.proto not in PROTOS:
             raise ValueError("protocol %r" % proto)
         self.dport, self.sport, self.ct = dport, sport, ct
+        self.ctmark = 0             # the connection's conntrack mark
 
     def __repr__(self):
         return "%s -> %s %s/%d" % (self.saddr, self.daddr, self.proto, self.dport)
@@ -329,7 +331,18 @@ class Table:
                             raise Unsupported("meta skuid %s %r" % (op, body["right"]))
                         self.value(body["left"], pkt)   # _Break: no socket
                         continue                        # every socket's uid is >= 0
-                    kinds, val = self.value(body["left"], pkt)
+                    left = body["left"]
+                    if isinstance(left, dict) and "&" in left:
+                        # ct mark & M == V: the mark of the packet's
+                        # connection (a new one: 0, nothing set it)
+                        ct, mask = left["&"]
+                        if ct != {"ct": {"key": "mark"}} or not isinstance(mask, int) \
+                                or not isinstance(body["right"], int) or op != "==":
+                            raise Unsupported("match %r" % body)
+                        if (pkt.ctmark & mask) != body["right"]:
+                            return None
+                        continue
+                    kinds, val = self.value(left, pkt)
                     hit = self.member(kinds, val, body["right"])
                     if op in ("==", "in"):
                         if not hit:

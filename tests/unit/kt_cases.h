@@ -163,6 +163,10 @@ static __attribute__((unused)) void add_base_chains(struct ruleset *rs)
 	rule_ct(c, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
 	rule_plain(c, RS_MATCH_FIB_SADDR_LOCAL, 0, RS_VERDICT_ACCEPT);
 	rule_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
+	rule_plain(c, RS_MATCH_CT_MARK, 0, RS_VERDICT_DROP);
+	c->rules[c->nrules - 1].m[0].ct_mark = 0x10000000;
+	rule_plain(c, RS_MATCH_CT_MARK, 0, RS_VERDICT_ACCEPT);
+	c->rules[c->nrules - 1].m[0].ct_mark = 0x3;
 	rule_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
 	ruleset_rule_add_match(&c->rules[c->nrules - 1], RS_MATCH_FIB_SADDR_LOCAL, NULL, NULL, 0);
 	rule_plain(c, RS_MATCH_ICMPV6_TYPE, RS_ICMPV6_ND_NEIGHBOR_SOLICIT, RS_VERDICT_ACCEPT);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * `nftpol apply [--node NAME] [--check] [--replace] FILE...`: decode, compile,
- * read the kernel's table back, send the difference (or the whole table) in one
- * transaction, print one summary line. Exit 0 ok, 2 bad input, 3 kernel failure;
- * a failure leaves the previous ruleset in the kernel as it was.
+ * `nftpol apply [--node NAME] [--check] [--replace] [--keep-established] FILE...`:
+ * decode, compile, read the kernel's table back, send the difference (or the
+ * whole table) in one transaction, print one summary line; then cut the
+ * established connections the new table no longer admits (nft/ctsweep.c). Exit 0 ok, 2 bad input, 3
+ * kernel failure; a failure leaves the previous ruleset in the kernel as it was.
  */
 #include "agent/cli/cmd_apply.h"
 
@@ -17,17 +18,20 @@
 #include "agent/cli/input.h"
 #include "nft/apply.h"
 #include "nft/compile.h"
+#include "nft/ctsweep.h"
 #include "nft/netlink.h"
 
 struct apply_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
 	unsigned flags;	  /* APPLY_CHECK, APPLY_REPLACE */
+	bool keep_established;
 	bool help;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: nftpol apply [--node NAME] [--check] [--replace] FILE...\n"
+	fputs("usage: nftpol apply [--node NAME] [--check] [--replace] [--keep-established] "
+	      "FILE...\n"
 	      "  Compile Namespaces, Pods and NetworkPolicies (YAML or JSON; '-' for stdin,\n"
 	      "  a directory for its *.yaml/*.yml/*.json) and program table\n"
 	      "  inet " COMPILE_TABLE " through netlink in one transaction: only the difference\n"
@@ -36,6 +40,9 @@ static void usage(FILE *f)
 	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
 	      "  --check       let the kernel validate the batch, commit nothing\n"
 	      "  --replace     replace the whole table even if a difference would do\n"
+	      "  --keep-established\n"
+	      "                let established connections the new table denies live on\n"
+	      "                (by default their packets are dropped from now on)\n"
 	      "exit status: 0 ok, 2 bad input, 3 kernel failure (the table is left as it was)\n",
 	      f);
 }
@@ -97,7 +104,30 @@ static int failure(const struct apply_result *res, int ret)
 	return 3;
 }
 
-static int program(const struct ruleset *rs, unsigned flags)
+/* After a commit: cut what the new table denies; a failure only warns. */
+static void sweep(struct netlink *nl, const struct ruleset *rs)
+{
+	struct ctsweep_local local;
+	struct ctsweep_stats st;
+	int ret = ctsweep_local_read(&local);
+
+	if (!ret) {
+		ret = ctsweep(nl, rs, &local, COMPILE_CT_REVOKED, &st);
+		ctsweep_local_fini(&local);
+	}
+	if (ret) {
+		fprintf(stderr,
+			"nftpol apply: warning: established connections were not judged: %s "
+			"(the table is applied; connections it denies may live on)\n",
+			strerror(-ret));
+		return;
+	}
+	printf("nftpol apply: established connections: %zu of local pods judged, %zu cut, "
+	       "%zu admitted again\n",
+	       st.judged, st.cut, st.restored);
+}
+
+static int program(const struct ruleset *rs, unsigned flags, bool keep_established)
 {
 	struct apply_result res;
 	struct netlink *nl;
@@ -111,10 +141,14 @@ static int program(const struct ruleset *rs, unsigned flags)
 		return 3;
 	}
 	ret = apply_ruleset(nl, rs, NULL, flags, &res);
-	netlink_close(nl);
-	if (ret)
+	if (ret) {
+		netlink_close(nl);
 		return failure(&res, ret);
+	}
 	summary(rs, &res, flags & APPLY_CHECK, ms_since(&t0));
+	if (res.sent && !(flags & APPLY_CHECK) && !keep_established)
+		sweep(nl, rs);
+	netlink_close(nl);
 	return 0;
 }
 
@@ -128,12 +162,13 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 		{ "node", required_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "replace", no_argument, NULL, 'r' },
+		{ "keep-established", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:crh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:crkh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			o->node = optarg;
@@ -143,6 +178,9 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 			break;
 		case 'r':
 			o->flags |= APPLY_REPLACE;
+			break;
+		case 'k':
+			o->keep_established = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -174,7 +212,7 @@ int cmd_apply_main(int argc, char **argv)
 		return 0;
 	if (input_compile(argv + optind, argc - optind, o.node, "apply", &rs))
 		return 2;
-	ret = program(&rs, o.flags);
+	ret = program(&rs, o.flags, o.keep_established);
 	ruleset_fini(&rs);
 	return ret;
 }

@@ -50,6 +50,8 @@ static void usage(FILE *f)
 	      "  --full-check SECONDS    read the table back and repair it this often (60)\n"
 	      "  --coalesce-ms MS        sync after this quiet period (100) ...\n"
 	      "  --max-delay-ms MS       ... and at most this long after a change (1000)\n"
+	      "  --keep-established      let established connections a policy change denies\n"
+	      "                          live on (default: drop their packets from that sync)\n"
 	      "  --check-node            report, once, what on this node escapes enforcement\n"
 	      "                          (a bridge without br_netfilter...); exit 1 if any\n"
 	      "  -v, --verbose           debug logs\n",
@@ -82,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "max-delay-ms", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-node", no_argument, NULL, 'C' },
+		{ "keep-established", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -115,6 +118,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 			break;
 		case 'C':
 			o->check_node = true;
+			break;
+		case 'K':
+			o->rec.keep_established = true;
 			break;
 		case 'h':
 			usage(stdout);

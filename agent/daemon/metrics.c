@@ -50,6 +50,13 @@ static void render_sync(const struct metrics *m, FILE *f)
 	head(f, "nftpol_full_syncs_total", "counter",
 	     "Syncs that replaced or checked the whole table (start, periodic check, repair).");
 	fprintf(f, "nftpol_full_syncs_total %lu\n", m->full_syncs);
+	head(f, "nftpol_established_connections_cut_total", "counter",
+	     "Established connections of local pods a policy change denied: their packets are "
+	     "dropped from then on.");
+	fprintf(f, "nftpol_established_connections_cut_total %lu\n", m->conns_cut);
+	head(f, "nftpol_established_connections_restored_total", "counter",
+	     "Cut connections a later change admitted again.");
+	fprintf(f, "nftpol_established_connections_restored_total %lu\n", m->conns_restored);
 	head(f, "nftpol_sync_duration_seconds", "histogram",
 	     "Time to compile and program the ruleset.");
 	for (int i = 0; i < METRICS_SYNC_BUCKETS; i++) {

@@ -31,6 +31,7 @@ struct metrics {
 	double sync_seconds_sum;
 	double last_sync_success;		  /* Unix time, seconds; 0: never */
 	uint64_t full_syncs;			  /* full replaces (first, periodic, repair) */
+	uint64_t conns_cut, conns_restored;	  /* established connections a change cut/let be */
 	struct watch_counters watch;		  /* events, restarts, LISTs, API errors */
 	size_t objects[STORE_KINDS];		  /* objects in the store */
 	size_t isolated[DIR_COUNT];		  /* local pod addresses isolated per direction */

@@ -21,6 +21,7 @@
 #include "base/now.h"
 #include "nft/apply.h"
 #include "nft/compile.h"
+#include "nft/ctsweep.h"
 #include "nft/netlink.h"
 #include "policy/diag.h"
 #include "base/xalloc.h"
@@ -226,6 +227,36 @@ static void log_sync(const struct apply_result *res, uint64_t gen, bool full, in
 		 st->sets_added, st->sets_removed, res->msgs, res->bytes);
 }
 
+/*
+ * After a commit that changed the table: cut the established connections of
+ * local pods the new table denies (nft/ctsweep.c). A failure is logged; the
+ * table stays applied.
+ */
+static void sweep(struct reconcile *r, const struct ruleset *rs)
+{
+	struct ctsweep_local local;
+	struct ctsweep_stats st;
+	int64_t t0 = now_ms();
+	int ret = ctsweep_local_read(&local);
+
+	if (!ret) {
+		ret = ctsweep(r->nl, rs, &local, COMPILE_CT_REVOKED, &st);
+		ctsweep_local_fini(&local);
+	}
+	if (ret) {
+		log_error("established connections were not judged; those the change denies may "
+			  "live on",
+			  "error=\"%s\"", strerror(-ret));
+		return;
+	}
+	r->m->conns_cut += st.cut;
+	r->m->conns_restored += st.restored;
+	if (st.cut || st.restored)
+		log_info("established connections follow the change",
+			 "cut=%zu restored=%zu judged=%zu conntrack_entries=%zu duration_ms=%lld",
+			 st.cut, st.restored, st.judged, st.seen, (long long)(now_ms() - t0));
+}
+
 /* Compile and program once; full: count it as a full check. */
 static void sync_once(struct reconcile *r, bool full, int64_t now)
 {
@@ -256,6 +287,8 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 		return;
 	}
 	log_sync(&res, gen, full, ms, compile_ms);
+	if (res.sent && !r->o.keep_established)
+		sweep(r, &rs);
 	succeeded(r, &rs, gen, full, now);
 }
 

@@ -21,6 +21,7 @@ struct reconcile_opts {
 	int64_t quiet_ms;      /* sync this long after the last change ... */
 	int64_t max_delay_ms;  /* ... but at most this long after the first */
 	int64_t full_check_ms; /* read back and repair every so often */
+	bool keep_established; /* do not cut connections a change denies */
 };
 
 struct reconcile;

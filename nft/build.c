@@ -35,6 +35,7 @@
 /* nft datatype ids and byte orders (nftables include/datatype.h, expression.h). */
 #define NFT_TYPE_BITS 6
 #define NFT_BYTEORDER_INVALID 0
+#define NFT_BYTEORDER_HOST 1
 #define NFT_BYTEORDER_BIG 2
 #define NFT_EXPR_CONCAT 13
 
@@ -280,10 +281,8 @@ void build_chain_flush(struct build *b, const char *name)
 static uint32_t key_type(const struct rs_set *s)
 {
 	static const uint32_t ids[] = {
-		[RS_TYPE_IPV4] = 7,
-		[RS_TYPE_IPV6] = 8,
-		[RS_TYPE_PROTO] = 12,
-		[RS_TYPE_SERVICE] = 13,
+		[RS_TYPE_IPV4] = 7,	[RS_TYPE_IPV6] = 8,  [RS_TYPE_PROTO] = 12,
+		[RS_TYPE_SERVICE] = 13, [RS_TYPE_MARK] = 19,
 	};
 	uint32_t t = 0;
 
@@ -297,7 +296,7 @@ static uint32_t key_byteorder(const struct rs_set *s)
 {
 	if (s->nkey > 1 || s->key[0] == RS_TYPE_PROTO)
 		return NFT_BYTEORDER_INVALID;
-	return NFT_BYTEORDER_BIG;
+	return s->key[0] == RS_TYPE_MARK ? NFT_BYTEORDER_HOST : NFT_BYTEORDER_BIG;
 }
 
 /* Whether s is an interval set with a concatenated key (NFT_SET_CONCAT). */
@@ -376,7 +375,7 @@ static int set_check(struct build *b, const struct rs_set *s)
 	if ((s->flags & RS_SET_VMAP) && (s->flags & RS_SET_INTERVAL))
 		return build_fail(b, -EOPNOTSUPP, "set %s: interval verdict maps", s->name);
 	for (unsigned i = 0; i < s->nkey; i++)
-		if (s->key[i] > RS_TYPE_SERVICE)
+		if (s->key[i] > RS_TYPE_MARK || (s->key[i] == RS_TYPE_MARK && s->nkey > 1))
 			return build_fail(b, -EINVAL, "set %s: bad key type", s->name);
 	return 0;
 }

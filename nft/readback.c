@@ -195,6 +195,9 @@ static bool key_fields(uint32_t t, struct rs_set *s)
 		case 13:
 			v[n++] = RS_TYPE_SERVICE;
 			break;
+		case 19:
+			v[n++] = RS_TYPE_MARK;
+			break;
 		default:
 			return false;
 		}

@@ -14,10 +14,9 @@
 #include "policy/model.h"
 
 static const char *const type_names[] = {
-	[RS_TYPE_IPV4] = "ipv4_addr",
-	[RS_TYPE_IPV6] = "ipv6_addr",
-	[RS_TYPE_PROTO] = "inet_proto",
-	[RS_TYPE_SERVICE] = "inet_service",
+	[RS_TYPE_IPV4] = "ipv4_addr",	[RS_TYPE_IPV6] = "ipv6_addr",
+	[RS_TYPE_PROTO] = "inet_proto", [RS_TYPE_SERVICE] = "inet_service",
+	[RS_TYPE_MARK] = "mark",
 };
 
 static const char *const field_names[] = {
@@ -37,10 +36,11 @@ static void put_comment(const char *indent, const char *comment, FILE *f)
 	fputs("\"\n", f);
 }
 
-/* Print a value of type t at p (network order). */
+/* Print a value of type t at p (network order; a mark in host order). */
 static void put_value(enum rs_type t, const uint8_t *p, FILE *f)
 {
 	char buf[INET6_ADDRSTRLEN];
+	uint32_t mark;
 
 	switch (t) {
 	case RS_TYPE_IPV4:
@@ -57,6 +57,10 @@ static void put_value(enum rs_type t, const uint8_t *p, FILE *f)
 		break;
 	case RS_TYPE_SERVICE:
 		fprintf(f, "%u", (unsigned)p[0] << 8 | p[1]);
+		break;
+	case RS_TYPE_MARK:
+		memcpy(&mark, p, sizeof(mark));
+		fprintf(f, "0x%08" PRIx32, mark);
 		break;
 	}
 }

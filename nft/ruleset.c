@@ -149,6 +149,8 @@ unsigned ruleset_type_len(enum rs_type t)
 		return 1;
 	case RS_TYPE_SERVICE:
 		return 2;
+	case RS_TYPE_MARK:
+		return 4;
 	}
 	return 0;
 }

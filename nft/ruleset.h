@@ -18,6 +18,7 @@ enum rs_type {
 	RS_TYPE_IPV6,	 /* ipv6_addr: 16 bytes */
 	RS_TYPE_PROTO,	 /* inet_proto: 1 byte */
 	RS_TYPE_SERVICE, /* inet_service: 2 bytes, network order */
+	RS_TYPE_MARK,	 /* mark: 4 bytes, host order (the agent's sync stamp) */
 };
 
 #define RS_MAX_FIELDS 3

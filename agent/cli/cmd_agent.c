@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/daemon/datapath.h"
 #include "agent/kube/kube.h"
@@ -21,6 +22,10 @@
 #include "base/now.h"
 #include "base/num.h"
 #include "base/xalloc.h"
+#include "nft/compile.h"
+#include "nft/netlink.h"
+#include "nft/readback.h"
+#include "nft/stamp.h"
 
 #define DEFAULT_METRICS "127.0.0.1:9465"
 
@@ -31,7 +36,8 @@ struct agent_opts {
 	const char *metrics; /* "" or "off": no listener */
 	struct reconcile_opts rec;
 	bool verbose;
-	bool check_node; /* --check-node: report blind datapaths, exit */
+	bool check_node;       /* --check-node: report blind datapaths, exit */
+	int64_t stale_after_s; /* --stale-after: the table's sync stamp may be this old */
 	bool help;
 };
 
@@ -53,7 +59,10 @@ static void usage(FILE *f)
 	      "  --keep-established      let established connections a policy change denies\n"
 	      "                          live on (default: drop their packets from that sync)\n"
 	      "  --check-node            report, once, what on this node escapes enforcement\n"
-	      "                          (a bridge without br_netfilter...); exit 1 if any\n"
+	      "                          (a bridge without br_netfilter; a table no agent has\n"
+	      "                          synced for --stale-after); exit 1 if any\n"
+	      "  --stale-after SECONDS   with --check-node: the agent's last sync may be this\n"
+	      "                          old (300; 0: do not check)\n"
 	      "  -v, --verbose           debug logs\n",
 	      f);
 }
@@ -65,6 +74,17 @@ static int parse_ms(const char *s, long scale, int64_t *out)
 	if (num_parse(s, 1, INT_MAX, &v))
 		return -EINVAL;
 	*out = (int64_t)v * scale;
+	return 0;
+}
+
+/* --stale-after: seconds, 0 allowed (no check). */
+static int parse_stale(const char *s, int64_t *out)
+{
+	unsigned long v;
+
+	if (num_parse(s, 0, INT_MAX, &v))
+		return -EINVAL;
+	*out = (int64_t)v;
 	return 0;
 }
 
@@ -85,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-node", no_argument, NULL, 'C' },
 		{ "keep-established", no_argument, NULL, 'K' },
+		{ "stale-after", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -121,6 +142,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 			break;
 		case 'K':
 			o->rec.keep_established = true;
+			break;
+		case 'S':
+			ret = parse_stale(optarg, &o->stale_after_s);
 			break;
 		case 'h':
 			usage(stdout);
@@ -212,13 +236,77 @@ static void teardown(struct agent *a)
 }
 
 /*
- * `nftpol agent --check-node`: one report line per condition under which this
- * node's traffic escapes enforcement. 0 none, 1 some, 3 cannot inspect.
+ * The age of the agent's sync stamp in this namespace's table: a STALE line and
+ * 1 when older than stale_s seconds (0: not checked), else an OK or NOTE line
+ * and 0; 3 when the table cannot be read.
  */
-static int check_node(void)
+static int check_table_age(int64_t stale_s)
+{
+	struct netlink *nl;
+	struct ruleset rs;
+	uint32_t gen, at;
+	char why[256], when[32];
+	int64_t age;
+	time_t t;
+	int ret;
+
+	if (!stale_s)
+		return 0;
+	ret = netlink_open(&nl);
+	if (ret) {
+		fprintf(stderr, "nftpol agent: netlink: %s\n", strerror(-ret));
+		return 3;
+	}
+	ret = readback_table(nl, COMPILE_TABLE, &rs, &gen, why, sizeof(why));
+	netlink_close(nl);
+	if (!ret)
+		ret = stamp_get(&rs, &at) ? -ENODATA : 0;
+	ruleset_fini(&rs);
+	if (ret == -ENOENT) {
+		puts("NOTE no table inet " COMPILE_TABLE " in this network namespace: nothing is "
+		     "enforced here yet");
+		return 0;
+	}
+	if (ret == -ENOTSUP) {
+		printf("NOTE table inet " COMPILE_TABLE " holds what nftpol does not make: %s\n",
+		       why);
+		return 0;
+	}
+	if (ret && ret != -ENODATA) {
+		fprintf(stderr, "nftpol agent: reading table inet " COMPILE_TABLE ": %s\n",
+			strerror(-ret));
+		return 3;
+	}
+	if (ret) {
+		puts("NOTE table inet " COMPILE_TABLE " carries no agent sync time (nftpol apply "
+		     "programmed it, or an older agent)");
+		return 0;
+	}
+	t = (time_t)at;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	age = (int64_t)now_wall() - (int64_t)at;
+	if (age > stale_s) {
+		printf("STALE table inet " COMPILE_TABLE
+		       " last synced by the agent %lld s ago (%s), "
+		       "more than %lld s: no agent keeps it; pods and policy changes since then "
+		       "are not enforced\n",
+		       (long long)age, when, (long long)stale_s);
+		return 1;
+	}
+	printf("OK table inet " COMPILE_TABLE " synced by the agent %lld s ago (%s)\n",
+	       (long long)age, when);
+	return 0;
+}
+
+/*
+ * `nftpol agent --check-node`: one report line per condition under which this
+ * node's traffic escapes enforcement, then the age of the agent's last sync.
+ * 0 none, 1 some, 3 cannot inspect.
+ */
+static int check_node(int64_t stale_s)
 {
 	struct datapath_report r = { 0 };
-	int ret = datapath_check(&datapath_node, &r);
+	int ret = datapath_check(&datapath_node, &r), age;
 
 	if (ret < 0) {
 		fprintf(stderr, "nftpol agent: cannot list the interfaces in %s: %s\n",
@@ -236,7 +324,8 @@ static int check_node(void)
 		     "(checked: Linux bridges against br_netfilter)");
 	ret = r.n ? 1 : 0;
 	datapath_report_fini(&r);
-	return ret;
+	age = check_table_age(stale_s);
+	return age > ret ? age : ret;
 }
 
 /* Entry point of `nftpol agent`; returns the exit code. */
@@ -246,6 +335,7 @@ int cmd_agent_main(int argc, char **argv)
 		.node = getenv("NODE_NAME"),
 		.metrics = DEFAULT_METRICS,
 		.rec = { .quiet_ms = 100, .max_delay_ms = 1000, .full_check_ms = 60000 },
+		.stale_after_s = 300,
 	};
 	struct agent a;
 	int ret, sig;
@@ -255,7 +345,7 @@ int cmd_agent_main(int argc, char **argv)
 	if (o.help)
 		return 0;
 	if (o.check_node)
-		return check_node();
+		return check_node(o.stale_after_s);
 	o.rec.node = o.node;
 	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {

@@ -23,6 +23,7 @@
 #include "nft/compile.h"
 #include "nft/ctsweep.h"
 #include "nft/netlink.h"
+#include "nft/stamp.h"
 #include "policy/diag.h"
 #include "base/xalloc.h"
 
@@ -157,6 +158,8 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 
 	diag_list_init(&d);
 	ret = compile_cluster(c, r->o.node, rs, &d);
+	if (ret >= 0)
+		stamp_put(rs, (uint32_t)now_wall());
 	for (size_t i = 0; i < d.n && i < 5; i++)
 		log_warnx("compiler diagnostic", "object=\"%s\" message=\"%s\"",
 			  d.v[i].object ? d.v[i].object : "", d.v[i].msg);

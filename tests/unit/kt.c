@@ -463,6 +463,12 @@ static void parse_value(enum rs_type t, const char *v, uint8_t *p)
 		p[0] = (uint8_t)(n >> 8);
 		p[1] = (uint8_t)n;
 		break;
+	case RS_TYPE_MARK: {
+		uint32_t m = (uint32_t)n;
+
+		memcpy(p, &m, sizeof(m));
+		break;
+	}
 	}
 }
 

@@ -131,6 +131,8 @@ static __attribute__((unused)) void add_sets(struct ruleset *rs)
 	kt_elem(s, "10.2.0.0-10.2.255.255 . 6 . 80-90", NULL);
 	kt_elem(s, "0.0.0.0-255.255.255.255 . 17 . 0-65535", NULL);
 	kt_elem(s, "10.0.0.1 . 6 . 80", NULL);
+	s = ruleset_add_set(rs, "s_mark", "a stamp", (enum rs_type[]){ RS_TYPE_MARK }, 1, 0);
+	kt_elem(s, "1764757000", NULL);
 	s = ruleset_add_set(rs, "s_pp6", NULL, V6PS, 3, RS_SET_INTERVAL);
 	kt_elem(s, "2001:db8::-2001:db8::ffff . 6 . 443", NULL);
 }

@@ -104,12 +104,14 @@ static void expr_hton_u32(struct nftnl_rule *r, uint32_t reg)
 	expr_byteorder(r, reg, 4, 4);
 }
 
-static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap)
+static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap, bool inv)
 {
 	struct nftnl_expr *e = expr_add(r, "lookup");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	if (inv)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 	if (vmap)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
 }
@@ -239,7 +241,7 @@ static void expr_match(struct nftnl_rule *r, const struct rs_match *m, const str
 			expr_hton(r, reg_of(slot), f->len);
 		slot += (f->len + 3) / 4;
 	}
-	expr_lookup(r, s->name, m->kind == RS_MATCH_VMAP);
+	expr_lookup(r, s->name, m->kind == RS_MATCH_VMAP, m->inv);
 }
 
 static int match_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
@@ -262,6 +264,8 @@ static int match_check(struct build *b, const struct ruleset *rs, const struct r
 	for (unsigned i = 0; i < m->nf; i++)
 		if (m->f[i] > RS_F_TH_DPORT || ruleset_field_type(m->f[i]) != s->key[i])
 			return -EINVAL;
+	if (m->inv && m->kind != RS_MATCH_SET)
+		return -EINVAL;
 	if (m->kind == RS_MATCH_VMAP && (!(s->flags & RS_SET_VMAP) || r->verdict))
 		return -EINVAL;
 	if (m->kind == RS_MATCH_SET && (s->flags & RS_SET_VMAP))

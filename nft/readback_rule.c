@@ -189,6 +189,7 @@ static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uin
 	const struct rs_set *s;
 	const char *name;
 	uint8_t mf = 0;
+	uint32_t flags;
 	int x;
 
 	while (!at(c, "lookup")) {
@@ -209,9 +210,11 @@ static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uin
 	}
 	name = nftnl_expr_get_str(c->e[c->i], NFTNL_EXPR_LOOKUP_SET);
 	s = name ? ruleset_find_set(rb->rs, name) : NULL;
+	flags = get(c, NFTNL_EXPR_LOOKUP_FLAGS);
 	if (!nf || !s || hton != ((s->flags & RS_SET_INTERVAL) && nf > 1 ? l4 : 0) ||
 	    get(c, NFTNL_EXPR_LOOKUP_SREG) != NFT_REG_1 ||
-	    (get(c, NFTNL_EXPR_LOOKUP_FLAGS) != ~0u && get(c, NFTNL_EXPR_LOOKUP_FLAGS)))
+	    (flags != ~0u && flags != 0 && flags != NFT_LOOKUP_F_INV) ||
+	    (flags == NFT_LOOKUP_F_INV && get(c, NFTNL_EXPR_LOOKUP_DREG) != ~0u))
 		return false;
 	/* the nfproto check comes right before the rule's first ip/ip6 match */
 	if ((dep && (*fam || dep != mf)) || (!dep && mf && *fam != mf))
@@ -223,6 +226,7 @@ static bool parse_lookup(struct rb *rb, struct cursor *c, struct rs_rule *r, uin
 			       get(c, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT ? RS_MATCH_VMAP
 										 : RS_MATCH_SET,
 			       name, f, nf);
+	r->m[r->nm - 1].inv = flags == NFT_LOOKUP_F_INV;
 	c->i++;
 	return true;
 }

@@ -207,7 +207,11 @@ void render_rule(const struct rs_rule *r, FILE *f)
 		}
 		for (unsigned j = 0; j < m->nf; j++)
 			fprintf(f, "%s%s", j ? " . " : "", field_names[m->f[j]]);
-		fprintf(f, m->kind == RS_MATCH_VMAP ? " vmap @%s" : " @%s", m->set);
+		fprintf(f,
+			m->kind == RS_MATCH_VMAP ? " vmap @%s"
+			: m->inv		 ? " != @%s"
+						 : " @%s",
+			m->set);
 	}
 	switch (r->verdict) {
 	case RS_VERDICT_NONE:

@@ -314,7 +314,7 @@ static bool str_eq(const char *a, const char *b)
 static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 {
 	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state ||
-	    a->icmpv6_type != b->icmpv6_type || a->ct_mark != b->ct_mark)
+	    a->icmpv6_type != b->icmpv6_type || a->ct_mark != b->ct_mark || a->inv != b->inv)
 		return false;
 	if (memcmp(a->f, b->f, a->nf * sizeof(*a->f)))
 		return false;

@@ -91,6 +91,7 @@ struct rs_match {
 	uint32_t ct_state;   /* RS_MATCH_CT_STATE: RS_CT_* bits, any of them */
 	uint8_t icmpv6_type; /* RS_MATCH_ICMPV6_TYPE */
 	uint32_t ct_mark;    /* RS_MATCH_CT_MARK: the bits (not 0) */
+	bool inv;	     /* RS_MATCH_SET: != @set, the lookup fails */
 };
 
 enum rs_verdict {

@@ -127,6 +127,11 @@ static bool rule_matches(const struct ruleset *rs, const struct rs_rule *r,
 			continue;
 		}
 		e = lookup(rs, m, p);
+		if (m->inv) {
+			if (e)
+				return false;
+			continue;
+		}
 		if (!e)
 			return false;
 		if (m->kind == RS_MATCH_VMAP)

@@ -227,6 +227,12 @@ static __attribute__((unused)) void add_chains(struct ruleset *rs)
 	r->verdict = RS_VERDICT_ACCEPT;
 	rule_set(c, "s_empty_iv", (enum rs_field[]){ RS_F_IP_SADDR }, 1, RS_VERDICT_DROP);
 	rule_set(c, "s_cidr6", &ip6s, 1, RS_VERDICT_ACCEPT);
+	/* a lookup that must fail (ip daddr != @set) after one that must hit */
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_add_match(r, RS_MATCH_SET, "s_cidr4", &ip4d, 1);
+	ruleset_rule_add_match(r, RS_MATCH_SET, "s_pods4", &ip4d, 1);
+	r->m[1].inv = true;
+	r->verdict = RS_VERDICT_DROP;
 	/* icmpv6 after an ip6 lookup and before one: one nfproto check per rule */
 	r = ruleset_chain_add_rule(c);
 	ruleset_rule_add_match(r, RS_MATCH_SET, "s_pods6", &ip6s, 1);

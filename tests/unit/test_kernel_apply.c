@@ -359,7 +359,7 @@ START_TEST(rejected_batch_changes_nothing)
 	ck_assert_int_eq(ret, -ENOENT);
 	ck_assert_int_eq(res.stage, APPLY_STAGE_KERNEL);
 	ck_assert_uint_ge(res.rep.nerrors, 1);
-	ck_assert_str_eq(res.rep.e[0].what, "add rule 6 of chain pol_2");
+	ck_assert_str_eq(res.rep.e[0].what, "add rule 7 of chain pol_2");
 	after = kt_list(false);
 	ck_assert_str_eq(before, after);
 	free(after);

@@ -26,8 +26,11 @@
 #include "nft/netlink.h"
 #include "nft/readback.h"
 #include "nft/stamp.h"
+#include "policy/cidr.h"
 
 #define DEFAULT_METRICS "127.0.0.1:9465"
+
+#define AGENT_POD_CIDRS_MAX 8
 
 struct agent_opts {
 	const char *kubeconfig;
@@ -38,6 +41,7 @@ struct agent_opts {
 	bool verbose;
 	bool check_node;       /* --check-node: report blind datapaths, exit */
 	int64_t stale_after_s; /* --stale-after: the table's sync stamp may be this old */
+	struct addr cidrs[AGENT_POD_CIDRS_MAX]; /* --pod-cidr */
 	bool help;
 };
 
@@ -56,6 +60,10 @@ static void usage(FILE *f)
 	      "  --full-check SECONDS    read the table back and repair it this often (60)\n"
 	      "  --coalesce-ms MS        sync after this quiet period (100) ...\n"
 	      "  --max-delay-ms MS       ... and at most this long after a change (1000)\n"
+	      "  --fail-closed           drop traffic of addresses in this node's pod CIDRs\n"
+	      "                          that are not pods the agent knows yet, until they\n"
+	      "                          are programmed (needs --pod-cidr)\n"
+	      "  --pod-cidr CIDR         this node's pod CIDR (repeat for each, both families)\n"
 	      "  --keep-established      let established connections a policy change denies\n"
 	      "                          live on (default: drop their packets from that sync)\n"
 	      "  --check-node            report, once, what on this node escapes enforcement\n"
@@ -106,6 +114,8 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "check-node", no_argument, NULL, 'C' },
 		{ "keep-established", no_argument, NULL, 'K' },
 		{ "stale-after", required_argument, NULL, 'S' },
+		{ "fail-closed", no_argument, NULL, 'F' },
+		{ "pod-cidr", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -146,6 +156,22 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		case 'S':
 			ret = parse_stale(optarg, &o->stale_after_s);
 			break;
+		case 'F':
+			o->rec.fail_closed = true;
+			break;
+		case 'P':
+			if (o->rec.npod_cidrs == AGENT_POD_CIDRS_MAX ||
+			    cidr_parse(optarg, &o->cidrs[o->rec.npod_cidrs])) {
+				fprintf(stderr,
+					"nftpol agent: --pod-cidr %s: expected a CIDR such as "
+					"10.244.1.0/24 or fd00:10:244:1::/64 (at most %d)\n",
+					optarg, AGENT_POD_CIDRS_MAX);
+				usage(stderr);
+				return -EINVAL;
+			}
+			o->rec.pod_cidrs = o->cidrs;
+			o->rec.npod_cidrs++;
+			break;
 		case 'h':
 			usage(stdout);
 			o->help = true;
@@ -159,6 +185,12 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		fprintf(stderr, "nftpol agent: %s: expected a positive number\n", optarg);
 	if (!ret && optind < argc) {
 		fprintf(stderr, "nftpol agent: unexpected argument '%s'\n", argv[optind]);
+		ret = -EINVAL;
+	}
+	if (!ret && o->rec.fail_closed && !o->rec.npod_cidrs) {
+		fputs("nftpol agent: --fail-closed needs this node's pod CIDRs: --pod-cidr "
+		      "(reading them from the Node object is not implemented yet)\n",
+		      stderr);
 		ret = -EINVAL;
 	}
 	if (!ret && !o->check_node && (!o->node || !*o->node)) {

@@ -22,6 +22,7 @@
 #include "nft/apply.h"
 #include "nft/compile.h"
 #include "nft/ctsweep.h"
+#include "nft/failclosed.h"
 #include "nft/netlink.h"
 #include "nft/stamp.h"
 #include "policy/diag.h"
@@ -158,6 +159,8 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 
 	diag_list_init(&d);
 	ret = compile_cluster(c, r->o.node, rs, &d);
+	if (ret >= 0 && r->o.fail_closed)
+		failclosed_put(rs, c, r->o.node, r->o.pod_cidrs, r->o.npod_cidrs);
 	if (ret >= 0)
 		stamp_put(rs, (uint32_t)now_wall());
 	for (size_t i = 0; i < d.n && i < 5; i++)

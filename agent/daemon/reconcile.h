@@ -17,11 +17,14 @@
 #include "agent/kube/store.h"
 
 struct reconcile_opts {
-	const char *node;      /* borrowed; whose pods get chains */
-	int64_t quiet_ms;      /* sync this long after the last change ... */
-	int64_t max_delay_ms;  /* ... but at most this long after the first */
-	int64_t full_check_ms; /* read back and repair every so often */
-	bool keep_established; /* do not cut connections a change denies */
+	const char *node;	      /* borrowed; whose pods get chains */
+	int64_t quiet_ms;	      /* sync this long after the last change ... */
+	int64_t max_delay_ms;	      /* ... but at most this long after the first */
+	int64_t full_check_ms;	      /* read back and repair every so often */
+	bool keep_established;	      /* do not cut connections a change denies */
+	bool fail_closed;	      /* drop unknown addresses of the pod CIDRs */
+	const struct addr *pod_cidrs; /* borrowed; this node's pod CIDRs */
+	size_t npod_cidrs;
 };
 
 struct reconcile;

@@ -294,6 +294,26 @@ class Env:
         self.pod_labels[pod.key] = dict(labels)
         return pod
 
+    def add_pod_network(self, ns, name, labels, node):
+        """A pod's namespace, veth, routes and server on NODE, and nothing in
+        the API server (as between the CNI's ADD and the kubelet's status
+        update); its Pod object comes later with create_pod_object().  goto()
+        needs every pod to have its object."""
+        return self.cluster.add_pod(ns, name, labels, node)
+
+    def create_pod_object(self, pod, kubectl=None):
+        """kubectl create the Pod object of POD (from add_pod_network): on its
+        node, Running, status.podIP(s) its addresses."""
+        (kubectl or self.kubectl)("create", "-f", "-", input=json.dumps(
+            pod_obj(self.cluster, pod, pod.labels, pod.named_ports())))
+        self.pod_labels[pod.key] = dict(pod.labels)
+
+    def delete_pod_object(self, key):
+        """kubectl delete the Pod object of KEY; its network stays."""
+        ns, name = key.split("/")
+        self.kubectl("delete", "pod", "-n", ns, name, "--wait=false")
+        self.pod_labels.pop(key, None)
+
     def remove_pod(self, key):
         ns, name = key.split("/")
         self.kubectl("delete", "pod", "-n", ns, name, "--wait=false")

@@ -116,13 +116,17 @@ static void expr_lookup(struct nftnl_rule *r, const char *set, bool vmap, bool i
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
 }
 
-/* ct state A,B: load, mask, match any bit (nft's flag comparison). */
-static void expr_ct_state(struct nftnl_rule *r, uint32_t mask)
+/*
+ * ct KEY & mask, compared with value by op, as nft linearizes both
+ * `ct state A,B` (any bit: != 0) and `ct mark & M == M`.
+ */
+static void expr_ct_masked(struct nftnl_rule *r, uint32_t key, uint32_t mask, uint32_t op,
+			   uint32_t value)
 {
 	uint32_t zero = 0;
 	struct nftnl_expr *e = expr_add(r, "ct");
 
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	e = expr_add(r, "bitwise");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
@@ -130,7 +134,7 @@ static void expr_ct_state(struct nftnl_rule *r, uint32_t mask)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	expr_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	expr_cmp(r, op, &value, sizeof(value));
 }
 
 /* fib saddr type local: the address type of the source, RTN_LOCAL. */
@@ -143,23 +147,6 @@ static void expr_fib_saddr_local(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	expr_cmp(r, NFT_CMP_EQ, &local, sizeof(local));
-}
-
-/* ct mark & M == M: load, mask, compare (as nft linearizes it). */
-static void expr_ct_mark(struct nftnl_rule *r, uint32_t bits)
-{
-	uint32_t zero = 0;
-	struct nftnl_expr *e = expr_add(r, "ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	e = expr_add(r, "bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bits));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bits, sizeof(bits));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	expr_cmp(r, NFT_CMP_EQ, &bits, sizeof(bits));
 }
 
 /* meta skuid >= 0: only a packet a local full socket sent has an owner. */
@@ -324,9 +311,10 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	for (unsigned j = 0; j < rr->nm; j++) {
 		if (rr->m[j].kind == RS_MATCH_CT_STATE)
-			expr_ct_state(r, rr->m[j].ct_state);
+			expr_ct_masked(r, NFT_CT_STATE, rr->m[j].ct_state, NFT_CMP_NEQ, 0);
 		else if (rr->m[j].kind == RS_MATCH_CT_MARK)
-			expr_ct_mark(r, rr->m[j].ct_mark);
+			expr_ct_masked(r, NFT_CT_MARK, rr->m[j].ct_mark, NFT_CMP_EQ,
+				       rr->m[j].ct_mark);
 		else if (rr->m[j].kind == RS_MATCH_LOCAL_SOCKET)
 			expr_local_socket(r);
 		else if (rr->m[j].kind == RS_MATCH_FIB_SADDR_LOCAL)

@@ -183,24 +183,12 @@ static int dump_table(struct netlink *nl, struct dump *d)
 	return netlink_dump(nl, nlh, entry_cb, d);
 }
 
-/* Whether the verdict map name of rs has an element for address a (len bytes). */
-static bool in_map(const struct ruleset *rs, const char *name, const uint8_t *a, unsigned len)
+/* Whether the verdict map name of rs has an element for address a. */
+static bool in_map(const struct ruleset *rs, const char *name, const uint8_t *a)
 {
 	const struct rs_set *s = ruleset_find_set(rs, name);
-	size_t lo = 0, hi = s ? s->nelems : 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(s->elems[mid].key, a, len);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return s && ruleset_set_find_key(s, a);
 }
 
 static bool is_local(const struct ctsweep_local *l, uint8_t family, const uint8_t *a)
@@ -286,8 +274,8 @@ int ctsweep(struct netlink *nl, const struct ruleset *rs, const struct ctsweep_l
 		bool v4 = e->family == AF_INET;
 		bool was = e->mark & bit, ok;
 
-		if (!was && !in_map(rs, v4 ? "pod_egress4" : "pod_egress6", e->osrc, v4 ? 4 : 16) &&
-		    !in_map(rs, v4 ? "pod_ingress4" : "pod_ingress6", e->rsrc, v4 ? 4 : 16))
+		if (!was && !in_map(rs, v4 ? "pod_egress4" : "pod_egress6", e->osrc) &&
+		    !in_map(rs, v4 ? "pod_ingress4" : "pod_ingress6", e->rsrc))
 			continue;
 		st->judged++;
 		ok = admitted(rs, local, e);

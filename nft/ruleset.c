@@ -304,6 +304,30 @@ enum rs_hook ruleset_hook_of(unsigned n)
 	return RS_HOOK_NONE;
 }
 
+/*
+ * The element of sealed set s whose key is key (laid out as the set's keys),
+ * by binary search; NULL when none. Not for interval sets (a key falls inside
+ * a range there).
+ */
+const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t *key)
+{
+	unsigned len = ruleset_key_len(s);
+	size_t lo = 0, hi = s->nelems;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(s->elems[mid].key, key, len);
+
+		if (!c)
+			return &s->elems[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -154,6 +154,7 @@ void ruleset_rule_add_match(struct rs_rule *r, enum rs_match_kind kind, const ch
 void ruleset_seal(struct ruleset *rs);
 
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
+const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t *key);
 struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name);
 
 int ruleset_hook_num(enum rs_hook h);

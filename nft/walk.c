@@ -90,6 +90,8 @@ static const struct rs_elem *lookup(const struct ruleset *rs, const struct rs_ma
 
 	if (!s || !build_key(s, m, p, key))
 		return NULL;
+	if (!(s->flags & RS_SET_INTERVAL))
+		return ruleset_set_find_key(s, key);
 	for (size_t i = 0; i < s->nelems; i++)
 		if (elem_matches(s, &s->elems[i], key))
 			return &s->elems[i];

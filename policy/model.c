@@ -142,6 +142,72 @@ void model_ns_fini(struct k8s_ns *ns)
 	memset(ns, 0, sizeof(*ns));
 }
 
+void model_node_fini(struct k8s_node *n)
+{
+	free(n->name);
+	model_labels_fini(&n->labels);
+	free(n->addrs);
+	free(n->pod_cidrs);
+	model_origin_fini(&n->origin);
+	memset(n, 0, sizeof(*n));
+}
+
+void model_cnp_peer_fini(struct cnp_peer *p)
+{
+	model_selector_fini(&p->ns_sel);
+	model_selector_fini(&p->pod_sel);
+	model_selector_fini(&p->node_sel);
+	free(p->nets);
+	for (size_t i = 0; i < p->ndomains; i++)
+		free(p->domains[i]);
+	free(p->domains);
+	memset(p, 0, sizeof(*p));
+}
+
+void model_cnp_rule_fini(struct cnp_rule *r)
+{
+	free(r->name);
+	for (size_t i = 0; i < r->npeers; i++)
+		model_cnp_peer_fini(&r->peers[i]);
+	free(r->peers);
+	for (size_t i = 0; i < r->nports; i++)
+		free(r->ports[i].name);
+	free(r->ports);
+	memset(r, 0, sizeof(*r));
+}
+
+void model_cnp_fini(struct cnp *p)
+{
+	free(p->name);
+	model_selector_fini(&p->subject_ns_sel);
+	model_selector_fini(&p->subject_pod_sel);
+	for (int d = 0; d < DIR_COUNT; d++) {
+		for (size_t i = 0; i < p->nrules[d]; i++)
+			model_cnp_rule_fini(&p->rules[d][i]);
+		free(p->rules[d]);
+	}
+	model_origin_fini(&p->origin);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *model_cnp_tier_name(enum cnp_tier t)
+{
+	return t == CNP_TIER_ADMIN ? "Admin" : "Baseline";
+}
+
+const char *model_cnp_action_name(enum cnp_action a)
+{
+	return a == CNP_ACCEPT ? "Accept" : a == CNP_DENY ? "Deny" : "Pass";
+}
+
+/* The kind of the object a policy was written as. */
+const char *model_cnp_source_kind(enum cnp_source s)
+{
+	return s == CNP_SRC_CNP	  ? "ClusterNetworkPolicy"
+	       : s == CNP_SRC_ANP ? "AdminNetworkPolicy"
+				  : "BaselineAdminNetworkPolicy";
+}
+
 void model_cluster_init(struct cluster *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -155,9 +221,15 @@ void model_cluster_fini(struct cluster *c)
 		model_pod_fini(&c->pods[i]);
 	for (size_t i = 0; i < c->npols; i++)
 		model_netpol_fini(&c->pols[i]);
+	for (size_t i = 0; i < c->nnodes; i++)
+		model_node_fini(&c->nodes[i]);
+	for (size_t i = 0; i < c->ncnps; i++)
+		model_cnp_fini(&c->cnps[i]);
 	free(c->nss);
 	free(c->pods);
 	free(c->pols);
+	free(c->nodes);
+	free(c->cnps);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -187,6 +259,45 @@ static int pol_cmp(const void *a, const void *b)
 	const struct netpol *x = a, *y = b;
 
 	return nsname_cmp(x->ns, x->name, y->ns, y->name);
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	const struct k8s_node *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Evaluation order of cluster network policies: Admin tier before Baseline,
+ * lower priority first; equal priorities (the API leaves their order to the
+ * implementation) by name, then ClusterNetworkPolicy before the v1alpha1
+ * kinds, so the order never depends on input or event order.
+ */
+static int cnp_cmp(const void *a, const void *b)
+{
+	const struct cnp *x = a, *y = b;
+	int c;
+
+	if (x->tier != y->tier)
+		return x->tier < y->tier ? -1 : 1;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	return c ? c : (x->source > y->source) - (x->source < y->source);
+}
+
+static int node_key_cmp(const void *key, const void *elem)
+{
+	const struct k8s_node *n = elem;
+
+	return strcmp(key, n->name);
+}
+
+/* The node called name, or NULL. The cluster must be sealed. */
+const struct k8s_node *model_cluster_node(const struct cluster *c, const char *name)
+{
+	return xbsearch(name, c->nodes, c->nnodes, sizeof(*c->nodes), node_key_cmp);
 }
 
 static int ns_key_cmp(const void *key, const void *elem)
@@ -243,6 +354,8 @@ void model_cluster_seal(struct cluster *c)
 	}
 	xqsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
 	xqsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
+	xqsort(c->nodes, c->nnodes, sizeof(*c->nodes), node_cmp);
+	xqsort(c->cnps, c->ncnps, sizeof(*c->cnps), cnp_cmp);
 }
 
 /*

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The Kubernetes objects nftpol understands, as plain data decoded from the API's
- * JSON: Namespaces, Pods and NetworkPolicies (networking.k8s.io/v1). Presence is
+ * JSON: Namespaces, Pods, Nodes, NetworkPolicies (networking.k8s.io/v1) and
+ * cluster network policies (policy.networking.k8s.io: v1alpha2
+ * ClusterNetworkPolicy, and v1alpha1 AdminNetworkPolicy and
+ * BaselineAdminNetworkPolicy converted into the same model). Presence is
  * explicit where Kubernetes distinguishes "absent" from "empty".
  */
 #ifndef POLICY_MODEL_H
@@ -147,6 +150,89 @@ struct k8s_ns {
 	struct origin origin;
 };
 
+/* A Node: its labels (for `nodes` peers), addresses and pod CIDRs. */
+struct k8s_node {
+	char *name; /* owned */
+	struct labels labels;
+	struct addr *addrs; /* status.addresses that are IPs (hosts), sorted, unique */
+	size_t naddrs;
+	struct addr *pod_cidrs; /* spec.podCIDRs (or spec.podCIDR), masked */
+	size_t npod_cidrs;
+	struct origin origin;
+};
+
+/* Cluster network policies: tiers, in evaluation order. */
+enum cnp_tier {
+	CNP_TIER_ADMIN,
+	CNP_TIER_BASELINE,
+};
+
+enum cnp_action {
+	CNP_ACCEPT, /* v1alpha1 "Allow" */
+	CNP_DENY,
+	CNP_PASS,
+};
+
+/* Where a cluster network policy came from (for messages and explain). */
+enum cnp_source {
+	CNP_SRC_CNP,  /* policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy */
+	CNP_SRC_ANP,  /* policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy */
+	CNP_SRC_BANP, /* policy.networking.k8s.io/v1alpha1 BaselineAdminNetworkPolicy */
+};
+
+enum cnp_peer_kind {
+	CNP_PEER_NAMESPACES, /* ns_sel; every (non-host-network) pod of those namespaces */
+	CNP_PEER_PODS,	     /* ns_sel AND pod_sel */
+	CNP_PEER_NETWORKS,   /* nets: CIDRs, matching any address, pods' too */
+	CNP_PEER_NODES,	     /* node_sel: the addresses of the nodes it selects */
+	CNP_PEER_DOMAINS,    /* domains: decoded, matches nothing (not implemented) */
+	CNP_PEER_UNKNOWN,    /* no known field set (a newer API): fails closed */
+};
+
+struct cnp_peer {
+	enum cnp_peer_kind kind;
+	struct selector ns_sel;	  /* NAMESPACES, PODS */
+	struct selector pod_sel;  /* PODS */
+	struct selector node_sel; /* NODES */
+	struct addr *nets;	  /* NETWORKS: masked, in the order given */
+	size_t nnets;
+	char **domains; /* DOMAINS: owned */
+	size_t ndomains;
+};
+
+/*
+ * One rule. ports as NetworkPolicy's struct np_port: proto with PORT_NUMBER
+ * (and PORT_RANGE) or no flags (every port of proto); a named port has
+ * PORT_NAMED, name, and proto 0: any protocol of the destination pod's
+ * container port of that name. No ports: all traffic (any protocol, ICMP too).
+ */
+struct cnp_rule {
+	char *name; /* owned; "" when not given */
+	enum cnp_action action;
+	struct cnp_peer *peers;
+	size_t npeers;
+	struct np_port *ports;
+	size_t nports;
+};
+
+/*
+ * A cluster network policy. The subject is pods matching pod_sel in namespaces
+ * matching ns_sel (a `namespaces` subject: pod_sel empty, every pod); never
+ * host-network pods.
+ */
+struct cnp {
+	char *name; /* owned */
+	enum cnp_source source;
+	enum cnp_tier tier;
+	int32_t priority;  /* 0..1000, lower first; BANP: 0 */
+	bool subject_pods; /* subject given as `pods` (else `namespaces`) */
+	struct selector subject_ns_sel;
+	struct selector subject_pod_sel;
+	struct cnp_rule *rules[DIR_COUNT];
+	size_t nrules[DIR_COUNT];
+	struct origin origin;
+};
+
 /* Everything decoded: the input of the compiler. */
 struct cluster {
 	struct k8s_ns *nss;
@@ -155,6 +241,10 @@ struct cluster {
 	size_t npods, cappods;
 	struct netpol *pols;
 	size_t npols, cappols;
+	struct k8s_node *nodes; /* sorted by name after seal */
+	size_t nnodes, capnodes;
+	struct cnp *cnps; /* after seal: in evaluation order (tier, priority, name) */
+	size_t ncnps, capcnps;
 };
 
 void model_labels_fini(struct labels *l);
@@ -167,11 +257,19 @@ void model_netpol_fini(struct netpol *np);
 void model_pod_fini(struct pod *p);
 void model_ns_fini(struct k8s_ns *ns);
 void model_origin_fini(struct origin *o);
+void model_node_fini(struct k8s_node *n);
+void model_cnp_peer_fini(struct cnp_peer *p);
+void model_cnp_rule_fini(struct cnp_rule *r);
+void model_cnp_fini(struct cnp *p);
+const char *model_cnp_tier_name(enum cnp_tier t);
+const char *model_cnp_action_name(enum cnp_action a);
+const char *model_cnp_source_kind(enum cnp_source s);
 
 void model_cluster_init(struct cluster *c);
 void model_cluster_fini(struct cluster *c);
 void model_cluster_seal(struct cluster *c);
 const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name);
+const struct k8s_node *model_cluster_node(const struct cluster *c, const char *name);
 
 bool model_pod_eligible(const struct pod *p);
 const char *model_proto_name(uint8_t proto);

@@ -62,8 +62,9 @@ static void usage(FILE *f)
 	      "  --max-delay-ms MS       ... and at most this long after a change (1000)\n"
 	      "  --fail-closed           drop traffic of addresses in this node's pod CIDRs\n"
 	      "                          that are not pods the agent knows yet, until they\n"
-	      "                          are programmed (needs --pod-cidr)\n"
-	      "  --pod-cidr CIDR         this node's pod CIDR (repeat for each, both families)\n"
+	      "                          are programmed\n"
+	      "  --pod-cidr CIDR         this node's pod CIDR (repeat for each, both families;\n"
+	      "                          default: the Node object's spec.podCIDRs)\n"
 	      "  --keep-established      let established connections a policy change denies\n"
 	      "                          live on (default: drop their packets from that sync)\n"
 	      "  --check-node            report, once, what on this node escapes enforcement\n"
@@ -185,12 +186,6 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		fprintf(stderr, "nftpol agent: %s: expected a positive number\n", optarg);
 	if (!ret && optind < argc) {
 		fprintf(stderr, "nftpol agent: unexpected argument '%s'\n", argv[optind]);
-		ret = -EINVAL;
-	}
-	if (!ret && o->rec.fail_closed && !o->rec.npod_cidrs) {
-		fputs("nftpol agent: --fail-closed needs this node's pod CIDRs: --pod-cidr "
-		      "(reading them from the Node object is not implemented yet)\n",
-		      stderr);
 		ret = -EINVAL;
 	}
 	if (!ret && !o->check_node && (!o->node || !*o->node)) {

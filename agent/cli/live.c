@@ -69,7 +69,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
  * GET url into *page (owned by the caller, *len bytes and a NUL). Returns 0, or
  * -EIO with the reason printed (*page is then NULL).
  */
-static int get(struct kube *k, const char *url, const char *cmd, char **page, size_t *len)
+static int get(struct kube *k, const char *url, const char *cmd, bool optional, char **page,
+	       size_t *len)
 {
 	CURL *easy = xnonnull(curl_easy_init());
 	struct body b = { .toobig = false };
@@ -88,6 +89,8 @@ static int get(struct kube *k, const char *url, const char *cmd, char **page, si
 	if (res != CURLE_OK)
 		fprintf(stderr, "nftpol %s: GET %s: %s\n", cmd, url,
 			b.toobig ? "response too large" : curl_easy_strerror(res));
+	else if (code == 404 && optional)
+		ret = -ENOENT; /* a custom resource this cluster does not serve */
 	else if (code != 200)
 		fprintf(stderr, "nftpol %s: GET %s: HTTP %ld: %.200s\n", cmd, url, code,
 			b.b.p ? b.b.p : "");
@@ -110,11 +113,13 @@ static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd, str
 		char *url = kube_list_url(k, watch_list_path(kind), WATCH_PAGE_LIMIT, cont);
 		char *page;
 		size_t len;
-		int ret = get(k, url, cmd, &page, &len);
+		int ret = get(k, url, cmd, store_kind_info(kind)->optional, &page, &len);
 
 		free(url);
 		free(cont);
 		cont = NULL;
+		if (ret == -ENOENT)
+			return 0; /* not served: none of that kind */
 		if (ret)
 			return ret;
 		pg->body[kind] = xreallocarray(pg->body[kind], pg->n[kind] + 1, sizeof(char *));
@@ -182,6 +187,8 @@ static void forget_origin(struct store_obj *o)
 {
 	struct origin * or = o->kind == STORE_POD      ? &o->u.pod.origin
 			     : o->kind == STORE_NETPOL ? &o->u.pol.origin
+			     : o->kind == STORE_NODE   ? &o->u.node.origin
+			     : o->kind >= STORE_CNP    ? &o->u.cnp.origin
 						       : &o->u.ns.origin;
 
 	free(or->file);
@@ -251,7 +258,18 @@ static int overlay(struct cluster *c, struct store *s)
 
 		ret = put(s, &o, ret);
 	}
-	c->nnss = c->npods = c->npols = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		struct store_obj o = { .kind = STORE_NODE, .u.node = c->nodes[i] };
+
+		ret = put(s, &o, ret);
+	}
+	for (size_t i = 0; i < c->ncnps; i++) {
+		struct store_obj o = { .kind = store_cnp_kind(c->cnps[i].source),
+				       .u.cnp = c->cnps[i] };
+
+		ret = put(s, &o, ret);
+	}
+	c->nnss = c->npods = c->npols = c->nnodes = c->ncnps = 0;
 	return ret;
 }
 
@@ -267,6 +285,14 @@ static int parse_kind(const char *s, size_t len, enum store_kind *kind)
 		{ "po", STORE_POD },
 		{ "networkpolicy", STORE_NETPOL },
 		{ "netpol", STORE_NETPOL },
+		{ "node", STORE_NODE },
+		{ "no", STORE_NODE },
+		{ "clusternetworkpolicy", STORE_CNP },
+		{ "cnp", STORE_CNP },
+		{ "adminnetworkpolicy", STORE_ANP },
+		{ "anp", STORE_ANP },
+		{ "baselineadminnetworkpolicy", STORE_BANP },
+		{ "banp", STORE_BANP },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -277,7 +303,7 @@ static int parse_kind(const char *s, size_t len, enum store_kind *kind)
 	return -EINVAL;
 }
 
-/* Remove "KIND/NS/NAME" (or "namespace/NAME") from s. 0, -EINVAL or -ENOENT. */
+/* Remove "KIND/NS/NAME" (cluster-scoped kinds: "KIND/NAME") from s. 0, -EINVAL or -ENOENT. */
 static int remove_one(struct store *s, const char *spec)
 {
 	const char *a = strchr(spec, '/'), *b = a ? strchr(a + 1, '/') : NULL;
@@ -287,7 +313,7 @@ static int remove_one(struct store *s, const char *spec)
 
 	if (!a || parse_kind(spec, (size_t)(a - spec), &kind))
 		return -EINVAL;
-	if (kind == STORE_NAMESPACE)
+	if (kind != STORE_POD && kind != STORE_NETPOL)
 		return !b && a[1] && store_delete(s, kind, NULL, a + 1) ? 0 : -ENOENT;
 	if (!b || b == a + 1 || !b[1] || strchr(b + 1, '/'))
 		return -EINVAL;

@@ -13,12 +13,6 @@ static const char *const error_names[METRICS_ERR_KINDS] = {
 	[METRICS_ERR_APPLY] = "apply",
 };
 
-static const char *const resource_names[STORE_KINDS] = {
-	[STORE_NAMESPACE] = "namespaces",
-	[STORE_POD] = "pods",
-	[STORE_NETPOL] = "networkpolicies",
-};
-
 /* Count one sync (compile and program) that took seconds; ok: it succeeded. */
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok)
 {
@@ -79,7 +73,7 @@ static void render_watch(const struct metrics *m, FILE *f)
 	for (int k = 0; k < STORE_KINDS; k++)
 		for (int t = 0; t < WATCH_EVENT_TYPES; t++)
 			fprintf(f, "nftpol_watch_events_total{resource=\"%s\",type=\"%s\"} %lu\n",
-				resource_names[k], watch_decode_type_name(t),
+				store_kind_info(k)->resource, watch_decode_type_name(t),
 				m->watch.events[k][t]);
 	head(f, "nftpol_watch_restarts_total", "counter",
 	     "Watches and lists started again, by reason.");
@@ -88,11 +82,12 @@ static void render_watch(const struct metrics *m, FILE *f)
 			fprintf(f,
 				"nftpol_watch_restarts_total{resource=\"%s\",reason=\"%s\"} "
 				"%lu\n",
-				resource_names[k], watch_restart_name(r), m->watch.restarts[k][r]);
+				store_kind_info(k)->resource, watch_restart_name(r),
+				m->watch.restarts[k][r]);
 	head(f, "nftpol_lists_total", "counter", "Completed LISTs (initial and relists).");
 	for (int k = 0; k < STORE_KINDS; k++)
-		fprintf(f, "nftpol_lists_total{resource=\"%s\"} %lu\n", resource_names[k],
-			m->watch.relists[k]);
+		fprintf(f, "nftpol_lists_total{resource=\"%s\"} %lu\n",
+			store_kind_info(k)->resource, m->watch.relists[k]);
 	head(f, "nftpol_store_objects", "gauge", "Objects in the agent's store.");
 	for (int k = 0; k < STORE_KINDS; k++)
 		fprintf(f, "nftpol_store_objects{kind=\"%s\"} %zu\n", store_kind_name(k),

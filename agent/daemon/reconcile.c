@@ -43,6 +43,7 @@ struct reconcile {
 	int64_t next_full; /* next periodic full check */
 	int64_t retry_at;  /* no attempt before this, after a failure */
 	struct backoff bo;
+	size_t node_cidrs; /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
 };
 
 /*
@@ -68,6 +69,7 @@ int reconcile_new(const struct reconcile_opts *o, struct store *s, struct metric
 	r->nl = nl;
 	r->seen_gen = store_generation(s);
 	r->first_change = NOW_NEVER;
+	r->node_cidrs = ~(size_t)0;
 	r->next_full = NOW_NEVER;
 	backoff_init(&r->bo, BACKOFF_INITIAL_MS, BACKOFF_CAP_MS);
 	*out = r;
@@ -151,6 +153,36 @@ static void count_ruleset(struct metrics *m, const struct ruleset *rs)
 	}
 }
 
+/*
+ * --fail-closed: the pod CIDRs given with --pod-cidr, else this node's
+ * spec.podCIDRs from its Node object (said once whenever their number
+ * changes: a node without them holds nothing closed).
+ */
+static void fail_closed(struct reconcile *r, const struct cluster *c, struct ruleset *rs)
+{
+	const struct k8s_node *node;
+
+	if (r->o.npod_cidrs) {
+		failclosed_put(rs, c, r->o.node, r->o.pod_cidrs, r->o.npod_cidrs);
+		return;
+	}
+	node = model_cluster_node(c, r->o.node);
+	if (!node || !node->npod_cidrs) {
+		if (r->node_cidrs != 0)
+			log_warnx("--fail-closed holds nothing closed: this node's Node object has "
+				  "no spec.podCIDRs (give --pod-cidr)",
+				  "node=%s node_object=%s", r->o.node, node ? "found" : "absent");
+		r->node_cidrs = 0;
+		failclosed_put(rs, c, r->o.node, NULL, 0);
+		return;
+	}
+	if (r->node_cidrs != node->npod_cidrs)
+		log_info("--fail-closed: pod CIDRs from the Node object", "node=%s cidrs=%zu",
+			 r->o.node, node->npod_cidrs);
+	r->node_cidrs = node->npod_cidrs;
+	failclosed_put(rs, c, r->o.node, node->pod_cidrs, node->npod_cidrs);
+}
+
 static int compile(struct reconcile *r, struct ruleset *rs)
 {
 	const struct cluster *c = store_snapshot(r->store);
@@ -160,7 +192,7 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 	diag_list_init(&d);
 	ret = compile_cluster(c, r->o.node, rs, &d);
 	if (ret >= 0 && r->o.fail_closed)
-		failclosed_put(rs, c, r->o.node, r->o.pod_cidrs, r->o.npod_cidrs);
+		fail_closed(r, c, rs);
 	if (ret >= 0)
 		stamp_put(rs, (uint32_t)now_wall());
 	for (size_t i = 0; i < d.n && i < 5; i++)

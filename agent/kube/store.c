@@ -36,14 +36,41 @@ struct store {
 	uint32_t epoch;		   /* current relist epoch */
 };
 
-static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K' };
+static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K', 'O', 'C', 'A', 'B' };
 
-/* "Namespace", "Pod" or "NetworkPolicy". */
+static const struct store_kind_info kind_info[STORE_KINDS] = {
+	[STORE_NAMESPACE] = { "Namespace", "v1", "namespaces", "/api/v1/namespaces", false },
+	[STORE_POD] = { "Pod", "v1", "pods", "/api/v1/pods", false },
+	[STORE_NETPOL] = { "NetworkPolicy", "networking.k8s.io/v1", "networkpolicies",
+			   "/apis/networking.k8s.io/v1/networkpolicies", false },
+	[STORE_NODE] = { "Node", "v1", "nodes", "/api/v1/nodes", false },
+	[STORE_CNP] = { "ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2",
+			"clusternetworkpolicies",
+			"/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies", true },
+	[STORE_ANP] = { "AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1",
+			"adminnetworkpolicies",
+			"/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies", true },
+	[STORE_BANP] = { "BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1",
+			 "baselineadminnetworkpolicies",
+			 "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies",
+			 true },
+};
+
+/* "Namespace", "Pod", "NetworkPolicy", ... */
 const char *store_kind_name(enum store_kind kind)
 {
-	static const char *const names[STORE_KINDS] = { "Namespace", "Pod", "NetworkPolicy" };
+	return kind_info[kind].kind;
+}
 
-	return names[kind];
+const struct store_kind_info *store_kind_info(enum store_kind kind)
+{
+	return &kind_info[kind];
+}
+
+/* The store kind of a cluster network policy decoded from src. */
+enum store_kind store_cnp_kind(enum cnp_source src)
+{
+	return src == CNP_SRC_CNP ? STORE_CNP : src == CNP_SRC_ANP ? STORE_ANP : STORE_BANP;
 }
 
 struct store *store_new(void)
@@ -83,12 +110,61 @@ void store_obj_fini(struct store_obj *o)
 	case STORE_NETPOL:
 		model_netpol_fini(&o->u.pol);
 		break;
+	case STORE_NODE:
+		model_node_fini(&o->u.node);
+		break;
+	case STORE_CNP:
+	case STORE_ANP:
+	case STORE_BANP:
+		model_cnp_fini(&o->u.cnp);
+		break;
 	}
 }
 
 static char *make_key(enum store_kind kind, const char *ns, const char *name)
 {
 	return xasprintf("%c/%s/%s", kind_letter[kind], ns ? ns : "", name);
+}
+
+/*
+ * The cluster arrays the objects live in: one per kind, but the three kinds of
+ * cluster network policy share c->cnps (the object's source tells them apart).
+ */
+enum arr {
+	ARR_NS,
+	ARR_POD,
+	ARR_POL,
+	ARR_NODE,
+	ARR_CNP,
+};
+#define ARRS 5
+
+static enum arr arr_of(enum store_kind kind)
+{
+	static const enum arr a[STORE_KINDS] = {
+		[STORE_NAMESPACE] = ARR_NS, [STORE_POD] = ARR_POD, [STORE_NETPOL] = ARR_POL,
+		[STORE_NODE] = ARR_NODE,    [STORE_CNP] = ARR_CNP, [STORE_ANP] = ARR_CNP,
+		[STORE_BANP] = ARR_CNP,
+	};
+
+	return a[kind];
+}
+
+/* The key of the object at pos of array a. */
+static char *pos_key(const struct cluster *c, enum arr a, size_t pos)
+{
+	switch (a) {
+	case ARR_NS:
+		return make_key(STORE_NAMESPACE, NULL, c->nss[pos].name);
+	case ARR_POD:
+		return make_key(STORE_POD, c->pods[pos].ns, c->pods[pos].name);
+	case ARR_POL:
+		return make_key(STORE_NETPOL, c->pols[pos].ns, c->pols[pos].name);
+	case ARR_NODE:
+		return make_key(STORE_NODE, NULL, c->nodes[pos].name);
+	default:
+		return make_key(store_cnp_kind(c->cnps[pos].source), NULL, c->cnps[pos].name);
+	}
 }
 
 static char *obj_key(const struct store_obj *o)
@@ -98,27 +174,20 @@ static char *obj_key(const struct store_obj *o)
 		return make_key(o->kind, NULL, o->u.ns.name);
 	case STORE_POD:
 		return make_key(o->kind, o->u.pod.ns, o->u.pod.name);
-	default:
+	case STORE_NETPOL:
 		return make_key(o->kind, o->u.pol.ns, o->u.pol.name);
-	}
-}
-
-/* The key of the object at pos of kind's array. */
-static char *pos_key(const struct cluster *c, enum store_kind kind, size_t pos)
-{
-	switch (kind) {
-	case STORE_NAMESPACE:
-		return make_key(kind, NULL, c->nss[pos].name);
-	case STORE_POD:
-		return make_key(kind, c->pods[pos].ns, c->pods[pos].name);
+	case STORE_NODE:
+		return make_key(o->kind, NULL, o->u.node.name);
 	default:
-		return make_key(kind, c->pols[pos].ns, c->pols[pos].name);
+		return make_key(o->kind, NULL, o->u.cnp.name);
 	}
 }
 
-static size_t arr_len(const struct cluster *c, enum store_kind kind)
+static size_t arr_len(const struct cluster *c, enum arr a)
 {
-	return kind == STORE_NAMESPACE ? c->nnss : kind == STORE_POD ? c->npods : c->npols;
+	const size_t n[ARRS] = { c->nnss, c->npods, c->npols, c->nnodes, c->ncnps };
+
+	return n[a];
 }
 
 /* -- the index -------------------------------------------------------------- */
@@ -210,37 +279,80 @@ static struct ent *lookup(const struct store *s, enum store_kind kind, const cha
 /* Move the object of o into a new last element of its array; return its position. */
 static size_t arr_append(struct cluster *c, struct store_obj *o)
 {
-	switch (o->kind) {
-	case STORE_NAMESPACE:
+	switch (arr_of(o->kind)) {
+	case ARR_NS:
 		XGROW(c->nss, c->capnss, c->nnss);
 		c->nss[c->nnss] = o->u.ns;
 		return c->nnss++;
-	case STORE_POD:
+	case ARR_POD:
 		XGROW(c->pods, c->cappods, c->npods);
 		c->pods[c->npods] = o->u.pod;
 		return c->npods++;
-	default:
+	case ARR_POL:
 		XGROW(c->pols, c->cappols, c->npols);
 		c->pols[c->npols] = o->u.pol;
 		return c->npols++;
+	case ARR_NODE:
+		XGROW(c->nodes, c->capnodes, c->nnodes);
+		c->nodes[c->nnodes] = o->u.node;
+		return c->nnodes++;
+	default:
+		XGROW(c->cnps, c->capcnps, c->ncnps);
+		c->cnps[c->ncnps] = o->u.cnp;
+		return c->ncnps++;
 	}
 }
 
-/* Free the object at pos and move the object of o there. */
-static void arr_replace(struct cluster *c, size_t pos, struct store_obj *o)
+/* Free the object at pos of array a; with o, move its object there. */
+static void arr_put(struct cluster *c, enum arr a, size_t pos, struct store_obj *o)
 {
-	switch (o->kind) {
-	case STORE_NAMESPACE:
+	switch (a) {
+	case ARR_NS:
 		model_ns_fini(&c->nss[pos]);
-		c->nss[pos] = o->u.ns;
+		if (o)
+			c->nss[pos] = o->u.ns;
 		break;
-	case STORE_POD:
+	case ARR_POD:
 		model_pod_fini(&c->pods[pos]);
-		c->pods[pos] = o->u.pod;
+		if (o)
+			c->pods[pos] = o->u.pod;
 		break;
-	case STORE_NETPOL:
+	case ARR_POL:
 		model_netpol_fini(&c->pols[pos]);
-		c->pols[pos] = o->u.pol;
+		if (o)
+			c->pols[pos] = o->u.pol;
+		break;
+	case ARR_NODE:
+		model_node_fini(&c->nodes[pos]);
+		if (o)
+			c->nodes[pos] = o->u.node;
+		break;
+	case ARR_CNP:
+		model_cnp_fini(&c->cnps[pos]);
+		if (o)
+			c->cnps[pos] = o->u.cnp;
+		break;
+	}
+}
+
+/* Move the last object of array a to pos (already freed) and shorten the array. */
+static void arr_move_last(struct cluster *c, enum arr a, size_t pos)
+{
+	switch (a) {
+	case ARR_NS:
+		c->nss[pos] = c->nss[--c->nnss];
+		break;
+	case ARR_POD:
+		c->pods[pos] = c->pods[--c->npods];
+		break;
+	case ARR_POL:
+		c->pols[pos] = c->pols[--c->npols];
+		break;
+	case ARR_NODE:
+		c->nodes[pos] = c->nodes[--c->nnodes];
+		break;
+	case ARR_CNP:
+		c->cnps[pos] = c->cnps[--c->ncnps];
 		break;
 	}
 }
@@ -249,26 +361,16 @@ static void arr_replace(struct cluster *c, size_t pos, struct store_obj *o)
 static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 {
 	struct cluster *c = &s->c;
-	size_t last = arr_len(c, kind) - 1;
+	enum arr a = arr_of(kind);
+	size_t last = arr_len(c, a) - 1;
 	char *key;
 	size_t i;
 
-	if (kind == STORE_NAMESPACE) {
-		model_ns_fini(&c->nss[pos]);
-		c->nss[pos] = c->nss[last];
-		c->nnss--;
-	} else if (kind == STORE_POD) {
-		model_pod_fini(&c->pods[pos]);
-		c->pods[pos] = c->pods[last];
-		c->npods--;
-	} else {
-		model_netpol_fini(&c->pols[pos]);
-		c->pols[pos] = c->pols[last];
-		c->npols--;
-	}
+	arr_put(c, a, pos, NULL);
+	arr_move_last(c, a, pos);
 	if (pos == last)
 		return;
-	key = pos_key(c, kind, pos);
+	key = pos_key(c, a, pos);
 	i = find(s, key, strmap_hash(key));
 	if (i != EMPTY)
 		s->slots[i].pos = pos;
@@ -308,7 +410,7 @@ int store_upsert(struct store *s, struct store_obj *o)
 			store_obj_fini(o);
 			return 0;
 		}
-		arr_replace(&s->c, e->pos, o);
+		arr_put(&s->c, arr_of(o->kind), e->pos, o);
 		if (e->implied)
 			s->count[o->kind]++;
 		e->implied = false;
@@ -337,10 +439,11 @@ static void delete_slot(struct store *s, size_t i)
 	arr_remove(s, kind, pos);
 }
 
-/* Delete an object (ns is ignored for namespaces). Returns whether it was there. */
+/* Delete an object (ns is ignored for cluster-scoped kinds). Returns whether it was there. */
 bool store_delete(struct store *s, enum store_kind kind, const char *ns, const char *name)
 {
-	struct ent *e = lookup(s, kind, kind == STORE_NAMESPACE ? NULL : ns, name);
+	struct ent *e =
+		lookup(s, kind, kind == STORE_POD || kind == STORE_NETPOL ? ns : NULL, name);
 
 	if (!e || e->implied)
 		return false;
@@ -423,9 +526,9 @@ static void drop_implied(struct store *s)
 
 static void reindex(struct store *s)
 {
-	for (enum store_kind k = 0; k < STORE_KINDS; k++) {
-		for (size_t pos = 0; pos < arr_len(&s->c, k); pos++) {
-			char *key = pos_key(&s->c, k, pos);
+	for (enum arr a = 0; a < ARRS; a++) {
+		for (size_t pos = 0; pos < arr_len(&s->c, a); pos++) {
+			char *key = pos_key(&s->c, a, pos);
 			uint64_t hash = strmap_hash(key);
 			size_t i = find(s, key, hash);
 			struct ent *e;
@@ -435,8 +538,9 @@ static void reindex(struct store *s)
 				free(key);
 				continue;
 			}
+			/* only namespaces are ever implied */
 			e = insert(s, key, hash);
-			e->kind = k;
+			e->kind = STORE_NAMESPACE;
 			e->pos = pos;
 			e->implied = true;
 		}
@@ -474,7 +578,8 @@ size_t store_count(const struct store *s, enum store_kind kind)
 /* The resourceVersion an object was last seen at, or NULL (absent or unknown). */
 const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name)
 {
-	const struct ent *e = lookup(s, kind, kind == STORE_NAMESPACE ? NULL : ns, name);
+	const struct ent *e =
+		lookup(s, kind, kind == STORE_POD || kind == STORE_NETPOL ? ns : NULL, name);
 
 	return e && !e->implied ? e->rv : NULL;
 }

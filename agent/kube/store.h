@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The agent's view of the cluster: Namespaces, Pods and NetworkPolicies keyed by
- * kind/namespace/name with the resourceVersion they were last seen at. Watch
- * events upsert and delete single objects; a relist replaces every object of a
- * kind at once (objects missing from the new list are deleted). Every change
- * bumps a generation counter, which is how the reconciler knows it has work.
+ * The agent's view of the cluster: Namespaces, Pods, NetworkPolicies, Nodes and
+ * cluster network policies keyed by kind/namespace/name with the resourceVersion they were last
+ * seen at. Watch events upsert and delete single objects; a relist replaces every object of a kind
+ * at once (objects missing from the new list are deleted). Every change bumps a generation counter,
+ * which is how the reconciler knows it has work.
  *
  * The objects live in a struct cluster that the store owns; store_snapshot()
  * seals it for the compiler (sorting its arrays and adding implied namespaces)
@@ -22,8 +22,21 @@ enum store_kind {
 	STORE_NAMESPACE,
 	STORE_POD,
 	STORE_NETPOL,
+	STORE_NODE,
+	STORE_CNP,  /* policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy */
+	STORE_ANP,  /* policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy */
+	STORE_BANP, /* policy.networking.k8s.io/v1alpha1 BaselineAdminNetworkPolicy */
 };
-#define STORE_KINDS 3
+#define STORE_KINDS 7
+
+/* What the API calls a kind, and where it is listed. */
+struct store_kind_info {
+	const char *kind;	 /* "Pod" */
+	const char *api_version; /* "v1" */
+	const char *resource;	 /* "pods" */
+	const char *path;	 /* "/api/v1/pods": every object, all namespaces */
+	bool optional;		 /* a custom resource a cluster may not serve (404): none then */
+};
 #define STORE_MAX_OBJECTS 1000000u /* objects of one kind; more is an error */
 
 /* One decoded object with its resourceVersion. */
@@ -34,7 +47,9 @@ struct store_obj {
 		struct k8s_ns ns;
 		struct pod pod;
 		struct netpol pol;
-	} u; /* owned; the member that kind names */
+		struct k8s_node node;
+		struct cnp cnp; /* STORE_CNP, STORE_ANP, STORE_BANP */
+	} u;			/* owned; the member that kind names */
 };
 
 /* What a relist changed. */
@@ -56,5 +71,7 @@ uint64_t store_generation(const struct store *s);
 size_t store_count(const struct store *s, enum store_kind kind);
 const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name);
 const char *store_kind_name(enum store_kind kind);
+const struct store_kind_info *store_kind_info(enum store_kind kind);
+enum store_kind store_cnp_kind(enum cnp_source src);
 
 #endif

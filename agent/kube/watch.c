@@ -23,6 +23,7 @@
 #define LIST_TIMEOUT_MS 120000 /* one LIST page, all included */
 #define WATCH_GRACE_S 60       /* past timeoutSeconds before we give up */
 #define HEALTHY_WATCH_MS 10000 /* a watch this long resets the backoff */
+#define ABSENT_RETRY_MS 60000  /* an optional resource not served: look again */
 
 enum state {
 	ST_WAITING, /* nothing in flight; `next` starts at `deadline` */
@@ -44,20 +45,9 @@ enum abort_reason {
 	ABORT_LIMIT,   /* a bound was exceeded: relist after backoff */
 };
 
-struct resource {
-	const char *name; /* "pods" */
-	const char *path; /* "/api/v1/pods" */
-};
-
-static const struct resource resources[STORE_KINDS] = {
-	[STORE_NAMESPACE] = { "namespaces", "/api/v1/namespaces" },
-	[STORE_POD] = { "pods", "/api/v1/pods" },
-	[STORE_NETPOL] = { "networkpolicies", "/apis/networking.k8s.io/v1/networkpolicies" },
-};
-
 struct watch {
 	enum store_kind kind;
-	const struct resource *res;
+	const struct store_kind_info *res;
 	struct kube *kube;	    /* borrowed */
 	CURLM *multi;		    /* borrowed */
 	struct store *store;	    /* borrowed */
@@ -69,6 +59,7 @@ struct watch {
 	int64_t retry_after_ms; /* Retry-After of the last answer, 0: none */
 	char *rv;		/* owned; where a watch resumes; NULL before a list */
 	bool synced;		/* a LIST completed at least once */
+	bool absent;		/* the last LIST found the resource not served (404) */
 	/* the request in flight */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -119,7 +110,7 @@ struct watch *watch_new(enum store_kind kind, struct kube *kube, void *multi, st
 	struct watch *w = xcalloc(1, sizeof(*w));
 
 	w->kind = kind;
-	w->res = &resources[kind];
+	w->res = store_kind_info(kind);
 	w->kube = kube;
 	w->multi = multi;
 	w->store = store;
@@ -172,13 +163,13 @@ void watch_free(struct watch *w)
 /* The API path that lists (and watches) every object of kind ("/api/v1/pods"). */
 const char *watch_list_path(enum store_kind kind)
 {
-	return resources[kind].path;
+	return store_kind_info(kind)->path;
 }
 
 /* The resource's name ("pods"), for logs and metrics. */
 const char *watch_resource(const struct watch *w)
 {
-	return w->res->name;
+	return w->res->resource;
 }
 
 /* Whether a LIST of the resource has completed since the start. */
@@ -205,7 +196,7 @@ static void log_diags(struct watch *w, const struct diag_list *d, const char *wh
 	for (size_t i = 0; i < d->n && i < 5; i++)
 		log_warnx("object rejected by the decoder; it is not enforced",
 			  "resource=%s during=%s object=\"%s\" field=\"%s\" reason=\"%s\"",
-			  w->res->name, what, d->v[i].object ? d->v[i].object : "",
+			  w->res->resource, what, d->v[i].object ? d->v[i].object : "",
 			  d->v[i].path ? d->v[i].path : "", d->v[i].msg);
 	if (d->nerrors)
 		w->cnt->errors[WATCH_ERR_DECODE] += d->nerrors;
@@ -221,7 +212,7 @@ static int apply_object(struct watch *w, const struct watch_event *ev)
 	ret = watch_decode_object(w->kind, ev->object, &o, &d);
 	log_diags(w, &d, "watch");
 	diag_list_fini(&d);
-	if (ret < 0 && w->kind == STORE_NETPOL) {
+	if (ret < 0 && (w->kind == STORE_NETPOL || w->kind >= STORE_CNP)) {
 		/*
 		 * A policy that no longer decodes keeps its previous version: dropping
 		 * it would leave its pods less isolated than before.
@@ -240,7 +231,7 @@ static int apply_object(struct watch *w, const struct watch_event *ev)
 		return 0;
 	}
 	if (store_upsert(w->store, &o) == -ENOSPC) {
-		log_warnx("too many objects; relisting", "resource=%s max=%u", w->res->name,
+		log_warnx("too many objects; relisting", "resource=%s max=%u", w->res->resource,
 			  STORE_MAX_OBJECTS);
 		w->abort = ABORT_LIMIT;
 		return -ENOSPC;
@@ -265,7 +256,7 @@ static int apply_event(struct watch *w, const struct watch_event *ev)
 		log_warnx("watch ended by an ERROR event",
 			  "resource=%s code=%ld reason=%s "
 			  "message=\"%s\"",
-			  w->res->name, ev->status.code, ev->status.reason, ev->status.message);
+			  w->res->resource, ev->status.code, ev->status.reason, ev->status.message);
 		w->abort = watch_decode_gone(&ev->status) ? ABORT_GONE : ABORT_ERROR;
 		return -EPIPE;
 	}
@@ -284,7 +275,7 @@ static int on_line(char *line, size_t len, void *arg)
 
 	if (ret < 0) {
 		log_warnx("undecodable watch event; resuming", "resource=%s bytes=%zu",
-			  w->res->name, len);
+			  w->res->resource, len);
 		w->abort = ABORT_INVALID;
 	} else {
 		w->cnt->events[w->kind][ev.type]++;
@@ -315,8 +306,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (linebuf_feed(&w->lb, ptr, n, on_line, w) == -EMSGSIZE) {
-		log_warnx("watch event too large; relisting", "resource=%s max=%u", w->res->name,
-			  WATCH_MAX_LINE);
+		log_warnx("watch event too large; relisting", "resource=%s max=%u",
+			  w->res->resource, WATCH_MAX_LINE);
 		w->abort = ABORT_LIMIT;
 	}
 	return w->abort == ABORT_NONE ? n : 0;
@@ -392,7 +383,7 @@ static void schedule(struct watch *w, enum step next, int64_t delay, int64_t now
 	w->state = ST_WAITING;
 	w->next = next;
 	w->deadline = now + delay;
-	log_debug("retrying later", "resource=%s step=%s delay_ms=%lld", w->res->name,
+	log_debug("retrying later", "resource=%s step=%s delay_ms=%lld", w->res->resource,
 		  next == STEP_LIST ? "list" : "watch", (long long)delay);
 }
 
@@ -439,7 +430,7 @@ static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 
 	kube_status_parse(w->body.p ? w->body.p : "", w->body.len, &st);
 	log_warnx(next == STEP_LIST ? "list failed" : "watch failed",
-		  "resource=%s http_code=%ld reason=\"%s\" message=\"%s\"", w->res->name, code,
+		  "resource=%s http_code=%ld reason=\"%s\" message=\"%s\"", w->res->resource, code,
 		  st.reason, st.message);
 	if (code == 401) {
 		kube_token_rejected(w->kube);
@@ -451,6 +442,12 @@ static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 	}
 	if (code == 410) {
 		restart(w, WATCH_RESTART_EXPIRED, STEP_LIST, 0, now);
+		return;
+	}
+	if (code == 404 && w->res->optional) {
+		/* the watch of a custom resource that went away: the list finds out */
+		restart(w, WATCH_RESTART_FAILED, STEP_LIST, next == STEP_WATCH ? 0 : retry_delay(w),
+			now);
 		return;
 	}
 	restart(w, WATCH_RESTART_FAILED, next, retry_delay(w), now);
@@ -471,11 +468,32 @@ static void list_complete(struct watch *w, int64_t now)
 	log_info("list complete",
 		 "resource=%s resource_version=%s objects=%zu added=%zu "
 		 "changed=%zu deleted=%zu",
-		 w->res->name, w->rv, store_count(w->store, w->kind), st.added, st.changed,
+		 w->res->resource, w->rv, store_count(w->store, w->kind), st.added, st.changed,
 		 st.deleted);
 	w->synced = true;
+	w->absent = false;
 	backoff_reset(&w->bo);
 	start_watch(w, now);
+}
+
+/*
+ * An optional resource (a custom resource: the cluster network policy CRDs)
+ * is not served: the cluster has none of those objects (any the store held are
+ * gone with the CRD), which counts as listed; look again later, since the CRD
+ * may be installed at any time.
+ */
+static void absent(struct watch *w, int64_t now)
+{
+	if (!w->absent)
+		log_info("resource not served by this cluster; none of its objects apply",
+			 "resource=%s path=%s retry_s=%d", w->res->resource, w->res->path,
+			 ABSENT_RETRY_MS / 1000);
+	w->absent = true;
+	drop_pending(w);
+	store_relist(w->store, w->kind, NULL, 0, NULL);
+	w->synced = true;
+	backoff_reset(&w->bo);
+	schedule(w, STEP_LIST, ABSENT_RETRY_MS, now);
 }
 
 static void list_page_done(struct watch *w, int64_t now)
@@ -490,7 +508,7 @@ static void list_page_done(struct watch *w, int64_t now)
 	diag_list_fini(&d);
 	if (ret < 0 || w->npending > STORE_MAX_OBJECTS) {
 		log_warnx(ret < 0 ? "list page is not a list" : "too many objects",
-			  "resource=%s objects=%zu", w->res->name, w->npending);
+			  "resource=%s objects=%zu", w->res->resource, w->npending);
 		error(w, ret < 0 ? WATCH_ERR_LIST : WATCH_ERR_LIMIT);
 		restart(w, WATCH_RESTART_INVALID, STEP_LIST, backoff_next(&w->bo), now);
 		return;
@@ -505,15 +523,17 @@ static void list_page_done(struct watch *w, int64_t now)
 static void list_done(struct watch *w, CURLcode res, long code, int64_t now)
 {
 	if (w->abort == ABORT_LIMIT) {
-		log_warnx("list page too large", "resource=%s max=%u", w->res->name,
+		log_warnx("list page too large", "resource=%s max=%u", w->res->resource,
 			  WATCH_MAX_LIST);
 		error(w, WATCH_ERR_LIMIT);
 		restart(w, WATCH_RESTART_INVALID, STEP_LIST, backoff_next(&w->bo), now);
 	} else if (res != CURLE_OK) {
-		log_warnx("list failed", "resource=%s error=\"%s\"", w->res->name,
+		log_warnx("list failed", "resource=%s error=\"%s\"", w->res->resource,
 			  curl_easy_strerror(res));
 		error(w, WATCH_ERR_LIST);
 		restart(w, WATCH_RESTART_FAILED, STEP_LIST, backoff_next(&w->bo), now);
+	} else if (code == 404 && w->res->optional) {
+		absent(w, now);
 	} else if (code != 200) {
 		/* 410 here: the continue token expired; start the list over. */
 		http_failed(w, code, STEP_LIST, now);
@@ -546,14 +566,14 @@ static void watch_ended(struct watch *w, CURLcode res, long code, int64_t now)
 		break;
 	}
 	if (res == CURLE_OK && code == 200) {
-		log_debug("watch closed by the server", "resource=%s events=%zu", w->res->name,
+		log_debug("watch closed by the server", "resource=%s events=%zu", w->res->resource,
 			  w->events);
 		restart(w, WATCH_RESTART_CLOSED, STEP_WATCH, healthy ? 0 : backoff_next(&w->bo),
 			now);
 	} else if (code != 200 && code != 0) {
 		http_failed(w, code, STEP_WATCH, now);
 	} else {
-		log_warnx("watch cut", "resource=%s error=\"%s\" events=%zu", w->res->name,
+		log_warnx("watch cut", "resource=%s error=\"%s\" events=%zu", w->res->resource,
 			  curl_easy_strerror(res), w->events);
 		error(w, WATCH_ERR_WATCH);
 		restart(w, WATCH_RESTART_FAILED, STEP_WATCH, backoff_next(&w->bo), now);

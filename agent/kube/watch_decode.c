@@ -100,18 +100,24 @@ bool watch_decode_gone(const struct kube_status *st)
 	return st->code == 410 || !strcmp(st->reason, "Expired") || !strcmp(st->reason, "Gone");
 }
 
-static const char *const kinds[STORE_KINDS] = { "Namespace", "Pod", "NetworkPolicy" };
-static const char *const api_versions[STORE_KINDS] = { "v1", "v1", "networking.k8s.io/v1" };
-
 /* Move the objects of kind out of c into objs (grown); c keeps the rest. */
 static void take(struct cluster *c, enum store_kind kind, struct store_obj **objs, size_t *n,
 		 size_t *cap)
 {
-	size_t count = kind == STORE_NAMESPACE ? c->nnss : kind == STORE_POD ? c->npods : c->npols;
+	size_t count = kind == STORE_NAMESPACE ? c->nnss
+		       : kind == STORE_POD     ? c->npods
+		       : kind == STORE_NETPOL  ? c->npols
+		       : kind == STORE_NODE    ? c->nnodes
+					       : c->ncnps;
+	size_t kept = 0;
 
 	for (size_t i = 0; i < count; i++) {
 		struct store_obj *o;
 
+		if (kind >= STORE_CNP && store_cnp_kind(c->cnps[i].source) != kind) {
+			c->cnps[kept++] = c->cnps[i]; /* another kind's: c keeps it */
+			continue;
+		}
 		XGROW(*objs, *cap, *n);
 		o = &(*objs)[(*n)++];
 		memset(o, 0, sizeof(*o));
@@ -120,15 +126,23 @@ static void take(struct cluster *c, enum store_kind kind, struct store_obj **obj
 			o->u.ns = c->nss[i];
 		else if (kind == STORE_POD)
 			o->u.pod = c->pods[i];
-		else
+		else if (kind == STORE_NETPOL)
 			o->u.pol = c->pols[i];
+		else if (kind == STORE_NODE)
+			o->u.node = c->nodes[i];
+		else
+			o->u.cnp = c->cnps[i];
 	}
 	if (kind == STORE_NAMESPACE)
 		c->nnss = 0;
 	else if (kind == STORE_POD)
 		c->npods = 0;
-	else
+	else if (kind == STORE_NETPOL)
 		c->npols = 0;
+	else if (kind == STORE_NODE)
+		c->nnodes = 0;
+	else
+		c->ncnps = kept;
 }
 
 /*
@@ -148,9 +162,9 @@ int watch_decode_object(enum store_kind kind, const struct cJSON *obj, struct st
 
 	memset(out, 0, sizeof(*out));
 	if (!cJSON_HasObjectItem(copy, "kind"))
-		cJSON_AddStringToObject(copy, "kind", kinds[kind]);
+		cJSON_AddStringToObject(copy, "kind", store_kind_info(kind)->kind);
 	if (!cJSON_HasObjectItem(copy, "apiVersion"))
-		cJSON_AddStringToObject(copy, "apiVersion", api_versions[kind]);
+		cJSON_AddStringToObject(copy, "apiVersion", store_kind_info(kind)->api_version);
 	text = xnonnull(cJSON_PrintUnformatted(copy));
 	model_cluster_init(&c);
 	ret = decode_buffer(store_kind_name(kind), text, strlen(text), &c, d);
@@ -196,19 +210,40 @@ static struct strmap *item_rvs(const cJSON *items)
 	return m;
 }
 
+/* The namespace ("" when cluster-scoped) and name of o. */
+static void obj_names(const struct store_obj *o, const char **ns, const char **name)
+{
+	*ns = "";
+	switch (o->kind) {
+	case STORE_NAMESPACE:
+		*name = o->u.ns.name;
+		break;
+	case STORE_POD:
+		*ns = o->u.pod.ns;
+		*name = o->u.pod.name;
+		break;
+	case STORE_NETPOL:
+		*ns = o->u.pol.ns;
+		*name = o->u.pol.name;
+		break;
+	case STORE_NODE:
+		*name = o->u.node.name;
+		break;
+	default:
+		*name = o->u.cnp.name;
+		break;
+	}
+}
+
 static void attach_rvs(struct store_obj *objs, size_t n, const struct strmap *rvs)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct store_obj *o = &objs[i];
-		const char *ns = o->kind == STORE_NAMESPACE ? ""
-				 : o->kind == STORE_POD	    ? o->u.pod.ns
-							    : o->u.pol.ns;
-		const char *name = o->kind == STORE_NAMESPACE ? o->u.ns.name
-				   : o->kind == STORE_POD     ? o->u.pod.name
-							      : o->u.pol.name;
-		char *key = xasprintf("%s/%s", ns, name);
-		const char *rv = strmap_get(rvs, key);
+		const char *ns, *name, *rv;
+		char *key;
 
+		obj_names(&objs[i], &ns, &name);
+		key = xasprintf("%s/%s", ns, name);
+		rv = strmap_get(rvs, key);
 		objs[i].rv = rv ? xstrdup(rv) : NULL;
 		free(key);
 	}

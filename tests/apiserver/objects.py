@@ -120,6 +120,8 @@ _OMIT = object()
 
 
 def _fmt_bad(v):
+    if hasattr(v, "go_repr"):
+        return v.go_repr()
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -618,11 +620,16 @@ def cidr_warnings(path, s):
 
 
 class Resource:
+    """A resource; crd (crds.CRD) for a custom resource, whose objects are
+    unstructured JSON checked against the CRD's schema instead of schema."""
+
     def __init__(self, name, kind, group, namespaced, schema, short=(), singular=None,
-                 verbs=None, fields=(), subresources=("status",), categories=()):
+                 verbs=None, fields=(), subresources=("status",), categories=(),
+                 version="v1", crd=None):
         self.name, self.kind, self.group = name, kind, group
-        self.version = "v1"
-        self.api_version = (group + "/v1") if group else "v1"
+        self.version, self.crd = version, crd
+        self.group_version = (group + "/" + version) if group else version
+        self.api_version = self.group_version
         self.namespaced, self.schema = namespaced, schema
         self.short, self.categories = list(short), list(categories)
         self.singular = singular or kind.lower()
@@ -632,7 +639,7 @@ class Resource:
         self.subresources = subresources
         self.qualified = name + ("." + group if group else "")
         self.qualified_kind = kind + ("." + group if group else "")
-        self.prefix = ("/apis/%s/v1" % group) if group else "/api/v1"
+        self.prefix = ("/apis/" + self.group_version) if group else "/api/" + version
 
 
 RESOURCES = {
@@ -658,9 +665,10 @@ RESOURCES = {
 def decode(res, body, null_ts=True):
     """JSON value -> (normalized object, unknown field paths).  Raises ApiError."""
     if not isinstance(body, dict):
-        raise bad_request("%s in version \"v1\" cannot be handled as a %s: json: cannot "
-                          "unmarshal %s into Go value of type v1.%s"
-                          % (res.kind, res.kind, _json_type(body), res.kind))
+        raise bad_request("%s in version \"%s\" cannot be handled as a %s: json: cannot "
+                          "unmarshal %s into Go value of type %s"
+                          % (res.kind, res.version, res.kind, _json_type(body),
+                             "map[string]interface {}" if res.crd else "v1." + res.kind))
     av, kind = body.get("apiVersion"), body.get("kind")
     if av not in (None, "") and av != res.api_version:
         raise bad_request("the API version in the data (%s) does not match the expected "
@@ -668,6 +676,8 @@ def decode(res, body, null_ts=True):
     if kind not in (None, "") and kind != res.kind:
         raise bad_request("the kind in the data (%s) does not match the expected kind (%s)"
                           % (kind, res.kind))
+    if res.crd:
+        return res.crd.decode(res, body, null_ts)
     d = Decoder(null_ts)
     try:
         obj = d.obj(body, res.schema)
@@ -680,6 +690,8 @@ def decode(res, body, null_ts=True):
 
 def reorder(res, obj, null_ts=True):
     """Re-encode (after defaulting) so that field order and omitempty hold."""
+    if res.crd:
+        return _sorted_keys(obj)
     o = Decoder(null_ts).obj(obj, res.schema)
     o = {"kind": res.kind, "apiVersion": res.api_version, **o}
     return o
@@ -687,6 +699,8 @@ def reorder(res, obj, null_ts=True):
 
 def empty_object(res, rv, null_ts=True, annotations=None):
     """The object of a BOOKMARK event: an empty Go struct of the kind."""
+    if res.crd:
+        return res.crd.empty(res, rv, annotations)
     meta = {"resourceVersion": str(rv)}
     if annotations:
         meta["annotations"] = annotations
@@ -695,6 +709,14 @@ def empty_object(res, rv, null_ts=True, annotations=None):
 
 
 # ---------------------------------------------------------------- defaulting
+
+
+def _sorted_keys(v):
+    if isinstance(v, dict):
+        return {k: _sorted_keys(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [_sorted_keys(x) for x in v]
+    return v
 
 
 def _image_pull_policy(image):
@@ -708,7 +730,9 @@ def _image_pull_policy(image):
 def default_object(res, obj):
     """Server-side defaulting (applied on every write; objects are stored defaulted)."""
     meta = obj.setdefault("metadata", {})
-    if res.name == "networkpolicies":
+    if res.crd:
+        res.crd.default(obj)
+    elif res.name == "networkpolicies":
         spec = obj.setdefault("spec", {})
         spec.setdefault("podSelector", {})
         for rule in (spec.get("ingress") or []) + (spec.get("egress") or []):
@@ -727,6 +751,13 @@ def default_object(res, obj):
         st = obj.setdefault("status", {})
         if not st.get("phase"):
             st["phase"] = "Active"
+    elif res.name == "nodes":
+        # v1 <-> internal conversion: podCIDRs wins; podCIDR is its first entry
+        spec = obj.setdefault("spec", {})
+        if not spec.get("podCIDRs") and spec.get("podCIDR"):
+            spec["podCIDRs"] = [spec["podCIDR"]]
+        if spec.get("podCIDRs"):
+            spec["podCIDR"] = spec["podCIDRs"][0]
     elif res.name == "pods":
         spec = obj.setdefault("spec", {})
         for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
@@ -930,13 +961,34 @@ def validate_namespace(obj, old):
 
 
 def validate_node(obj, old):
-    return validate_meta(obj["metadata"], False, dns_subdomain_msgs)
+    errs = validate_meta(obj["metadata"], False, dns_subdomain_msgs)
+    cidrs = (obj.get("spec") or {}).get("podCIDRs") or []
+    nets = []
+    for i, c in enumerate(cidrs):
+        p = parse_cidr_sloppy(c)
+        if not p:
+            errs.append(FieldError(INVALID, "spec.podCIDRs[%d]" % i, c,
+                                   "must be a valid CIDR value, (e.g. 10.9.8.0/24 or "
+                                   "2001:db8::/64)"))
+        else:
+            nets.append(p[1])
+    if len(cidrs) > 1 and (len(cidrs) > 2 or len(nets) != 2 or
+                           nets[0].version == nets[1].version):
+        errs.append(FieldError(INVALID, "spec.podCIDRs", cidrs,
+                               "may specify no more than one CIDR for each IP family"))
+    old_cidrs = ((old or {}).get("spec") or {}).get("podCIDRs") or []
+    if old is not None and old_cidrs and old_cidrs != cidrs:
+        errs.append(FieldError(FORBIDDEN, "spec.podCIDRs", _OMIT,
+                               'node updates may not change podCIDR except from "" to valid'))
+    return errs
 
 
 def validate(res, obj, old=None):
     """-> (field errors, warnings)."""
     warnings = []
-    if res.name == "networkpolicies":
+    if res.crd:
+        errs = res.crd.validate(obj, old)
+    elif res.name == "networkpolicies":
         errs = validate_network_policy(obj, old, warnings)
     elif res.name == "pods":
         errs = validate_pod(obj, old)

@@ -43,12 +43,45 @@ def ref(name):
     return {"$ref": "#/definitions/" + name}
 
 
-def gvk(group, kind):
-    return {"group": group, "kind": kind, "version": "v1"}
+def gvk(group, kind, version="v1"):
+    return {"group": group, "kind": kind, "version": version}
 
 
 def pkg(group):
     return "io.k8s.api.%s.v1." % (group.split(".")[0] if group else "core")
+
+
+def kind_def(res):
+    """The definition name of a kind: io.k8s.api.networking.v1.NetworkPolicy, or
+    for a custom resource its group reversed, io.k8s.networking.policy.v1alpha2.
+    ClusterNetworkPolicy, as the apiextensions OpenAPI builder names it."""
+    if res.crd:
+        return "%s.%s.%s" % (".".join(reversed(res.group.split("."))), res.version, res.kind)
+    return pkg(res.group) + res.kind
+
+
+def gv_names(res):
+    """(tag, operationId infix): core_v1/CoreV1, networking_v1/NetworkingV1,
+    policyNetworking_v1alpha2/PolicyNetworkingV1alpha2."""
+    if not res.group:
+        return "core_" + res.version, "Core" + res.version.capitalize()
+    words = res.group.replace(".k8s.io", "").split(".")
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    return camel + "_" + res.version, camel[0].upper() + camel[1:] + res.version.capitalize()
+
+
+def crd_v2_schema(schema):
+    """A CRD's openAPIV3Schema as the v2 document publishes it: without the
+    CEL rules, metadata a reference to ObjectMeta."""
+    def strip(n):
+        if isinstance(n, dict):
+            return {k: strip(v) for k, v in n.items() if k != "x-kubernetes-validations"}
+        if isinstance(n, list):
+            return [strip(x) for x in n]
+        return n
+    out = strip(schema)
+    out["properties"]["metadata"] = ref(META + "ObjectMeta")
+    return out
 
 
 # ---------------------------------------------------------------- definitions
@@ -65,16 +98,22 @@ class Definitions:
             raise ValueError("definition %s built twice, differently" % name)
 
     def resource(self, res):
-        merge = dict(K.COMMON_MERGE_KEYS, **K.MERGE_KEYS[res.name])
-        name = self.type(res.schema, pkg(res.group), "", merge)["$ref"].rsplit("/", 1)[1]
-        self.defs[name]["x-kubernetes-group-version-kind"] = [gvk(res.group, res.kind)]
+        if res.crd:
+            name = kind_def(res)
+            self.add(name, crd_v2_schema(res.crd.schema))
+        else:
+            merge = dict(K.COMMON_MERGE_KEYS, **K.MERGE_KEYS[res.name])
+            name = self.type(res.schema, pkg(res.group), "", merge)["$ref"].rsplit("/", 1)[1]
+        self.defs[name]["x-kubernetes-group-version-kind"] = [gvk(res.group, res.kind,
+                                                                 res.version)]
         self.add(name + "List", {
             "description": "%sList is a list of %s objects." % (res.kind, res.kind),
             "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
                            "items": {"items": ref(name), "type": "array"},
                            "metadata": ref(META + "ListMeta")},
             "required": ["items"], "type": "object",
-            "x-kubernetes-group-version-kind": [gvk(res.group, res.kind + "List")]})
+            "x-kubernetes-group-version-kind": [gvk(res.group, res.kind + "List",
+                                                    res.version)]})
 
     def type(self, t, package, path, merge, owner=None, field=None):
         """The schema of a property of type t at path (dotted, no indexes)."""
@@ -128,10 +167,10 @@ def _str_props(*names):
     return {n: {"type": "string"} for n in names}
 
 
-def meta_definitions(groups):
+def meta_definitions(gvs):
     """apimachinery types the paths refer to (hand-written, as upstream has them)."""
     int64 = {"format": "int64", "type": "integer"}
-    per_group = [gvk(g, "") for g in groups]
+    per_group = [gvk(g, "", v) for g, v in gvs]
 
     def kinds(kind):
         return [dict(x, kind=kind) for x in per_group]
@@ -197,8 +236,7 @@ def _body(schema):
 
 
 def _op(res, action, verb, what, params, responses, produces=PRODUCES, consumes=("*/*",)):
-    tag = ("networking" if res.group else "core") + "_v1"
-    gv = "NetworkingV1" if res.group else "CoreV1"
+    tag, gv = gv_names(res)
     return {"consumes": list(consumes), "description": "%s %s" % (action, res.kind),
             "operationId": verb.replace("@", gv) + what,
             "parameters": params, "produces": list(produces),
@@ -206,7 +244,7 @@ def _op(res, action, verb, what, params, responses, produces=PRODUCES, consumes=
                               **{code: {"description": desc, "schema": schema}
                                  for code, desc, schema in responses}),
             "schemes": ["https"], "tags": [tag], "x-kubernetes-action": action,
-            "x-kubernetes-group-version-kind": gvk(res.group, res.kind)}
+            "x-kubernetes-group-version-kind": gvk(res.group, res.kind, res.version)}
 
 
 def resource_paths(res, kind_def):
@@ -218,6 +256,9 @@ def resource_paths(res, kind_def):
               "uniqueItems": True}] if res.namespaced else []
     pretty = [_query("pretty")]
     k = res.kind
+    # custom resources take no strategic merge patches (kubectl apply reads this
+    # and sends a JSON merge patch)
+    patch_types = [t for t in PATCH_TYPES if not (res.crd and "strategic" in t)]
     coll = {"parameters": scope + pretty,
             "get": _op(res, "list", "list@", ns + k, LIST_PARAMS, [("200", "OK", lref)],
                        PRODUCES + STREAMS),
@@ -243,7 +284,7 @@ def resource_paths(res, kind_def):
                          [_body(ref(META + "Patch"))] + WRITE_PARAMS
                          + [_query("force", "boolean")],
                          [("200", "OK", kref), ("201", "Created", kref)],
-                         consumes=PATCH_TYPES),
+                         consumes=patch_types),
             "delete": _op(res, "delete", "delete@", ns + k,
                           [{"in": "body", "name": "body",
                             "schema": ref(META + "DeleteOptions")}] + DELETE_PARAMS,
@@ -260,7 +301,7 @@ def resource_paths(res, kind_def):
                          [_body(ref(META + "Patch"))] + WRITE_PARAMS
                          + [_query("force", "boolean")],
                          [("200", "OK", kref), ("201", "Created", kref)],
-                         consumes=PATCH_TYPES)}
+                         consumes=patch_types)}
     wbase = res.prefix + "/watch" + base[len(res.prefix):]
     wref = ref(META + "WatchEvent")
     wprod = PRODUCES + STREAMS
@@ -296,9 +337,9 @@ def v2_document(version, resources):
     paths = {}
     for res in sorted(resources.values(), key=lambda r: r.name):
         d.resource(res)
-        paths.update(resource_paths(res, pkg(res.group) + res.kind))
+        paths.update(resource_paths(res, kind_def(res)))
     defs = dict(d.defs)
-    defs.update(meta_definitions(sorted({r.group for r in resources.values()})))
+    defs.update(meta_definitions(sorted({(r.group, r.version) for r in resources.values()})))
     return _sorted({
         "definitions": defs,
         "info": {"title": "Kubernetes", "version": "v" + version.lstrip("v")},
@@ -379,9 +420,8 @@ def v3_documents(version, resources):
             p = "%s/namespaces/{namespace}/%s/{name}" % (r.prefix, r.name)
         else:
             p = "%s/%s/{name}" % (r.prefix, r.name)
-        g = gvk(r.group, r.kind)
-        opid = "%s%s" % ("patch" + ("CoreV1" if not r.group else "NetworkingV1"),
-                         ("Namespaced" if r.namespaced else "") + r.kind)
+        g = gvk(r.group, r.kind, r.version)
+        opid = "%s%s" % ("patch" + gv_names(r)[1], ("Namespaced" if r.namespaced else "") + r.kind)
         doc["paths"][p] = {
             "patch": {"operationId": opid, "x-kubernetes-action": "patch",
                       "x-kubernetes-group-version-kind": g, "parameters": params,

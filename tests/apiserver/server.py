@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import select
 import signal
 import socket
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import crds  # noqa: E402
 import kproto  # noqa: E402
 import objects as K  # noqa: E402
 import openapi  # noqa: E402
@@ -289,7 +291,9 @@ class Store:
             self.rv = int(data["rv"])
             self.compacted = self.rv
             for rname, objs in data["objects"].items():
-                res = RESOURCES[rname]
+                res = RESOURCES.get(rname)
+                if res is None:
+                    continue        # e.g. a CRD this server runs without
                 for o in objs:
                     obj, _ = K.decode(res, o, self.s.null_ts)
                     obj = K.reorder(res, K.default_object(res, obj), self.s.null_ts)
@@ -321,19 +325,31 @@ def discovery_docs(s, port):
                 hashlib.sha256(r.qualified.encode()).digest()[:8]).decode()
         return d
 
-    def reslist(group):
+    def reslist(group, version):
         out = []
         for r in sorted(RESOURCES.values(), key=lambda r: r.name):
-            if r.group != group:
+            if r.group != group or r.version != version:
                 continue
             out.append(resource(r))
             for sub in r.subresources:
                 out.append(resource(r, sub))
         return out
 
-    np_gv = {"groupVersion": "networking.k8s.io/v1", "version": "v1"}
+    # groups in the order of a real server (built-in ones, then those of
+    # CRDs), versions newest first (Kubernetes version priority)
+    groups = []
+    for r in RESOURCES.values():
+        if r.group and r.group not in groups:
+            groups.append(r.group)
+    groups.sort(key=lambda g: (g != "networking.k8s.io", g))
+
+    def group_doc(g):
+        vs = sorted({r.version for r in RESOURCES.values() if r.group == g},
+                    key=version_priority)
+        gvs = [{"groupVersion": g + "/" + v, "version": v} for v in vs]
+        return {"name": g, "versions": gvs, "preferredVersion": gvs[0]}
     major, minor = s.version.lstrip("v").split(".")[:2]
-    return {
+    docs = {
         "/version": {"major": major, "minor": minor, "gitVersion": "v" + s.version.lstrip("v"),
                      "gitCommit": "0000000000000000000000000000000000000000",
                      "gitTreeState": "clean", "buildDate": "2025-01-01T00:00:00Z",
@@ -342,17 +358,28 @@ def discovery_docs(s, port):
                  "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                                  "serverAddress": "127.0.0.1:%d" % port}]},
         "/apis": {"kind": "APIGroupList", "apiVersion": "v1",
-                  "groups": [{"name": "networking.k8s.io", "versions": [np_gv],
-                              "preferredVersion": np_gv}]},
-        "/apis/networking.k8s.io": {"kind": "APIGroup", "apiVersion": "v1",
-                                    "name": "networking.k8s.io", "versions": [np_gv],
-                                    "preferredVersion": np_gv},
+                  "groups": [group_doc(g) for g in groups]},
         "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1",
-                    "resources": reslist("")},
-        "/apis/networking.k8s.io/v1": {"kind": "APIResourceList", "apiVersion": "v1",
-                                       "groupVersion": "networking.k8s.io/v1",
-                                       "resources": reslist("networking.k8s.io")},
+                    "resources": reslist("", "v1")},
     }
+    for g in groups:
+        gd = group_doc(g)
+        docs["/apis/" + g] = dict({"kind": "APIGroup", "apiVersion": "v1"}, **gd)
+        for v in gd["versions"]:
+            docs["/apis/" + v["groupVersion"]] = {
+                "kind": "APIResourceList", "apiVersion": "v1",
+                "groupVersion": v["groupVersion"], "resources": reslist(g, v["version"])}
+    return docs
+
+
+def version_priority(v):
+    """Sort key of Kubernetes version priority: GA, then beta, then alpha,
+    higher numbers first; other strings last, alphabetically."""
+    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", v)
+    if not m:
+        return (3, 0, 0, v)
+    major, stage, minor = int(m.group(1)), m.group(2), int(m.group(3) or 0)
+    return ({None: 0, "beta": 1, "alpha": 2}[stage], -major, -minor, v)
 
 
 # ------------------------------------------------------------------ continue tokens
@@ -628,8 +655,7 @@ class ApiHandler(BaseHTTPRequestHandler):
                                  "resource", {})
         r = self.parse_resource_path(path)
         if r is None:
-            if path in ("/version", "/api", "/apis", "/api/v1",
-                        "/apis/networking.k8s.io", "/apis/networking.k8s.io/v1"):
+            if path in app.discovery():
                 raise K.method_not_allowed()
             raise K.unknown_resource()
         res, ns, name, sub, legacy_watch = r
@@ -723,9 +749,9 @@ class ApiHandler(BaseHTTPRequestHandler):
     def parse_resource_path(path):
         parts = [p for p in path.split("/") if p]
         if parts[:2] == ["api", "v1"]:
-            group, rest = "", parts[2:]
-        elif parts[:3] == ["apis", "networking.k8s.io", "v1"]:
-            group, rest = "networking.k8s.io", parts[3:]
+            gv, rest = "v1", parts[2:]
+        elif len(parts) >= 3 and parts[0] == "apis":
+            gv, rest = parts[1] + "/" + parts[2], parts[3:]
         else:
             return None
         legacy = False
@@ -738,7 +764,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         if not rest or len(rest) > 3:
             return None
         res = RESOURCES.get(rest[0])
-        if res is None or res.group != group:
+        if res is None or res.group_version != gv:
             return None
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
@@ -1104,8 +1130,9 @@ class Api:
             return []
         msgs = ['unknown field "%s"' % u for u in unknown]
         if mode == "Strict":
-            raise K.bad_request('%s in version "v1" cannot be handled as a %s: strict decoding '
-                                'error: %s' % (res.kind, res.kind, ", ".join(msgs)))
+            raise K.bad_request('%s in version "%s" cannot be handled as a %s: strict '
+                                'decoding error: %s' % (res.kind, res.version, res.kind,
+                                                        ", ".join(msgs)))
         return msgs
 
     def _check_namespace(self, res, ns, name):
@@ -1152,8 +1179,10 @@ class Api:
             meta.pop(f, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_rfc3339()
-        if res.name == "networkpolicies":
+        if res.name == "networkpolicies" or res.crd:
             meta["generation"] = 1
+        if res.crd and res.crd.status:
+            obj.pop("status", None)           # the status subresource owns it
         if res.name == "pods" and (not self.s.accept_status or not obj.get("status")):
             obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
         if res.name == "namespaces":
@@ -1196,6 +1225,8 @@ class Api:
                 new = obj
                 if "status" in old:
                     new["status"] = copy.deepcopy(old["status"])
+                elif res.crd and res.crd.status:
+                    new.pop("status", None)
                 om, nm = old["metadata"], new["metadata"]
                 for f in ("uid", "creationTimestamp", "deletionTimestamp",
                           "deletionGracePeriodSeconds", "generation", "selfLink"):
@@ -1206,6 +1237,10 @@ class Api:
             new, w2 = self._finish(res, new, old)
             if res.name == "networkpolicies" and sub is None and \
                     new.get("spec") != old.get("spec"):
+                new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
+            if res.crd and sub is None and \
+                    {k: v for k, v in new.items() if k not in ("metadata", "status")} != \
+                    {k: v for k, v in old.items() if k not in ("metadata", "status")}:
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             a, b = copy.deepcopy(new), copy.deepcopy(old)
             a["metadata"].pop("resourceVersion", None)
@@ -1229,7 +1264,7 @@ class Api:
                     raise K.bad_request("json: cannot unmarshal %s into Go value of type "
                                         "map[string]interface {}" % K._json_type(body))
                 new = K.merge_patch(cur, body)
-            elif ctype == "application/strategic-merge-patch+json":
+            elif ctype == "application/strategic-merge-patch+json" and not res.crd:
                 if not isinstance(body, dict):
                     raise K.bad_request("json: cannot unmarshal %s into Go value of type "
                                         "map[string]interface {}" % K._json_type(body))
@@ -1238,8 +1273,9 @@ class Api:
                 raise K.ApiError(415, "UnsupportedMediaType",
                                  "the body of the request was in an unknown format - accepted "
                                  "media types include: application/json-patch+json, "
-                                 "application/merge-patch+json, "
-                                 "application/strategic-merge-patch+json")
+                                 "application/merge-patch+json, " +
+                                 ("application/apply-patch+yaml" if res.crd else
+                                  "application/strategic-merge-patch+json"))
             if not isinstance(new, dict):
                 raise K.bad_request("the patch produced a non-object")
             return self.update(res, ns, name, sub, new, p, from_patch=True)
@@ -1268,7 +1304,10 @@ class Api:
                 return (201 if not p.get("dryRun") else 200), obj, warns
             body = copy.deepcopy(body)
             body["metadata"].pop("resourceVersion", None)
-            new = K.strategic_merge(res, copy.deepcopy(cur), body)
+            if res.crd:
+                new = K.merge_patch(copy.deepcopy(cur), body)
+            else:
+                new = K.strategic_merge(res, copy.deepcopy(cur), body)
             obj, warns = self.update(res, ns, name, None, new, p, from_patch=True)
             return 200, obj, warns
 
@@ -1371,7 +1410,9 @@ class Api:
                 st.commit(RESOURCES["namespaces"], "DELETED", None, cur)
 
     def set_pod_status(self, ns, name, status, merge=True):
-        res = RESOURCES["pods"]
+        return self.set_status(RESOURCES["pods"], ns, name, status, merge)
+
+    def set_status(self, res, ns, name, status, merge=True):
         with self.store.lock:
             old = self.store.get(res, ns, name)
             if old is None:
@@ -1628,6 +1669,9 @@ class App:
         if path == "/pod-status":
             return self.api.set_pod_status(body["namespace"], body["name"], body["status"],
                                            body.get("merge", True))
+        if path == "/node-status":
+            return self.api.set_status(RESOURCES["nodes"], None, body["name"], body["status"],
+                                       body.get("merge", True))
         if path == "/reset-faults":
             with s.lock:
                 s.faults, s.cut_events, s.oversize, s.slow = [], 0, [0, 0], None
@@ -1715,6 +1759,10 @@ def main():
     ap.add_argument("--node", action="append", default=[], metavar="NAME[=IP,...]",
                     help="create a Node (repeatable)")
     ap.add_argument("--no-default-namespaces", action="store_true")
+    ap.add_argument("--no-cluster-network-policy", action="store_true",
+                    help="serve no policy.networking.k8s.io resources (ClusterNetworkPolicy, "
+                    "AdminNetworkPolicy, BaselineAdminNetworkPolicy), as a cluster without "
+                    "their CRDs: their paths are 404")
     ap.add_argument("--watch-buffer", type=int, default=10000,
                     help="events queued per watch before it is closed as unresponsive")
     ap.add_argument("--user", default=DEFAULT_USER, help="user name of the valid token")
@@ -1722,6 +1770,8 @@ def main():
                     help="extra subjectAltName for a new server cert, e.g. IP:::1")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
+    if not a.no_cluster_network_policy:
+        RESOURCES.update(crds.resources())
 
     os.makedirs(a.dir, exist_ok=True)
     for stale in ("port", "control-port"):

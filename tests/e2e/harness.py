@@ -72,8 +72,11 @@ def rss_kib(pid):
 def stand_in_state(path, items):
     """Write a stand-in --state file holding ITEMS (objects get RVs and uids);
     return the count of each resource."""
-    objs = {"namespaces": [], "pods": [], "networkpolicies": [], "nodes": []}
-    res = {"Namespace": "namespaces", "Pod": "pods", "NetworkPolicy": "networkpolicies"}
+    res = {"Namespace": "namespaces", "Pod": "pods", "NetworkPolicy": "networkpolicies",
+           "Node": "nodes", "ClusterNetworkPolicy": "clusternetworkpolicies",
+           "AdminNetworkPolicy": "adminnetworkpolicies",
+           "BaselineAdminNetworkPolicy": "baselineadminnetworkpolicies"}
+    objs = {r: [] for r in res.values()}
     rv = 10
     for o in json.loads(json.dumps(items)):
         m = o["metadata"]

@@ -140,22 +140,68 @@ static void dispatch_add(struct lower_dispatch_list *l, const struct addr *ip, c
 	l->v[l->n++] = (struct lower_dispatch){ ip, chain, pod };
 }
 
-/* Group the local pods isolated in dir and record where each pod IP dispatches. */
-static void lower_direction(struct lower *k, enum dir dir)
+static void dispatch_pod(struct lower *k, enum dir dir, const struct pod *pod, const char *chain)
+{
+	for (size_t f = 0; f < pod->nips; f++)
+		dispatch_add(&k->maps[dir][pod->ips[f].family == AF_INET6], &pod->ips[f], chain,
+			     pod);
+}
+
+/* Per local pod: the cluster network policies selecting it, in evaluation order. */
+struct subjects {
+	struct pod_list *of; /* indexed like k->c->pods; lists of cnp indexes */
+};
+
+static void subjects_init(struct lower *k, struct subjects *s)
+{
+	s->of = xcalloc(k->c->npods ? k->c->npods : 1, sizeof(*s->of));
+	for (size_t i = 0; i < k->c->ncnps; i++) {
+		struct pod_list pl = { 0 };
+
+		eval_cnp_subjects(k->e, &k->c->cnps[i], &pl);
+		for (size_t j = 0; j < pl.n; j++) {
+			struct pod_list *l = &s->of[pl.v[j]];
+
+			if (!pod_is_local(k, &k->c->pods[pl.v[j]]))
+				continue;
+			XGROW(l->v, l->cap, l->n);
+			l->v[l->n++] = i;
+		}
+		eval_pod_list_fini(&pl);
+	}
+}
+
+static void subjects_fini(const struct lower *k, struct subjects *s)
+{
+	for (size_t i = 0; i < k->c->npods; i++)
+		eval_pod_list_fini(&s->of[i]);
+	free(s->of);
+}
+
+/*
+ * Record where each local pod IP dispatches in dir: the group chain of the
+ * NetworkPolicies isolating it, behind the chains of the cluster network
+ * policies selecting it (lower_cnp.c); pods nothing selects are not dispatched.
+ */
+static void lower_direction(struct lower *k, enum dir dir, const struct subjects *subj)
 {
 	struct assign *a = NULL;
 	size_t n = collect_assigns(k, dir, &a);
 
-	for (size_t i = 0, j; i < n; i = j) {
-		const struct pod *pod = &k->c->pods[a[i].pod];
-		const char *chain;
+	for (size_t i = 0, j = 0; i < k->c->npods; i++) {
+		const struct pod *pod = &k->c->pods[i];
+		const char *chain = NULL;
+		size_t end = j;
 
-		for (j = i; j < n && a[j].pod == a[i].pod; j++)
-			;
-		chain = group_chain(k, dir, &a[i], j - i);
-		for (size_t f = 0; f < pod->nips; f++)
-			dispatch_add(&k->maps[dir][pod->ips[f].family == AF_INET6], &pod->ips[f],
-				     chain, pod);
+		while (end < n && a[end].pod == i)
+			end++;
+		if (end > j)
+			chain = group_chain(k, dir, &a[j], end - j);
+		j = end;
+		if (subj->of[i].n)
+			chain = lower_cnp_target(k, dir, subj->of[i].v, subj->of[i].n, chain);
+		if (chain)
+			dispatch_pod(k, dir, pod, chain);
 	}
 	free(a);
 }
@@ -333,14 +379,15 @@ static void find_families(struct lower *k)
 }
 
 /*
- * Compile the NetworkPolicies of sealed cluster c for node (NULL: treat every pod
- * as local) into out, which must be uninitialised; the caller frees it with
+ * Compile the NetworkPolicies and cluster network policies of sealed cluster c for node (NULL:
+ * treat every pod as local) into out, which must be uninitialised; the caller frees it with
  * ruleset_fini(). Warnings go to d. Returns 0.
  */
 int compile_cluster(const struct cluster *c, const char *node, struct ruleset *out,
 		    struct diag_list *d)
 {
 	struct lower k = { .c = c, .node = node, .rs = out, .d = d };
+	struct subjects subj;
 
 	ruleset_init(out, COMPILE_TABLE);
 	out->comment =
@@ -351,8 +398,10 @@ int compile_cluster(const struct cluster *c, const char *node, struct ruleset *o
 	k.objs = strmap_new();
 	k.names = strmap_new();
 	find_families(&k);
+	subjects_init(&k, &subj);
 	for (int dir = 0; dir < DIR_COUNT; dir++)
-		lower_direction(&k, dir);
+		lower_direction(&k, dir, &subj);
+	subjects_fini(&k, &subj);
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
 		build_map(&k, dir, false);
 		build_map(&k, dir, true);

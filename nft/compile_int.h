@@ -51,10 +51,41 @@ struct lower {
 	struct lower_dispatch_list maps[DIR_COUNT][2]; /* [dir][v6] */
 };
 
+/* One way to match the peer address of a rule; set NULL: any address. */
+struct amatch {
+	enum lower_fam fam;
+	const char *set;
+};
+
+enum pm_kind {
+	PM_ANY,
+	PM_PORTS, /* meta l4proto . th dport @set */
+	PM_NAMED, /* ip daddr . meta l4proto . th dport @set */
+};
+
+struct pmatch {
+	enum lower_fam fam;
+	enum pm_kind kind;
+	const char *set;
+};
+#define LOWER_PMATCH_MAX 5 /* any; exact; ranges; named per family */
+
 const char *lower_dir_name(enum dir dir);
 const struct addr *lower_pod_addr(const struct pod *p, enum lower_fam fam);
 char *lower_obj_name(struct lower *k, const char *prefix, const char *readable, const char *key);
 void lower_put_addr(uint8_t *dst, const struct addr *a);
 const char *lower_policy_chain(struct lower *k, const struct netpol *np, enum dir dir);
+struct rs_set *lower_new_set(struct lower *k, const char *name, const char *key,
+			     const char *comment, const enum rs_type *t, unsigned nt,
+			     unsigned flags);
+const char *lower_pods_set(struct lower *k, const struct netpol *np, const struct peer *p,
+			   enum lower_fam fam);
+void lower_fam_list(const struct lower *k, enum lower_fam *out, size_t *n);
+size_t lower_pmatches(struct lower *k, const struct np_port *ports, size_t nports,
+		      struct pmatch *out);
+void lower_emit(struct rs_chain *c, enum dir dir, const struct amatch *a, const struct pmatch *p,
+		enum rs_verdict verdict, const char *target);
+const char *lower_cnp_target(struct lower *k, enum dir dir, const size_t *cnps, size_t ncnps,
+			     const char *np_group);
 
 #endif

@@ -20,24 +20,6 @@
 
 #define READABLE_MAX 40 /* bytes of an object name taken from Kubernetes names */
 
-/* One way to match the peer address of a rule; set NULL: any address. */
-struct amatch {
-	enum lower_fam fam;
-	const char *set;
-};
-
-enum pm_kind {
-	PM_ANY,
-	PM_PORTS, /* meta l4proto . th dport @set */
-	PM_NAMED, /* ip daddr . meta l4proto . th dport @set */
-};
-
-struct pmatch {
-	enum lower_fam fam;
-	enum pm_kind kind;
-	const char *set;
-};
-
 /* Port tuples gathered from one rule, for the shared port sets. */
 struct prange {
 	uint8_t proto;
@@ -137,9 +119,9 @@ static void elem_put_proto_port(uint8_t *dst, uint8_t proto, uint16_t port)
 	dst[5] = (uint8_t)port;
 }
 
-static struct rs_set *new_set(struct lower *k, const char *name, const char *key,
-			      const char *comment, const enum rs_type *t, unsigned nt,
-			      unsigned flags)
+struct rs_set *lower_new_set(struct lower *k, const char *name, const char *key,
+			     const char *comment, const enum rs_type *t, unsigned nt,
+			     unsigned flags)
 {
 	struct rs_set *s = ruleset_add_set(k->rs, name, comment, t, nt, flags);
 
@@ -158,9 +140,12 @@ static void fill_pods(struct lower *k, struct rs_set *s, const struct pod_list *
 	}
 }
 
-/* The set of the addresses of family fam of the pods a selector peer stands for. */
-static const char *peer_pods_set(struct lower *k, const struct netpol *np, const struct peer *p,
-				 enum lower_fam fam)
+/*
+ * The set of the addresses of family fam of the pods a selector peer of np
+ * stands for (np may be NULL when the peer has a namespace selector).
+ */
+const char *lower_pods_set(struct lower *k, const struct netpol *np, const struct peer *p,
+			   enum lower_fam fam)
 {
 	enum rs_type t = fam == LOWER_FAM_6 ? RS_TYPE_IPV6 : RS_TYPE_IPV4;
 	char *psel = p->flags & PEER_POD_SEL ? selector_to_string(&p->pod_sel) : xstrdup("{}");
@@ -175,7 +160,7 @@ static const char *peer_pods_set(struct lower *k, const struct netpol *np, const
 		char *oname =
 			lower_obj_name(k, fam == LOWER_FAM_6 ? "pods6" : "pods4", readable, key);
 		struct pod_list pl = { 0 };
-		struct rs_set *s = new_set(k, oname, key, comment, &t, 1, 0);
+		struct rs_set *s = lower_new_set(k, oname, key, comment, &t, 1, 0);
 
 		eval_peer_pods(k->e, np, p, &pl);
 		fill_pods(k, s, &pl, fam);
@@ -219,7 +204,7 @@ static const char *ipblock_set(struct lower *k, const struct peer *p)
 	if (!name) {
 		char *comment = xasprintf("ipBlock %s", text);
 		char *oname = lower_obj_name(k, v6 ? "cidr6" : "cidr4", text, key);
-		struct rs_set *s = new_set(k, oname, key, comment, &t, 1, RS_SET_INTERVAL);
+		struct rs_set *s = lower_new_set(k, oname, key, comment, &t, 1, RS_SET_INTERVAL);
 		struct addr_range *r = NULL;
 		size_t n = cidr_subtract(&p->cidr, p->except, p->nexcept, &r);
 
@@ -310,7 +295,7 @@ static const char *ports_set(struct lower *k, const struct prange *v, size_t n, 
 		char *comment = xasprintf("%s %s", ranges ? "port ranges" : "ports", text);
 		char *oname = lower_obj_name(k, ranges ? "prange" : "ports", text, key);
 		struct rs_set *s =
-			new_set(k, oname, key, comment, t, 2, ranges ? RS_SET_INTERVAL : 0);
+			lower_new_set(k, oname, key, comment, t, 2, ranges ? RS_SET_INTERVAL : 0);
 
 		for (size_t i = 0; i < n; i++) {
 			struct rs_elem *e = ruleset_set_add_elem(s);
@@ -355,7 +340,7 @@ static void fill_named(struct lower *k, struct rs_set *s, const struct np_port *
 				struct rs_elem *e = ruleset_set_add_elem(s);
 
 				lower_put_addr(e->key, a);
-				elem_put_proto_port(e->key + off, v[j]->proto, pp[m].port);
+				elem_put_proto_port(e->key + off, pp[m].proto, pp[m].port);
 			}
 		}
 	}
@@ -377,7 +362,7 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 
 	for (size_t i = 0; i < n; i++) {
 		next = xasprintf("%s%s%s/%s", text, i ? "," : "", v[i]->name,
-				 model_proto_name(v[i]->proto));
+				 v[i]->proto ? model_proto_name(v[i]->proto) : "any");
 		free(text);
 		text = next;
 	}
@@ -387,7 +372,7 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 		char *comment = xasprintf("named ports %s of all pods", text);
 		char *oname =
 			lower_obj_name(k, fam == LOWER_FAM_6 ? "named6" : "named4", text, key);
-		struct rs_set *s = new_set(k, oname, key, comment, t, 3, 0);
+		struct rs_set *s = lower_new_set(k, oname, key, comment, t, 3, 0);
 
 		fill_named(k, s, v, n, fam);
 		name = s->name;
@@ -399,7 +384,8 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 	return name;
 }
 
-static void fam_list(const struct lower *k, enum lower_fam *out, size_t *n)
+/* The address families pods use, in out (at most 2); how many in *n. */
+void lower_fam_list(const struct lower *k, enum lower_fam *out, size_t *n)
 {
 	*n = 0;
 	if (k->fam4)
@@ -415,7 +401,7 @@ static size_t rule_amatches(struct lower *k, const struct netpol *np, const stru
 	enum lower_fam fams[2];
 	size_t nf, n = 0;
 
-	fam_list(k, fams, &nf);
+	lower_fam_list(k, fams, &nf);
 	if (!r->npeers) {
 		*out = xcalloc(1, sizeof(**out));
 		return 1;
@@ -431,23 +417,27 @@ static size_t rule_amatches(struct lower *k, const struct netpol *np, const stru
 		}
 		for (size_t j = 0; j < nf; j++) {
 			(*out)[n].fam = fams[j];
-			(*out)[n++].set = peer_pods_set(k, np, p, fams[j]);
+			(*out)[n++].set = lower_pods_set(k, np, p, fams[j]);
 		}
 	}
 	return n;
 }
 
-/* The port matches of a rule: exact ports, ranges, named ports per family, or "any". */
-static size_t rule_pmatches(struct lower *k, const struct np_rule *r, struct pmatch *out)
+/*
+ * The port matches of a rule's nports ports (at most LOWER_PMATCH_MAX): exact
+ * ports, ranges, named ports per family, or "any" when there are none.
+ */
+size_t lower_pmatches(struct lower *k, const struct np_port *ports, size_t nports,
+		      struct pmatch *out)
 {
-	struct prange *exact = xcalloc(r->nports, sizeof(*exact));
-	struct prange *ranges = xcalloc(r->nports, sizeof(*ranges));
-	const struct np_port **named = xcalloc(r->nports, sizeof(*named));
+	struct prange *exact = xcalloc(nports, sizeof(*exact));
+	struct prange *ranges = xcalloc(nports, sizeof(*ranges));
+	const struct np_port **named = xcalloc(nports, sizeof(*named));
 	size_t ne = 0, nr = 0, nn = 0, n = 0, nf;
 	enum lower_fam fams[2];
 
-	for (size_t i = 0; i < r->nports; i++) {
-		const struct np_port *p = &r->ports[i];
+	for (size_t i = 0; i < nports; i++) {
+		const struct np_port *p = &ports[i];
 
 		if (p->flags & PORT_NAMED)
 			named[nn++] = p;
@@ -458,7 +448,7 @@ static size_t rule_pmatches(struct lower *k, const struct np_rule *r, struct pma
 		else
 			ranges[nr++] = (struct prange){ p->proto, 0, 65535 };
 	}
-	if (!r->nports)
+	if (!nports)
 		out[n++] = (struct pmatch){ LOWER_FAM_ANY, PM_ANY, NULL };
 	if (ne)
 		out[n++] =
@@ -476,7 +466,7 @@ static size_t rule_pmatches(struct lower *k, const struct np_rule *r, struct pma
 		for (size_t i = 0; i < nn; i++)
 			if (!m || named_cmp(&named[m - 1], &named[i]))
 				named[m++] = named[i];
-		fam_list(k, fams, &nf);
+		lower_fam_list(k, fams, &nf);
 		for (size_t j = 0; j < nf; j++)
 			out[n++] = (struct pmatch){ fams[j], PM_NAMED,
 						    named_set(k, named, m, fams[j]) };
@@ -502,9 +492,12 @@ static bool rule_exists(const struct rs_chain *c, const struct rs_rule *r)
 	return false;
 }
 
-/* Append "[peer address] [ports] accept" to c, unless an equal rule is there. */
-static void emit_rule(struct rs_chain *c, enum dir dir, const struct amatch *a,
-		      const struct pmatch *p)
+/*
+ * Append "[peer address] [ports] verdict" to c (target: the chain of a jump),
+ * unless an equal rule is there.
+ */
+void lower_emit(struct rs_chain *c, enum dir dir, const struct amatch *a, const struct pmatch *p,
+		enum rs_verdict verdict, const char *target)
 {
 	enum lower_fam fam = a->fam ? a->fam : p->fam;
 	struct rs_rule *r = ruleset_chain_add_rule(c);
@@ -523,10 +516,12 @@ static void emit_rule(struct rs_chain *c, enum dir dir, const struct amatch *a,
 
 		ruleset_rule_add_match(r, RS_MATCH_SET, p->set, f, 3);
 	}
-	r->verdict = RS_VERDICT_ACCEPT;
+	r->verdict = verdict;
+	r->target = target ? xstrdup(target) : NULL;
 	if (rule_exists(c, r)) {
 		for (unsigned i = 0; i < r->nm; i++)
 			free(r->m[i].set);
+		free(r->target);
 		c->nrules--;
 	}
 }
@@ -535,15 +530,15 @@ static void lower_rule(struct lower *k, const struct netpol *np, enum dir dir,
 		       const struct np_rule *r, size_t chain)
 {
 	struct amatch *am = NULL;
-	struct pmatch pm[5];
+	struct pmatch pm[LOWER_PMATCH_MAX];
 	size_t na = rule_amatches(k, np, r, &am);
-	size_t np_ = rule_pmatches(k, r, pm);
+	size_t np_ = lower_pmatches(k, r->ports, r->nports, pm);
 	struct rs_chain *c = &k->rs->chains[chain]; /* only sets are added below */
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < np_; j++)
 			if (!am[i].fam || !pm[j].fam || am[i].fam == pm[j].fam)
-				emit_rule(c, dir, &am[i], &pm[j]);
+				lower_emit(c, dir, &am[i], &pm[j], RS_VERDICT_ACCEPT, NULL);
 	free(am);
 }
 

@@ -162,13 +162,15 @@ bool eval_peer_matches(const struct eval *e, const struct netpol *np, const stru
 	return ns && selector_matches(&p->ns_sel, &ns->labels);
 }
 
+/* proto 0: any protocol (a ClusterNetworkPolicy destinationNamedPort). */
 static bool port_is(const struct pod_port *pp, const char *name, uint8_t proto)
 {
-	return pp->proto == proto && !strcmp(pp->name, name);
+	return (!proto || pp->proto == proto) && !strcmp(pp->name, name);
 }
 
 /*
- * The numbers pod gives the named port name/proto: a pointer to the first of
+ * The numbers pod gives the named port name/proto (proto 0: of any protocol;
+ * a pod's ports are sorted by name first): a pointer to the first of
  * the returned count of entries of pod->ports (0 when no container declares it).
  * A name declared with several numbers gives every one of them.
  */
@@ -186,8 +188,9 @@ size_t eval_pod_named_ports(const struct pod *pod, const char *name, uint8_t pro
 }
 
 /*
- * Whether one NetworkPolicyPort admits a connection to dst (NULL when the
- * destination is not a pod) on proto/dport. Named ports resolve on dst.
+ * Whether one NetworkPolicyPort (or a ClusterNetworkPolicy protocol entry, the
+ * same form) admits a connection to dst (NULL when the destination is not a
+ * pod) on proto/dport. Named ports resolve on dst; proto 0 is any protocol.
  */
 bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t proto,
 		      uint16_t dport)
@@ -195,7 +198,7 @@ bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t
 	const struct pod_port *pp;
 	size_t n;
 
-	if (port->proto != proto)
+	if (port->proto && port->proto != proto)
 		return false;
 	if (port->flags & PORT_NAMED) {
 		n = dst ? eval_pod_named_ports(dst, port->name, proto, &pp) : 0;
@@ -209,4 +212,86 @@ bool eval_port_admits(const struct np_port *port, const struct pod *dst, uint8_t
 	if (port->flags & PORT_NUMBER)
 		return dport == port->port;
 	return true;
+}
+
+/* -- cluster network policies ---------------------------------------------- */
+
+/* The selectors of a namespaces/pods form (subject or peer) as a NetworkPolicy peer. */
+static struct peer as_peer(const struct selector *ns_sel, const struct selector *pod_sel)
+{
+	struct peer p = { .flags = PEER_NS_SEL | PEER_POD_SEL };
+
+	p.ns_sel = *ns_sel; /* shallow: borrowed for one call */
+	p.pod_sel = *pod_sel;
+	return p;
+}
+
+/* Whether cnp's subject selects pod (never a host-network or finished pod). */
+bool eval_cnp_subject(const struct eval *e, const struct cnp *cnp, const struct pod *pod)
+{
+	struct peer p = as_peer(&cnp->subject_ns_sel, &cnp->subject_pod_sel);
+
+	return eval_peer_matches(e, NULL, &p, pod);
+}
+
+/* Append the pods cnp's subject selects to out, sorted. */
+void eval_cnp_subjects(const struct eval *e, const struct cnp *cnp, struct pod_list *out)
+{
+	struct peer p = as_peer(&cnp->subject_ns_sel, &cnp->subject_pod_sel);
+
+	eval_peer_pods(e, NULL, &p, out);
+}
+
+/* Append the pods a namespaces or pods peer stands for to out, sorted. */
+void eval_cnp_peer_pods(const struct eval *e, const struct cnp_peer *peer, struct pod_list *out)
+{
+	struct peer p = as_peer(&peer->ns_sel, &peer->pod_sel);
+
+	if (peer->kind == CNP_PEER_NAMESPACES || peer->kind == CNP_PEER_PODS)
+		eval_peer_pods(e, NULL, &p, out);
+}
+
+/* Whether node is one a nodes peer selects. */
+bool eval_cnp_peer_node(const struct cnp_peer *peer, const struct k8s_node *node)
+{
+	return peer->kind == CNP_PEER_NODES && selector_matches(&peer->node_sel, &node->labels);
+}
+
+/*
+ * Whether peer stands for the other end of a connection: pod (NULL when the
+ * address is no eligible pod's) at address ip. An unknown peer (a field of a
+ * newer API) fails closed: it matches everything for Deny and Pass and nothing
+ * for Accept; domain names match nothing.
+ */
+bool eval_cnp_peer_matches(const struct eval *e, const struct cnp_peer *peer,
+			   enum cnp_action action, const struct pod *pod, const struct addr *ip)
+{
+	struct peer p = as_peer(&peer->ns_sel, &peer->pod_sel);
+
+	switch (peer->kind) {
+	case CNP_PEER_NAMESPACES:
+	case CNP_PEER_PODS:
+		return pod && eval_peer_matches(e, NULL, &p, pod);
+	case CNP_PEER_NETWORKS:
+		for (size_t i = 0; i < peer->nnets; i++)
+			if (cidr_contains_addr(&peer->nets[i], ip))
+				return true;
+		return false;
+	case CNP_PEER_NODES:
+		for (size_t i = 0; i < e->c->nnodes; i++) {
+			const struct k8s_node *n = &e->c->nodes[i];
+
+			if (!eval_cnp_peer_node(peer, n))
+				continue;
+			for (size_t j = 0; j < n->naddrs; j++)
+				if (cidr_contains_addr(&n->addrs[j], ip))
+					return true;
+		}
+		return false;
+	case CNP_PEER_DOMAINS:
+		return false;
+	case CNP_PEER_UNKNOWN:
+		return action != CNP_ACCEPT;
+	}
+	return false;
 }

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reachability under NetworkPolicy (see reach.h). A connection needs the
- * source's egress and the destination's ingress: an end that no policy selects
- * in a direction is not isolated in it; an isolated end admits what at least one
- * rule of one of its policies admits. The policies isolating each pod are
- * computed once, when the context is built.
+ * Reachability (see reach.h). A connection needs the source's egress and the
+ * destination's ingress. Each direction at a pod is decided in tiers: the
+ * Admin tier's cluster network policies selecting the pod, by priority and
+ * rule order (first matching rule: Accept or Deny decide, Pass skips the rest
+ * of the tier); then, if some NetworkPolicy selects the pod for the direction,
+ * it decides (some rule of one of them admits, or denied); then the Baseline
+ * tier likewise (Pass: allowed); then allowed. The policies isolating each pod
+ * and the cluster network policies selecting it are computed once, when the
+ * context is built.
  */
 #include "policy/reach.h"
 
@@ -27,6 +31,7 @@ struct reach {
 	const struct cluster *c; /* borrowed */
 	struct eval *e;
 	struct pol_list (*iso)[DIR_COUNT]; /* per pod: the policies isolating it */
+	struct pol_list *subj;		   /* per pod: cluster network policies selecting it */
 };
 
 static void pol_list_add(struct pol_list *l, size_t i)
@@ -55,6 +60,15 @@ struct reach *reach_new(const struct cluster *c)
 		}
 		eval_pod_list_fini(&pl);
 	}
+	r->subj = xcalloc(c->npods ? c->npods : 1, sizeof(*r->subj));
+	for (size_t i = 0; i < c->ncnps; i++) {
+		struct pod_list pl = { 0 };
+
+		eval_cnp_subjects(r->e, &c->cnps[i], &pl);
+		for (size_t j = 0; j < pl.n; j++)
+			pol_list_add(&r->subj[pl.v[j]], i);
+		eval_pod_list_fini(&pl);
+	}
 	return r;
 }
 
@@ -62,10 +76,13 @@ void reach_free(struct reach *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->c->npods; i++)
+	for (size_t i = 0; i < r->c->npods; i++) {
 		for (int dir = 0; dir < DIR_COUNT; dir++)
 			free(r->iso[i][dir].v);
+		free(r->subj[i].v);
+	}
 	free(r->iso);
+	free(r->subj);
 	eval_free(r->e);
 	free(r);
 }
@@ -87,6 +104,18 @@ size_t reach_isolating(const struct reach *r, const struct pod *p, enum dir dir,
 	const struct pol_list *l = &r->iso[p - r->c->pods][dir];
 
 	*pols = l->v;
+	return l->n;
+}
+
+/*
+ * The cluster network policies whose subject selects pod p: *cnps points to
+ * their indexes into the cluster's cnps, in evaluation order (borrowed from r).
+ */
+size_t reach_cnp_subject_of(const struct reach *r, const struct pod *p, const size_t **cnps)
+{
+	const struct pol_list *l = &r->subj[p - r->c->pods];
+
+	*cnps = l->v;
 	return l->n;
 }
 
@@ -166,22 +195,15 @@ static size_t rule_port(const struct np_rule *rule, const struct reach_query *q)
 }
 
 /*
- * Evaluate one direction: egress of the source or ingress of the destination.
- * Without a side to fill, stop at the first admitting rule.
+ * The NetworkPolicy tier of one direction at an end its policies l isolate:
+ * whether some rule admits. Without a side to fill, stop at the first.
  */
-static bool eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
-		     struct reach_side *side)
+static bool eval_netpol(const struct reach *r, const struct reach_query *q, enum dir dir,
+			const struct pol_list *l, struct reach_side *side)
 {
-	const struct reach_end *self = dir == DIR_EGRESS ? &q->src : &q->dst;
 	const struct reach_end *other = dir == DIR_EGRESS ? &q->dst : &q->src;
-	const struct pol_list *l;
 	bool allowed = false;
 
-	if (!self->pod)
-		return true;
-	l = &r->iso[self->pod - r->c->pods][dir];
-	if (!l->n)
-		return true;
 	for (size_t i = 0; i < l->n && (side || !allowed); i++) {
 		const struct netpol *np = &r->c->pols[l->v[i]];
 
@@ -201,6 +223,110 @@ static bool eval_dir(const struct reach *r, const struct reach_query *q, enum di
 		}
 	}
 	return allowed;
+}
+
+/* Whether one rule of a cluster network policy matches the connection in dir. */
+static bool cnp_rule_matches(const struct reach *r, const struct cnp_rule *rule,
+			     const struct reach_query *q, enum dir dir)
+{
+	const struct reach_end *other = dir == DIR_EGRESS ? &q->dst : &q->src;
+	bool peer = false, port = !rule->nports;
+
+	for (size_t i = 0; i < rule->npeers && !peer; i++)
+		peer = eval_cnp_peer_matches(r->e, &rule->peers[i], rule->action, other->pod,
+					     &other->ip);
+	for (size_t i = 0; i < rule->nports && !port; i++)
+		port = eval_port_admits(&rule->ports[i], q->dst.pod, q->proto, q->port);
+	return peer && port;
+}
+
+/*
+ * The first rule of tier's policies among subj (in evaluation order) that
+ * matches the connection in dir, or { REACH_ANY }.
+ */
+static struct reach_cnp_rule tier_match(const struct reach *r, const struct pol_list *subj,
+					enum cnp_tier tier, const struct reach_query *q,
+					enum dir dir)
+{
+	for (size_t i = 0; i < subj->n; i++) {
+		const struct cnp *p = &r->c->cnps[subj->v[i]];
+
+		if (p->tier != tier)
+			continue;
+		for (size_t j = 0; j < p->nrules[dir]; j++)
+			if (cnp_rule_matches(r, &p->rules[dir][j], q, dir))
+				return (struct reach_cnp_rule){ subj->v[i], j };
+	}
+	return (struct reach_cnp_rule){ REACH_ANY, 0 };
+}
+
+static enum cnp_action rule_action(const struct reach *r, struct reach_cnp_rule m, enum dir dir)
+{
+	return r->c->cnps[m.cnp].rules[dir][m.rule].action;
+}
+
+/*
+ * Evaluate one direction: egress of the source or ingress of the destination,
+ * tier by tier. Without a side to fill, stop at the first admitting rule.
+ */
+static bool eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
+		     struct reach_side *side)
+{
+	const struct reach_end *self = dir == DIR_EGRESS ? &q->src : &q->dst;
+	struct reach_cnp_rule m;
+	const struct pol_list *l, *subj;
+
+	if (side) {
+		side->by = REACH_BY_DEFAULT;
+		side->decided = side->admin_pass = (struct reach_cnp_rule){ REACH_ANY, 0 };
+	}
+	if (!self->pod)
+		return true;
+	subj = &r->subj[self->pod - r->c->pods];
+	m = tier_match(r, subj, CNP_TIER_ADMIN, q, dir);
+	if (m.cnp != REACH_ANY && rule_action(r, m, dir) != CNP_PASS) {
+		if (side) {
+			side->by = REACH_BY_ADMIN;
+			side->decided = m;
+		}
+		return rule_action(r, m, dir) == CNP_ACCEPT;
+	}
+	if (side && m.cnp != REACH_ANY)
+		side->admin_pass = m;
+	l = &r->iso[self->pod - r->c->pods][dir];
+	if (l->n) {
+		if (side)
+			side->by = REACH_BY_NETPOL;
+		return eval_netpol(r, q, dir, l, side);
+	}
+	m = tier_match(r, subj, CNP_TIER_BASELINE, q, dir);
+	if (m.cnp == REACH_ANY)
+		return true;
+	if (side) {
+		side->by = REACH_BY_BASELINE;
+		side->decided = m;
+	}
+	return rule_action(r, m, dir) != CNP_DENY;
+}
+
+/*
+ * One direction of q alone: egress at the source, ingress at the destination.
+ * side (may be NULL) is filled as by reach_eval() (release it with
+ * reach_side_fini()); when given, every admitting NetworkPolicy rule is listed.
+ */
+bool reach_eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
+		    struct reach_side *side)
+{
+	if (side)
+		memset(side, 0, sizeof(*side));
+	return eval_dir(r, q, dir, side);
+}
+
+void reach_side_fini(struct reach_side *s)
+{
+	free(s->pols);
+	free(s->allows);
+	memset(s, 0, sizeof(*s));
 }
 
 static bool is_self(const struct reach_query *q)
@@ -248,9 +374,7 @@ void reach_eval(const struct reach *r, const struct reach_query *q, struct reach
 
 void reach_verdict_fini(struct reach_verdict *v)
 {
-	for (int dir = 0; dir < DIR_COUNT; dir++) {
-		free(v->side[dir].pols);
-		free(v->side[dir].allows);
-	}
+	for (int dir = 0; dir < DIR_COUNT; dir++)
+		reach_side_fini(&v->side[dir]);
 	memset(v, 0, sizeof(*v));
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reachability under NetworkPolicy: the verdict of one connection (source pod or
- * address, destination pod or address, protocol, port) over a sealed cluster,
- * with the reasons as data: which policies isolate each end and which rule of
- * which policy admits it. Built on eval.h, the semantics the compiler lowers.
+ * Reachability under NetworkPolicy and ClusterNetworkPolicy: the verdict of one
+ * connection (source pod or address, destination pod or address, protocol,
+ * port) over a sealed cluster, with the reasons as data: which tier decided
+ * each direction (the Admin tier's rule, the NetworkPolicies isolating the end
+ * and which of their rules admit, the Baseline tier's rule, or nothing: allowed).
+ * Built on eval.h, the semantics the compiler lowers.
  */
 #ifndef POLICY_REACH_H
 #define POLICY_REACH_H
@@ -39,10 +41,27 @@ struct reach_allow {
 	size_t port; /* index into the rule's ports, or REACH_ANY */
 };
 
+/* Which tier decided one direction. */
+enum reach_by {
+	REACH_BY_DEFAULT,  /* nothing did: allowed */
+	REACH_BY_ADMIN,	   /* an Admin tier rule: Accept or Deny */
+	REACH_BY_NETPOL,   /* the NetworkPolicies isolating the end */
+	REACH_BY_BASELINE, /* a Baseline tier rule: Accept or Deny (or Pass: allowed) */
+};
+
+/* A rule of a cluster network policy: index into cluster->cnps, and into its rules[dir]. */
+struct reach_cnp_rule {
+	size_t cnp; /* REACH_ANY: none */
+	size_t rule;
+};
+
 /* One direction at one end: egress at the source, ingress at the destination. */
 struct reach_side {
-	bool isolated; /* some policy selects the end for this direction */
-	bool allowed;  /* !isolated, or some rule admits */
+	enum reach_by by;		  /* who decided */
+	struct reach_cnp_rule decided;	  /* by ADMIN or BASELINE: the rule */
+	struct reach_cnp_rule admin_pass; /* the Admin tier Pass rule taken, if any */
+	bool isolated; /* some NetworkPolicy selects the end for this direction */
+	bool allowed;  /* the verdict of this direction */
 	size_t *pols;  /* owned; the isolating policies, ascending indexes */
 	size_t npols;
 	struct reach_allow *allows; /* owned; every admitting rule, in policy order */
@@ -60,6 +79,7 @@ void reach_free(struct reach *r);
 const struct cluster *reach_cluster(const struct reach *r);
 size_t reach_isolating(const struct reach *r, const struct pod *p, enum dir dir,
 		       const size_t **pols);
+size_t reach_cnp_subject_of(const struct reach *r, const struct pod *p, const size_t **cnps);
 
 int reach_end_pod(const struct pod *p, int family, struct reach_end *out);
 void reach_end_addr(const struct reach *r, const struct addr *ip, struct reach_end *out);
@@ -68,5 +88,8 @@ const struct pod *reach_find_pod(const struct reach *r, const char *ns, const ch
 bool reach_allowed(const struct reach *r, const struct reach_query *q);
 void reach_eval(const struct reach *r, const struct reach_query *q, struct reach_verdict *out);
 void reach_verdict_fini(struct reach_verdict *v);
+bool reach_eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
+		    struct reach_side *side);
+void reach_side_fini(struct reach_side *s);
 
 #endif

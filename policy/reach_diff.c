@@ -44,6 +44,7 @@ struct rd_ctx {
 	uint64_t *dv;		     /* ports whose verdict changes */
 	uint64_t *lvl[4];	     /* masks of partition() and resolve(), by depth */
 	bool iso[DIR_COUNT];	     /* the new ends are isolated (pair being compared) */
+	bool tiers; /* either version has cluster network policies: compare_tiers() */
 };
 
 /* -- kinds of change ------------------------------------------------------------------- */
@@ -253,6 +254,93 @@ static void compare(struct rd_ctx *x, size_t s, size_t d)
 		partition(x, s, d);
 }
 
+/* The cause of one direction as the new cluster answers it (side from reach). */
+static struct rd_why why_tiers(const struct rd_ctx *x, const struct reach_side *s,
+			       const struct reach_query *q, enum dir dir)
+{
+	struct rd_why w = { .why = REACH_DIFF_NOT_ISOLATED };
+	const struct pod *self = dir == DIR_EGRESS ? q->src.pod : q->dst.pod;
+
+	if (s->by == REACH_BY_ADMIN || s->by == REACH_BY_BASELINE) {
+		w.why = REACH_DIFF_BY_CNP;
+		w.pol = s->decided.cnp;
+		w.rule = s->decided.rule;
+	} else if (s->by == REACH_BY_NETPOL && s->allowed) {
+		w.why = REACH_DIFF_ALLOWED_BY;
+		w.pol = s->allows[0].pol;
+		w.rule = s->allows[0].rule;
+	} else if (s->by == REACH_BY_NETPOL) {
+		w.why = REACH_DIFF_ISOLATED;
+		w.npols = reach_isolating(x->new.r, self, dir, &w.pols);
+	}
+	return w;
+}
+
+static bool why_eq(const struct rd_why *a, const struct rd_why *b)
+{
+	return a->why == b->why && a->pol == b->pol && a->rule == b->rule && a->pols == b->pols &&
+	       a->npols == b->npols;
+}
+
+/*
+ * Compare pair (s, d) port by port through reach, tier by tier (the masks of
+ * reach_diff_rules.c know NetworkPolicy only); ports that change the same way
+ * make one kind.
+ */
+static void compare_tiers(struct rd_ctx *x, size_t s, size_t d)
+{
+	const struct cluster *oc = x->old.c, *nc = x->new.c;
+	struct reach_query qo = { 0 }, qn = { 0 };
+	struct rd_kind *k = xcalloc(x->o->nports + 1, sizeof(*k));
+	bool *changed = xcalloc(x->o->nports + 1, sizeof(*changed));
+
+	reach_end_pod(&oc->pods[x->old_of[s]], x->family, &qo.src);
+	reach_end_pod(&oc->pods[x->old_of[d]], x->family, &qo.dst);
+	reach_end_pod(&nc->pods[s], x->family, &qn.src);
+	reach_end_pod(&nc->pods[d], x->family, &qn.dst);
+	for (size_t i = 0; i < x->o->nports; i++) {
+		struct reach_side side[DIR_COUNT];
+		bool before[DIR_COUNT], now[DIR_COUNT];
+
+		qo.proto = qn.proto = x->o->ports[i].proto;
+		qo.port = qn.port = x->o->ports[i].port;
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
+			before[dir] = reach_eval_dir(x->old.r, &qo, dir, NULL);
+			now[dir] = reach_eval_dir(x->new.r, &qn, dir, &side[dir]);
+		}
+		changed[i] = (before[0] && before[1]) != (now[0] && now[1]);
+		k[i] = (struct rd_kind){ .allowed = now[0] && now[1], .family = x->family };
+		for (int dir = 0; changed[i] && dir < DIR_COUNT; dir++) {
+			if (before[dir] == now[dir])
+				continue;
+			k[i].dirs |= DIR_FLAG(dir);
+			k[i].side[dir] = why_tiers(x, &side[dir], &qn, dir);
+		}
+		for (int dir = 0; dir < DIR_COUNT; dir++)
+			reach_side_fini(&side[dir]);
+	}
+	for (size_t i = 0; i < x->o->nports; i++) {
+		uint64_t *m;
+
+		if (!changed[i])
+			continue;
+		m = x->lvl[0];
+		memset(m, 0, x->o->words * sizeof(*m));
+		for (size_t j = i; j < x->o->nports; j++) {
+			if (!changed[j] || k[j].allowed != k[i].allowed || k[j].dirs != k[i].dirs ||
+			    !why_eq(&k[j].side[0], &k[i].side[0]) ||
+			    !why_eq(&k[j].side[1], &k[i].side[1]))
+				continue;
+			rd_bit_set(m, j);
+			if (j != i)
+				changed[j] = false;
+		}
+		emit(x, &k[i], m, s, d);
+	}
+	free(k);
+	free(changed);
+}
+
 /* -- candidates ------------------------------------------------------------------------ */
 
 static bool labels_eq(const struct labels *a, const struct labels *b)
@@ -441,13 +529,13 @@ static void compare_family(struct rd_ctx *x)
 		if (!x->end[i])
 			continue;
 		x->o->ns_pods[x->o->ns_of[i]][x->family == AF_INET6]++;
-		if (pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i])) {
+		if (x->tiers || pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i])) {
 			row[i].all = col[i].all = true;
 		} else {
 			row[i] = cand_of(x, i, DIR_EGRESS);
 			col[i] = cand_of(x, i, DIR_INGRESS);
 		}
-		if (row[i].all || row[i].some || col[i].all || col[i].some) {
+		if (!x->tiers && (row[i].all || row[i].some || col[i].all || col[i].some)) {
 			reach_diff_rules_pod(&x->old, x->old_of[i]);
 			reach_diff_rules_pod(&x->new, i);
 		}
@@ -455,7 +543,7 @@ static void compare_family(struct rd_ctx *x)
 	for (size_t s = 0; s < n; s++)
 		for (size_t d = 0; (row[s].all || row[s].some) && d < n; d++)
 			if (x->end[d] && d != s && cand_has(&row[s], d))
-				compare(x, s, d);
+				(x->tiers ? compare_tiers : compare)(x, s, d);
 	for (size_t d = 0; d < n; d++)
 		for (size_t s = 0; (col[d].all || col[d].some) && s < n; s++)
 			if (x->end[s] && s != d && cand_has(&col[d], s) && !cand_has(&row[s], d))
@@ -511,6 +599,7 @@ static void ctx_init(struct rd_ctx *x, const struct cluster *old, const struct c
 	reach_diff_rules_init(&x->new, new, o, x->ones, ids);
 	strmap_free(ids);
 	match_pods(x);
+	x->tiers = old->ncnps || new->ncnps;
 	x->end = xcalloc(new->npods + 1, sizeof(*x->end));
 	o->ns_of = xcalloc(new->npods + 1, sizeof(*o->ns_of));
 	for (size_t i = 0; i < new->npods; i++)

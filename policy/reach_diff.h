@@ -6,7 +6,9 @@
  * `nftpol diff` shows it (one group per verdict, family, cause and pair of
  * namespaces). Verdicts are reach.h's. Only the pairs an edit can reach are
  * evaluated, so the work grows with the pods whose policies or attributes
- * change, not with the square of the cluster.
+ * change, not with the square of the cluster — but when either version has
+ * cluster network policies, every pair is compared (their peers reach across
+ * the whole cluster; narrowing that is future work).
  */
 #ifndef POLICY_REACH_DIFF_H
 #define POLICY_REACH_DIFF_H
@@ -28,13 +30,16 @@ enum reach_diff_why {
 	REACH_DIFF_ISOLATED,	 /* denied: isolated, no rule admits */
 	REACH_DIFF_NOT_ISOLATED, /* allowed: no policy selects the end any more */
 	REACH_DIFF_ALLOWED_BY,	 /* allowed by one rule of one policy */
+	REACH_DIFF_BY_CNP,	 /* decided by a rule of a cluster network policy (Admin or
+				    Baseline tier: Accept, Deny; or a Baseline Pass) */
 };
 
 struct reach_diff_side {
 	enum reach_diff_why why;
 	size_t *pols; /* ISOLATED: owned; the isolating policies, indexes into new->pols */
 	size_t npols;
-	size_t pol, rule; /* ALLOWED_BY: the first admitting rule (pols[pol].rules[dir][rule]) */
+	size_t pol, rule; /* ALLOWED_BY: the first admitting rule (pols[pol].rules[dir][rule]);
+			     BY_CNP: the rule new->cnps[pol].rules[dir][rule] */
 };
 
 /* Why a verdict changed: each direction whose answer changed, as it is now. */

@@ -50,7 +50,7 @@ struct rd_why {
 	enum reach_diff_why why;
 	const size_t *pols; /* ISOLATED: borrowed from the new cluster's reach */
 	size_t npols;
-	size_t pol, rule; /* ALLOWED_BY */
+	size_t pol, rule; /* ALLOWED_BY; BY_CNP: index into cnps, rule */
 };
 
 /* One way a pair changes: verdict, family, cause and the ports concerned. */

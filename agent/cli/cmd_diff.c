@@ -81,7 +81,10 @@ static void put_cause(FILE *f, const struct cluster *c, const struct reach_diff_
 			put_pols(f, c, s);
 			fputs(", no rule admits", f);
 		} else if (s->why == REACH_DIFF_NOT_ISOLATED) {
-			fputs("no longer isolated", f);
+			fputs(c->ncnps ? "decided by no policy" : "no longer isolated", f);
+		} else if (s->why == REACH_DIFF_BY_CNP) {
+			fputs("by ", f);
+			preview_put_cnp_rule(f, c, s->pol, dir, s->rule);
 		} else {
 			fprintf(f, "allowed by %s/%s %s[%zu]", c->pols[s->pol].ns,
 				c->pols[s->pol].name, d, s->rule);

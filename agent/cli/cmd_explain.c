@@ -117,19 +117,11 @@ static void put_port(const struct np_rule *r, size_t i, FILE *f)
 	fprintf(f, "/%s", preview_proto_upper(p->proto));
 }
 
-static void put_side(const struct cluster *c, const struct reach_side *s, enum dir dir,
-		     const struct reach_end *e, const char *arg, FILE *f)
+/* The NetworkPolicy tier's answer for one direction at an end it isolates. */
+static void put_netpol(const struct cluster *c, const struct reach_side *s, enum dir dir, FILE *f)
 {
 	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
 
-	fprintf(f, "%s of ", dir == DIR_INGRESS ? "Ingress" : "Egress");
-	put_end(e, arg, f);
-	if (!s->isolated) {
-		fprintf(f, ": not isolated (%s); allowed\n",
-			e->pod ? "no NetworkPolicy selects it for this direction"
-			       : "not a pod: only the other end's policies apply");
-		return;
-	}
 	fprintf(f, ": isolated by");
 	for (size_t i = 0; i < s->npols; i++) {
 		const struct netpol *np = &c->pols[s->pols[i]];
@@ -150,6 +142,37 @@ static void put_side(const struct cluster *c, const struct reach_side *s, enum d
 		put_peer(r, a->peer, dir, f);
 		fputs("; ", f);
 		put_port(r, a->port, f);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * One direction, tier by tier: the Admin tier's deciding rule, or the Pass
+ * that sent it on; the NetworkPolicies isolating the end; the Baseline tier's
+ * rule; or nothing (allowed).
+ */
+static void put_side(const struct cluster *c, const struct reach_side *s, enum dir dir,
+		     const struct reach_end *e, const char *arg, FILE *f)
+{
+	fprintf(f, "%s of ", dir == DIR_INGRESS ? "Ingress" : "Egress");
+	put_end(e, arg, f);
+	if (s->by == REACH_BY_ADMIN || s->by == REACH_BY_BASELINE) {
+		fprintf(f, ": %s by the %s tier\n  ", s->allowed ? "allowed" : "denied",
+			s->by == REACH_BY_ADMIN ? "Admin" : "Baseline");
+		preview_put_cnp_rule(f, c, s->decided.cnp, dir, s->decided.rule);
+		fputc('\n', f);
+	} else if (s->by == REACH_BY_NETPOL) {
+		put_netpol(c, s, dir, f);
+	} else {
+		fprintf(f, ": not isolated (%s); allowed\n",
+			!e->pod	   ? "not a pod: only the other end's policies apply"
+			: c->ncnps ? "no NetworkPolicy selects it for this direction and no "
+				     "cluster network policy rule matches"
+				   : "no NetworkPolicy selects it for this direction");
+	}
+	if (s->admin_pass.cnp != REACH_ANY) {
+		fputs("  passed on by ", f);
+		preview_put_cnp_rule(f, c, s->admin_pass.cnp, dir, s->admin_pass.rule);
 		fputc('\n', f);
 	}
 }

@@ -78,6 +78,36 @@ static int port_name_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The named ports of a list of ports. */
+struct port_names {
+	struct port_name *v;
+	size_t n, cap;
+};
+
+/* Add the numbers (and range ends) of ports[0..n) to l, their names to names. */
+static void add_ports(struct preview_ports *l, struct port_names *names,
+		      const struct np_port *ports, size_t n)
+{
+	static const uint8_t any[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
+
+	for (size_t k = 0; k < n; k++) {
+		const struct np_port *p = &ports[k];
+
+		if (p->flags & PORT_NUMBER)
+			preview_ports_add(l, p->proto, p->port);
+		if (p->flags & PORT_RANGE)
+			preview_ports_add(l, p->proto, p->end_port);
+		if (!(p->flags & PORT_NAMED))
+			continue;
+		/* proto 0 (a ClusterNetworkPolicy named port): any protocol */
+		for (size_t i = 0; i < (p->proto ? 1 : ARRAY_SIZE(any)); i++) {
+			XGROW(names->v, names->cap, names->n);
+			names->v[names->n++] =
+				(struct port_name){ p->name, p->proto ? p->proto : any[i] };
+		}
+	}
+}
+
 /*
  * Add every port the policies of c name to l: numbers, both ends of ranges,
  * named ports as each pod resolves them (each pod's ports are looked up among
@@ -85,27 +115,22 @@ static int port_name_cmp(const void *a, const void *b)
  */
 void preview_ports_from_policies(const struct cluster *c, struct preview_ports *l)
 {
-	struct port_name *names = NULL;
-	size_t n = 0, cap = 0;
+	struct port_names pn = { 0 };
+	struct port_name *names;
+	size_t n;
 
 	for (size_t i = 0; i < c->npols; i++)
 		for (int dir = 0; dir < DIR_COUNT; dir++)
-			for (size_t j = 0; j < c->pols[i].nrules[dir]; j++) {
-				const struct np_rule *r = &c->pols[i].rules[dir][j];
-
-				for (size_t k = 0; k < r->nports; k++) {
-					const struct np_port *p = &r->ports[k];
-
-					if (p->flags & PORT_NUMBER)
-						preview_ports_add(l, p->proto, p->port);
-					if (p->flags & PORT_RANGE)
-						preview_ports_add(l, p->proto, p->end_port);
-					if (!(p->flags & PORT_NAMED))
-						continue;
-					XGROW(names, cap, n);
-					names[n++] = (struct port_name){ p->name, p->proto };
-				}
-			}
+			for (size_t j = 0; j < c->pols[i].nrules[dir]; j++)
+				add_ports(l, &pn, c->pols[i].rules[dir][j].ports,
+					  c->pols[i].rules[dir][j].nports);
+	for (size_t i = 0; i < c->ncnps; i++)
+		for (int dir = 0; dir < DIR_COUNT; dir++)
+			for (size_t j = 0; j < c->cnps[i].nrules[dir]; j++)
+				add_ports(l, &pn, c->cnps[i].rules[dir][j].ports,
+					  c->cnps[i].rules[dir][j].nports);
+	names = pn.v;
+	n = pn.n;
 	xqsort(names, n, sizeof(*names), port_name_cmp);
 	for (size_t i = 0; n && i < c->npods; i++)
 		for (size_t j = 0; model_pod_eligible(&c->pods[i]) && j < c->pods[i].nports; j++) {
@@ -214,4 +239,25 @@ int preview_default_family(const struct cluster *c)
 	if (preview_has_family(c, AF_INET))
 		return AF_INET;
 	return c->npods ? AF_INET6 : AF_INET;
+}
+
+/*
+ * Name rule (of direction dir) of the cluster network policy c->cnps[cnp]:
+ * `ClusterNetworkPolicy NAME (Admin tier, priority 10) egress[0] "rule": Deny`.
+ */
+void preview_put_cnp_rule(FILE *f, const struct cluster *c, size_t cnp, enum dir dir, size_t rule)
+{
+	const struct cnp *p = &c->cnps[cnp];
+	const struct cnp_rule *r = &p->rules[dir][rule];
+
+	fprintf(f, "%s %s (%s tier", model_cnp_source_kind(p->source), p->name,
+		model_cnp_tier_name(p->tier));
+	if (p->source != CNP_SRC_BANP)
+		fprintf(f, ", priority %d", p->priority);
+	if (p->origin.file && p->origin.line)
+		fprintf(f, ", %s:%u", p->origin.file, p->origin.line);
+	fprintf(f, ") %s[%zu]", dir == DIR_INGRESS ? "ingress" : "egress", rule);
+	if (*r->name)
+		fprintf(f, " \"%s\"", r->name);
+	fprintf(f, ": %s", model_cnp_action_name(r->action));
 }

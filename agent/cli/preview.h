@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "policy/model.h"
 #include "policy/reach.h"
@@ -31,6 +32,7 @@ void preview_ports_from_policies(const struct cluster *c, struct preview_ports *
 void preview_ports_sort(struct preview_ports *l);
 void preview_ports_fini(struct preview_ports *l);
 const char *preview_proto_upper(uint8_t proto);
+void preview_put_cnp_rule(FILE *f, const struct cluster *c, size_t cnp, enum dir dir, size_t rule);
 
 int preview_parse_end(const struct reach *r, const char *s, int family, struct reach_end *out);
 int preview_parse_family(const char *s, int *family);

@@ -150,6 +150,19 @@ bool cidr_contains_addr(const struct addr *net, const struct addr *host)
 	return net->family == host->family && prefix_equal(net->a, host->a, net->plen);
 }
 
+/* Order of addresses: family, then address bytes, then prefix length. */
+int cidr_cmp(const struct addr *x, const struct addr *y)
+{
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->a, y->a, sizeof(x->a));
+	if (c)
+		return c;
+	return x->plen < y->plen ? -1 : x->plen > y->plen;
+}
+
 /* Format the address alone, as inet_ntop does ("10.1.2.0", "fd00::1"). */
 void cidr_format_addr(const struct addr *a, char *buf, size_t len)
 {

@@ -24,6 +24,7 @@ struct addr_range {
 
 int cidr_parse(const char *s, struct addr *out);
 int cidr_parse_addr(const char *s, struct addr *out);
+int cidr_cmp(const struct addr *x, const struct addr *y);
 bool cidr_strict_subset(const struct addr *outer, const struct addr *inner);
 bool cidr_contains_addr(const struct addr *net, const struct addr *host);
 void cidr_format(const struct addr *a, char *buf, size_t len);

@@ -3,8 +3,9 @@
  * Kubernetes manifests into the object model (see decode.h): files and buffers
  * into documents (manifest.c), documents into objects by kind, lists (kind: List
  * and the typed PodList, NamespaceList, NetworkPolicyList) into their items,
- * object metadata, and duplicate detection. Pods are in decode_pod.c, the
- * NetworkPolicy spec in netpol.c.
+ * object metadata, and duplicate detection. Pods are in decode_pod.c, Nodes in
+ * decode_node.c, the NetworkPolicy spec in decode_netpol.c, cluster network
+ * policies in decode_cnp.c and decode_anp.c.
  */
 #include "policy/decode.h"
 
@@ -26,6 +27,9 @@
 
 #define API_CORE "v1"
 #define API_NETWORKING "networking.k8s.io/v1"
+#define API_POLICY_GROUP "policy.networking.k8s.io/"
+#define API_CNP API_POLICY_GROUP "v1alpha2"
+#define API_ANP API_POLICY_GROUP "v1alpha1"
 
 /* One decode_buffer() call. */
 struct decoder {
@@ -53,7 +57,8 @@ static void set_object(struct field_ctx *f, const char *kind, const char *ns, co
 		 ns ? "/" : "", name ? name : "(no name)");
 }
 
-static int meta_name(struct field_ctx *f, const cJSON *meta, bool namespaced, char **out)
+static int meta_name(struct field_ctx *f, const cJSON *meta, const char *(*valid)(const char *),
+		     char **out)
 {
 	const char *name, *why;
 	size_t old = field_push(f, "metadata");
@@ -67,7 +72,7 @@ static int meta_name(struct field_ctx *f, const cJSON *meta, bool namespaced, ch
 		field_pop(f, old);
 		return -EINVAL;
 	}
-	why = namespaced ? validate_dns_subdomain(name) : validate_dns_label(name);
+	why = valid(name);
 	if (why)
 		field_error(f, field_get(meta, "name"), "invalid name \"%.80s\": %s", name, why);
 	else
@@ -99,11 +104,8 @@ static int meta_namespace(struct field_ctx *f, const cJSON *meta, char **out)
 	return 0;
 }
 
-/*
- * metadata of obj: name and, when namespaced, namespace ("default" when absent,
- * as kubectl). Sets f->object first so that every message names the object.
- */
-int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns, char **name)
+static int meta_common(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns,
+		       const char *(*valid)(const char *), char **name)
 {
 	const cJSON *meta = field_get(obj, "metadata");
 	const cJSON *n = field_get(meta, "name"), *s = field_get(meta, "namespace");
@@ -116,9 +118,30 @@ int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **
 		return -EINVAL;
 	if (ns && meta_namespace(f, meta, ns) < 0)
 		ret = -EINVAL;
-	if (meta_name(f, meta, ns != NULL, name) < 0)
+	if (meta_name(f, meta, valid, name) < 0)
 		ret = -EINVAL;
 	return ret;
+}
+
+/*
+ * metadata of obj: name and, when namespaced, namespace ("default" when absent,
+ * as kubectl). Sets f->object first so that every message names the object.
+ * The name of a namespaced object is a DNS subdomain, that of a Namespace (ns
+ * NULL) a DNS label.
+ */
+int decode_meta(struct field_ctx *f, const cJSON *obj, const char *kind, char **ns, char **name)
+{
+	return meta_common(f, obj, kind, ns, ns ? validate_dns_subdomain : validate_dns_label,
+			   name);
+}
+
+/*
+ * metadata.name of a cluster-scoped object whose name is a DNS subdomain (a
+ * Node, a custom resource), as decode_meta().
+ */
+int decode_meta_cluster(struct field_ctx *f, const cJSON *obj, const char *kind, char **name)
+{
+	return meta_common(f, obj, kind, NULL, validate_dns_subdomain, name);
 }
 
 /* metadata.labels of obj into out. */
@@ -136,13 +159,22 @@ static void origin_set(struct origin *o, const struct field_ctx *f)
 	o->line = f->line;
 }
 
-static void decode_ns(struct decoder *dec, const cJSON *obj)
+/* A kind nftpol reads: its typed list, its apiVersion and its decoder. */
+struct kind_info {
+	const char *kind;
+	const char *list; /* kind of its typed list */
+	const char *api;
+	void (*decode)(struct decoder *dec, const cJSON *obj, const struct kind_info *k);
+	enum cnp_source source; /* cluster network policies: which kind */
+};
+
+static void decode_ns(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
 {
 	struct k8s_ns ns = { 0 };
 	struct field_ctx f;
 
 	field_init(&f, dec, obj);
-	decode_meta(&f, obj, "Namespace", NULL, &ns.name);
+	decode_meta(&f, obj, k->kind, NULL, &ns.name);
 	meta_labels(&f, obj, &ns.labels);
 	if (f.nerrors) {
 		model_ns_fini(&ns);
@@ -153,13 +185,13 @@ static void decode_ns(struct decoder *dec, const cJSON *obj)
 	dec->c->nss[dec->c->nnss++] = ns;
 }
 
-static void decode_np(struct decoder *dec, const cJSON *obj)
+static void decode_np(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
 {
 	struct netpol np = { 0 };
 	struct field_ctx f;
 
 	field_init(&f, dec, obj);
-	decode_meta(&f, obj, "NetworkPolicy", &np.ns, &np.name);
+	decode_meta(&f, obj, k->kind, &np.ns, &np.name);
 	decode_netpol_spec(&f, obj, &np);
 	if (f.nerrors) {
 		model_netpol_fini(&np);
@@ -170,13 +202,13 @@ static void decode_np(struct decoder *dec, const cJSON *obj)
 	dec->c->pols[dec->c->npols++] = np;
 }
 
-static void decode_pod_obj(struct decoder *dec, const cJSON *obj)
+static void decode_pod_obj(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
 {
 	struct pod p = { 0 };
 	struct field_ctx f;
 
 	field_init(&f, dec, obj);
-	decode_meta(&f, obj, "Pod", &p.ns, &p.name);
+	decode_meta(&f, obj, k->kind, &p.ns, &p.name);
 	meta_labels(&f, obj, &p.labels);
 	decode_pod_fields(&f, obj, &p);
 	if (f.nerrors) {
@@ -186,6 +218,64 @@ static void decode_pod_obj(struct decoder *dec, const cJSON *obj)
 	origin_set(&p.origin, &f);
 	XGROW(dec->c->pods, dec->c->cappods, dec->c->npods);
 	dec->c->pods[dec->c->npods++] = p;
+}
+
+static void decode_node_obj(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
+{
+	struct k8s_node n = { 0 };
+	struct field_ctx f;
+
+	field_init(&f, dec, obj);
+	decode_meta_cluster(&f, obj, k->kind, &n.name);
+	meta_labels(&f, obj, &n.labels);
+	decode_node_fields(&f, obj, &n);
+	if (f.nerrors) {
+		model_node_fini(&n);
+		return;
+	}
+	origin_set(&n.origin, &f);
+	XGROW(dec->c->nodes, dec->c->capnodes, dec->c->nnodes);
+	dec->c->nodes[dec->c->nnodes++] = n;
+}
+
+static void decode_cnp_obj(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
+{
+	struct cnp p = { .source = k->source };
+	struct field_ctx f;
+
+	field_init(&f, dec, obj);
+	decode_meta_cluster(&f, obj, k->kind, &p.name);
+	decode_cnp_spec(&f, obj, &p);
+	if (f.nerrors) {
+		model_cnp_fini(&p);
+		return;
+	}
+	origin_set(&p.origin, &f);
+	XGROW(dec->c->cnps, dec->c->capcnps, dec->c->ncnps);
+	dec->c->cnps[dec->c->ncnps++] = p;
+}
+
+static const struct kind_info kinds[] = {
+	{ "Namespace", "NamespaceList", API_CORE, decode_ns, 0 },
+	{ "Pod", "PodList", API_CORE, decode_pod_obj, 0 },
+	{ "Node", "NodeList", API_CORE, decode_node_obj, 0 },
+	{ "NetworkPolicy", "NetworkPolicyList", API_NETWORKING, decode_np, 0 },
+	{ "ClusterNetworkPolicy", "ClusterNetworkPolicyList", API_CNP, decode_cnp_obj,
+	  CNP_SRC_CNP },
+	{ "AdminNetworkPolicy", "AdminNetworkPolicyList", API_ANP, decode_cnp_obj, CNP_SRC_ANP },
+	{ "BaselineAdminNetworkPolicy", "BaselineAdminNetworkPolicyList", API_ANP, decode_cnp_obj,
+	  CNP_SRC_BANP },
+};
+
+/* The kind named kind, or whose typed list it is (*list set), or NULL. */
+static const struct kind_info *kind_find(const char *kind, bool *list)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		*list = !strcmp(kind, kinds[i].list);
+		if (*list || !strcmp(kind, kinds[i].kind))
+			return &kinds[i];
+	}
+	return NULL;
 }
 
 /* An error about the document or list structure, before any object is known. */
@@ -198,18 +288,6 @@ doc_error(struct decoder *dec, const cJSON *node, const char *path, const char *
 	diag_vadd(dec->d, DIAG_ERROR, dec->name, manifest_line(dec->doc, node), NULL, path, fmt,
 		  ap);
 	va_end(ap);
-}
-
-/* The item kind of a typed list ("PodList" holds "Pod"), or NULL. */
-static const char *list_item_kind(const char *kind, const char *api)
-{
-	if (!strcmp(api, API_CORE) && !strcmp(kind, "PodList"))
-		return "Pod";
-	if (!strcmp(api, API_CORE) && !strcmp(kind, "NamespaceList"))
-		return "Namespace";
-	if (!strcmp(api, API_NETWORKING) && !strcmp(kind, "NetworkPolicyList"))
-		return "NetworkPolicy";
-	return NULL;
 }
 
 static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
@@ -231,27 +309,71 @@ static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
 	}
 }
 
+/* Whether api is of the group policy.networking.k8s.io, any version. */
+static bool api_is_policy_group(const char *api)
+{
+	size_t n = strlen(API_POLICY_GROUP) - 1;
+
+	return !strncmp(api, API_POLICY_GROUP, n) && (api[n] == '\0' || api[n] == '/');
+}
+
+/* Why the usual mix-up of the two versions does not work, or "". */
+static const char *version_hint(const char *api, const struct kind_info *k)
+{
+	if (k->source == CNP_SRC_CNP && !strcmp(api, API_ANP))
+		return " (v1alpha1 has AdminNetworkPolicy and BaselineAdminNetworkPolicy; "
+		       "ClusterNetworkPolicy replaced both in v1alpha2)";
+	if (k->source != CNP_SRC_CNP && !strcmp(api, API_CNP))
+		return " (v1alpha2 has only ClusterNetworkPolicy, which replaced it)";
+	return "";
+}
+
+/* A cluster network policy kind under another version of its group. */
+static void version_error(struct decoder *dec, const cJSON *obj, const char *path, const char *kind,
+			  const char *api, const struct kind_info *k)
+{
+	const cJSON *name = field_get(field_get(obj, "metadata"), "name");
+	char sub[FIELD_PATH_MAX], object[FIELD_OBJECT_MAX];
+	bool list = strcmp(kind, k->kind);
+
+	snprintf(sub, sizeof(sub), "%s%sapiVersion", path, *path ? "." : "");
+	snprintf(object, sizeof(object), "%s %.253s", kind,
+		 cJSON_IsString(name) ? name->valuestring : "(no name)");
+	diag_add(dec->d, DIAG_ERROR, dec->name,
+		 manifest_line(dec->doc, field_get(obj, "apiVersion")), list ? NULL : object, sub,
+		 "unsupported apiVersion \"%.80s\" for %s: expected %s%s", api, kind, k->api,
+		 version_hint(api, k));
+}
+
 static void decode_object(struct decoder *dec, const cJSON *obj, const char *path, const char *kind,
 			  const char *api)
 {
-	const char *item_kind = list_item_kind(kind, api);
+	bool list;
+	const struct kind_info *k = kind_find(kind, &list);
 
-	if (item_kind)
-		decode_list(dec, obj, path, item_kind);
-	else if (!strcmp(kind, "List") && !strcmp(api, API_CORE))
-		decode_list(dec, obj, path, NULL);
-	else if (!strcmp(kind, "Namespace") && !strcmp(api, API_CORE))
-		decode_ns(dec, obj);
-	else if (!strcmp(kind, "Pod") && !strcmp(api, API_CORE))
-		decode_pod_obj(dec, obj);
-	else if (!strcmp(kind, "NetworkPolicy") && !strcmp(api, API_NETWORKING))
-		decode_np(dec, obj);
+	if (!k) {
+		if (!strcmp(kind, "List") && !strcmp(api, API_CORE))
+			decode_list(dec, obj, path, NULL);
+		return;
+	}
+	if (strcmp(api, k->api)) {
+		if (api_is_policy_group(k->api) && api_is_policy_group(api))
+			version_error(dec, obj, path, kind, api, k);
+		return;
+	}
+	if (list)
+		decode_list(dec, obj, path, k->kind);
+	else
+		k->decode(dec, obj, k);
 }
 
 /* apiVersion of an item of a typed list whose kind is known. */
 static const char *kind_api(const char *kind)
 {
-	return !strcmp(kind, "NetworkPolicy") ? API_NETWORKING : API_CORE;
+	bool list;
+	const struct kind_info *k = kind_find(kind, &list);
+
+	return k ? k->api : API_CORE;
 }
 
 /* A string member that must be present: kind or apiVersion. NULL when not (reported). */
@@ -310,7 +432,9 @@ static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
 
 /*
  * Decode buf (len bytes of YAML or JSON; name for messages and origins) and
- * append its Namespaces, Pods and NetworkPolicies to c; other kinds are skipped.
+ * append its Namespaces, Pods, Nodes, NetworkPolicies and cluster network
+ * policies to c; other kinds are skipped (a cluster network policy kind under
+ * another version of policy.networking.k8s.io is an error).
  * Objects with errors are not added. Returns 0, or -EINVAL when anything was
  * wrong (every problem appended to d).
  */
@@ -415,9 +539,38 @@ static void dup_report(struct diag_list *d, const char *object, const struct ori
 		 "given twice: at %s and at %s; each object may be given once", first, second);
 }
 
+static int cnp_key_cmp(const void *a, const void *b)
+{
+	const struct cnp *x = *(const struct cnp *const *)a, *y = *(const struct cnp *const *)b;
+
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Cluster network policies of one kind and name: their sealed order is by priority. */
+static void cnp_duplicates(const struct cluster *c, struct diag_list *d)
+{
+	const struct cnp **v = c->ncnps ? xcalloc(c->ncnps, sizeof(*v)) : NULL;
+	char obj[FIELD_OBJECT_MAX];
+
+	for (size_t i = 0; i < c->ncnps; i++)
+		v[i] = &c->cnps[i];
+	xqsort(v, c->ncnps, sizeof(*v), cnp_key_cmp);
+	for (size_t i = 1; i < c->ncnps; i++) {
+		if (cnp_key_cmp(&v[i - 1], &v[i]))
+			continue;
+		snprintf(obj, sizeof(obj), "%s %s", model_cnp_source_kind(v[i]->source),
+			 v[i]->name);
+		dup_report(d, obj, &v[i - 1]->origin, &v[i]->origin);
+	}
+	free(v);
+}
+
 /*
- * After model_cluster_seal(): report every Namespace, Pod and NetworkPolicy given
- * more than once (same kind, namespace and name). Returns 0 or -EINVAL.
+ * After model_cluster_seal(): report every object given more than once (same
+ * kind, namespace and name; a ClusterNetworkPolicy and an AdminNetworkPolicy
+ * of one name are two objects). Returns 0 or -EINVAL.
  */
 int decode_check_duplicates(const struct cluster *c, struct diag_list *d)
 {
@@ -446,5 +599,12 @@ int decode_check_duplicates(const struct cluster *c, struct diag_list *d)
 		snprintf(obj, sizeof(obj), "NetworkPolicy %s/%s", b->ns, b->name);
 		dup_report(d, obj, &a->origin, &b->origin);
 	}
+	for (size_t i = 1; i < c->nnodes; i++) {
+		if (strcmp(c->nodes[i - 1].name, c->nodes[i].name))
+			continue;
+		snprintf(obj, sizeof(obj), "Node %s", c->nodes[i].name);
+		dup_report(d, obj, &c->nodes[i - 1].origin, &c->nodes[i].origin);
+	}
+	cnp_duplicates(c, d);
 	return d->nerrors > before ? -EINVAL : 0;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Reading Kubernetes manifests (YAML or JSON, as kubectl accepts them) into the
- * object model, validating Namespaces, Pods and NetworkPolicies as the API
- * server does. Every problem is appended to a diagnostics list.
+ * object model, validating Namespaces, Pods, Nodes, NetworkPolicies and cluster
+ * network policies (ClusterNetworkPolicy, AdminNetworkPolicy,
+ * BaselineAdminNetworkPolicy) as the API server does. Every problem is appended
+ * to a diagnostics list.
  *
  * Input limits (exceeding one is an error, never a crash or unbounded memory):
  *   DECODE_MAX_INPUT        bytes in one file or buffer

@@ -71,6 +71,17 @@ void field_error(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 	f->nerrors++;
 }
 
+/* Report a warning (not an error) at the current path, on the line of node. */
+void field_warn(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(f->d, DIAG_WARNING, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
+		  f->path, fmt, ap);
+	va_end(ap);
+}
+
 /* obj's member key, or NULL when obj is not an object, or key is absent or null. */
 const cJSON *field_get(const cJSON *obj, const char *key)
 {
@@ -307,5 +318,27 @@ int field_known(struct field_ctx *f, const cJSON *obj, const char *const *names)
 		field_error(f, n, "unknown field \"%.80s\": expected one of %s", n->string, list);
 		ret = -EINVAL;
 	}
+	return ret;
+}
+
+/*
+ * Call fn(f, item, i, arg) for every item of the list arr (obj.key; NULL: none)
+ * with the path at key[i]. Returns 0, or -EINVAL when fn failed for any item.
+ */
+int field_each(struct field_ctx *f, const cJSON *arr, const char *key,
+	       int (*fn)(struct field_ctx *f, const cJSON *item, size_t i, void *arg), void *arg)
+{
+	size_t old = field_push(f, key), i = 0;
+	const cJSON *e;
+	int ret = 0;
+
+	cJSON_ArrayForEach (e, arr) {
+		size_t o = field_push_index(f, i);
+
+		if (fn(f, e, i++, arg) < 0)
+			ret = -EINVAL;
+		field_pop(f, o);
+	}
+	field_pop(f, old);
 	return ret;
 }

@@ -45,6 +45,8 @@ size_t field_push_index(struct field_ctx *f, size_t i);
 void field_pop(struct field_ctx *f, size_t len);
 void field_error(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void field_warn(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 unsigned field_line(const struct field_ctx *f, const struct cJSON *node);
 
 const struct cJSON *field_get(const struct cJSON *obj, const char *key);
@@ -57,5 +59,8 @@ int field_protocol(struct field_ctx *f, const struct cJSON *obj, uint8_t *out);
 int field_labels(struct field_ctx *f, const struct cJSON *obj, const char *key, struct labels *out);
 int field_known(struct field_ctx *f, const struct cJSON *obj, const char *const *names);
 const char *field_type_name(const struct cJSON *node);
+int field_each(struct field_ctx *f, const struct cJSON *arr, const char *key,
+	       int (*fn)(struct field_ctx *f, const struct cJSON *item, size_t i, void *arg),
+	       void *arg);
 
 #endif

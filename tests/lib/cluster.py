@@ -26,8 +26,9 @@ node_services=True also DNATs the node's own connections to Services (a
 chain's rules; the node routes the Service ranges out of its node IP, as a
 node's default route would), so node -> ClusterIP reaches the pod, local or
 remote; host_servers=True runs a "host-network" server in every node
-namespace (TCP accept and UDP echo on 80 and 81; UDP replies come from the
-address the datagram was sent to, since a node has several).  probe() probes
+namespace (TCP accept and UDP echo on host_ports, default 80 and 81, SCTP on
+host_sctp_ports; UDP replies come from the address the datagram was sent to,
+since a node has several).  probe() probes
 from pods or nodes to any address.
 
 Address plan, pod number i (0-based, in layout order) on node k (1-based):
@@ -37,18 +38,20 @@ Address plan, pod number i (0-based, in layout order) on node k (1-based):
                                     fd00:10:244:k::1; bridged: on cni0, /24 and
                                     fd00:10:244:k::1/64)
   node link 172.18.0.k/24          fd00:18::k/64   (single node with
-                                    node_services: on a veth `uplink`)
+                                    node_services or host_servers: on a
+                                    veth `uplink`)
   Service ranges 10.96.0.0/24, fd00:96::/64 (node_services: routed out of
                                     the node link)
 
 Command line (used by scripts/demo); the state file names everything made:
   cluster.py up --layout NAME [--nodes 2] [--ipv6] [--datapath bridged] [--state FILE]
-  cluster.py manifest --state FILE        Namespaces and Pods as YAML
+  cluster.py manifest --state FILE        Nodes, Namespaces and Pods as YAML
   cluster.py table --state FILE --spec tcp/8080 [--save F] [--before F]
   cluster.py node-netns --state FILE      the namespace of node-1
   cluster.py pods --state FILE            one line per pod: addresses, labels
   cluster.py down --state FILE            remove everything
-  cluster.py serve-host [--ipv6] PORT...  the host-network server (run inside
+  cluster.py serve-host [--ipv6] [--sctp PORT]... PORT...
+                                          the host-network server (run inside
                                           a node namespace by the harness)
 """
 import json
@@ -97,7 +100,11 @@ def sysctl(netns, settings):
 
 
 class Pod:
-    """One pod: Kubernetes identity, addresses and its network namespace."""
+    """One pod: Kubernetes identity, addresses and its network namespace.
+    PORTS is a list of port numbers (each served over TCP and UDP, container
+    ports named serve-PORT-PROTO) or a dict {"serve": [...] (TCP and UDP),
+    "sctp": [...] (SCTP), "named": [[name, port, PROTO], ...] (the container
+    ports of the manifest)}."""
 
     def __init__(self, namespace, name, labels, node, index, ports):
         self.namespace = namespace
@@ -105,7 +112,11 @@ class Pod:
         self.labels = dict(labels)
         self.node = node            # node number, 1-based
         self.index = index
-        self.ports = list(ports)    # served ports: TCP and UDP each
+        plan = ports if isinstance(ports, dict) else {"serve": list(ports)}
+        self.ports = list(plan.get("serve", []))    # served ports: TCP and UDP each
+        self.sctp_ports = list(plan.get("sctp", []))
+        self.container_ports = ([tuple(x) for x in plan["named"]]
+                                if "named" in plan else None)
         self.ip4 = "10.244.%d.%d" % (node, 10 + index)
         self.ip6 = "fd00:10:244:%d::%d" % (node, 10 + index)
         self.svc4 = "10.96.0.%d" % (10 + index)
@@ -119,9 +130,38 @@ class Pod:
         return "%s/%s" % (self.namespace, self.name)
 
     def named_ports(self):
-        """The upstream e2e container ports: serve-PORT-PROTO."""
+        """The container ports of the manifest: the layout's, else the
+        upstream e2e ones, serve-PORT-PROTO."""
+        if self.container_ports is not None:
+            return list(self.container_ports)
         return [("serve-%d-%s" % (p, proto.lower()), p, proto)
                 for p in self.ports for proto in ("TCP", "UDP")]
+
+    def port_plan(self):
+        """PORTS as given to the constructor (for the state file)."""
+        if not self.sctp_ports and self.container_ports is None:
+            return list(self.ports)
+        plan = {"serve": list(self.ports), "sctp": list(self.sctp_ports)}
+        if self.container_ports is not None:
+            plan["named"] = [list(x) for x in self.container_ports]
+        return plan
+
+
+class HostPod:
+    """A host-network pod: only a manifest object (hostNetwork, the node's
+    addresses); what it serves is the node's host server.  Never a subject or
+    a pod peer of a policy; probes to it go to its node's address."""
+
+    def __init__(self, namespace, name, labels, node, named_ports):
+        self.namespace = namespace
+        self.name = name
+        self.labels = dict(labels)
+        self.node = node
+        self.named_ports = [tuple(x) for x in named_ports]
+
+    @property
+    def key(self):
+        return "%s/%s" % (self.namespace, self.name)
 
 
 def layout_xyz(nodes=1):
@@ -145,14 +185,62 @@ def layout_production(nodes=1):
     return namespaces, pods
 
 
-LAYOUTS = {"xyz": layout_xyz, "production": layout_production}
+HOUSES = (("gryffindor", "harry-potter"), ("slytherin", "draco-malfoy"),
+          ("hufflepuff", "cedric-diggory"), ("ravenclaw", "luna-lovegood"))
+CONFORMANCE_NS = "network-policy-conformance-"
+# The upstream suite's host-network ports (its default range, 34345-34352):
+# 0, 1 TCP; 2, 4 UDP (3, 5 its servers' HTTP ports); 6, 7 SCTP.
+CONFORMANCE_HOST_PORTS = tuple(range(34345, 34353))
+CONFORMANCE_HOST_SCTP = (34351, 34352)
+
+
+def layout_hogwarts(nodes=2):
+    """The upstream ClusterNetworkPolicy conformance cluster
+    (network-policy-api conformance/base/manifests.yaml): namespaces
+    network-policy-conformance-{gryffindor,slytherin,hufflepuff,ravenclaw}
+    (label conformance-house: <house>), two StatefulSet pods each (harry-potter,
+    draco-malfoy, cedric-diggory, luna-lovegood -0 and -1, labels
+    conformance-house, apps.kubernetes.io/pod-index and
+    statefulset.kubernetes.io/pod-name), serving TCP 80 and 8080, UDP 53 and
+    5353 (here both on all four), SCTP 9003 and 9005, container ports named
+    web (80/TCP) and dns (53/UDP).  Pod -0 on node-1, -1 on node-2.  The third
+    item: network-policy-conformance-forbidden-forrest's host-network pods
+    centaur-0 (node-1) and centaur-1 (node-2), whose servers are the nodes'
+    host servers (CONFORMANCE_HOST_PORTS)."""
+    namespaces = {CONFORMANCE_NS + h: {"conformance-house": h} for h, _ in HOUSES}
+    namespaces[CONFORMANCE_NS + "forbidden-forrest"] = {
+        "conformance-house": "forbidden-forrest"}
+    plan = {"serve": [80, 8080, 53, 5353], "sctp": [9003, 9005],
+            "named": [["web", 80, "TCP"], ["dns", 53, "UDP"]]}
+    pods = []
+    for house, sts in HOUSES:
+        for i in range(2):
+            labels = {"conformance-house": house, "apps.kubernetes.io/pod-index": str(i),
+                      "statefulset.kubernetes.io/pod-name": "%s-%d" % (sts, i)}
+            pods.append((CONFORMANCE_NS + house, "%s-%d" % (sts, i), labels,
+                         1 + i % nodes, plan))
+    hp = CONFORMANCE_HOST_PORTS
+    named = [["web-%d" % hp[0], hp[0], "TCP"], ["web-%d" % hp[1], hp[1], "TCP"],
+             ["dns-%d" % hp[2], hp[2], "UDP"], ["dns-%d" % hp[4], hp[4], "UDP"]]
+    host = [HostPod(CONFORMANCE_NS + "forbidden-forrest", "centaur-%d" % i,
+                    {"conformance-house": "forbidden-forrest",
+                     "apps.kubernetes.io/pod-index": str(i),
+                     "statefulset.kubernetes.io/pod-name": "centaur-%d" % i},
+                    1 + i % nodes, named)
+            for i in range(2)]
+    return namespaces, pods, host
+
+
+LAYOUTS = {"xyz": layout_xyz, "production": layout_production,
+           "hogwarts": layout_hogwarts}
 
 
 class Cluster:
     """The model cluster.  setup() builds it, teardown() removes it."""
 
     def __init__(self, layout="xyz", nodes=1, ipv6=False, tag=None, datapath="routed",
-                 br_netfilter=True, node_services=False, host_servers=False):
+                 br_netfilter=True, node_services=False, host_servers=False,
+                 host_ports=HOST_PORTS, host_sctp_ports=()):
         if datapath not in ("routed", "bridged"):
             raise HarnessError("unknown datapath %s" % datapath)
         self.datapath = datapath
@@ -161,7 +249,9 @@ class Cluster:
         self.nnodes = nodes
         self.ipv6 = ipv6
         self.tag = tag or "np%d" % os.getpid()
-        self.namespaces, specs = LAYOUTS[layout](nodes)
+        made = LAYOUTS[layout](nodes)
+        self.namespaces, specs = made[0], made[1]
+        self.host_pods = list(made[2]) if len(made) > 2 else []
         self.pods = []
         self._specs = specs
         self.netns = []             # every namespace created, in order
@@ -170,6 +260,8 @@ class Cluster:
         self.state_path = None      # if set, state() is saved on every change
         self.node_services = node_services  # kube-proxy DNAT on the node's output too
         self.host_servers = host_servers    # a host-network server per node
+        self.host_ports = tuple(host_ports)             # its TCP and UDP ports
+        self.host_sctp_ports = tuple(host_sctp_ports)   # and SCTP ones
         self.host_procs = {}        # node number -> host server Popen
 
     # -- names ---------------------------------------------------------
@@ -200,6 +292,8 @@ class Cluster:
             if self.node_services:
                 for k in self.nodes:
                     self._route_services(k)
+            elif self.host_servers and self.nnodes != 2:
+                self._add_uplink(1)     # the node IP a host server is reached on
             for spec in self._specs:
                 self.add_pod(*spec, reload_services=False)
             self.program_services()
@@ -323,6 +417,8 @@ class Cluster:
     def _start_server(self, pod):
         args = ["ip", "netns", "exec", pod.netns, sys.executable, "-S", SERVER]
         args += (["--ipv6"] if self.ipv6 else []) + [str(p) for p in pod.ports]
+        for p in pod.sctp_ports:
+            args += ["--sctp", str(p)]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
                                 stdin=subprocess.DEVNULL,
                                 start_new_session=self.detach)
@@ -408,25 +504,35 @@ class Cluster:
         dev = "n2n"
         if self.nnodes != 2:
             dev = "uplink"
-            lines = ["link add uplink type veth peer name uplink-peer",
-                     "link set uplink-peer up", "link set uplink up",
-                     "addr add %s/24 dev uplink" % self.node_ip(k)]
-            if self.ipv6:
-                lines += ["addr add %s/64 dev uplink nodad" % self.node_ip(k, 6)]
-            ipbatch(ns, lines)
+            self._add_uplink(k)
         lines = ["route add %s dev %s src %s" % (SERVICE_NET[4], dev, self.node_ip(k))]
         if self.ipv6:
             lines += ["route add %s dev %s src %s" % (SERVICE_NET[6], dev,
                                                        self.node_ip(k, 6))]
         ipbatch(ns, lines)
 
-    def start_host_server(self, k, ports=HOST_PORTS):
+    def _add_uplink(self, k):
+        """A single node's node IP, on a veth `uplink` whose peer stays in the
+        node namespace."""
+        lines = ["link add uplink type veth peer name uplink-peer",
+                 "link set uplink-peer up", "link set uplink up",
+                 "addr add %s/24 dev uplink" % self.node_ip(k)]
+        if self.ipv6:
+            lines += ["addr add %s/64 dev uplink nodad" % self.node_ip(k, 6)]
+        ipbatch(self.nodes[k], lines)
+
+    def start_host_server(self, k, ports=None, sctp_ports=None):
         """Start the host-network server in node k's namespace (TCP accept and
-        UDP echo on PORTS, IPv4 and with ipv6 IPv6); stopped by teardown()."""
+        UDP echo on PORTS, default the cluster's host_ports, and SCTP on
+        SCTP_PORTS, IPv4 and with ipv6 IPv6); stopped by teardown()."""
         if k in self.host_procs:
             return self.host_procs[k]
+        ports = self.host_ports if ports is None else ports
+        sctp_ports = self.host_sctp_ports if sctp_ports is None else sctp_ports
         args = ["ip", "netns", "exec", self.nodes[k], sys.executable, "-S", SELF,
                 "serve-host"] + (["--ipv6"] if self.ipv6 else []) + [str(p) for p in ports]
+        for p in sctp_ports:
+            args += ["--sctp", str(p)]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
                                 stdin=subprocess.DEVNULL,
                                 start_new_session=self.detach)
@@ -466,6 +572,17 @@ class Cluster:
             if src == self.node_name(k):
                 return ns
         return self.pod(src).netns
+
+    def target_node(self, key):
+        """The node number whose address KEY names: a node name ("node-2") or
+        a host-network pod; None for an ordinary pod."""
+        for k in self.nodes:
+            if key == self.node_name(k):
+                return k
+        for hp in self.host_pods:
+            if hp.key == key:
+                return hp.node
+        return None
 
     def probe(self, probes, timeout=1.0):
         """Probe PROBES, a list of (source, proto, addr, port) or (source,
@@ -544,10 +661,12 @@ class Cluster:
                 "node_netns": {str(k): v for k, v in self.nodes.items()},
                 "pods": [{"namespace": p.namespace, "name": p.name,
                           "labels": p.labels, "node": p.node, "index": p.index,
-                          "ports": p.ports, "netns": p.netns, "pid": p.pid}
+                          "ports": p.port_plan(), "netns": p.netns, "pid": p.pid}
                          for p in self.pods],
                 "pids": [p.pid for p in self.pods if p.pid],
                 "node_services": self.node_services, "host_servers": self.host_servers,
+                "host_ports": list(self.host_ports),
+                "host_sctp_ports": list(self.host_sctp_ports),
                 "host_pids": [h.pid for h in self.host_procs.values()]}
 
     def save_state(self):
@@ -567,7 +686,9 @@ class Cluster:
                 datapath=st.get("datapath", "routed"),
                 br_netfilter=st.get("br_netfilter", True),
                 node_services=st.get("node_services", False),
-                host_servers=st.get("host_servers", False))
+                host_servers=st.get("host_servers", False),
+                host_ports=st.get("host_ports", HOST_PORTS),
+                host_sctp_ports=st.get("host_sctp_ports", ()))
         c.netns = st["netns"]
         c.nodes = {int(k): v for k, v in st["node_netns"].items()}
         for d in st["pods"]:
@@ -583,20 +704,17 @@ IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)     # <linux/in.h>; Python 3.11 la
 
 def serve_host(argv):
     """The host-network server: podserver.py's sockets (TCP accept-and-close,
-    UDP echo, on every port, IPv4 and with --ipv6 IPv6), but each UDP reply
+    UDP echo, on every port, SCTP on every --sctp port, IPv4 and with --ipv6
+    IPv6), but each UDP (and userspace SCTP) reply
     leaves from the address its datagram was sent to (IP_PKTINFO,
     IPV6_PKTINFO): a node has several (node IP, gateway), and a reply from
     another one would not match the client's flow."""
     import selectors
     import podserver
-    ipv6 = "--ipv6" in argv
-    ports = [int(a) for a in argv if a != "--ipv6"]
+    ipv6, ports, sctp = podserver.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     sel = selectors.DefaultSelector()
-    for fam in [socket.AF_INET] + ([socket.AF_INET6] if ipv6 else []):
-        for port in ports:
-            podserver.bind(sel, fam, socket.SOCK_STREAM, port)
-            podserver.bind(sel, fam, socket.SOCK_DGRAM, port)
+    podserver.bind_all(sel, ipv6, ports, sctp)
     for key in sel.get_map().values():
         s = key.fileobj
         if key.data == socket.SOCK_DGRAM:
@@ -609,6 +727,9 @@ def serve_host(argv):
         for key, _ in sel.select():
             s = key.fileobj
             try:
+                if isinstance(key.data, podserver.RawSctpServer):
+                    key.data.handle()
+                    continue
                 if key.data == socket.SOCK_STREAM:
                     conn, _ = s.accept()
                     conn.close()
@@ -695,7 +816,8 @@ def main(argv):
     ap.add_argument("cmd", choices=["up", "down", "manifest", "table", "node-netns",
                                     "pods"])
     ap.add_argument("--layout", default="xyz", choices=sorted(LAYOUTS))
-    ap.add_argument("--nodes", type=int, default=1, choices=[1, 2])
+    ap.add_argument("--nodes", type=int, default=None, choices=[1, 2],
+                    help="default 1, hogwarts 2")
     ap.add_argument("--ipv6", action="store_true")
     ap.add_argument("--datapath", choices=["routed", "bridged"], default="routed")
     ap.add_argument("--state", help="state file (required but for up)")
@@ -723,7 +845,8 @@ def main(argv):
     elif a.cmd == "node-netns":
         print(Cluster.from_state(a.state).nodes[1])
     else:
-        c = Cluster(a.layout, a.nodes, a.ipv6, tag=a.tag, datapath=a.datapath)
+        c = Cluster(a.layout, a.nodes or (2 if a.layout == "hogwarts" else 1), a.ipv6,
+                    tag=a.tag, datapath=a.datapath)
         c.detach = True
         c.state_path = a.state or tempfile.mkstemp(prefix="nftpol-cluster-",
                                                    suffix=".json")[1]

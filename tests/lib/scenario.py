@@ -15,7 +15,8 @@ import os
 import re
 
 import tables
-from cluster import HERE, HarnessError, nsexec
+from cluster import (CONFORMANCE_HOST_PORTS, CONFORMANCE_HOST_SCTP, HERE,
+                     HarnessError, nsexec)
 from manifests import cluster_yaml
 
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -25,6 +26,11 @@ TOPOLOGIES = {
     "xyz-dual": dict(layout="xyz", nodes=1, ipv6=True),
     "xyz-2node": dict(layout="xyz", nodes=2, ipv6=False),
     "production": dict(layout="production", nodes=1, ipv6=False),
+    # the upstream ClusterNetworkPolicy conformance cluster (cluster.py
+    # layout_hogwarts), two nodes with host-network servers
+    "hogwarts": dict(layout="hogwarts", nodes=2, ipv6=False, host_servers=True,
+                     host_ports=CONFORMANCE_HOST_PORTS,
+                     host_sctp_ports=CONFORMANCE_HOST_SCTP),
 }
 TEMPLATE = re.compile(r"\{\{\s*([\w.-]+/[\w.-]+)\.(ip4|ip6|svc4|svc6)\s*\}\}")
 
@@ -45,6 +51,10 @@ class Scenario:
             raise HarnessError("%s: unknown topology %s" % (name, self.topology))
         self.load_twice = sc.get("load-twice", "no") == "yes"
         self.timeout = float(sc.get("timeout", "1.0"))
+        self.denied = sc.get("denied", "any")
+        if self.denied not in ("any", "timeout"):
+            raise HarnessError("%s: denied must be any or timeout" % name)
+        self.source = sc.get("source", "")
         sect = lambda s: dict(conf[s]) if conf.has_section(s) else {}
         self.ns_labels = {k: labels(v) for k, v in sect("namespace-labels").items()}
         self.pod_labels = {k: labels(v) for k, v in sect("pod-labels").items()}

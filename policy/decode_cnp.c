@@ -387,7 +387,12 @@ static int peer_strings(struct field_ctx *f, const cJSON *node, const char *key,
 	return field_each(f, arr, key, nets ? network_one : domain_one, &pa);
 }
 
-/* Members of obj that are set (not null), and how many of them are in names. */
+/*
+ * Members of obj that are set (not null), and how many of them are in names.
+ * A peer is of a newer API when no member is the name of any kind of peer
+ * (egress_peers has them all): one that is only wrong for its place (networks
+ * in an ingress rule) is an error.
+ */
 static size_t count_set(const cJSON *obj, const char *const *names, size_t *known)
 {
 	const cJSON *c;
@@ -421,7 +426,7 @@ static int decode_peer(struct field_ctx *f, const cJSON *node, void *elem, const
 
 	if (!field_is(f, node, FIELD_OBJECT))
 		return -EINVAL;
-	if (count_set(node, names, &known) > 0 && known == 0) {
+	if (count_set(node, egress_peers, &known) > 0 && known == 0) {
 		p->kind = CNP_PEER_UNKNOWN;
 		return 0;
 	}
@@ -629,8 +634,12 @@ static int rule_action(struct field_ctx *f, const cJSON *node, const struct deco
 			return 0;
 		}
 	}
-	if (!a)
-		return missing(f, node, "action", list);
+	if (!a) {
+		char what[sizeof(list) + 8];
+
+		snprintf(what, sizeof(what), "one of %s", list);
+		return missing(f, node, "action", what);
+	}
 	old = field_push(f, "action");
 	field_error(f, field_get(node, "action"),
 		    "Unsupported value: \"%.40s\": supported values: %s%s", a, list,

@@ -260,6 +260,7 @@ static void teardown(struct agent *a)
 	reconcile_free(a->parts.rec);
 	store_free(a->store);
 	kube_free(a->kube);
+	metrics_fini(&a->m);
 }
 
 /*

@@ -3,6 +3,10 @@
 #include "agent/daemon/metrics.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
 
 static const double bucket_le[METRICS_SYNC_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
@@ -115,6 +119,59 @@ static void render_ruleset(const struct metrics *m, FILE *f)
 	fprintf(f, "nftpol_ruleset_rules %zu\n", m->rules);
 }
 
+static void clear_domain_rules(struct metrics *m)
+{
+	for (size_t i = 0; i < m->ndomain_rules; i++)
+		free(m->domain_rules[i].policy);
+	free(m->domain_rules);
+	m->domain_rules = NULL;
+	m->ndomain_rules = 0;
+}
+
+/*
+ * Record the cluster network policies of c whose rules have domainNames peers
+ * (decoded, not enforced: such an Accept rule matches nothing). Returns
+ * whether the list changed, so the caller can say it once.
+ */
+bool metrics_set_domain_rules(struct metrics *m, const struct cluster *c)
+{
+	struct metrics_cnp_ignored *v = NULL;
+	size_t n = 0, cap = 0;
+	bool changed;
+
+	for (size_t i = 0; i < c->ncnps; i++) {
+		const struct cnp *p = &c->cnps[i];
+		size_t rules = 0;
+
+		for (int d = 0; d < DIR_COUNT; d++)
+			for (size_t j = 0; j < p->nrules[d]; j++)
+				for (size_t k = 0; k < p->rules[d][j].npeers; k++)
+					if (p->rules[d][j].peers[k].kind == CNP_PEER_DOMAINS) {
+						rules++;
+						break;
+					}
+		if (!rules)
+			continue;
+		XGROW(v, cap, n);
+		v[n++] = (struct metrics_cnp_ignored){ model_cnp_source_kind(p->source),
+						       xstrdup(p->name), rules };
+	}
+	changed = n != m->ndomain_rules;
+	for (size_t i = 0; i < n && !changed; i++)
+		changed = strcmp(v[i].policy, m->domain_rules[i].policy) ||
+			  strcmp(v[i].kind, m->domain_rules[i].kind) ||
+			  v[i].rules != m->domain_rules[i].rules;
+	clear_domain_rules(m);
+	m->domain_rules = v;
+	m->ndomain_rules = n;
+	return changed;
+}
+
+void metrics_fini(struct metrics *m)
+{
+	clear_domain_rules(m);
+}
+
 /* Write every metric to f in the Prometheus text format. Returns 0 or -EIO. */
 int metrics_render(const struct metrics *m, FILE *f)
 {
@@ -133,6 +190,15 @@ int metrics_render(const struct metrics *m, FILE *f)
 			m->watch.errors[e]);
 	for (int e = 0; e < METRICS_ERR_KINDS; e++)
 		fprintf(f, "nftpol_errors_total{kind=\"%s\"} %lu\n", error_names[e], m->errors[e]);
+	head(f, "nftpol_cluster_policy_rules_unenforced", "gauge",
+	     "Rules of cluster network policies with domainNames peers: decoded, not "
+	     "enforced (an Accept rule of them matches nothing).");
+	for (size_t i = 0; i < m->ndomain_rules; i++)
+		fprintf(f,
+			"nftpol_cluster_policy_rules_unenforced{kind=\"%s\",policy=\"%s\","
+			"reason=\"domainNames\"} %zu\n",
+			m->domain_rules[i].kind, m->domain_rules[i].policy,
+			m->domain_rules[i].rules);
 	head(f, "nftpol_ready", "gauge", "1 once the first complete sync is programmed.");
 	fprintf(f, "nftpol_ready %d\n", m->ready ? 1 : 0);
 	return ferror(f) ? -EIO : 0;

@@ -25,6 +25,13 @@ enum metrics_error {
 
 #define METRICS_SYNC_BUCKETS 12
 
+/* A cluster network policy with rules nftpol does not enforce (domainNames peers). */
+struct metrics_cnp_ignored {
+	const char *kind; /* static: "ClusterNetworkPolicy", ... */
+	char *policy;	  /* owned */
+	size_t rules;	  /* rules with a domainNames peer */
+};
+
 struct metrics {
 	uint64_t syncs_ok, syncs_failed;
 	uint64_t sync_buckets[METRICS_SYNC_BUCKETS]; /* not cumulative */
@@ -38,11 +45,15 @@ struct metrics {
 	size_t local_pods;			  /* pods in the store scheduled on this node */
 	size_t sets, set_elements, chains, rules; /* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
-	size_t unenforced[DATAPATH_REASONS]; /* bridges the datapath check found blind */
-	bool ready;			     /* the first complete sync is done */
+	size_t unenforced[DATAPATH_REASONS];	  /* bridges the datapath check found blind */
+	bool ready;				  /* the first complete sync is done */
+	struct metrics_cnp_ignored *domain_rules; /* owned; as of the last compile */
+	size_t ndomain_rules;
 };
 
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok);
 int metrics_render(const struct metrics *m, FILE *f);
+bool metrics_set_domain_rules(struct metrics *m, const struct cluster *c);
+void metrics_fini(struct metrics *m);
 
 #endif

@@ -190,6 +190,12 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 	int ret;
 
 	diag_list_init(&d);
+	if (metrics_set_domain_rules(r->m, c))
+		for (size_t i = 0; i < r->m->ndomain_rules; i++)
+			log_warnx("cluster network policy rules with domainNames peers are not "
+				  "enforced: such an Accept rule matches nothing",
+				  "kind=%s policy=%s rules=%zu", r->m->domain_rules[i].kind,
+				  r->m->domain_rules[i].policy, r->m->domain_rules[i].rules);
 	ret = compile_cluster(c, r->o.node, rs, &d);
 	if (ret >= 0 && r->o.fail_closed)
 		fail_closed(r, c, rs);

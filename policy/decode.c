@@ -5,7 +5,7 @@
  * and the typed PodList, NamespaceList, NetworkPolicyList) into their items,
  * object metadata, and duplicate detection. Pods are in decode_pod.c, Nodes in
  * decode_node.c, the NetworkPolicy spec in decode_netpol.c, cluster network
- * policies in decode_cnp.c and decode_anp.c.
+ * policies in decode_cnp.c, decode_cnp_port.c and decode_anp.c.
  */
 #include "policy/decode.h"
 

@@ -45,12 +45,12 @@ static int decode_port(struct field_ctx *f, const cJSON *node, struct np_port *p
 	old = field_push(f, port_fields[which]);
 	v = field_get(node, port_fields[which]);
 	if (which == 1) {
-		ret = decode_cnp_named_port(f, v, p);
+		ret = decode_cnp_port_named(f, v, p);
 	} else if (field_is(f, v, FIELD_OBJECT) &&
 		   field_known(f, v, which == 0 ? number_fields : range_fields) == 0 &&
 		   field_protocol(f, v, &p->proto) == 0) {
 		if (which == 2)
-			ret = decode_cnp_range(f, v, "start", "end", p);
+			ret = decode_cnp_port_range(f, v, "start", "end", p);
 		else if (decode_cnp_port_number(f, v, "port", &p->port) == 0)
 			ret = 0;
 		p->flags |= which == 0 && ret == 0 ? PORT_NUMBER : 0;

@@ -2,11 +2,12 @@
 /*
  * Decoding the spec of a cluster network policy as the API server validates it
  * with the CRD's schema and CEL rules (kubernetes-sigs/network-policy-api):
- * v1alpha2 ClusterNetworkPolicy here, and v1alpha1 AdminNetworkPolicy and
- * BaselineAdminNetworkPolicy through what decode_anp.c says differs, all into
- * struct cnp. Unknown fields are refused as strict field validation does, but
- * for a peer none of whose fields nftpol knows: the upstream types call that a
- * peer of a newer API, which fails closed (a warning; the compiler does it).
+ * v1alpha2 ClusterNetworkPolicy here (its ports in decode_cnp_port.c), and
+ * v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy through what
+ * decode_anp.c says differs, all into struct cnp. Unknown fields are refused
+ * as strict field validation does, but for a peer none of whose fields nftpol
+ * knows: the upstream types call that a peer of a newer API, which fails
+ * closed (a warning; the compiler does it).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -38,13 +39,6 @@ static const char *const egress_peers[] = {
 };
 static const char *const subject_fields[] = { "namespaces", "pods", NULL };
 static const char *const pods_fields[] = { "namespaceSelector", "podSelector", NULL };
-static const char *const protocol_fields[] = { "tcp", "udp", "sctp", "destinationNamedPort", NULL };
-static const uint8_t protocol_numbers[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
-static const char *const proto_fields[] = { "destinationPort", NULL };
-static const char *const dport_fields[] = { "number", "range", NULL };
-static const char *const range_fields[] = { "start", "end", NULL };
-
-static int decode_protocol(struct field_ctx *f, const cJSON *node, struct np_port *p);
 
 static const struct decode_cnp_api api_v1alpha2 = {
 	.spec_fields = spec_fields,
@@ -59,7 +53,7 @@ static const struct decode_cnp_api api_v1alpha2 = {
 	.max_ports = 25,
 	.has_tier = true,
 	.has_priority = true,
-	.port = decode_protocol,
+	.port = decode_cnp_port_protocol,
 };
 
 /* "a, b or c" of a NULL-terminated list, into buf. */
@@ -142,8 +136,8 @@ static int list_get(struct field_ctx *f, const cJSON *obj, const char *key, size
 	return -EINVAL;
 }
 
-/* A required member key of obj is absent: report it at its path. */
-static int missing(struct field_ctx *f, const cJSON *obj, const char *key, const char *what)
+/* A required member key of obj is absent: report it at its path. Returns -EINVAL. */
+int decode_cnp_missing(struct field_ctx *f, const cJSON *obj, const char *key, const char *what)
 {
 	size_t old = field_push(f, key);
 
@@ -209,10 +203,11 @@ static int decode_pods(struct field_ctx *f, const cJSON *obj, const char *key,
 	old = field_push(f, key);
 	ret = field_known(f, pods, pods_fields);
 	if (api->ns_selector_required && !field_get(pods, "namespaceSelector"))
-		ret = missing(f, pods, "namespaceSelector",
-			      "a label selector ({} selects every namespace)");
+		ret = decode_cnp_missing(f, pods, "namespaceSelector",
+					 "a label selector ({} selects every namespace)");
 	if (!field_get(pods, "podSelector"))
-		ret = missing(f, pods, "podSelector", "a label selector ({} selects every pod)");
+		ret = decode_cnp_missing(f, pods, "podSelector",
+					 "a label selector ({} selects every pod)");
 	if (decode_selector(f, pods, "namespaceSelector", ns_sel) < 0 ||
 	    decode_selector(f, pods, "podSelector", pod_sel) < 0)
 		ret = -EINVAL;
@@ -297,68 +292,17 @@ static int network_one(struct field_ctx *f, const cJSON *e, size_t i, void *arg)
 	return 0;
 }
 
-static bool is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/*
- * One label of a DomainName as the CRD's pattern has it:
- * [a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])? -- "A-z" (sic) also lets the first
- * character be one of [\]^_` as the API server does.
- */
-static bool domain_label_ok(const char *s, size_t n)
-{
-	if (n == 0 || !(is_alnum(s[0]) || (s[0] >= 'A' && s[0] <= 'z')))
-		return false;
-	if (n > 1 && !is_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 1; i + 1 < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
-}
-
-/* The DomainName pattern: an optional "*." prefix, two labels or more, an optional final dot. */
-static bool domain_ok(const char *s)
-{
-	size_t n = strlen(s), labels = 0;
-	const char *end;
-
-	if (n >= 2 && s[0] == '*' && s[1] == '.') {
-		s += 2;
-		n -= 2;
-	}
-	if (n && s[n - 1] == '.')
-		n--;
-	end = s + n;
-	for (;;) {
-		const char *dot = memchr(s, '.', (size_t)(end - s));
-		size_t len = dot ? (size_t)(dot - s) : (size_t)(end - s);
-
-		if (!domain_label_ok(s, len))
-			return false;
-		labels++;
-		if (!dot)
-			return labels >= 2;
-		s = dot + 1;
-	}
-}
-
 static int domain_one(struct field_ctx *f, const cJSON *e, size_t i, void *arg)
 {
 	const struct peer_list_arg *pa = arg;
 	struct cnp_peer *p = pa->p;
+	const char *why;
 
 	if (!field_is(f, e, FIELD_STRING))
 		return -EINVAL;
-	if (!domain_ok(e->valuestring)) {
-		field_error(f, e,
-			    "invalid domain name \"%.80s\": expected a DNS name of two labels "
-			    "or more such as kubernetes.io, or *.kubernetes.io for its "
-			    "subdomains (labels of letters, digits, '-' and '_'; '*' only as "
-			    "a whole first label)",
-			    e->valuestring);
+	why = validate_domain_name(e->valuestring);
+	if (why) {
+		field_error(f, e, "invalid domain name \"%.80s\": %s", e->valuestring, why);
 		return -EINVAL;
 	}
 	if (repeated(pa->arr, e)) {
@@ -452,126 +396,6 @@ static int decode_peer(struct field_ctx *f, const cJSON *node, void *elem, const
 	return peer_strings(f, node, key, p);
 }
 
-/* A port number (1-65535) at obj.key (required); 0 or -EINVAL (reported). */
-int decode_cnp_port_number(struct field_ctx *f, const cJSON *obj, const char *key, uint16_t *out)
-{
-	const cJSON *v = field_get(obj, key);
-	size_t old;
-	long n = 0;
-	bool ok;
-
-	if (!v)
-		return missing(f, obj, key, "a port number (1-65535)");
-	old = field_push(f, key);
-	ok = field_int(f, v, 1, 65535, &n);
-	field_pop(f, old);
-	*out = (uint16_t)n;
-	return ok ? 0 : -EINVAL;
-}
-
-/*
- * A port range {start, end} (obj at the current path, keys as given) into p:
- * start below end, as the CEL rule of the CRD has it.
- */
-int decode_cnp_range(struct field_ctx *f, const cJSON *obj, const char *start, const char *end,
-		     struct np_port *p)
-{
-	if (decode_cnp_port_number(f, obj, start, &p->port) < 0 ||
-	    decode_cnp_port_number(f, obj, end, &p->end_port) < 0)
-		return -EINVAL;
-	if (p->port >= p->end_port) {
-		field_error(f, obj, "Start port must be less than End port: %s %u, %s %u", start,
-			    p->port, end, p->end_port);
-		return -EINVAL;
-	}
-	p->flags |= PORT_NUMBER | PORT_RANGE;
-	return 0;
-}
-
-/*
- * A named port (string node v at the current path) into p: any protocol of the
- * container port of that name.
- */
-int decode_cnp_named_port(struct field_ctx *f, const cJSON *v, struct np_port *p)
-{
-	const char *why;
-
-	if (!field_is(f, v, FIELD_STRING))
-		return -EINVAL;
-	why = *v->valuestring ? validate_port_name(v->valuestring) : "must not be empty";
-	if (why) {
-		field_error(f, v, "invalid port name \"%.40s\": %s", v->valuestring, why);
-		return -EINVAL;
-	}
-	p->proto = 0;
-	p->flags = PORT_NAMED;
-	p->name = xstrdup(v->valuestring);
-	return 0;
-}
-
-/* destinationPort (node, at the current path): a number or a range. */
-static int decode_dport(struct field_ctx *f, const cJSON *node, struct np_port *p)
-{
-	const cJSON *r;
-	size_t old;
-	int which, ret;
-	long n;
-
-	if (!field_is(f, node, FIELD_OBJECT) || field_known(f, node, dport_fields) < 0)
-		return -EINVAL;
-	which = decode_cnp_one_of(f, node, dport_fields);
-	if (which < 0)
-		return -EINVAL;
-	old = field_push(f, dport_fields[which]);
-	if (which == 0) {
-		ret = field_int(f, field_get(node, "number"), 1, 65535, &n) ? 0 : -EINVAL;
-		p->port = (uint16_t)n;
-		p->flags = PORT_NUMBER;
-	} else {
-		r = field_get(node, "range");
-		ret = field_is(f, r, FIELD_OBJECT) && field_known(f, r, range_fields) == 0
-			      ? decode_cnp_range(f, r, "start", "end", p)
-			      : -EINVAL;
-	}
-	field_pop(f, old);
-	return ret;
-}
-
-/* One item of protocols: exactly one of tcp, udp, sctp and destinationNamedPort. */
-static int decode_protocol(struct field_ctx *f, const cJSON *node, struct np_port *p)
-{
-	const cJSON *pr, *dp;
-	size_t old;
-	int which, ret;
-
-	if (!field_is(f, node, FIELD_OBJECT) || field_known(f, node, protocol_fields) < 0)
-		return -EINVAL;
-	which = decode_cnp_one_of(f, node, protocol_fields);
-	if (which < 0)
-		return -EINVAL;
-	old = field_push(f, protocol_fields[which]);
-	pr = field_get(node, protocol_fields[which]);
-	if (which == 3) {
-		ret = decode_cnp_named_port(f, pr, p);
-	} else if (!field_is(f, pr, FIELD_OBJECT) || field_known(f, pr, proto_fields) < 0) {
-		ret = -EINVAL;
-	} else if (!(dp = field_get(pr, "destinationPort"))) {
-		field_error(f, pr,
-			    "must have at least 1 property: destinationPort, a port number or "
-			    "a range (to match every %s port, leave the protocol out)",
-			    protocol_fields[which]);
-		ret = -EINVAL;
-	} else {
-		size_t o = field_push(f, "destinationPort");
-
-		ret = decode_dport(f, dp, p);
-		field_pop(f, o);
-		p->proto = protocol_numbers[which];
-	}
-	field_pop(f, old);
-	return ret;
-}
-
 static int port_cb(struct field_ctx *f, const cJSON *node, void *elem, const void *arg)
 {
 	const struct rule_arg *ra = arg;
@@ -638,7 +462,7 @@ static int rule_action(struct field_ctx *f, const cJSON *node, const struct deco
 		char what[sizeof(list) + 8];
 
 		snprintf(what, sizeof(what), "one of %s", list);
-		return missing(f, node, "action", what);
+		return decode_cnp_missing(f, node, "action", what);
 	}
 	old = field_push(f, "action");
 	field_error(f, field_get(node, "action"),
@@ -766,7 +590,7 @@ static int decode_rule(struct field_ctx *f, const cJSON *node, void *elem, const
 	if (list_get(f, node, key, 1, api->max_peers, &peers) < 0)
 		ret = -EINVAL;
 	else if (!peers)
-		ret = missing(f, node, key, "a list of peers (at least one)");
+		ret = decode_cnp_missing(f, node, key, "a list of peers (at least one)");
 	else
 		r->peers = list_each(f, peers, key, sizeof(*r->peers), decode_peer, ra, &r->npeers,
 				     &ret);
@@ -793,9 +617,9 @@ static int decode_subject(struct field_ctx *f, const cJSON *spec, const struct d
 	if (ret < 0)
 		return ret;
 	if (!subj)
-		return missing(f, spec, "subject",
-			       "the pods the policy applies to: namespaces (a namespace "
-			       "selector) or pods (namespaceSelector and podSelector)");
+		return decode_cnp_missing(f, spec, "subject",
+					  "the pods the policy applies to: namespaces (a namespace "
+					  "selector) or pods (namespaceSelector and podSelector)");
 	old = field_push(f, "subject");
 	ret = field_known(f, subj, subject_fields);
 	which = decode_cnp_one_of(f, subj, subject_fields);
@@ -817,7 +641,7 @@ static int decode_tier(struct field_ctx *f, const cJSON *spec, struct cnp *p)
 	if (field_string(f, spec, "tier", &t) < 0)
 		return -EINVAL;
 	if (!t)
-		return missing(f, spec, "tier", "\"Admin\" or \"Baseline\"");
+		return decode_cnp_missing(f, spec, "tier", "\"Admin\" or \"Baseline\"");
 	if (!strcmp(t, "Admin") || !strcmp(t, "Baseline")) {
 		p->tier = !strcmp(t, "Admin") ? CNP_TIER_ADMIN : CNP_TIER_BASELINE;
 		return 0;
@@ -837,8 +661,8 @@ static int decode_priority(struct field_ctx *f, const cJSON *spec, struct cnp *p
 	bool ok;
 
 	if (!v)
-		return missing(f, spec, "priority",
-			       "a number from 0 to 1000 (lower is evaluated first)");
+		return decode_cnp_missing(f, spec, "priority",
+					  "a number from 0 to 1000 (lower is evaluated first)");
 	old = field_push(f, "priority");
 	ok = field_int(f, v, 0, 1000, &n);
 	field_pop(f, old);
@@ -902,10 +726,10 @@ int decode_cnp_spec(struct field_ctx *f, const cJSON *obj, struct cnp *p)
 	if (ret < 0)
 		return ret;
 	if (!spec)
-		return missing(f, obj, "spec",
-			       api->has_tier	   ? "the policy's tier, priority and subject"
-			       : api->has_priority ? "the policy's priority and subject"
-						   : "the policy's subject");
+		return decode_cnp_missing(f, obj, "spec",
+					  api->has_tier ? "the policy's tier, priority and subject"
+					  : api->has_priority ? "the policy's priority and subject"
+							      : "the policy's subject");
 	old = field_push(f, "spec");
 	ret = field_known(f, spec, api->spec_fields);
 	if (api->has_tier && decode_tier(f, spec, p) < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shared by decode.c and the decoders of one kind each (decode_pod.c,
- * decode_node.c, decode_cnp.c, decode_anp.c); nothing else includes this.
+ * decode_node.c, decode_cnp.c with decode_cnp_port.c and decode_anp.c);
+ * nothing else includes this.
  */
 #ifndef POLICY_DECODE_INT_H
 #define POLICY_DECODE_INT_H
@@ -38,12 +39,15 @@ struct decode_cnp_api {
 	int (*port)(struct field_ctx *f, const struct cJSON *node, struct np_port *out);
 };
 
+int decode_cnp_missing(struct field_ctx *f, const struct cJSON *obj, const char *key,
+		       const char *what);
 int decode_cnp_one_of(struct field_ctx *f, const struct cJSON *obj, const char *const *names);
 int decode_cnp_port_number(struct field_ctx *f, const struct cJSON *obj, const char *key,
 			   uint16_t *out);
-int decode_cnp_range(struct field_ctx *f, const struct cJSON *obj, const char *start,
-		     const char *end, struct np_port *p);
-int decode_cnp_named_port(struct field_ctx *f, const struct cJSON *v, struct np_port *p);
+int decode_cnp_port_range(struct field_ctx *f, const struct cJSON *obj, const char *start,
+			  const char *end, struct np_port *p);
+int decode_cnp_port_named(struct field_ctx *f, const struct cJSON *v, struct np_port *p);
+int decode_cnp_port_protocol(struct field_ctx *f, const struct cJSON *node, struct np_port *p);
 const struct decode_cnp_api *decode_anp_api(enum cnp_source s);
 
 #endif

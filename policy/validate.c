@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Name syntax as apimachinery's pkg/util/validation checks it (see validate.h).
- * The sentences follow the API server's wording so that a message from nftpol
- * reads like the one kubectl would have printed.
+ * Name syntax as apimachinery's pkg/util/validation checks it (see validate.h),
+ * and the domain-name pattern of the network-policy-api CRDs. The sentences
+ * follow the API server's wording so that a message from nftpol reads like the
+ * one kubectl would have printed.
  */
 #include "policy/validate.h"
 
@@ -156,5 +157,58 @@ const char *validate_port_name(const char *s)
 		return "must contain at least one letter (a-z)";
 	if (s[0] == '-' || s[n - 1] == '-')
 		return "must not begin or end with a hyphen";
+	return NULL;
+}
+
+/*
+ * A DomainName of a cluster network policy peer, as the CRD's pattern has it:
+ * an optional "*." prefix, two labels or more, an optional final dot; a label
+ * is [a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?, where "A-z" (sic) also lets it
+ * start with one of [\]^_` as the API server does.
+ */
+static bool domain_label_ok(const char *s, size_t n)
+{
+	if (n == 0 || !(is_alnum(s[0]) || (s[0] >= 'A' && s[0] <= 'z')))
+		return false;
+	if (n > 1 && !is_alnum(s[n - 1]))
+		return false;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+static bool domain_ok(const char *s)
+{
+	size_t n = strlen(s), labels = 0;
+	const char *end;
+
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+	}
+	if (n && s[n - 1] == '.')
+		n--;
+	end = s + n;
+	for (;;) {
+		const char *dot = memchr(s, '.', (size_t)(end - s));
+		size_t len = dot ? (size_t)(dot - s) : (size_t)(end - s);
+
+		if (!domain_label_ok(s, len))
+			return false;
+		labels++;
+		if (!dot)
+			return labels >= 2;
+		s = dot + 1;
+	}
+}
+
+/* A domain name of a domainNames peer (see domain_label_ok()). */
+const char *validate_domain_name(const char *s)
+{
+	if (!domain_ok(s))
+		return "expected a DNS name of two labels or more such as kubernetes.io, or "
+		       "*.kubernetes.io for its subdomains (labels of letters, digits, '-' and "
+		       "'_'; '*' only as a whole first label)";
 	return NULL;
 }

@@ -25,6 +25,8 @@ RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
 
 def scalar(v):
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A protocol-faithful stand-in Kubernetes API server for tests (stdlib only).
 
-Serves namespaces, nodes, pods and networking.k8s.io/v1 networkpolicies over
+Serves namespaces, nodes, pods, networking.k8s.io/v1 networkpolicies and the
+policy.networking.k8s.io cluster network policies (crds.py) over
 HTTPS with bearer-token auth: discovery, OpenAPI v2 and v3 for kubectl, LIST
 with pagination, WATCH with bookmarks/history/410, create/get/update/patch/
 delete with defaulting and validation, and a plain-HTTP control port for fault

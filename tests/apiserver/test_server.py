@@ -1340,6 +1340,661 @@ class RawTest(Base):
         self.assertEqual(body["details"]["causes"][0]["reason"], "ResourceVersionTooLarge")
 
 
+# ---------------------------------------------------------------- cluster network policies
+
+PNK = "/apis/policy.networking.k8s.io"
+CNP = PNK + "/v1alpha2/clusternetworkpolicies"
+ANP = PNK + "/v1alpha1/adminnetworkpolicies"
+BANP = PNK + "/v1alpha1/baselineadminnetworkpolicies"
+NODES = "/api/v1/nodes"
+
+
+def cnp_obj(name, priority=10, tier="Admin", ingress=None, egress=None, labels=None):
+    o = {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+         "metadata": {"name": name},
+         "spec": {"tier": tier, "priority": priority,
+                  "subject": {"namespaces": {"matchLabels": {"team": "prod"}}}}}
+    if ingress is not None:
+        o["spec"]["ingress"] = ingress
+    if egress is not None:
+        o["spec"]["egress"] = egress
+    if labels:
+        o["metadata"]["labels"] = labels
+    return o
+
+
+def anp_obj(name, egress=None, baseline=False):
+    o = {"apiVersion": "policy.networking.k8s.io/v1alpha1",
+         "kind": "BaselineAdminNetworkPolicy" if baseline else "AdminNetworkPolicy",
+         "metadata": {"name": name},
+         "spec": {"subject": {"pods": {"namespaceSelector": {}, "podSelector": {}}}}}
+    if not baseline:
+        o["spec"]["priority"] = 3
+    if egress is not None:
+        o["spec"]["egress"] = egress
+    return o
+
+
+CNP_YAML = """apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata:
+  name: %s
+spec:
+  tier: Admin
+  priority: %d
+  subject:
+    namespaces:
+      matchLabels: {kubernetes.io/metadata.name: production}
+  ingress:
+  - name: only-monitoring
+    action: Deny
+    from:
+    - namespaces:
+        matchExpressions:
+        - {key: kubernetes.io/metadata.name, operator: NotIn, values: [production, monitoring]}
+  egress:
+  - name: no-metadata-service
+    action: Deny
+    to:
+    - networks: [169.254.169.254/32]
+    protocols:
+    - tcp: {destinationPort: {range: {start: 80, end: 443}}}
+    - udp: {destinationPort: {number: 53}}
+"""
+ANP_YAML = """apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: %s}
+spec:
+  priority: %d
+  subject: {namespaces: {}}
+  ingress:
+  - action: Allow
+    from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: mon}}}}]
+    ports: [{portNumber: {protocol: TCP, port: 9090}}, {namedPort: metrics}]
+"""
+BANP_YAML = """apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: %s}
+spec:
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{nodes: {matchLabels: {role: control-plane}}}]
+    ports: [{portRange: {protocol: TCP, start: 1, end: %d}}]
+"""
+NODE_YAML = """apiVersion: v1
+kind: Node
+metadata:
+  name: %s
+  labels: {role: worker, kubernetes.io/hostname: %s}
+spec:
+  podCIDRs: [10.244.7.0/24, "fd00:7::/64"]
+status:
+  addresses:
+  - {type: InternalIP, address: 10.0.0.7}
+  - {type: InternalIP, address: "fd00::7"}
+"""
+
+
+class ClusterPolicyTest(Base):
+    """policy.networking.k8s.io as a server with the upstream CRDs serves it."""
+
+    def invalid(self, path, obj, method="POST"):
+        st, _, body = self.srv.request(method, path, obj)
+        self.assertEqual(st, 422, body)
+        self.assertEqual(body["reason"], "Invalid")
+        return body["message"]
+
+    def test_discovery(self):
+        _, _, apis = self.srv.request("GET", "/apis")
+        g = [x for x in apis["groups"] if x["name"] == "policy.networking.k8s.io"]
+        self.assertEqual(g, [{"name": "policy.networking.k8s.io", "versions": [
+            {"groupVersion": "policy.networking.k8s.io/v1alpha2", "version": "v1alpha2"},
+            {"groupVersion": "policy.networking.k8s.io/v1alpha1", "version": "v1alpha1"}],
+            "preferredVersion": {"groupVersion": "policy.networking.k8s.io/v1alpha2",
+                                 "version": "v1alpha2"}}])
+        _, _, grp = self.srv.request("GET", PNK)
+        self.assertEqual((grp["kind"], grp["versions"]), ("APIGroup", g[0]["versions"]))
+        _, _, v2 = self.srv.request("GET", PNK + "/v1alpha2")
+        self.assertEqual(v2["groupVersion"], "policy.networking.k8s.io/v1alpha2")
+        r = v2["resources"]
+        self.assertEqual([x["name"] for x in r],
+                         ["clusternetworkpolicies", "clusternetworkpolicies/status"])
+        self.assertEqual((r[0]["kind"], r[0]["namespaced"], r[0]["shortNames"],
+                          r[0]["singularName"]),
+                         ("ClusterNetworkPolicy", False, ["cnp"], "clusternetworkpolicy"))
+        self.assertEqual(r[0]["verbs"], ["delete", "deletecollection", "get", "list", "patch",
+                                         "create", "update", "watch"])
+        self.assertEqual(r[1]["verbs"], ["get", "patch", "update"])
+        _, _, v1 = self.srv.request("GET", PNK + "/v1alpha1")
+        self.assertEqual({x["name"]: x.get("shortNames") for x in v1["resources"]},
+                         {"adminnetworkpolicies": ["anp"], "adminnetworkpolicies/status": None,
+                          "baselineadminnetworkpolicies": ["banp"],
+                          "baselineadminnetworkpolicies/status": None})
+        # v1alpha1 serves no ClusterNetworkPolicy, v1alpha2 no AdminNetworkPolicy
+        self.assertEqual(self.srv.request("GET", PNK + "/v1alpha1/clusternetworkpolicies")[0],
+                         404)
+        self.assertEqual(self.srv.request("GET", PNK + "/v1alpha2/adminnetworkpolicies")[0],
+                         404)
+        self.assertEqual(self.srv.request("POST", PNK, {})[0], 405)
+        out = self.srv.kubectl("api-resources", "--api-group", "policy.networking.k8s.io",
+                               check=True).stdout.splitlines()
+        self.assertEqual([ln.split()[:2] for ln in out[1:]],
+                         [["adminnetworkpolicies", "anp"],
+                          ["baselineadminnetworkpolicies", "banp"],
+                          ["clusternetworkpolicies", "cnp"]])
+        # OpenAPI: v2 definitions named as the apiextensions builder names them, v3 stubs
+        _, _, oa = self.srv.request("GET", "/openapi/v2")
+        d = oa["definitions"]["io.k8s.networking.policy.v1alpha2.ClusterNetworkPolicy"]
+        self.assertEqual(d["x-kubernetes-group-version-kind"], [
+            {"group": "policy.networking.k8s.io", "kind": "ClusterNetworkPolicy",
+             "version": "v1alpha2"}])
+        self.assertEqual(d["properties"]["spec"]["required"], ["priority", "subject", "tier"])
+        self.assertEqual(d["properties"]["metadata"],
+                         {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1."
+                                  "ObjectMeta"})
+        patch = oa["paths"][CNP + "/{name}"]["patch"]
+        self.assertNotIn("application/strategic-merge-patch+json", patch["consumes"])
+        _, _, v3 = self.srv.request("GET", "/openapi/v3")
+        self.assertIn("apis/policy.networking.k8s.io/v1alpha2", v3["paths"])
+        self.assertIn("apis/policy.networking.k8s.io/v1alpha1", v3["paths"])
+
+    def apply_get_delete(self, kind, res, text, changed, field):
+        f = self.yaml_file(text)
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertIn("%s.policy.networking.k8s.io/x1 created" % kind.lower(), r.stdout)
+        r = self.srv.kubectl("get", res, "x1", "-o", "json", check=True)
+        o = json.loads(r.stdout)
+        self.assertEqual((o["kind"], o["metadata"]["generation"]), (kind, 1))
+        self.assertEqual(list(o), sorted(o))                  # unstructured: keys sorted
+        self.assertNotIn("status", o)
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration",
+                      o["metadata"]["annotations"])
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertIn("x1 unchanged", r.stdout)
+        self.srv.control("/log/clear", {})
+        r = self.srv.kubectl("apply", "-f", self.yaml_file(changed), check=True)
+        self.assertIn("x1 configured", r.stdout)
+        # kubectl read the PATCH media types from /openapi/v2: a JSON merge patch
+        patches = [q for q in self.srv.control("/log")["requests"] if q["method"] == "PATCH"]
+        self.assertEqual([q["code"] for q in patches], [200])
+        r = self.srv.kubectl("get", res, "-o", "json", check=True)
+        items = json.loads(r.stdout)["items"]
+        self.assertEqual([i["metadata"]["name"] for i in items], ["x1"])
+        self.assertEqual(items[0]["metadata"]["generation"], 2)
+        self.assertEqual(field(items[0]), True)
+        r = self.srv.kubectl("get", res, check=True)
+        self.assertEqual(r.stdout.split()[:1], ["NAME"])
+        self.assertIn("x1", r.stdout)
+        r = self.srv.kubectl("delete", res, "x1", check=True)
+        self.assertIn('%s.policy.networking.k8s.io "x1" deleted' % kind.lower(), r.stdout)
+        r = self.srv.kubectl("get", res, "x1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Error from server (NotFound): %s.policy.networking.k8s.io "x1" not '
+                      'found' % res, r.stderr)
+
+    def test_kubectl_cnp(self):
+        self.apply_get_delete("ClusterNetworkPolicy", "clusternetworkpolicies",
+                              CNP_YAML % ("x1", 10), CNP_YAML % ("x1", 20),
+                              lambda o: o["spec"]["priority"] == 20)
+        # the short name
+        self.srv.kubectl("apply", "-f", self.yaml_file(CNP_YAML % ("x2", 30)), check=True)
+        r = self.srv.kubectl("get", "cnp", "-o", "name", check=True)
+        self.assertEqual(r.stdout.split(), ["clusternetworkpolicy.policy.networking.k8s.io/x2"])
+        self.srv.kubectl("delete", "cnp", "x2", check=True)
+
+    def test_kubectl_anp(self):
+        self.apply_get_delete("AdminNetworkPolicy", "adminnetworkpolicies",
+                              ANP_YAML % ("x1", 5), ANP_YAML % ("x1", 6),
+                              lambda o: o["spec"]["priority"] == 6)
+
+    def test_kubectl_banp(self):
+        # the CEL rule on metadata.name, through kubectl
+        r = self.srv.kubectl("apply", "-f", self.yaml_file(BANP_YAML % ("x1", 100)))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('The BaselineAdminNetworkPolicy "x1" is invalid: '
+                      '<nil>: Invalid value: "object": Only one baseline admin network policy '
+                      'with metadata.name="default" can be created in the cluster', r.stderr)
+        f = self.yaml_file(BANP_YAML % ("default", 100))
+        self.srv.kubectl("apply", "-f", f, check=True)
+        self.srv.kubectl("apply", "-f", self.yaml_file(BANP_YAML % ("default", 200)),
+                         check=True)
+        r = self.srv.kubectl("get", "banp", "default", "-o", "json", check=True)
+        o = json.loads(r.stdout)
+        self.assertEqual(o["spec"]["egress"][0]["ports"][0]["portRange"],
+                         {"end": 200, "protocol": "TCP", "start": 1})
+        self.assertEqual(o["metadata"]["generation"], 2)
+        self.srv.kubectl("delete", "-f", f, check=True)
+
+    def test_kubectl_server_side_apply(self):
+        f = self.yaml_file(CNP_YAML % ("ssa", 10))
+        r = self.srv.kubectl("apply", "--server-side", "-f", f, check=True)
+        self.assertIn("clusternetworkpolicy.policy.networking.k8s.io/ssa serverside-applied",
+                      r.stdout)
+        r = self.srv.kubectl("apply", "--server-side", "-f",
+                             self.yaml_file(CNP_YAML % ("ssa", 11)), check=True)
+        _, _, o = self.srv.request("GET", CNP + "/ssa")
+        self.assertEqual((o["spec"]["priority"], o["metadata"]["generation"]), (11, 2))
+        self.srv.kubectl("delete", "cnp", "ssa", check=True)
+
+    def test_kubectl_validation(self):
+        # a misspelt field: kubectl 1.20 finds it in /openapi/v2, 1.32 has the
+        # server find it (fieldValidation=Strict)
+        f = self.yaml_file((CNP_YAML % ("typo", 10)).replace("priority:", "priorty:"))
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        if server_validates():
+            self.assertIn('ClusterNetworkPolicy in version "v1alpha2" cannot be handled as a '
+                          'ClusterNetworkPolicy: strict decoding error: unknown field '
+                          '"spec.priorty"', r.stderr)
+        else:
+            self.assertIn('ValidationError(ClusterNetworkPolicy.spec): unknown field "priorty" '
+                          'in io.k8s.networking.policy.v1alpha2.ClusterNetworkPolicy.spec',
+                          r.stderr)
+            self.assertIn('ValidationError(ClusterNetworkPolicy.spec): missing required field '
+                          '"priority" in io.k8s.networking.policy.v1alpha2.'
+                          'ClusterNetworkPolicy.spec', r.stderr)
+        self.assertEqual(self.srv.request("GET", CNP + "/typo")[0], 404)
+        # --validate=false: the server drops the field (and warns when not told to ignore)
+        f = self.yaml_file((CNP_YAML % ("typo", 10)).replace("  tier: Admin", "  tier: Admin\n"
+                                                             "  extra: 1"))
+        self.srv.kubectl("create", "--validate=false", "-f", f, check=True)
+        _, _, o = self.srv.request("GET", CNP + "/typo")
+        self.assertNotIn("extra", o["spec"])
+        # the server's checks, the same with both
+        f = self.yaml_file(CNP_YAML % ("big", 1001))
+        r = self.srv.kubectl("create", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('The ClusterNetworkPolicy "big" is invalid: spec.priority: Invalid value: '
+                      '1001: spec.priority in body should be less than or equal to 1000',
+                      r.stderr)
+        f = self.yaml_file((CNP_YAML % ("rng", 1)).replace("start: 80, end: 443",
+                                                           "start: 443, end: 80"))
+        r = self.srv.kubectl("apply", "-f", f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('spec.egress[0].protocols[0].tcp.destinationPort.range: Invalid value: '
+                      '"object": Start port must be less than End port', r.stderr)
+        self.srv.kubectl("delete", "cnp", "typo", check=True)
+
+    def test_schema_validation(self):
+        """Each kind of structural schema error, worded as the apiextensions
+        apiserver words kube-openapi's results."""
+        def spec(**kw):
+            o = cnp_obj("bad")
+            o["spec"].update(kw)
+            return o
+        sub2 = {"namespaces": {}, "pods": {"podSelector": {}}}
+        cases = [
+            (spec(priority=1001), 'ClusterNetworkPolicy.policy.networking.k8s.io "bad" is '
+             'invalid: spec.priority: Invalid value: 1001: spec.priority in body should be less '
+             'than or equal to 1000'),
+            (spec(priority=-1), 'spec.priority: Invalid value: -1: spec.priority in body should '
+             'be greater than or equal to 0'),
+            (spec(priority="1"), 'spec.priority: Invalid value: "string": spec.priority in body '
+             'must be of type integer: "string"'),
+            (spec(priority=True), 'spec.priority: Invalid value: "": spec.priority in body must '
+             'be of type int32: ""'),
+            (spec(tier="Admn"), 'spec.tier: Unsupported value: "Admn": supported values: '
+             '"Admin", "Baseline"'),
+            (spec(subject=sub2), 'spec.subject: Too many: 2: must have at most 1 item'),
+            (spec(subject={}), 'spec.subject: Invalid value: 0: spec.subject in body should '
+             'have at least 1 properties'),
+            (spec(subject={"pods": {}}), 'spec.subject.pods.podSelector: Required value'),
+            (spec(ingress=[{"action": "Deny", "from": [{"namespaces": {}}]}] * 26),
+             'spec.ingress: Too many: 26: must have at most 25 items'),
+            (spec(ingress=[{"action": "Deny", "from": []}]), 'spec.ingress[0].from: Invalid '
+             'value: 0: spec.ingress[0].from in body should have at least 1 items'),
+            (spec(ingress=[{"action": "Deny", "name": "n" * 101, "from": [{"namespaces": {}}]}]),
+             'spec.ingress[0].name: Too long: may not be more than 100 bytes'),
+            (spec(ingress=[{"from": [{"namespaces": {}}]}]),
+             'spec.ingress[0].action: Required value'),
+            (spec(ingress=[{"action": "Deny", "from": [{"namespaces": {}}],
+                            "protocols": [{"tcp": {"destinationPort": {"number": 0}}}]}]),
+             'spec.ingress[0].protocols[0].tcp.destinationPort.number: Invalid value: 0: '
+             'spec.ingress[0].protocols[0].tcp.destinationPort.number in body should be '
+             'greater than or equal to 1'),
+            (spec(ingress=[{"action": "Deny", "from": [{"namespaces": {}}],
+                            "protocols": [{"tcp": {}}]}]),
+             'spec.ingress[0].protocols[0].tcp: Invalid value: 0: spec.ingress[0].protocols[0]'
+             '.tcp in body should have at least 1 properties'),
+            (spec(egress=[{"action": "Accept", "to": [{"networks": ["10.0.0.0/8",
+                                                                    "10.0.0.0/8"]}]}]),
+             'spec.egress[0].to[0].networks[1]: Duplicate value: "10.0.0.0/8"'),
+            (spec(egress=[{"action": "Accept", "to": [{"networks": ["1" * 44]}]}]),
+             'spec.egress[0].to[0].networks[0]: Too long: may not be more than 43 bytes'),
+            (spec(egress=[{"action": "Accept", "to": [{"domainNames": ["bad domain"]}]}]),
+             'spec.egress[0].to[0].domainNames[0]: Invalid value: "bad domain": '
+             'spec.egress[0].to[0].domainNames[0] in body should match \'^(\\*\\.)?'),
+            (spec(egress=[{"action": "Accept", "to": [{}]}]),
+             'spec.egress[0].to[0]: Invalid value: 0: spec.egress[0].to[0] in body should have '
+             'at least 1 properties'),
+        ]
+        for obj, want in cases:
+            with self.subTest(want=want):
+                self.assertIn(want, self.invalid(CNP, obj))
+        # missing required fields, the metadata rules of every object
+        o = cnp_obj("Bad_Name")
+        del o["spec"]["tier"]
+        msg = self.invalid(CNP, o)
+        self.assertIn("metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 "
+                      "subdomain", msg)
+        self.assertIn("spec.tier: Required value", msg)
+        # a type or enum error stops the CEL rules (as hasBlockingErr does)
+        o = spec(tier="x", egress=[{"action": "Accept", "to": [{"networks": ["nope"]}]}])
+        msg = self.invalid(CNP, o)
+        self.assertIn('<nil>: Invalid value: "null": some validation rules were not checked '
+                      'because the object was invalid; correct the existing errors to complete '
+                      'validation', msg)
+        self.assertNotIn("Invalid CIDR", msg)
+        # the 422 Status
+        st, _, body = self.srv.request("POST", CNP, spec(priority=1001))
+        self.assertEqual(body["details"], {
+            "name": "bad", "group": "policy.networking.k8s.io", "kind": "ClusterNetworkPolicy",
+            "causes": [{"reason": "FieldValueInvalid", "message": "Invalid value: 1001: "
+                        "spec.priority in body should be less than or equal to 1000",
+                        "field": "spec.priority"}]})
+        # unknown fields: Strict refuses, Warn (the default) warns and prunes
+        o = spec(extra={"a": 1})
+        o["spec"]["ingress"] = [{"action": "Deny", "from": [{"namespaces": {}, }], "x": 1}]
+        o["metadata"]["bogus"] = 1
+        st, _, body = self.srv.request("POST", CNP + "?fieldValidation=Strict", o)
+        self.assertEqual((st, body["message"]), (400, (
+            'ClusterNetworkPolicy in version "v1alpha2" cannot be handled as a '
+            'ClusterNetworkPolicy: strict decoding error: unknown field "metadata.bogus", '
+            'unknown field "spec.extra", unknown field "spec.ingress[0].x"')))
+        st, h, body = self.srv.request("POST", CNP, o)
+        self.assertEqual(st, 201, body)
+        self.assertIn('unknown field \\"spec.extra\\"', h["warning"])
+        self.assertNotIn("extra", body["spec"])
+        self.assertEqual(body["spec"]["ingress"], [{"action": "Deny",
+                                                    "from": [{"namespaces": {}}]}])
+        self.assertEqual(self.srv.request("DELETE", CNP + "/bad")[0], 200)
+        # wrong apiVersion / kind
+        o = cnp_obj("v")
+        o["apiVersion"] = "policy.networking.k8s.io/v1alpha1"
+        st, _, body = self.srv.request("POST", CNP, o)
+        self.assertEqual((st, body["message"]), (400, (
+            "the API version in the data (policy.networking.k8s.io/v1alpha1) does not match "
+            "the expected API version (policy.networking.k8s.io/v1alpha2)")))
+
+    def test_cel_rules(self):
+        """Each x-kubernetes-validations rule of the three CRDs."""
+        deny = {"action": "Deny", "from": [{"namespaces": {}}]}
+
+        def rng(start, end, proto="tcp"):
+            return cnp_obj("cel", ingress=[dict(deny, protocols=[
+                {proto: {"destinationPort": {"range": {"start": start, "end": end}}}}])])
+        for proto in ("tcp", "udp", "sctp"):
+            self.assertIn('ClusterNetworkPolicy.policy.networking.k8s.io "cel" is invalid: '
+                          'spec.ingress[0].protocols[0].%s.destinationPort.range: Invalid '
+                          'value: "object": Start port must be less than End port' % proto,
+                          self.invalid(CNP, rng(80, 80, proto)))
+        # a missing operand: Required, and CEL's runtime error
+        o = rng(1, 2)
+        del o["spec"]["ingress"][0]["protocols"][0]["tcp"]["destinationPort"]["range"]["start"]
+        msg = self.invalid(CNP, o)
+        self.assertIn("spec.ingress[0].protocols[0].tcp.destinationPort.range.start: Required "
+                      "value", msg)
+        self.assertIn('spec.ingress[0].protocols[0].tcp.destinationPort.range: Invalid value: '
+                      '"object": no such key: start evaluating rule: Start port must be less '
+                      'than End port', msg)
+        # isCIDR: netip.ParsePrefix (host bits fine, no leading zeros, no zone)
+        for bad in ("10.0.0.0", "10.0.0.0/33", "010.0.0.0/8", "10.0.0.0/08", "fe80::1%eth0/64",
+                    "nope/8"):
+            o = cnp_obj("cel", egress=[{"action": "Accept", "to": [{"networks": [bad]}]}])
+            self.assertIn('spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid '
+                          'CIDR format provided', self.invalid(CNP, o), bad)
+        for good in ("10.0.0.1/8", "::ffff:10.0.0.0/104", "2001:db8::/32", "0.0.0.0/0"):
+            o = cnp_obj("cidr", egress=[{"action": "Accept", "to": [{"networks": [good]}]}])
+            self.srv.create(CNP, o)
+            self.assertEqual(self.srv.request("DELETE", CNP + "/cidr")[0], 200)
+        # named ports not with networks / nodes / domainNames peers
+        named = "networks/nodes/domainNames peer cannot be set with namedPorts since there " \
+                "are no namedPorts for networks/nodes/domainNames"
+        for peer in ({"networks": ["10.0.0.0/8"]}, {"nodes": {}},
+                     {"domainNames": ["*.example.com"]}):
+            o = cnp_obj("cel", egress=[{"action": "Accept", "to": [{"namespaces": {}}, peer],
+                                        "protocols": [{"tcp": {"destinationPort": {
+                                            "number": 1}}}, {"destinationNamedPort": "dns"}]}])
+            self.assertIn('spec.egress[0]: Invalid value: "object": ' + named,
+                          self.invalid(CNP, o))
+        o = cnp_obj("named", egress=[{"action": "Accept", "to": [{"pods": {"podSelector": {}}}],
+                                      "protocols": [{"destinationNamedPort": "dns"}]}],
+                    ingress=[dict(deny, protocols=[{"destinationNamedPort": "http"}])])
+        self.srv.create(CNP, o)
+        # the CRD has no rule tying domainNames to Accept (only the docs say so)
+        o = cnp_obj("dn", egress=[{"action": "Deny", "to": [{"domainNames": ["a.example"]}]}])
+        self.srv.create(CNP, o)
+        # AdminNetworkPolicy and BaselineAdminNetworkPolicy
+        o = anp_obj("cel", egress=[{"action": "Allow", "to": [{"domainNames": ["x.io"]}],
+                                    "ports": [{"namedPort": "dns"}]}])
+        self.assertIn('AdminNetworkPolicy.policy.networking.k8s.io "cel" is invalid: '
+                      'spec.egress[0]: Invalid value: "object": ' + named, self.invalid(ANP, o))
+        o = anp_obj("default", baseline=True,
+                    egress=[{"action": "Allow", "to": [{"nodes": {}}],
+                             "ports": [{"namedPort": "dns"}]}])
+        self.assertIn('spec.egress[0]: Invalid value: "object": networks/nodes peer cannot be '
+                      'set with namedPorts since there are no namedPorts for networks/nodes',
+                      self.invalid(BANP, o))
+        o = anp_obj("other", baseline=True)
+        self.assertEqual(self.invalid(BANP, o), (
+            'BaselineAdminNetworkPolicy.policy.networking.k8s.io "other" is invalid: <nil>: '
+            'Invalid value: "object": Only one baseline admin network policy with '
+            'metadata.name="default" can be created in the cluster'))
+        o = anp_obj("default", baseline=True)
+        o["spec"]["ingress"] = [{"action": "Pass", "from": [{"namespaces": {}}]}]
+        self.assertIn('spec.ingress[0].action: Unsupported value: "Pass": supported values: '
+                      '"Allow", "Deny"', self.invalid(BANP, o))
+        # defaulting: ports[].portNumber.protocol
+        o = anp_obj("dflt", egress=[{"action": "Allow", "to": [{"networks": ["10.0.0.0/8"]}],
+                                     "ports": [{"portNumber": {"port": 53}}]}])
+        got = self.srv.create(ANP, o)
+        self.assertEqual(got["spec"]["egress"][0]["ports"],
+                         [{"portNumber": {"port": 53, "protocol": "TCP"}}])
+        for path in (CNP + "/named", CNP + "/dn", ANP + "/dflt"):
+            self.assertEqual(self.srv.request("DELETE", path)[0], 200)
+
+    def test_status_and_generation(self):
+        o = cnp_obj("st")
+        o["status"] = {"conditions": []}
+        got = self.srv.create(CNP, o)
+        self.assertNotIn("status", got)                  # status subresource: dropped
+        self.assertEqual(got["metadata"]["generation"], 1)
+        cond = {"type": "Ready", "status": "True", "reason": "Programmed", "message": "",
+                "lastTransitionTime": "2026-01-01T00:00:00Z", "observedGeneration": 1}
+        got["status"] = {"conditions": [cond]}
+        st, _, s1 = self.srv.request("PUT", CNP + "/st/status", got)
+        self.assertEqual((st, s1["status"]["conditions"][0]["type"]), (200, "Ready"))
+        self.assertEqual(s1["metadata"]["generation"], 1)
+        bad = dict(s1, status={"conditions": [dict(cond, status="Maybe", reason="")]})
+        msg = self.invalid(CNP + "/st/status", bad, "PUT")
+        self.assertIn('status.conditions[0].status: Unsupported value: "Maybe"', msg)
+        self.assertIn("status.conditions[0].reason: Invalid value: \"\": "
+                      "status.conditions[0].reason in body should be at least 1 chars long", msg)
+        # a spec change: generation 2, status kept; metadata only: generation unchanged
+        s1["spec"]["priority"] = 99
+        s1.pop("status")
+        _, _, u = self.srv.request("PUT", CNP + "/st", s1)
+        self.assertEqual((u["metadata"]["generation"], u["status"]["conditions"][0]["type"]),
+                         (2, "Ready"))
+        st, _, p = self.srv.request("PATCH", CNP + "/st", {"metadata": {"labels": {"a": "b"}}},
+                                    ctype="application/merge-patch+json")
+        self.assertEqual((st, p["metadata"]["generation"]), (200, 2))
+        st, _, p = self.srv.request("PATCH", CNP + "/st", [
+            {"op": "replace", "path": "/spec/priority", "value": 7}],
+            ctype="application/json-patch+json")
+        self.assertEqual((st, p["spec"]["priority"], p["metadata"]["generation"]), (200, 7, 3))
+        # custom resources take no strategic merge patch
+        st, _, body = self.srv.request("PATCH", CNP + "/st", {"spec": {"priority": 1}},
+                                       ctype="application/strategic-merge-patch+json")
+        self.assertEqual((st, body["reason"]), (415, "UnsupportedMediaType"))
+        self.assertEqual(self.srv.request("DELETE", CNP + "/st")[0], 200)
+
+    def test_list_watch(self):
+        """What the agent does: LIST, then WATCH from the list's RV with
+        bookmarks; selectors; a relist after the watch history is gone."""
+        for res, mk in ((CNP, lambda n, **kw: cnp_obj(n, **kw)),
+                        (ANP, lambda n, **kw: dict(anp_obj(n), metadata={"name": n, **kw})),
+                        (BANP, lambda n, **kw: dict(anp_obj("default", baseline=True),
+                                                    metadata={"name": "default", **kw}))):
+            with self.subTest(res=res):
+                name = "default" if res == BANP else "w1"
+                self.srv.create(res, mk(name))
+                st, _, lst = self.srv.request("GET", res + "?limit=500")
+                self.assertEqual(st, 200)
+                kind = lst["kind"][:-4]
+                self.assertEqual(lst["apiVersion"], "policy.networking.k8s.io/" +
+                                 res.split("/")[3])
+                self.assertEqual([i["metadata"]["name"] for i in lst["items"]], [name])
+                self.assertNotIn("kind", lst["items"][0])
+                rv = lst["metadata"]["resourceVersion"]
+                self.srv.control("/bookmarks", {"period": 0.3})
+                s = self.stream(res + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=20"
+                                "&resourceVersion=" + rv)
+                p = self.srv.request("PATCH", res + "/" + name,
+                                     {"metadata": {"labels": {"x": "y"}}},
+                                     ctype="application/merge-patch+json")[2]
+                evs = [e for e in s.next_events(3) if e["type"] != "BOOKMARK"]
+                self.assertEqual((evs[0]["type"], evs[0]["object"]["kind"],
+                                  evs[0]["object"]["metadata"]["labels"]),
+                                 ("MODIFIED", kind, {"x": "y"}))
+                bm = [e for e in s.next_events(2, timeout=3) if e["type"] == "BOOKMARK"]
+                self.assertTrue(bm)
+                # an unstructured empty object: no creationTimestamp, no spec
+                self.assertEqual(bm[0]["object"], {
+                    "apiVersion": lst["apiVersion"], "kind": kind,
+                    "metadata": {"resourceVersion": bm[0]["object"]["metadata"]
+                                 ["resourceVersion"]}})
+                self.assertEqual(self.srv.request("DELETE", res + "/" + name)[0], 200)
+                evs = [e for e in s.next_events(2) if e["type"] != "BOOKMARK"]
+                self.assertEqual(evs[0]["type"], "DELETED")
+                self.assertGreater(int(evs[0]["object"]["metadata"]["resourceVersion"]),
+                                   int(p["metadata"]["resourceVersion"]))
+                s.close()
+        # label and field selectors, initial events
+        self.srv.create(CNP, cnp_obj("sa", labels={"tier": "a"}))
+        self.srv.create(CNP, cnp_obj("sb", labels={"tier": "b"}))
+        _, _, lst = self.srv.request("GET", CNP + "?labelSelector=tier%3Db")
+        self.assertEqual([i["metadata"]["name"] for i in lst["items"]], ["sb"])
+        _, _, lst = self.srv.request("GET", CNP + "?fieldSelector=metadata.name%3Dsa")
+        self.assertEqual([i["metadata"]["name"] for i in lst["items"]], ["sa"])
+        st, _, body = self.srv.request("GET", CNP + "?fieldSelector=spec.tier%3DAdmin")
+        self.assertEqual((st, body["message"]), (400, "field label not supported: spec.tier"))
+        s = self.stream(CNP + "?watch=1&resourceVersion=0&labelSelector=tier&timeoutSeconds=5")
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"])
+                          for e in s.next_events(2)], [("ADDED", "sa"), ("ADDED", "sb")])
+        # kubectl get -w
+        r = self.srv.kubectl("get", "cnp", "--watch", "--request-timeout=2s", "-o", "name")
+        self.assertIn("clusternetworkpolicy.policy.networking.k8s.io/sa", r.stdout)
+        # a history that is gone: 410 on resume, as for every kind
+        rv = self.rv()
+        self.srv.control("/compact", {})
+        s = self.stream(CNP + "?watch=1&resourceVersion=%d" % (rv - 1))
+        ev = s.next_events(1)
+        self.assertEqual((ev[0]["type"], ev[0]["object"]["code"]), ("ERROR", 410))
+        st, _, body = self.srv.request("DELETE", CNP + "?labelSelector=tier")
+        self.assertEqual([i["metadata"]["name"] for i in body["items"]], ["sa", "sb"])
+
+    def test_nodes(self):
+        """Nodes as the agent reads them: labels, status.addresses, spec.podCIDRs."""
+        f = self.yaml_file(NODE_YAML % ("nx", "nx"))
+        r = self.srv.kubectl("apply", "-f", f, check=True)
+        self.assertIn("node/nx created", r.stdout)
+        _, _, n = self.srv.request("GET", NODES + "/nx")
+        # the status is kept on create (the kubelet registers its node so)
+        self.assertEqual(n["status"]["addresses"], [{"type": "InternalIP", "address": "10.0.0.7"},
+                                                    {"type": "InternalIP", "address": "fd00::7"}])
+        self.assertEqual((n["spec"]["podCIDR"], n["spec"]["podCIDRs"]),
+                         ("10.244.7.0/24", ["10.244.7.0/24", "fd00:7::/64"]))
+        self.assertEqual(n["metadata"]["labels"]["role"], "worker")
+        r = self.srv.kubectl("get", "nodes", "-l", "role=worker", "-o", "name", check=True)
+        self.assertEqual(r.stdout.split(), ["node/nx"])
+        # label changes and status changes reach a watch
+        rv = self.rv()
+        s = self.stream(NODES + "?watch=1&resourceVersion=%d&fieldSelector=metadata.name%%3Dnx"
+                        % rv)
+        self.srv.kubectl("label", "node", "nx", "role=infra", "--overwrite", check=True)
+        self.srv.control("/node-status", {"name": "nx", "status": {"addresses": [
+            {"type": "InternalIP", "address": "10.0.0.8"}]}})
+        evs = s.next_events(2)
+        self.assertEqual([e["type"] for e in evs], ["MODIFIED", "MODIFIED"])
+        self.assertEqual(evs[0]["object"]["metadata"]["labels"]["role"], "infra")
+        self.assertEqual(evs[1]["object"]["status"]["addresses"],
+                         [{"type": "InternalIP", "address": "10.0.0.8"}])
+        # an update of the node keeps its status; the status subresource changes it
+        n = evs[1]["object"]
+        n["status"] = {"addresses": []}
+        _, _, u = self.srv.request("PUT", NODES + "/nx", n)
+        self.assertEqual(u["status"]["addresses"][0]["address"], "10.0.0.8")
+        # podCIDRs: valid CIDRs, one per family, immutable once set
+        msg = self.invalid(NODES + "/nx", dict(u, spec={"podCIDRs": ["10.244.8.0/24"]}), "PUT")
+        self.assertIn('spec.podCIDRs: Forbidden: node updates may not change podCIDR except '
+                      'from "" to valid', msg)
+        msg = self.invalid(NODES, {"metadata": {"name": "ny"},
+                                   "spec": {"podCIDRs": ["10.1.0.0/16", "10.2.0.0/16"]}})
+        self.assertIn('spec.podCIDRs: Invalid value: []string{"10.1.0.0/16", "10.2.0.0/16"}: '
+                      'may specify no more than one CIDR for each IP family', msg)
+        msg = self.invalid(NODES, {"metadata": {"name": "ny"}, "spec": {"podCIDR": "x"}})
+        self.assertIn('spec.podCIDRs[0]: Invalid value: "x": must be a valid CIDR value', msg)
+        self.srv.kubectl("delete", "-f", f, check=True)
+
+
+class NoClusterPolicyTest(Base):
+    """--no-cluster-network-policy: a cluster without the CRDs."""
+    args = ("--no-cluster-network-policy",)
+
+    def test_absent(self):
+        _, _, apis = self.srv.request("GET", "/apis")
+        self.assertEqual([g["name"] for g in apis["groups"]], ["networking.k8s.io"])
+        for path in (PNK, PNK + "/v1alpha2", PNK + "/v1alpha1", CNP, ANP, BANP,
+                     CNP + "?watch=1&resourceVersion=0", CNP + "/x"):
+            st, _, body = self.srv.request("GET", path)
+            self.assertEqual((st, body["message"]), (404, "the server could not find the "
+                                                          "requested resource"), path)
+        st, _, _ = self.srv.request("POST", CNP, cnp_obj("x"))
+        self.assertEqual(st, 404)
+        r = self.srv.kubectl("get", "cnp")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the server doesn't have a resource type \"cnp\"", r.stderr)
+        r = self.srv.kubectl("apply", "-f", self.yaml_file(CNP_YAML % ("x", 1)))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('no matches for kind "ClusterNetworkPolicy" in version '
+                      '"policy.networking.k8s.io/v1alpha2"', r.stderr)
+        _, _, oa = self.srv.request("GET", "/openapi/v2")
+        self.assertFalse([k for k in oa["definitions"] if "networking.policy" in k])
+        # nodes are there all the same
+        self.assertEqual(self.srv.request("GET", NODES)[0], 200)
+
+    def test_state_file(self):
+        """A state file (tests/e2e/harness.py stand_in_state) with cluster
+        policies: loaded with the CRDs, skipped without."""
+        d = tempfile.mkdtemp(prefix="apiserver-state-")
+        state = os.path.join(d, "state.json")
+        o = cnp_obj("from-state")
+        o["metadata"].update(resourceVersion="10", uid="00000000-0000-4000-8000-000000000010",
+                             creationTimestamp="2026-01-01T00:00:00Z")
+        node = {"kind": "Node", "apiVersion": "v1", "metadata": {
+            "name": "sn", "resourceVersion": "11", "labels": {"a": "b"}},
+            "status": {"addresses": [{"type": "InternalIP", "address": "10.9.9.9"}]}}
+        with open(state, "w") as f:
+            json.dump({"rv": 12, "objects": {"clusternetworkpolicies": [o], "nodes": [node],
+                                             "adminnetworkpolicies": []}}, f)
+        try:
+            for args, want in (((), 200), (("--no-cluster-network-policy",), 404)):
+                srv = Server("--state", state, *args, directory=d)
+                try:
+                    st, _, got = srv.request("GET", CNP + "/from-state")
+                    self.assertEqual(st, want)
+                    if want == 200:
+                        self.assertEqual(got["spec"], o["spec"])
+                    _, _, n = srv.request("GET", NODES + "/sn")
+                    self.assertEqual(n["status"]["addresses"][0]["address"], "10.9.9.9")
+                finally:
+                    srv.stop()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class PersistenceTest(unittest.TestCase):
     def test_restart_keeps_state(self):
         d = tempfile.mkdtemp(prefix="apiserver-state-")

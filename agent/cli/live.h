@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "agent/kube/store.h"
 #include "policy/model.h"
 
 struct store;
@@ -36,9 +37,9 @@ struct live_source {
 
 /* The raw LIST pages of one fetch, decodable any number of times. */
 struct live_pages {
-	char **body[3]; /* owned; per store kind */
-	size_t *len[3];
-	size_t n[3];
+	char **body[STORE_KINDS]; /* owned; per store kind */
+	size_t *len[STORE_KINDS];
+	size_t n[STORE_KINDS];
 };
 
 /* A loaded cluster: c points into files or into the store. */

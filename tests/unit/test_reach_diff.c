@@ -108,6 +108,8 @@ static void put_side(FILE *f, const struct cluster *c, int dir, enum reach_diff_
 			fprintf(f, ",%s/%s", c->pols[pols[i]].ns, c->pols[pols[i]].name);
 	} else if (why == REACH_DIFF_NOT_ISOLATED) {
 		fputs("open", f);
+	} else if (why == REACH_DIFF_BY_CNP) {
+		fprintf(f, "by cnp %s[%zu]", c->cnps[pol].name, rule);
 	} else {
 		fprintf(f, "by %s/%s[%zu]", c->pols[pol].ns, c->pols[pol].name, rule);
 	}
@@ -197,12 +199,16 @@ static char *eval_cause(const struct cluster *c, const struct reach_verdict *vo,
 
 		if (vo->side[dir].allowed == s->allowed)
 			continue;
-		put_side(f, c, dir,
-			 !s->allowed	? REACH_DIFF_ISOLATED
-			 : !s->isolated ? REACH_DIFF_NOT_ISOLATED
-					: REACH_DIFF_ALLOWED_BY,
-			 s->pols, s->npols, s->nallows ? s->allows[0].pol : 0,
-			 s->nallows ? s->allows[0].rule : 0);
+		if (s->by == REACH_BY_ADMIN || s->by == REACH_BY_BASELINE)
+			put_side(f, c, dir, REACH_DIFF_BY_CNP, NULL, 0, s->decided.cnp,
+				 s->decided.rule);
+		else
+			put_side(f, c, dir,
+				 !s->allowed	? REACH_DIFF_ISOLATED
+				 : !s->isolated ? REACH_DIFF_NOT_ISOLATED
+						: REACH_DIFF_ALLOWED_BY,
+				 s->pols, s->npols, s->nallows ? s->allows[0].pol : 0,
+				 s->nallows ? s->allows[0].rule : 0);
 	}
 	fclose(f);
 	return buf;

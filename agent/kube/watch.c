@@ -194,7 +194,9 @@ static void error(struct watch *w, enum watch_error e)
 static void log_diags(struct watch *w, const struct diag_list *d, const char *what)
 {
 	for (size_t i = 0; i < d->n && i < 5; i++)
-		log_warnx("object rejected by the decoder; it is not enforced",
+		log_warnx(d->v[i].sev == DIAG_ERROR
+				  ? "object rejected by the decoder; it is not enforced"
+				  : "decoder warning",
 			  "resource=%s during=%s object=\"%s\" field=\"%s\" reason=\"%s\"",
 			  w->res->resource, what, d->v[i].object ? d->v[i].object : "",
 			  d->v[i].path ? d->v[i].path : "", d->v[i].msg);

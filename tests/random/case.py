@@ -10,7 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 from cluster import Cluster                       # noqa: E402
 from manifests import namespace_obj, to_yaml      # noqa: E402
-from gen import model_pods, pod_ips, running      # noqa: E402
+from gen import model_pods, node_objects, pod_ips, running  # noqa: E402
 from speceval import Endpoint, declared_ports     # noqa: E402
 
 # Addresses no pod has: the node link, an unused pod address, outside hosts.
@@ -55,15 +55,18 @@ def port_obj(p):
 
 
 def objects(case):
+    """The cluster's objects: with cluster policies, its Nodes first."""
     model = model_pods(case)
-    objs = [namespace_obj(ns, labels) for ns, labels in case["namespaces"].items()]
+    objs = node_objects(case) if "clusterPolicies" in case else []
+    objs += [namespace_obj(ns, labels) for ns, labels in case["namespaces"].items()]
     objs += [pod_obj(case, p, model) for p in case["pods"]]
     return objs
 
 
 def write(case, workdir):
     """Write the cluster and the policies in the case's format; return the files."""
-    parts = [("cluster", objects(case)), ("policies", case["policies"])]
+    parts = [("cluster", objects(case)),
+             ("policies", case["policies"] + case.get("clusterPolicies", []))]
     files = []
     for name, objs in parts:
         if not objs:

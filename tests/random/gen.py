@@ -16,6 +16,11 @@ cluster and its policies, the format of tests/random/regressions/*.json:
                                               # ones: a running pod's addresses
                                               # follow tests/lib/cluster.py
    "policies": [NetworkPolicy objects, verbatim],
+   "clusterPolicies": [ClusterNetworkPolicy, AdminNetworkPolicy or
+                       BaselineAdminNetworkPolicy objects, verbatim],  # optional;
+                                              # when present the Nodes are
+                                              # written too (node_objects)
+   "nodeLabels": {"K": {LABEL: VALUE}},       # optional: more labels of node-K
    "ports": ["80/TCP", ...]}                   # optional: the ports to check
 
 Running pods (phase Running, not hostNetwork) become real pods of the model
@@ -24,6 +29,16 @@ NetworkPolicy spec and at the corner cases of docs/k8s-api notes: empty vs
 absent, every selector operator, ipBlock with host bits and except, port
 lists with adjacent, duplicate and overlapping entries, ranges, named ports
 (also one name declared twice in a pod), TCP/UDP/SCTP, dual-stack.
+
+In 40 % of the seeds (drawn from a second random stream, so the cluster and
+NetworkPolicies of a seed are those the generator made before cluster
+policies existed) the case also has 0-4 cluster network policies
+(cluster_policies): v1alpha2 ClusterNetworkPolicy of either tier, sometimes
+v1alpha1 AdminNetworkPolicy or the BaselineAdminNetworkPolicy `default`;
+priorities from a short list (ties are common, names shared across kinds);
+every subject and peer kind, networks over pod addresses, pods' /32, /0,
+the nodes' and outside addresses, nodes peers on the Nodes' labels, ports as
+numbers, ranges and names.
 """
 import ipaddress
 import random
@@ -33,6 +48,7 @@ import os
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "lib"))
 from cluster import Pod  # noqa: E402
+from manifests import node_obj  # noqa: E402
 
 NS_NAMES = ["x", "y", "z", "w"]
 POD_NAMES = ["a", "b", "c"]
@@ -47,6 +63,13 @@ PROTOS = ["TCP", "UDP", "SCTP"]
 # are windows too.
 BASES = [1, 80, 8080, 65528]
 WIDTH = 8
+# Cluster network policies: a short list of priorities and names, so that
+# ties (same priority; same name in two kinds) are common.
+CNP_SHARE = 0.4
+CNP_PRIORITIES = [0, 1, 5, 5, 10, 10, 999, 1000]
+CNP_NAMES = ["guard", "lock", "open", "zz"]
+NODE_KEYS = ["kubernetes.io/hostname", "node-role", "zone"]
+NODE_VALUES = ["worker", "a", "b", ""]
 
 
 def running(pod):
@@ -206,6 +229,8 @@ class Gen:
     def value(self, key, values, names):
         if key == "kubernetes.io/metadata.name" and names:
             return self.pick(names)
+        if key == "kubernetes.io/hostname":
+            return "node-%d" % self.r.randint(1, 3)
         return self.pick(values)
 
     def pod_selector(self):
@@ -368,18 +393,246 @@ class Gen:
             del pol["spec"]         # omitempty: an empty spec is read as {}
         return pol
 
+    # -- cluster network policies -----------------------------------------
+    # (drawn from self.r once case() has switched it to the second stream)
+    def node_labels(self):
+        out = {}
+        for k in range(1, self.nodes + 1):
+            labels = {}
+            if self.chance(0.6):
+                labels["zone"] = self.pick(["a", "b"])
+            if self.chance(0.2):
+                labels["node-role"] = self.pick(["edge", ""])   # replaces worker
+            if labels:
+                out[str(k)] = labels
+        return out
+
+    def node_selector(self):
+        nodes = node_objects({"nodes": self.nodes, "ipv6": self.ipv6,
+                              "nodeLabels": self.nodeLabels})
+        return self.selector(list(NODE_KEYS), NODE_VALUES,
+                             targets=[n["metadata"]["labels"] for n in nodes])
+
+    def namespaced_pod(self, optional_ns):
+        """NamespacedPod: namespaceSelector (optional in v1alpha2, empty:
+        every namespace) AND podSelector."""
+        out = {}
+        if not optional_ns or self.chance(0.85):
+            out["namespaceSelector"] = self.ns_selector()
+        out["podSelector"] = self.pod_selector()
+        return out
+
+    def subject(self, optional_ns):
+        if self.chance(0.5):
+            return {"namespaces": self.ns_selector()}
+        return {"pods": self.namespaced_pod(optional_ns)}
+
+    def network(self, six):
+        """A CIDR: over a pod address (its host route to a /8), /0, the
+        nodes' link, outside hosts; host bits set now and then."""
+        model = model_pods({"pods": self.pods})
+        bits = 128 if six else 32
+        k = self.pick(["pod", "pod", "pod", "host", "all", "node", "out"])
+        if k in ("pod", "host"):
+            addr = self.pick([m.ip6 if six else m.ip4 for m in model])
+            plen = bits if k == "host" else bits - self.pick([0, 1, 2, 4, 8, 16, 24])
+        elif k == "all":
+            addr, plen = ("::" if six else "0.0.0.0"), 0
+        elif k == "node":
+            addr = ("fd00:18::%d" if six else "172.18.0.%d") % self.r.randint(1, self.nodes)
+            plen = bits - self.pick([0, 0, 8])
+        else:
+            addr = self.pick(["2001:db8::1", "fd00:10:245::1"] if six else
+                             ["192.0.2.1", "10.245.0.1"])
+            plen = bits - self.pick([0, 8, 16])
+        net = ipaddress.ip_network("%s/%d" % (addr, plen), strict=False)
+        text = str(addr) if self.chance(0.3) else str(net.network_address)
+        if six and self.chance(0.15):
+            text = self.pick([text.upper(), ipaddress.ip_address(text).exploded])
+        return "%s/%d" % (text, plen)
+
+    def cnp_peer(self, egress, v1):
+        kinds = ["namespaces", "pods", "pods"]
+        if egress:
+            kinds += ["networks", "networks", "nodes"]
+        k = self.pick(kinds)
+        if k == "namespaces":
+            return {"namespaces": self.ns_selector()}
+        if k == "pods":
+            return {"pods": self.namespaced_pod(not v1)}
+        if k == "nodes":
+            return {"nodes": self.node_selector()}
+        nets = []
+        for _ in range(self.r.randint(1, 3)):
+            n = self.network(self.ipv6 and self.chance(0.4))
+            if n not in nets:          # listType=set
+                nets.append(n)
+        return {"networks": nets}
+
+    def declared_names(self):
+        return [n for p in self.pods
+                for c in p["containers"] + p.get("initContainers", []) for n, _, _ in c if n]
+
+    def named(self):
+        names = self.declared_names()
+        return self.pick(names) if names and self.chance(0.8) else self.pick(PORT_NAMES + ["nope"])
+
+    def port_span(self):
+        lo = self.pick(self.window)
+        if self.chance(0.6) or lo == 65535:
+            return lo, lo
+        return lo, min(lo + self.r.randint(1, 3), 65535)
+
+    def protocols(self, named_ok):
+        """v1alpha2 protocols: absent (all traffic) or 1-3 entries."""
+        if self.chance(0.35):
+            return None
+        out = []
+        for _ in range(self.r.randint(1, 3)):
+            if named_ok and self.chance(0.25):
+                out.append({"destinationNamedPort": self.named()})
+                continue
+            lo, hi = self.port_span()
+            dp = {"number": lo} if lo == hi else {"range": {"start": lo, "end": hi}}
+            out.append({self.pick(["tcp", "tcp", "udp", "sctp"]): {"destinationPort": dp}})
+        return out
+
+    def v1_ports(self, named_ok):
+        """v1alpha1 ports: portNumber, portRange (protocol defaults to TCP),
+        namedPort."""
+        if self.chance(0.35):
+            return None
+        out = []
+        for _ in range(self.r.randint(1, 3)):
+            if named_ok and self.chance(0.25):
+                out.append({"namedPort": self.named()})
+                continue
+            lo, hi = self.port_span()
+            proto = {} if self.chance(0.3) else {"protocol": self.pick(["TCP", "UDP", "SCTP"])}
+            if lo == hi and self.chance(0.8):
+                out.append({"portNumber": dict(proto, port=lo)})
+            else:
+                hi = hi if hi > lo else lo + 1
+                if hi > 65535:
+                    lo, hi = 65534, 65535
+                out.append({"portRange": dict(proto, start=lo, end=hi)})
+        return out
+
+    def cnp_rules(self, egress, actions, v1):
+        if self.chance(0.2):
+            return None
+        out = []
+        for i in range(self.r.randint(1, 3)):
+            rule = {}
+            if self.chance(0.5):
+                rule["name"] = "r%d" % i
+            rule["action"] = self.pick(actions)
+            peers = [self.cnp_peer(egress, v1) for _ in range(self.r.randint(1, 3))]
+            rule["to" if egress else "from"] = peers
+            named_ok = not any("networks" in p or "nodes" in p for p in peers)
+            ports = self.v1_ports(named_ok) if v1 else self.protocols(named_ok)
+            if ports is not None:
+                rule["ports" if v1 else "protocols"] = ports
+            out.append(rule)
+        return out
+
+    def cluster_policy(self, taken):
+        tier = self.pick(["Admin", "Baseline"])
+        v1 = self.chance(0.25)
+        if v1 and tier == "Baseline" and ("BaselineAdminNetworkPolicy", "default") in taken:
+            v1 = False
+        if not v1:
+            kind, actions = "ClusterNetworkPolicy", ["Accept", "Deny", "Pass"]
+        elif tier == "Admin":
+            kind, actions = "AdminNetworkPolicy", ["Allow", "Deny", "Pass"]
+        else:
+            kind, actions = "BaselineAdminNetworkPolicy", ["Allow", "Deny"]
+        if kind == "BaselineAdminNetworkPolicy":
+            name = "default"
+        else:
+            free = [n for n in CNP_NAMES if (kind, n) not in taken]
+            name = self.pick(free)
+        taken.add((kind, name))
+        spec = {}
+        if kind == "ClusterNetworkPolicy":
+            spec["tier"] = tier
+        if kind != "BaselineAdminNetworkPolicy":
+            spec["priority"] = self.pick(CNP_PRIORITIES)
+        spec["subject"] = self.subject(not v1)
+        for key, egress in (("ingress", False), ("egress", True)):
+            rules = self.cnp_rules(egress, actions, v1)
+            if rules is not None:
+                spec[key] = rules
+        version = "v1alpha1" if v1 else "v1alpha2"
+        return {"apiVersion": "policy.networking.k8s.io/" + version, "kind": kind,
+                "metadata": {"name": name}, "spec": spec}
+
+    def cluster_policies(self):
+        taken = set()
+        n = 0 if self.chance(0.1) else self.r.randint(1, 4)
+        return [self.cluster_policy(taken) for _ in range(n)]
+
     def case(self):
         self.cluster()
         pols = [self.policy(i) for i in range(self.r.randint(1, 4))]
-        return {"comment": "seed %d" % self.seed, "nodes": self.nodes,
-                "ipv6": self.ipv6, "format": self.pick(["yaml", "json"]),
-                "namespaces": self.namespaces, "pods": self.pods,
-                "policies": pols}
+        out = {"comment": "seed %d" % self.seed, "nodes": self.nodes,
+               "ipv6": self.ipv6, "format": self.pick(["yaml", "json"]),
+               "namespaces": self.namespaces, "pods": self.pods,
+               "policies": pols}
+        # Cluster network policies from a second stream: what the first one
+        # drew above is the case this seed always had.
+        self.r = random.Random("cnp-%d" % self.seed)
+        if self.chance(CNP_SHARE):
+            self.nodeLabels = self.node_labels()
+            if self.nodeLabels:
+                out["nodeLabels"] = self.nodeLabels
+            out["clusterPolicies"] = self.cluster_policies()
+        return out
 
 
 def generate(seed):
     """The case of a seed (deterministic for a given version of this file)."""
     return Gen(seed).case()
+
+
+def node_objects(case):
+    """The Node objects of the case's model nodes: tests/lib/manifests.py's
+    (kubelet labels, InternalIP 172.18.0.K and fd00:18::K dual-stack: the node
+    link the cluster really has, Hostname) with the case's nodeLabels over
+    them."""
+    class Shape:        # what node_obj reads of a tests/lib Cluster
+        ipv6 = case["ipv6"]
+
+        @staticmethod
+        def node_name(k):
+            return "node-%d" % k
+    out = []
+    for k in range(1, case["nodes"] + 1):
+        n = node_obj(Shape, k)
+        n["metadata"]["labels"].update((case.get("nodeLabels") or {}).get(str(k), {}))
+        out.append(n)
+    return out
+
+
+def cluster_policy_ports(pol):
+    """The port numbers a cluster network policy names (numbers and ranges)."""
+    nums = set()
+    spec = pol.get("spec") or {}
+    for key in ("ingress", "egress"):
+        for rule in spec.get(key) or []:
+            for e in rule.get("protocols") or []:
+                for proto in ("tcp", "udp", "sctp"):
+                    dp = (e.get(proto) or {}).get("destinationPort") or {}
+                    if "number" in dp:
+                        nums.add(dp["number"])
+                    if "range" in dp:
+                        nums.update(range(dp["range"]["start"], dp["range"]["end"] + 1))
+            for e in rule.get("ports") or []:
+                if "portNumber" in e:
+                    nums.add(e["portNumber"]["port"])
+                if "portRange" in e:
+                    nums.update(range(e["portRange"]["start"], e["portRange"]["end"] + 1))
+    return nums
 
 
 def check_ports(case):
@@ -399,6 +652,8 @@ def check_ports(case):
                 for e in rule.get("ports") or []:
                     if isinstance(e.get("port"), int):
                         nums.update(range(e["port"], e.get("endPort", e["port"]) + 1))
+    for pol in case.get("clusterPolicies") or []:
+        nums |= cluster_policy_ports(pol)
     for p in case["pods"]:
         for c in p["containers"] + p.get("initContainers", []):
             nums.update(x[1] for x in c)

@@ -14,9 +14,34 @@ def _drop_items(case, path_fn):
             yield c
 
 
+def _cluster_lists(case):
+    """Getters of the lists of cluster network policies: the policies, their
+    rules, peers, ports/protocols and networks."""
+    out = []
+    if "clusterPolicies" in case:
+        out.append(lambda c: c["clusterPolicies"])
+    for pi, pol in enumerate(case.get("clusterPolicies") or []):
+        spec = pol["spec"]
+        for key, peers in (("ingress", "from"), ("egress", "to")):
+            if not isinstance(spec.get(key), list):
+                continue
+            out.append(lambda c, pi=pi, key=key: c["clusterPolicies"][pi]["spec"][key])
+            for ri, rule in enumerate(spec[key]):
+                for field in (peers, "ports", "protocols"):
+                    if isinstance(rule.get(field), list):
+                        out.append(lambda c, pi=pi, key=key, ri=ri, field=field:
+                                   c["clusterPolicies"][pi]["spec"][key][ri][field])
+                for qi, peer in enumerate(rule.get(peers) or []):
+                    if "networks" in peer:
+                        out.append(lambda c, pi=pi, key=key, ri=ri, qi=qi, peers=peers:
+                                   c["clusterPolicies"][pi]["spec"][key][ri][peers][qi]
+                                   ["networks"])
+    return out
+
+
 def _lists(case):
     """Getters of every list in the case worth shortening, outermost first."""
-    out = [lambda c: c["policies"], lambda c: c["pods"]]
+    out = [lambda c: c["policies"]] + _cluster_lists(case) + [lambda c: c["pods"]]
     for pi, pol in enumerate(case["policies"]):
         if "spec" not in pol:
             continue
@@ -80,6 +105,14 @@ def _del_keys(case):
             yield ("pods", pi, "labels"), pod["labels"], tuple(pod["labels"])
         for ns in c["namespaces"]:
             yield ("namespaces", ns), c["namespaces"][ns], tuple(c["namespaces"][ns])
+        for pi, pol in enumerate(c.get("clusterPolicies") or []):
+            yield ("clusterPolicies", pi, "spec"), pol["spec"], ("ingress", "egress")
+            for key in ("ingress", "egress"):
+                for ri, rule in enumerate(pol["spec"].get(key) or []):
+                    yield ("clusterPolicies", pi, "spec", key, ri), rule, \
+                        ("name", "ports", "protocols")
+        for k in list(c.get("nodeLabels") or {}):
+            yield ("nodeLabels", k), c["nodeLabels"][k], tuple(c["nodeLabels"][k])
 
     def get(c, path):
         for p in path:
@@ -141,6 +174,15 @@ def valid(case):
                 for peer in rule.get(peers) or []:
                     if not peer:
                         return False
+    for pol in case.get("clusterPolicies") or []:
+        # What the CRDs require: 1-25 peers, protocols/ports absent or not
+        # empty, networks not empty.
+        for key, peers in (("ingress", "from"), ("egress", "to")):
+            for rule in pol["spec"].get(key) or []:
+                if not rule[peers] or rule.get("ports") == [] or rule.get("protocols") == []:
+                    return False
+                if any(p.get("networks") == [] for p in rule[peers]):
+                    return False
     return True
 
 

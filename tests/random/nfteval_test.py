@@ -134,6 +134,84 @@ def cases():
     return out
 
 
+def cnp_table():
+    """The shape of cluster network policies (issue 14), one node: B's egress
+    dispatches (vmap) to an Admin chain: tcp/80 to the nodes' interval set
+    drop, to a network (prefix, interval) Pass = jump to the Baseline chain,
+    any port range of udp accept, else on to B's NetworkPolicy group (only
+    C on tcp/80); the Baseline chain drops the pods' /24 and ends in accept.
+    A's ingress dispatches straight to a Baseline chain that ends in accept
+    after a drop of the port range tcp/81-82 from B."""
+    out = [{"metainfo": {"json_schema_version": 1}},
+           {"table": {"family": "inet", "name": "nftpol"}}]
+    out.append({"map": {"name": "pod_egress4", "type": "ipv4_addr", "map": "verdict",
+                        "elem": [[B, {"jump": {"target": "adm_out"}}]]}})
+    out.append({"map": {"name": "pod_ingress4", "type": "ipv4_addr", "map": "verdict",
+                        "elem": [[A, {"jump": {"target": "bl_in"}}]]}})
+    out.append({"set": {"name": "self4", "type": ["ipv4_addr", "ipv4_addr"],
+                        "elem": [{"concat": [B, B]}]}})
+    out.append({"set": {"name": "nodes4", "type": "ipv4_addr", "flags": ["interval"],
+                        "elem": [NODE2]}})
+    out.append({"set": {"name": "nets4", "type": "ipv4_addr", "flags": ["interval"],
+                        "elem": [{"prefix": {"addr": "10.244.2.0", "len": 24}},
+                                 {"range": ["192.0.2.0", "192.0.2.127"]}]}})
+    out.append({"set": {"name": "pods4", "type": "ipv4_addr", "flags": ["interval"],
+                        "elem": [{"prefix": {"addr": "10.244.1.0", "len": 24}}]}})
+    out.append({"set": {"name": "tcp80", "type": ["inet_proto", "inet_service"],
+                        "elem": [{"concat": ["tcp", 80]}]}})
+    out.append({"set": {"name": "prange", "type": ["inet_proto", "inet_service"],
+                        "flags": ["interval"],
+                        "elem": [{"concat": ["tcp", {"range": [80, 82]}]},
+                                 {"concat": ["udp", {"range": [1, 65535]}]}]}})
+    out.append({"set": {"name": "tcp8182", "type": ["inet_proto", "inet_service"],
+                        "flags": ["interval"],
+                        "elem": [{"concat": ["tcp", {"range": [81, 82]}]}]}})
+    lp = {"concat": [{"meta": {"key": "l4proto"}}, payload("th", "dport")]}
+    chains = [
+        ("base_egress", "postrouting", 96, [CT, SELF4, vmap("saddr", "pod_egress4")]),
+        ("base_ingress", "postrouting", 95, [CT, SELF4, vmap("daddr", "pod_ingress4")]),
+        ("adm_out", None, None, [
+            [match(payload("ip", "daddr"), "@nodes4"), match(lp, "@tcp80"), DROP],
+            [match(payload("ip", "daddr"), "@nets4"), {"jump": {"target": "bl_out"}}],
+            [match(lp, "@prange"), match(payload("ip", "daddr"), "@pods4"), ACCEPT],
+            [{"jump": {"target": "grp_out"}}]]),
+        ("grp_out", None, None, [[{"jump": {"target": "pol_out"}}], [DROP]]),
+        ("pol_out", None, None, [[match(payload("ip", "daddr"), C), match(lp, "@tcp80"),
+                                  ACCEPT]]),
+        ("bl_out", None, None, [[match(payload("ip", "daddr"), "@pods4"), DROP],
+                                [ACCEPT]]),
+        ("bl_in", None, None, [[match(payload("ip", "saddr"), B), match(lp, "@tcp8182"),
+                                DROP], [ACCEPT]]),
+    ]
+    for name, hook, prio, rules in chains:
+        c = {"family": "inet", "table": "nftpol", "name": name}
+        if hook:
+            c.update(type="filter", hook=hook, prio=prio, policy="accept")
+        out.append({"chain": c})
+        for r in rules:
+            out.append({"rule": {"family": "inet", "table": "nftpol", "chain": name,
+                                 "expr": r}})
+    return {"nftables": out}
+
+
+CNP_CASES = [
+    # (src, dst, proto, port, verdict, the chain that decided)
+    (B, NODE2, "tcp", 80, "drop", "adm_out[0] drop"),       # nodes: Deny
+    (B, NODE2, "tcp", 81, "drop", "grp_out[1] drop"),       # on to NetworkPolicy
+    (B, NODE2, "udp", 53, "drop", "grp_out[1] drop"),       # udp accept is for pods4 only
+    (B, C, "tcp", 80, "accept", "bl_out[1] accept"),        # Pass, Baseline's end
+    (B, C, "udp", 9, "accept", "bl_out[1] accept"),
+    (B, "192.0.2.100", "tcp", 8, "accept", "bl_out[1] accept"),     # range element
+    (B, "192.0.2.200", "tcp", 80, "drop", "grp_out[1] drop"),       # past the range
+    (B, A, "udp", 7, "accept", "adm_out[2] accept"),        # Accept over NetworkPolicy
+    (C, B, "tcp", 80, "accept", "base_egress: policy accept"),      # no dispatch
+    (B, A, "tcp", 79, "drop", "grp_out[1] drop"),
+    (B, A, "tcp", 81, "drop", "bl_in[0] drop"),             # egress accepts, ingress drops
+    (C, A, "tcp", 81, "accept", "bl_in[1] accept"),
+    (B, B, "tcp", 81, "accept", "base_ingress[1] accept"),  # self
+]
+
+
 CHECKS = [0]
 
 
@@ -160,6 +238,17 @@ def main():
         if (gpath, got) != (path, want):
             bad.append("%s: %s: path %s, %s; expected %s, %s (%s)"
                        % (shape, pkt, gpath, got, path, want, " ".join(trace)))
+    # Cluster network policies: an Admin chain whose Pass jumps to a
+    # Baseline chain ending in accept, interval sets, on to NetworkPolicy.
+    t = nfteval.Table(cnp_table(), NODE)
+    for src, dst, proto, port, want, step in CNP_CASES:
+        pkt = nfteval.Packet(src, dst, proto, port)
+        CHECKS[0] += 1
+        trace = []
+        got = t.verdict(pkt, trace)
+        if got != want or not any(x.startswith(step) for x in trace):
+            bad.append("cnp: %s: %s, expected %s at %s (%s)"
+                       % (pkt, got, want, step, " ".join(trace)))
     # An explicit path overrides the node's addresses.
     pkt = nfteval.Packet(A, B, "tcp", 81)
     CHECKS[0] += 2

@@ -117,8 +117,82 @@ static void put_port(const struct np_rule *r, size_t i, FILE *f)
 	fprintf(f, "/%s", preview_proto_upper(p->proto));
 }
 
+/* How one selector peer of np compares with the other end (a pod, or NULL). */
+static void put_peer_miss(const struct cluster *c, const struct netpol *np, const struct peer *p,
+			  const struct reach_end *other, FILE *f)
+{
+	char ip[CIDR_STR_MAX];
+	const struct k8s_ns *ns;
+	bool ns_ok, pod_ok;
+
+	cidr_format_addr(&other->ip, ip, sizeof(ip));
+	if (p->flags & PEER_IPBLOCK) {
+		bool in = cidr_contains_addr(&p->cidr, &other->ip);
+
+		fprintf(f,
+			in && !eval_ipblock_contains(p, &other->ip) ? "%s is in an except block"
+			: in					    ? "%s is inside"
+								    : "%s is outside",
+			ip);
+		return;
+	}
+	if (!other->pod) {
+		fprintf(f, "%s is no pod; selectors stand for pods only", ip);
+		return;
+	}
+	ns = model_cluster_ns(c, other->pod->ns);
+	ns_ok = p->flags & PEER_NS_SEL ? ns && selector_matches(&p->ns_sel, &ns->labels)
+				       : !strcmp(other->pod->ns, np->ns);
+	pod_ok = !(p->flags & PEER_POD_SEL) || selector_matches(&p->pod_sel, &other->pod->labels);
+	fprintf(f, "namespace %s %s, pod labels %s", other->pod->ns, ns_ok ? "matches" : "does not",
+		pod_ok ? "match" : "do not");
+}
+
+/*
+ * The near misses of a denied direction: for each rule of each isolating
+ * policy, which peers and ports matched the connection and which did not.
+ */
+static void put_near_misses(const struct cluster *c, const struct reach_side *s, enum dir dir,
+			    const struct reach_query *q, FILE *f)
+{
+	const struct reach_end *other = dir == DIR_INGRESS ? &q->src : &q->dst;
+	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
+
+	for (size_t i = 0; i < s->npols; i++) {
+		const struct netpol *np = &c->pols[s->pols[i]];
+
+		if (!np->nrules[dir])
+			fprintf(f, "    %s/%s: no %s rules (denies all)\n", np->ns, np->name, d);
+		for (size_t j = 0; j < np->nrules[dir]; j++) {
+			const struct np_rule *r = &np->rules[dir][j];
+			bool port_ok = !r->nports;
+
+			fprintf(f, "    %s/%s %s[%zu]:", np->ns, np->name, d, j);
+			if (!r->npeers)
+				fputs(" any peer matches;", f);
+			for (size_t k = 0; k < r->npeers; k++) {
+				fputc(' ', f);
+				put_peer(r, k, dir, f);
+				fputs(": ", f);
+				put_peer_miss(c, np, &r->peers[k], other, f);
+				fputc(';', f);
+			}
+			for (size_t k = 0; k < r->nports; k++)
+				port_ok |= eval_port_admits(&r->ports[k], q->dst.pod, q->proto,
+							    q->port);
+			if (!r->nports)
+				fputs(" any port matches\n", f);
+			else
+				fprintf(f, " %u/%s %s %s\n", q->port, preview_proto_upper(q->proto),
+					port_ok ? "matches" : "matches none of",
+					port_ok ? "a port of the rule" : "its ports");
+		}
+	}
+}
+
 /* The NetworkPolicy tier's answer for one direction at an end it isolates. */
-static void put_netpol(const struct cluster *c, const struct reach_side *s, enum dir dir, FILE *f)
+static void put_netpol(const struct cluster *c, const struct reach_side *s, enum dir dir,
+		       const struct reach_query *q, FILE *f)
 {
 	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
 
@@ -131,8 +205,10 @@ static void put_netpol(const struct cluster *c, const struct reach_side *s, enum
 			fprintf(f, " (%s:%u)", np->origin.file, np->origin.line);
 	}
 	fputc('\n', f);
-	if (!s->nallows)
-		fprintf(f, "  denied: no %s rule of these policies admits it\n", d);
+	if (!s->nallows) {
+		fprintf(f, "  denied: no %s rule of these policies admits it; near misses:\n", d);
+		put_near_misses(c, s, dir, q, f);
+	}
 	for (size_t i = 0; i < s->nallows; i++) {
 		const struct reach_allow *a = &s->allows[i];
 		const struct netpol *np = &c->pols[a->pol];
@@ -152,8 +228,10 @@ static void put_netpol(const struct cluster *c, const struct reach_side *s, enum
  * rule; or nothing (allowed).
  */
 static void put_side(const struct cluster *c, const struct reach_side *s, enum dir dir,
-		     const struct reach_end *e, const char *arg, FILE *f)
+		     const struct reach_query *q, const char *arg, FILE *f)
 {
+	const struct reach_end *e = dir == DIR_EGRESS ? &q->src : &q->dst;
+
 	fprintf(f, "%s of ", dir == DIR_INGRESS ? "Ingress" : "Egress");
 	put_end(e, arg, f);
 	if (s->by == REACH_BY_ADMIN || s->by == REACH_BY_BASELINE) {
@@ -162,7 +240,7 @@ static void put_side(const struct cluster *c, const struct reach_side *s, enum d
 		preview_put_cnp_rule(f, c, s->decided.cnp, dir, s->decided.rule);
 		fputc('\n', f);
 	} else if (s->by == REACH_BY_NETPOL) {
-		put_netpol(c, s, dir, f);
+		put_netpol(c, s, dir, q, f);
 	} else {
 		fprintf(f, ": not isolated (%s); allowed\n",
 			!e->pod	   ? "not a pod: only the other end's policies apply"
@@ -231,8 +309,8 @@ static int run(const struct cluster *c, const struct explain_opts *o)
 	printf(" %u/%s\n", q.port, preview_proto_upper(q.proto));
 	if (v.self)
 		puts("a pod always reaches itself, whatever its policies say; for other peers:");
-	put_side(c, &v.side[DIR_EGRESS], DIR_EGRESS, &q.src, o->from, stdout);
-	put_side(c, &v.side[DIR_INGRESS], DIR_INGRESS, &q.dst, o->to, stdout);
+	put_side(c, &v.side[DIR_EGRESS], DIR_EGRESS, &q, o->from, stdout);
+	put_side(c, &v.side[DIR_INGRESS], DIR_INGRESS, &q, o->to, stdout);
 	put_trace(c, &q, stdout);
 	ret = v.allowed ? 0 : 1;
 	reach_verdict_fini(&v);

@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+
 /*
  * Out of memory: say so and abort. Also for a library's allocation that failed
  * without a NULL to hand to xnonnull() (size 0: unknown).
  */
 void xoom(size_t size)
 {
-	fprintf(stderr, "level=fatal msg=\"out of memory\" bytes=%zu\n", size);
+	log_fatal("out of memory", LOG_FIELDS(LOG_UINT("bytes", size)));
 	abort();
 }
 

@@ -39,8 +39,9 @@ struct agent_opts {
 	const char *metrics; /* "" or "off": no listener */
 	struct reconcile_opts rec;
 	bool verbose;
-	bool check_node;       /* --check-node: report blind datapaths, exit */
-	int64_t stale_after_s; /* --stale-after: the table's sync stamp may be this old */
+	enum log_format log_format; /* --log-format */
+	bool check_node;	    /* --check-node: report blind datapaths, exit */
+	int64_t stale_after_s;	    /* --stale-after: the table's sync stamp may be this old */
 	struct addr cidrs[AGENT_POD_CIDRS_MAX]; /* --pod-cidr */
 	bool help;
 };
@@ -72,6 +73,8 @@ static void usage(FILE *f)
 	      "                          synced for --stale-after); exit 1 if any\n"
 	      "  --stale-after SECONDS   with --check-node: the agent's last sync may be this\n"
 	      "                          old (300; 0: do not check)\n"
+	      "  --log-format FORMAT     the agent's log lines: logfmt (default) or json, one\n"
+	      "                          object a line; both carry ts (RFC 3339, UTC)\n"
 	      "  -v, --verbose           debug logs\n",
 	      f);
 }
@@ -117,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "stale-after", required_argument, NULL, 'S' },
 		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "pod-cidr", required_argument, NULL, 'P' },
+		{ "log-format", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -173,6 +177,15 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 			o->rec.pod_cidrs = o->cidrs;
 			o->rec.npod_cidrs++;
 			break;
+		case 'L':
+			if (log_format_parse(optarg, &o->log_format)) {
+				fprintf(stderr,
+					"nftpol agent: --log-format %s: expected logfmt or json\n",
+					optarg);
+				usage(stderr);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			o->help = true;
@@ -212,12 +225,13 @@ static int setup_kube(struct agent *a, const struct agent_opts *o)
 	int ret = kubeconfig_load(o->kubeconfig, o->context, &kc, &err);
 
 	if (ret) {
-		log_error("cannot load the API server configuration", "reason=\"%s\"", err);
+		log_error("cannot load the API server configuration",
+			  LOG_FIELDS(LOG_STR("reason", err)));
 		free(err);
 		return 2;
 	}
-	log_info("API server", "server=%s from=\"%s\" tls_verify=%s", kc.server, kc.origin,
-		 kc.insecure ? "no" : "yes");
+	log_info("API server", LOG_FIELDS(LOG_STR("server", kc.server), LOG_STR("from", kc.origin),
+					  LOG_STR("tls_verify", kc.insecure ? "no" : "yes")));
 	a->kube = kube_new(&kc);
 	return 0;
 }
@@ -233,13 +247,13 @@ static int setup(struct agent *a, const struct agent_opts *o)
 	a->parts.m = &a->m;
 	a->parts.store = a->store;
 	if (reconcile_new(&o->rec, a->store, &a->m, &a->parts.rec, &err) < 0) {
-		log_error("cannot start the reconciler", "reason=\"%s\"", err);
+		log_error("cannot start the reconciler", LOG_FIELDS(LOG_STR("reason", err)));
 		free(err);
 		return 3;
 	}
 	if (strcmp(o->metrics, "off") && *o->metrics &&
 	    metrics_http_new(o->metrics, &a->m, &a->parts.http, &err) < 0) {
-		log_error("cannot start the metrics listener", "reason=\"%s\"", err);
+		log_error("cannot start the metrics listener", LOG_FIELDS(LOG_STR("reason", err)));
 		free(err);
 		return 2;
 	}
@@ -375,19 +389,21 @@ int cmd_agent_main(int argc, char **argv)
 	if (o.check_node)
 		return check_node(o.stale_after_s);
 	o.rec.node = o.node;
-	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, o.log_format);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {
-		log_error("cannot initialise", "%s", "");
+		log_error("cannot initialise", NULL);
 		return 3;
 	}
 	memset(&a, 0, sizeof(a));
 	ret = setup(&a, &o);
 	if (!ret) {
-		log_info("agent started", "node=%s metrics=%s", o.node, o.metrics);
+		log_info("agent started",
+			 LOG_FIELDS(LOG_STR("node", o.node), LOG_STR("metrics", o.metrics)));
 		for (int k = 0; k < STORE_KINDS; k++)
 			watch_start(a.parts.watches[k], now_ms());
 		sig = loop_run(&a.parts);
-		log_info("stopping; the rules stay in the kernel", "signal=%d", sig);
+		log_info("stopping; the rules stay in the kernel",
+			 LOG_FIELDS(LOG_INT("signal", sig)));
 	}
 	teardown(&a);
 	loop_signals_fini();

@@ -179,7 +179,8 @@ int datapath_observe(const struct datapath_paths *p, struct metrics *m)
 	int ret = datapath_check(p, &r);
 
 	if (ret < 0) {
-		log_warnx("cannot inspect the node's interfaces", "path=%s error=%d", p->net, -ret);
+		log_warnx("cannot inspect the node's interfaces",
+			  LOG_FIELDS(LOG_STR("path", p->net), LOG_STR("error", strerror(-ret))));
 		return ret;
 	}
 	memset(m->unenforced, 0, sizeof(m->unenforced));
@@ -188,10 +189,10 @@ int datapath_observe(const struct datapath_paths *p, struct metrics *m)
 
 		m->unenforced[r.v[i].reason]++;
 		log_error("traffic on this node escapes enforcement",
-			  "reason=%s device=%s "
-			  "sysctl=%s detail=\"%s\"",
-			  reason_names[r.v[i].reason], r.v[i].dev, reason_sysctls[r.v[i].reason],
-			  text);
+			  LOG_FIELDS(LOG_STR("reason", reason_names[r.v[i].reason]),
+				     LOG_STR("device", r.v[i].dev),
+				     LOG_STR("sysctl", reason_sysctls[r.v[i].reason]),
+				     LOG_STR("detail", text)));
 		free(text);
 	}
 	ret = (int)r.n;

@@ -112,7 +112,7 @@ static void wait_events(struct loop_parts *p, int64_t now)
 		wfds[i + 1].revents = 0;
 	}
 	if (curl_multi_poll(p->multi, wfds, (unsigned)n + 1, (int)timeout, NULL) != CURLM_OK)
-		log_warnx("curl_multi_poll failed", "%s", "");
+		log_warnx("curl_multi_poll failed", NULL);
 	for (size_t i = 0; i < n; i++)
 		pfds[i].revents = wfds[i + 1].revents ? POLLIN : 0;
 	if (p->http)

@@ -94,15 +94,15 @@ static void log_apply_error(const struct apply_result *res, int ret)
 	if (res->stage == APPLY_STAGE_KERNEL && res->rep.nerrors) {
 		netlink_error_str(&res->rep.e[0], buf, sizeof(buf));
 		log_error("the kernel refused the transaction; the previous rules stay",
-			  "error=\"%s\" errors=%zu msgs=%zu", buf, res->rep.nerrors, res->msgs);
+			  LOG_FIELDS(LOG_STR("error", buf), LOG_UINT("errors", res->rep.nerrors),
+				     LOG_UINT("msgs", res->msgs)));
 	} else if (res->stage == APPLY_STAGE_BUILD) {
-		log_error("cannot build the transaction; the previous rules stay", "error=\"%s\"",
-			  res->err);
+		log_error("cannot build the transaction; the previous rules stay",
+			  LOG_FIELDS(LOG_STR("error", res->err)));
 	} else {
 		log_error("cannot program the table; the previous rules stay",
-			  "error=\"%s\" "
-			  "stage=%d",
-			  strerror(-ret), (int)res->stage);
+			  LOG_FIELDS(LOG_STR("error", strerror(-ret)),
+				     LOG_INT("stage", res->stage)));
 	}
 }
 
@@ -171,14 +171,16 @@ static void fail_closed(struct reconcile *r, const struct cluster *c, struct rul
 		if (r->node_cidrs != 0)
 			log_warnx("--fail-closed holds nothing closed: this node's Node object has "
 				  "no spec.podCIDRs (give --pod-cidr)",
-				  "node=%s node_object=%s", r->o.node, node ? "found" : "absent");
+				  LOG_FIELDS(LOG_STR("node", r->o.node),
+					     LOG_STR("node_object", node ? "found" : "absent")));
 		r->node_cidrs = 0;
 		failclosed_put(rs, c, r->o.node, NULL, 0);
 		return;
 	}
 	if (r->node_cidrs != node->npod_cidrs)
-		log_info("--fail-closed: pod CIDRs from the Node object", "node=%s cidrs=%zu",
-			 r->o.node, node->npod_cidrs);
+		log_info("--fail-closed: pod CIDRs from the Node object",
+			 LOG_FIELDS(LOG_STR("node", r->o.node),
+				    LOG_UINT("cidrs", node->npod_cidrs)));
 	r->node_cidrs = node->npod_cidrs;
 	failclosed_put(rs, c, r->o.node, node->pod_cidrs, node->npod_cidrs);
 }
@@ -194,21 +196,22 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 		for (size_t i = 0; i < r->m->ndomain_rules; i++)
 			log_warnx("cluster network policy rules with domainNames peers are not "
 				  "enforced: such an Accept rule matches nothing",
-				  "kind=%s policy=%s rules=%zu", r->m->domain_rules[i].kind,
-				  r->m->domain_rules[i].policy, r->m->domain_rules[i].rules);
+				  LOG_FIELDS(LOG_STR("kind", r->m->domain_rules[i].kind),
+					     LOG_STR("policy", r->m->domain_rules[i].policy),
+					     LOG_UINT("rules", r->m->domain_rules[i].rules)));
 	ret = compile_cluster(c, r->o.node, rs, &d);
 	if (ret >= 0 && r->o.fail_closed)
 		fail_closed(r, c, rs);
 	if (ret >= 0)
 		stamp_put(rs, (uint32_t)now_wall());
 	for (size_t i = 0; i < d.n && i < 5; i++)
-		log_warnx("compiler diagnostic", "object=\"%s\" message=\"%s\"",
-			  d.v[i].object ? d.v[i].object : "", d.v[i].msg);
+		log_warnx("compiler diagnostic", LOG_FIELDS(LOG_STR("object", d.v[i].object),
+							    LOG_STR("message", d.v[i].msg)));
 	diag_list_fini(&d);
 	if (ret < 0) {
 		r->m->errors[METRICS_ERR_COMPILE]++;
-		log_error("cannot compile the policies; the previous rules stay", "error=\"%s\"",
-			  strerror(-ret));
+		log_error("cannot compile the policies; the previous rules stay",
+			  LOG_FIELDS(LOG_STR("error", strerror(-ret))));
 		ruleset_fini(rs);
 	}
 	return ret;
@@ -230,7 +233,7 @@ static void count_local(struct reconcile *r)
 	if (!n && r->o.node && !r->m->ready)
 		log_warnx("no pod in the cluster is scheduled on this node, not even this "
 			  "agent's own: check --node-name / NODE_NAME; no pod is enforced here",
-			  "node=%s pods=%zu", r->o.node, c->npods);
+			  LOG_FIELDS(LOG_STR("node", r->o.node), LOG_UINT("pods", c->npods)));
 }
 
 static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full, int64_t now)
@@ -262,13 +265,16 @@ static void log_sync(const struct apply_result *res, uint64_t gen, bool full, in
 	log_info(res->full   ? "table replaced"
 		 : res->sent ? "table updated"
 			     : "table checked",
-		 "generation=%lu duration_ms=%lld compile_ms=%lld why=\"%s\" elems_added=%zu "
-		 "elems_removed=%zu "
-		 "chains_added=%zu chains_removed=%zu chains_rewritten=%zu sets_added=%zu "
-		 "sets_removed=%zu msgs=%zu bytes=%zu",
-		 gen, (long long)ms, (long long)compile_ms, res->why, st->elems_added,
-		 st->elems_removed, st->chains_added, st->chains_removed, st->chains_rewritten,
-		 st->sets_added, st->sets_removed, res->msgs, res->bytes);
+		 LOG_FIELDS(LOG_UINT("generation", gen), LOG_INT("duration_ms", ms),
+			    LOG_INT("compile_ms", compile_ms), LOG_STR("why", res->why),
+			    LOG_UINT("elems_added", st->elems_added),
+			    LOG_UINT("elems_removed", st->elems_removed),
+			    LOG_UINT("chains_added", st->chains_added),
+			    LOG_UINT("chains_removed", st->chains_removed),
+			    LOG_UINT("chains_rewritten", st->chains_rewritten),
+			    LOG_UINT("sets_added", st->sets_added),
+			    LOG_UINT("sets_removed", st->sets_removed), LOG_UINT("msgs", res->msgs),
+			    LOG_UINT("bytes", res->bytes)));
 }
 
 /*
@@ -290,15 +296,17 @@ static void sweep(struct reconcile *r, const struct ruleset *rs)
 	if (ret) {
 		log_error("established connections were not judged; those the change denies may "
 			  "live on",
-			  "error=\"%s\"", strerror(-ret));
+			  LOG_FIELDS(LOG_STR("error", strerror(-ret))));
 		return;
 	}
 	r->m->conns_cut += st.cut;
 	r->m->conns_restored += st.restored;
 	if (st.cut || st.restored)
 		log_info("established connections follow the change",
-			 "cut=%zu restored=%zu judged=%zu conntrack_entries=%zu duration_ms=%lld",
-			 st.cut, st.restored, st.judged, st.seen, (long long)(now_ms() - t0));
+			 LOG_FIELDS(LOG_UINT("cut", st.cut), LOG_UINT("restored", st.restored),
+				    LOG_UINT("judged", st.judged),
+				    LOG_UINT("conntrack_entries", st.seen),
+				    LOG_INT("duration_ms", now_ms() - t0)));
 }
 
 /* Compile and program once; full: count it as a full check. */
@@ -326,8 +334,8 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	}
 	if (ret) {
 		r->retry_at = now + backoff_next(&r->bo);
-		log_info("sync failed; retrying later", "retry_in_ms=%lld",
-			 (long long)(r->retry_at - now));
+		log_info("sync failed; retrying later",
+			 LOG_FIELDS(LOG_INT("retry_in_ms", r->retry_at - now)));
 		return;
 	}
 	log_sync(&res, gen, full, ms, compile_ms);

@@ -71,13 +71,14 @@ static void token_refresh(struct kube *k, int64_t now)
 	k->token_read_ms = now;
 	k->token_stale = false;
 	if (kubeconfig_read_token(k->kc.token_file, &tok, &err) < 0) {
-		log_warnx("cannot re-read the token; keeping the previous one", "reason=\"%s\"",
-			  err);
+		log_warnx("cannot re-read the token; keeping the previous one",
+			  LOG_FIELDS(LOG_STR("reason", err)));
 		free(err);
 		return;
 	}
 	if (k->token && strcmp(k->token, tok))
-		log_info("token file changed; using the new token", "file=%s", k->kc.token_file);
+		log_info("token file changed; using the new token",
+			 LOG_FIELDS(LOG_STR("file", k->kc.token_file)));
 	free(k->token);
 	k->token = tok;
 }

@@ -197,9 +197,10 @@ static void log_diags(struct watch *w, const struct diag_list *d, const char *wh
 		log_warnx(d->v[i].sev == DIAG_ERROR
 				  ? "object rejected by the decoder; it is not enforced"
 				  : "decoder warning",
-			  "resource=%s during=%s object=\"%s\" field=\"%s\" reason=\"%s\"",
-			  w->res->resource, what, d->v[i].object ? d->v[i].object : "",
-			  d->v[i].path ? d->v[i].path : "", d->v[i].msg);
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource), LOG_STR("during", what),
+				     LOG_STR("object", d->v[i].object),
+				     LOG_STR("field", d->v[i].path),
+				     LOG_STR("reason", d->v[i].msg)));
 	if (d->nerrors)
 		w->cnt->errors[WATCH_ERR_DECODE] += d->nerrors;
 }
@@ -219,8 +220,8 @@ static int apply_object(struct watch *w, const struct watch_event *ev)
 		 * A policy that no longer decodes keeps its previous version: dropping
 		 * it would leave its pods less isolated than before.
 		 */
-		log_warnx("keeping the previous version of the policy", "object=\"%s/%s\"",
-			  ev->ns ? ev->ns : "", ev->name ? ev->name : "");
+		log_warnx("keeping the previous version of the policy",
+			  LOG_FIELDS(LOG_STR("namespace", ev->ns), LOG_STR("name", ev->name)));
 		return 0;
 	}
 	if (ret < 0) {
@@ -233,8 +234,9 @@ static int apply_object(struct watch *w, const struct watch_event *ev)
 		return 0;
 	}
 	if (store_upsert(w->store, &o) == -ENOSPC) {
-		log_warnx("too many objects; relisting", "resource=%s max=%u", w->res->resource,
-			  STORE_MAX_OBJECTS);
+		log_warnx("too many objects; relisting",
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_UINT("max", STORE_MAX_OBJECTS)));
 		w->abort = ABORT_LIMIT;
 		return -ENOSPC;
 	}
@@ -256,9 +258,10 @@ static int apply_event(struct watch *w, const struct watch_event *ev)
 		break;
 	case WATCH_ERROR:
 		log_warnx("watch ended by an ERROR event",
-			  "resource=%s code=%ld reason=%s "
-			  "message=\"%s\"",
-			  w->res->resource, ev->status.code, ev->status.reason, ev->status.message);
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_INT("code", ev->status.code),
+				     LOG_STR("reason", ev->status.reason),
+				     LOG_STR("message", ev->status.message)));
 		w->abort = watch_decode_gone(&ev->status) ? ABORT_GONE : ABORT_ERROR;
 		return -EPIPE;
 	}
@@ -276,8 +279,9 @@ static int on_line(char *line, size_t len, void *arg)
 	int ret = watch_decode_event(line, len, &ev);
 
 	if (ret < 0) {
-		log_warnx("undecodable watch event; resuming", "resource=%s bytes=%zu",
-			  w->res->resource, len);
+		log_warnx("undecodable watch event; resuming",
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_UINT("bytes", len)));
 		w->abort = ABORT_INVALID;
 	} else {
 		w->cnt->events[w->kind][ev.type]++;
@@ -308,8 +312,9 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (linebuf_feed(&w->lb, ptr, n, on_line, w) == -EMSGSIZE) {
-		log_warnx("watch event too large; relisting", "resource=%s max=%u",
-			  w->res->resource, WATCH_MAX_LINE);
+		log_warnx("watch event too large; relisting",
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_UINT("max", WATCH_MAX_LINE)));
 		w->abort = ABORT_LIMIT;
 	}
 	return w->abort == ABORT_NONE ? n : 0;
@@ -385,8 +390,10 @@ static void schedule(struct watch *w, enum step next, int64_t delay, int64_t now
 	w->state = ST_WAITING;
 	w->next = next;
 	w->deadline = now + delay;
-	log_debug("retrying later", "resource=%s step=%s delay_ms=%lld", w->res->resource,
-		  next == STEP_LIST ? "list" : "watch", (long long)delay);
+	log_debug("retrying later",
+		  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+			     LOG_STR("step", next == STEP_LIST ? "list" : "watch"),
+			     LOG_INT("delay_ms", delay)));
 }
 
 /* Begin: LIST the resource, then WATCH it. */
@@ -432,8 +439,8 @@ static void http_failed(struct watch *w, long code, enum step next, int64_t now)
 
 	kube_status_parse(w->body.p ? w->body.p : "", w->body.len, &st);
 	log_warnx(next == STEP_LIST ? "list failed" : "watch failed",
-		  "resource=%s http_code=%ld reason=\"%s\" message=\"%s\"", w->res->resource, code,
-		  st.reason, st.message);
+		  LOG_FIELDS(LOG_STR("resource", w->res->resource), LOG_INT("http_code", code),
+			     LOG_STR("reason", st.reason), LOG_STR("message", st.message)));
 	if (code == 401) {
 		kube_token_rejected(w->kube);
 		error(w, WATCH_ERR_AUTH);
@@ -468,10 +475,11 @@ static void list_complete(struct watch *w, int64_t now)
 	w->list_rv = NULL;
 	w->cnt->relists[w->kind]++;
 	log_info("list complete",
-		 "resource=%s resource_version=%s objects=%zu added=%zu "
-		 "changed=%zu deleted=%zu",
-		 w->res->resource, w->rv, store_count(w->store, w->kind), st.added, st.changed,
-		 st.deleted);
+		 LOG_FIELDS(LOG_STR("resource", w->res->resource),
+			    LOG_STR("resource_version", w->rv),
+			    LOG_UINT("objects", store_count(w->store, w->kind)),
+			    LOG_UINT("added", st.added), LOG_UINT("changed", st.changed),
+			    LOG_UINT("deleted", st.deleted)));
 	w->synced = true;
 	w->absent = false;
 	backoff_reset(&w->bo);
@@ -488,8 +496,9 @@ static void absent(struct watch *w, int64_t now)
 {
 	if (!w->absent)
 		log_info("resource not served by this cluster; none of its objects apply",
-			 "resource=%s path=%s retry_s=%d", w->res->resource, w->res->path,
-			 ABSENT_RETRY_MS / 1000);
+			 LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				    LOG_STR("path", w->res->path),
+				    LOG_INT("retry_s", ABSENT_RETRY_MS / 1000)));
 	w->absent = true;
 	drop_pending(w);
 	store_relist(w->store, w->kind, NULL, 0, NULL);
@@ -510,7 +519,8 @@ static void list_page_done(struct watch *w, int64_t now)
 	diag_list_fini(&d);
 	if (ret < 0 || w->npending > STORE_MAX_OBJECTS) {
 		log_warnx(ret < 0 ? "list page is not a list" : "too many objects",
-			  "resource=%s objects=%zu", w->res->resource, w->npending);
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_UINT("objects", w->npending)));
 		error(w, ret < 0 ? WATCH_ERR_LIST : WATCH_ERR_LIMIT);
 		restart(w, WATCH_RESTART_INVALID, STEP_LIST, backoff_next(&w->bo), now);
 		return;
@@ -525,13 +535,13 @@ static void list_page_done(struct watch *w, int64_t now)
 static void list_done(struct watch *w, CURLcode res, long code, int64_t now)
 {
 	if (w->abort == ABORT_LIMIT) {
-		log_warnx("list page too large", "resource=%s max=%u", w->res->resource,
-			  WATCH_MAX_LIST);
+		log_warnx("list page too large", LOG_FIELDS(LOG_STR("resource", w->res->resource),
+							    LOG_UINT("max", WATCH_MAX_LIST)));
 		error(w, WATCH_ERR_LIMIT);
 		restart(w, WATCH_RESTART_INVALID, STEP_LIST, backoff_next(&w->bo), now);
 	} else if (res != CURLE_OK) {
-		log_warnx("list failed", "resource=%s error=\"%s\"", w->res->resource,
-			  curl_easy_strerror(res));
+		log_warnx("list failed", LOG_FIELDS(LOG_STR("resource", w->res->resource),
+						    LOG_STR("error", curl_easy_strerror(res))));
 		error(w, WATCH_ERR_LIST);
 		restart(w, WATCH_RESTART_FAILED, STEP_LIST, backoff_next(&w->bo), now);
 	} else if (code == 404 && w->res->optional) {
@@ -568,15 +578,17 @@ static void watch_ended(struct watch *w, CURLcode res, long code, int64_t now)
 		break;
 	}
 	if (res == CURLE_OK && code == 200) {
-		log_debug("watch closed by the server", "resource=%s events=%zu", w->res->resource,
-			  w->events);
+		log_debug("watch closed by the server",
+			  LOG_FIELDS(LOG_STR("resource", w->res->resource),
+				     LOG_UINT("events", w->events)));
 		restart(w, WATCH_RESTART_CLOSED, STEP_WATCH, healthy ? 0 : backoff_next(&w->bo),
 			now);
 	} else if (code != 200 && code != 0) {
 		http_failed(w, code, STEP_WATCH, now);
 	} else {
-		log_warnx("watch cut", "resource=%s error=\"%s\" events=%zu", w->res->resource,
-			  curl_easy_strerror(res), w->events);
+		log_warnx("watch cut", LOG_FIELDS(LOG_STR("resource", w->res->resource),
+						  LOG_STR("error", curl_easy_strerror(res)),
+						  LOG_UINT("events", w->events)));
 		error(w, WATCH_ERR_WATCH);
 		restart(w, WATCH_RESTART_FAILED, STEP_WATCH, backoff_next(&w->bo), now);
 	}

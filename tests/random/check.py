@@ -192,9 +192,10 @@ def evaluate(case, tabs, pred, pods, ext, ports):
                 if fam not in e.ips:
                     continue
                 for p in pods:
-                    if e.local == p.node:
-                        continue
-                    for src, dst in ((e, p), (p, e)):
+                    # A pod's own node: its egress there (input path) is
+                    # compared, not the node to the pod (always allowed).
+                    pairs = ((p, e),) if e.local == p.node else ((e, p), (p, e))
+                    for src, dst in pairs:
                         t = table_verdict(tabs, src, dst, fam, proto, port)
                         s = spec.allowed(src, dst, fam, proto, port)
                         n += 1

@@ -41,6 +41,7 @@ the nodes' and outside addresses, nodes peers on the Nodes' labels, ports as
 numbers, ranges and names.
 """
 import ipaddress
+import json
 import random
 import sys
 import os
@@ -67,7 +68,7 @@ WIDTH = 8
 # ties (same priority; same name in two kinds) are common.
 CNP_SHARE = 0.4
 CNP_PRIORITIES = [0, 1, 5, 5, 10, 10, 999, 1000]
-CNP_NAMES = ["guard", "lock", "open", "zz"]
+CNP_NAMES = ["default", "guard", "lock", "open"]
 NODE_KEYS = ["kubernetes.io/hostname", "node-role", "zone"]
 NODE_VALUES = ["worker", "a", "b", ""]
 
@@ -423,6 +424,8 @@ class Gen:
         return out
 
     def subject(self, optional_ns):
+        if self.chance(0.2):
+            return {"namespaces": {}}
         if self.chance(0.5):
             return {"namespaces": self.ns_selector()}
         return {"pods": self.namespaced_pod(optional_ns)}
@@ -454,7 +457,7 @@ class Gen:
     def cnp_peer(self, egress, v1):
         kinds = ["namespaces", "pods", "pods"]
         if egress:
-            kinds += ["networks", "networks", "nodes"]
+            kinds += ["networks", "networks", "nodes", "nodes"]
         k = self.pick(kinds)
         if k == "namespaces":
             return {"namespaces": self.ns_selector()}
@@ -536,7 +539,7 @@ class Gen:
             out.append(rule)
         return out
 
-    def cluster_policy(self, taken):
+    def cluster_policy(self, taken, made):
         tier = self.pick(["Admin", "Baseline"])
         v1 = self.chance(0.25)
         if v1 and tier == "Baseline" and ("BaselineAdminNetworkPolicy", "default") in taken:
@@ -547,20 +550,51 @@ class Gen:
             kind, actions = "AdminNetworkPolicy", ["Allow", "Deny", "Pass"]
         else:
             kind, actions = "BaselineAdminNetworkPolicy", ["Allow", "Deny"]
+        priority = self.pick(CNP_PRIORITIES)
+        tie = None
         if kind == "BaselineAdminNetworkPolicy":
             name = "default"
         else:
             free = [n for n in CNP_NAMES if (kind, n) not in taken]
             name = self.pick(free)
+            # Now and then the name and priority of a policy of another kind
+            # in the tier: the tie nftpol breaks by kind.
+            same = [(p["metadata"]["name"], p["spec"].get("priority", 0), p) for p in made
+                    if p["kind"] != kind and (p["kind"] == "AdminNetworkPolicy" or
+                                              p["spec"].get("tier", "Baseline") == tier)
+                    and p["kind"] != ("BaselineAdminNetworkPolicy" if tier == "Admin" else
+                                      "AdminNetworkPolicy")
+                    and (kind, p["metadata"]["name"]) not in taken]
+            if same and self.chance(0.5):
+                name, priority, tie = self.pick(same)
         taken.add((kind, name))
         spec = {}
         if kind == "ClusterNetworkPolicy":
             spec["tier"] = tier
         if kind != "BaselineAdminNetworkPolicy":
-            spec["priority"] = self.pick(CNP_PRIORITIES)
+            spec["priority"] = priority
         spec["subject"] = self.subject(not v1)
+        if kind != "BaselineAdminNetworkPolicy" and tie is not None and self.chance(0.7):
+            # the same subject, so the order of the two decides
+            spec["subject"] = json.loads(json.dumps(tie["spec"]["subject"]))
+            if v1 and "pods" in spec["subject"]:
+                spec["subject"]["pods"].setdefault("namespaceSelector", {})
         for key, egress in (("ingress", False), ("egress", True)):
             rules = self.cnp_rules(egress, actions, v1)
+            theirs = (tie or {}).get("spec", {}).get(key)
+            if theirs and self.chance(0.7):
+                # First, the peers of one of the tied policy's rules with
+                # another action: which of the two comes first decides.
+                other = self.pick(theirs)
+                peers_key = "to" if egress else "from"
+                peers = json.loads(json.dumps(other[peers_key]))
+                for p in peers:
+                    if v1 and "pods" in p:
+                        p["pods"].setdefault("namespaceSelector", {})
+                was = {"Allow": "Accept"}.get(other["action"], other["action"])
+                act = self.pick([a for a in actions
+                                 if {"Allow": "Accept"}.get(a, a) != was])
+                rules = [{"action": act, peers_key: peers}] + (rules or [])
             if rules is not None:
                 spec[key] = rules
         version = "v1alpha1" if v1 else "v1alpha2"
@@ -570,7 +604,10 @@ class Gen:
     def cluster_policies(self):
         taken = set()
         n = 0 if self.chance(0.1) else self.r.randint(1, 4)
-        return [self.cluster_policy(taken) for _ in range(n)]
+        made = []
+        for _ in range(n):
+            made.append(self.cluster_policy(taken, made))
+        return made
 
     def case(self):
         self.cluster()

@@ -2,10 +2,12 @@
 /* Counters and their Prometheus text exposition, format 0.0.4 (see metrics.h). */
 #include "agent/daemon/metrics.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "base/xalloc.h"
 
 static const double bucket_le[METRICS_SYNC_BUCKETS] = {
@@ -172,9 +174,49 @@ void metrics_fini(struct metrics *m)
 	clear_domain_rules(m);
 }
 
+/* A label value, with '\\', '"' and newline escaped as the exposition format wants. */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/*
+ * nftpol_build_info: this build (base/version.h), libnftnl's and libmnl's
+ * versions as built against, libcurl's as loaded.
+ */
+static void render_build_info(FILE *f)
+{
+	const struct version *v = &version_build;
+	const char *labels[][2] = {
+		{ "version", v->nftpol },
+		{ "revision", v->revision },
+		{ "libnftnl", v->libnftnl },
+		{ "libmnl", v->libmnl },
+		{ "libcurl", curl_version_info(CURLVERSION_NOW)->version },
+	};
+
+	head(f, "nftpol_build_info", "gauge",
+	     "Always 1; the labels name this build and the libraries it runs with.");
+	fputs("nftpol_build_info{", f);
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		fprintf(f, "%s%s=\"", i ? "," : "", labels[i][0]);
+		label_value(f, labels[i][1]);
+		fputc('"', f);
+	}
+	fputs("} 1\n", f);
+}
+
 /* Write every metric to f in the Prometheus text format. Returns 0 or -EIO. */
 int metrics_render(const struct metrics *m, FILE *f)
 {
+	render_build_info(f);
 	render_sync(m, f);
 	render_watch(m, f);
 	render_ruleset(m, f);

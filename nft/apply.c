@@ -15,7 +15,7 @@
 static bool same_as_last(const struct ruleset *have, const struct ruleset *last)
 {
 	struct diff_plan p;
-	bool same = diff_plan(last, have, &p) == 0 && !p.nops;
+	bool same = diff_plan(last, have, &p) == 0 && diff_plan_empty(&p);
 
 	diff_plan_fini(&p);
 	return same;

@@ -21,6 +21,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
@@ -161,6 +162,15 @@ static void put_comment_udata(struct nftnl_udata_buf *ud, uint8_t type, const ch
 		xoom(0);
 }
 
+/* Userdata holding only a comment of udata type type (table, chain, object). */
+static struct nftnl_udata_buf *comment_udata(uint8_t type, const char *comment)
+{
+	struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+
+	put_comment_udata(ud, type, comment);
+	return ud;
+}
+
 static struct nftnl_table *table_obj(struct build *b)
 {
 	struct nftnl_table *t = xnonnull(nftnl_table_alloc());
@@ -182,9 +192,8 @@ void build_table_add(struct build *b, const char *comment)
 
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
 	if (comment) {
-		struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+		struct nftnl_udata_buf *ud = comment_udata(NFTNL_UDATA_TABLE_COMMENT, comment);
 
-		put_comment_udata(ud, NFTNL_UDATA_TABLE_COMMENT, comment);
 		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
 				     nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
@@ -234,9 +243,8 @@ void build_chain_add(struct build *b, const struct rs_chain *c)
 		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, c->policy_drop ? NF_DROP : NF_ACCEPT);
 	}
 	if (c->comment) {
-		struct nftnl_udata_buf *ud = xnonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+		struct nftnl_udata_buf *ud = comment_udata(NFTNL_UDATA_CHAIN_COMMENT, c->comment);
 
-		put_comment_udata(ud, NFTNL_UDATA_CHAIN_COMMENT, c->comment);
 		nftnl_chain_set_data(nc, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(ud),
 				     nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
@@ -275,6 +283,63 @@ void build_chain_flush(struct build *b, const char *name)
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, name);
 	build_next(b);
 	build_note(b, lo, BUILD_OP_FLUSH_CHAIN, name, 0);
+}
+
+static struct nftnl_obj *counter_obj(struct build *b, const char *name)
+{
+	struct nftnl_obj *o = xnonnull(nftnl_obj_alloc());
+
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, b->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	return o;
+}
+
+/*
+ * NEWOBJ: the named counter c, at zero, its comment in userdata, as nft sends
+ * `counter NAME { comment "..." }`. EXCL: a counter believed new but already
+ * there fails the batch (its count would otherwise be silently inherited).
+ * Returns 0 or -EINVAL when the name does not fit (see build_error()).
+ */
+int build_counter_add(struct build *b, const struct rs_counter *c)
+{
+	struct nftnl_obj *o;
+	uint32_t lo = b->seq;
+	struct nlmsghdr *nlh;
+
+	if (!*c->name || strlen(c->name) >= NFT_OBJ_MAXNAMELEN)
+		return build_fail(b, -EINVAL, "counter %s: bad name", c->name);
+	o = counter_obj(b, c->name);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
+	if (c->comment) {
+		struct nftnl_udata_buf *ud = comment_udata(NFTNL_UDATA_OBJ_COMMENT, c->comment);
+
+		nftnl_obj_set_data(o, NFTNL_OBJ_USERDATA, nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	nlh = build_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	build_next(b);
+	build_note(b, lo, BUILD_OP_ADD_COUNTER, c->name, 0);
+	return 0;
+}
+
+/* DELOBJ: the named counter; no rule may reference it any more. */
+void build_counter_del(struct build *b, const char *name)
+{
+	struct nftnl_obj *o = counter_obj(b, name);
+	uint32_t lo = b->seq;
+	struct nlmsghdr *nlh;
+
+	nlh = build_hdr(b, NFT_MSG_DELOBJ, 0);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	build_next(b);
+	build_note(b, lo, BUILD_OP_DEL_COUNTER, name, 0);
 }
 
 /* The nft datatype id of a key: concatenations pack 6 bits per field. */
@@ -444,9 +509,10 @@ void build_set_del(struct build *b, const char *name)
 
 /*
  * The messages that replace the table with rs in one transaction: create it if
- * missing, delete it, create it anew with its chains, sets, elements and rules,
- * in the order nft uses for the script render_ruleset() prints. rs must be
- * sealed and named like b's table. Returns 0 or -EINVAL (see build_error()).
+ * missing, delete it, create it anew with its chains, counters, sets, elements
+ * and rules, in the order nft uses for the script render_ruleset() prints. rs
+ * must be sealed and named like b's table. Returns 0 or -EINVAL (see
+ * build_error()).
  */
 int build_replace(struct build *b, const struct ruleset *rs)
 {
@@ -459,6 +525,11 @@ int build_replace(struct build *b, const struct ruleset *rs)
 	build_table_add(b, rs->comment);
 	for (size_t i = 0; i < rs->nchains; i++)
 		build_chain_add(b, &rs->chains[i]);
+	for (size_t i = 0; i < rs->ncounters; i++) {
+		ret = build_counter_add(b, &rs->counters[i]);
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < rs->nsets; i++) {
 		ret = build_set_add(b, &rs->sets[i]);
 		if (!ret)
@@ -557,6 +628,8 @@ bool build_describe(const struct build *b, uint32_t seq, char *buf, size_t len)
 		[BUILD_OP_DEL_SET] = "delete set",
 		[BUILD_OP_ADD_ELEMS] = "add elements to set",
 		[BUILD_OP_DEL_ELEMS] = "delete elements from set",
+		[BUILD_OP_ADD_COUNTER] = "add counter",
+		[BUILD_OP_DEL_COUNTER] = "delete counter",
 	};
 	const struct build_ent *e = find_ent(b, seq);
 

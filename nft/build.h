@@ -32,6 +32,8 @@ enum build_op {
 	BUILD_OP_DEL_SET,
 	BUILD_OP_ADD_ELEMS,
 	BUILD_OP_DEL_ELEMS,
+	BUILD_OP_ADD_COUNTER,
+	BUILD_OP_DEL_COUNTER,
 };
 
 /* build_elems() flags */
@@ -54,6 +56,9 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	__attribute__((warn_unused_result));
 int build_rules_add(struct build *b, const struct ruleset *rs, const struct rs_chain *c)
 	__attribute__((warn_unused_result));
+int build_counter_add(struct build *b, const struct rs_counter *c)
+	__attribute__((warn_unused_result));
+void build_counter_del(struct build *b, const char *name);
 int build_set_add(struct build *b, const struct rs_set *s) __attribute__((warn_unused_result));
 void build_set_del(struct build *b, const char *name);
 int build_elems(struct build *b, const struct rs_set *s, const struct rs_elem *const *v, size_t n,

@@ -2,8 +2,9 @@
 /*
  * Rules as nf_tables messages (see build.h): the expressions nft 1.0.6
  * linearizes a rule to (field loads into registers, the implicit nfproto check,
- * hton in interval concatenations, lookups, ct state, the verdict), after
- * checking that the rule fits its sets.
+ * hton in interval concatenations, lookups, ct state, the statements limit, log
+ * and counter, the verdict), after checking that the rule fits its sets and
+ * counters.
  */
 #include <errno.h>
 #include <string.h>
@@ -176,6 +177,36 @@ static void expr_icmpv6_type(struct nftnl_rule *r, uint8_t type, uint8_t *nfprot
 	expr_cmp(r, NFT_CMP_EQ, &type, sizeof(type));
 }
 
+/*
+ * The statements after the matches, in the order render prints them: limit
+ * (packets a second; nft's encoding of `limit rate N/second burst B packets`),
+ * log to an NFLOG group, the named counter (an objref).
+ */
+static void expr_stmts(struct nftnl_rule *r, const struct rs_rule *rr)
+{
+	struct nftnl_expr *e;
+
+	if (rr->limit_rate) {
+		e = expr_add(r, "limit");
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, rr->limit_rate);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, rr->limit_burst);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+	}
+	if (rr->log) {
+		e = expr_add(r, "log");
+		if (rr->log_prefix)
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, rr->log_prefix);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, rr->log_group);
+	}
+	if (rr->counter) {
+		e = expr_add(r, "objref");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, rr->counter);
+	}
+}
+
 static void expr_verdict(struct nftnl_rule *r, const struct rs_rule *rr)
 {
 	struct nftnl_expr *e;
@@ -261,6 +292,33 @@ static int match_check(struct build *b, const struct ruleset *rs, const struct r
 	return 0;
 }
 
+/* A log prefix nft can quote: not empty, short enough, no quote, backslash or control byte. */
+static bool prefix_ok(const char *p)
+{
+	if (!*p || strlen(p) > RS_LOG_PREFIX_MAX)
+		return false;
+	for (; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* The statements: a limit has a burst, the counter exists, the prefix quotes. */
+static int stmts_check(const struct ruleset *rs, const struct rs_rule *r)
+{
+	bool vmap = r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP;
+
+	if (r->limit_rate && !r->limit_burst)
+		return -EINVAL;
+	if (r->log && r->log_prefix && !prefix_ok(r->log_prefix))
+		return -EINVAL;
+	if (r->counter && !ruleset_find_counter(rs, r->counter))
+		return -EINVAL;
+	if (vmap && (r->limit_rate || ruleset_rule_has_stmt(r)))
+		return -EINVAL; /* the map's verdict ends the rule */
+	return 0;
+}
+
 static int rule_check(struct build *b, const struct ruleset *rs, const struct rs_rule *r,
 		      const struct rs_set **sets)
 {
@@ -282,10 +340,14 @@ static int rule_check(struct build *b, const struct ruleset *rs, const struct rs
 			fam = p ? p : fam;
 		}
 	}
+	if (stmts_check(rs, r))
+		return -EINVAL;
 	if (r->verdict == RS_VERDICT_JUMP)
 		return r->target && strlen(r->target) < NFT_CHAIN_MAXNAMELEN ? 0 : -EINVAL;
 	if (r->verdict == RS_VERDICT_NONE)
-		return r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP ? 0 : -EINVAL;
+		return (r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP) || ruleset_rule_has_stmt(r)
+			       ? 0
+			       : -EINVAL;
 	return r->verdict <= RS_VERDICT_JUMP ? 0 : -EINVAL;
 }
 
@@ -303,8 +365,8 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 	uint8_t nfproto = 0;
 
 	if (rule_check(b, rs, rr, sets))
-		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets", c->name,
-				  i + 1);
+		return build_fail(b, -EINVAL, "chain %s: rule %zu does not fit its sets or counter",
+				  c->name, i + 1);
 	r = xnonnull(nftnl_rule_alloc());
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
@@ -324,6 +386,7 @@ int build_rule_add(struct build *b, const struct ruleset *rs, const struct rs_ch
 		else
 			expr_match(r, &rr->m[j], sets[j], &nfproto);
 	}
+	expr_stmts(r, rr);
 	expr_verdict(r, rr);
 	nlh = build_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
 	nftnl_rule_nlmsg_build_payload(nlh, r);

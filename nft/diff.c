@@ -3,13 +3,15 @@
  * Incremental updates (see diff.h). The fate of every set and chain is decided
  * first, then the plan lists their operations in an order the kernel accepts
  * inside one transaction:
+ *   0. new counters;
  *   1. new chains (empty), new sets with their elements;
  *   2. flush chains that are removed or rewritten (this drops their references);
  *   3. delete elements from hash sets and maps;
  *   4. rebuild sets: delete and re-create under the same name with all elements;
  *   5. add elements to hash sets and maps;
  *   6. add the rules of new and rewritten chains;
- *   7. delete removed chains, then removed sets.
+ *   7. delete removed chains, then removed sets;
+ *   8. delete removed counters.
  * Interval sets are never edited element by element: deleting from a pipapo set
  * costs tens of milliseconds per element and an rbtree range may share its END
  * element with a neighbour, so a changed interval set is rebuilt (cheap: deleting
@@ -42,8 +44,8 @@ struct item {
 };
 
 struct fates {
-	struct item *sets, *chains;
-	size_t nsets, nchains;
+	struct item *sets, *chains, *counters;
+	size_t nsets, nchains, ncounters;
 };
 
 static bool str_eq(const char *a, const char *b)
@@ -170,10 +172,18 @@ static const struct item *find_item(const struct item *v, size_t n, const char *
 	return NULL;
 }
 
-/* Whether the old rules of c use a set that goes away or is rebuilt. */
+/*
+ * Whether the old rules of c use a set that goes away or is rebuilt, or a
+ * counter that goes away.
+ */
 static bool uses_replaced_set(const struct fates *p, const struct rs_chain *c)
 {
-	for (size_t i = 0; i < c->nrules; i++)
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *ctr = c->rules[i].counter;
+		const struct item *ci = ctr ? find_item(p->counters, p->ncounters, ctr) : NULL;
+
+		if (ci && !ci->new)
+			return true;
 		for (unsigned j = 0; j < c->rules[i].nm; j++) {
 			const char *set = c->rules[i].m[j].set;
 			const struct item *it = set ? find_item(p->sets, p->nsets, set) : NULL;
@@ -181,6 +191,7 @@ static bool uses_replaced_set(const struct fates *p, const struct rs_chain *c)
 			if (it && (it->fate == FATE_REMOVE || it->fate == FATE_REBUILD))
 				return true;
 		}
+	}
 	return false;
 }
 
@@ -218,6 +229,8 @@ static int fates_make(struct fates *p, const struct ruleset *old, const struct r
 		merge(old->sets, old->nsets, new->sets, new->nsets, sizeof(*old->sets), &p->sets);
 	p->nchains = merge(old->chains, old->nchains, new->chains, new->nchains,
 			   sizeof(*old->chains), &p->chains);
+	p->ncounters = merge(old->counters, old->ncounters, new->counters, new->ncounters,
+			     sizeof(*old->counters), &p->counters);
 	for (size_t i = 0; i < p->nsets; i++) {
 		struct item *it = &p->sets[i];
 
@@ -234,6 +247,27 @@ static void fates_free(struct fates *p)
 {
 	free(p->sets);
 	free(p->chains);
+	free(p->counters);
+}
+
+/*
+ * Step 0 and 8: counters only in new are added, counters only in old deleted;
+ * one in both stays as it is (a comment change is not worth its count).
+ */
+static void plan_counters(const struct fates *f, struct diff_plan *p)
+{
+	p->ctr_add = xcalloc(f->ncounters + 1, sizeof(*p->ctr_add));
+	p->ctr_del = xcalloc(f->ncounters + 1, sizeof(*p->ctr_del));
+	for (size_t i = 0; i < f->ncounters; i++) {
+		const struct item *it = &f->counters[i];
+
+		if (!it->old)
+			p->ctr_add[p->nctr_add++] = it->new;
+		else if (!it->new)
+			p->ctr_del[p->nctr_del++] = it->old;
+	}
+	p->st.counters_added = p->nctr_add;
+	p->st.counters_removed = p->nctr_del;
 }
 
 /*
@@ -401,6 +435,7 @@ int diff_plan(const struct ruleset *old, const struct ruleset *new, struct diff_
 		return -EXDEV;
 	ret = fates_make(&f, old, new);
 	if (!ret) {
+		plan_counters(&f, out);
 		plan_first(&f, out);
 		plan_sets(&f, out);
 		plan_last(&f, out);
@@ -415,7 +450,15 @@ void diff_plan_fini(struct diff_plan *p)
 	for (size_t i = 0; i < p->nops; i++)
 		free(p->ops[i].elems);
 	free(p->ops);
+	free(p->ctr_add);
+	free(p->ctr_del);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Whether p changes nothing: no operation, no counter added or removed. */
+bool diff_plan_empty(const struct diff_plan *p)
+{
+	return !p->nops && !p->nctr_add && !p->nctr_del;
 }
 
 static int build_op(struct build *b, const struct diff_plan *p, const struct diff_op *op)
@@ -461,8 +504,12 @@ int diff_plan_build(const struct diff_plan *p, struct build *b)
 {
 	int ret = 0;
 
+	for (size_t i = 0; !ret && i < p->nctr_add; i++)
+		ret = build_counter_add(b, p->ctr_add[i]);
 	for (size_t i = 0; !ret && i < p->nops; i++)
 		ret = build_op(b, p, &p->ops[i]);
+	for (size_t i = 0; !ret && i < p->nctr_del; i++)
+		build_counter_del(b, p->ctr_del[i]->name);
 	return ret;
 }
 
@@ -509,8 +556,10 @@ void diff_replace_stats(const struct ruleset *old, const struct ruleset *new, st
 	st->chains_added = new->nchains;
 	st->rules_added = count_rules(new);
 	st->elems_added = count_elems(new);
+	st->counters_added = new->ncounters;
 	if (!old)
 		return;
+	st->counters_removed = old->ncounters;
 	st->sets_removed = old->nsets;
 	st->chains_removed = old->nchains;
 	st->rules_removed = count_rules(old);
@@ -525,7 +574,10 @@ bool diff_stats_empty(const struct diff_stats *st)
 	return !memcmp(st, &zero, sizeof(zero));
 }
 
-/* Print st on one line: "sets +A -R (N rebuilt), chains ..., elements +A -R". */
+/*
+ * Print st on one line: "sets +A -R (N rebuilt), chains ..., elements +A -R",
+ * then ", counters +A -R" when counters change.
+ */
 void diff_stats_print(const struct diff_stats *st, FILE *f)
 {
 	fprintf(f, "sets +%zu -%zu", st->sets_added, st->sets_removed);
@@ -536,4 +588,6 @@ void diff_stats_print(const struct diff_stats *st, FILE *f)
 		fprintf(f, " (%zu rewritten)", st->chains_rewritten);
 	fprintf(f, ", rules +%zu -%zu, elements +%zu -%zu", st->rules_added, st->rules_removed,
 		st->elems_added, st->elems_removed);
+	if (st->counters_added || st->counters_removed)
+		fprintf(f, ", counters +%zu -%zu", st->counters_added, st->counters_removed);
 }

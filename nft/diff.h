@@ -2,7 +2,9 @@
 /*
  * The difference between two rulesets of one table: set elements added and
  * removed, changed chains rewritten, interval sets whose content changes
- * rebuilt, new objects before what references them, removed objects after.
+ * rebuilt, counters added and removed (never re-created: a counter that stays
+ * keeps its count), new objects before what references them, removed objects
+ * after.
  * diff_plan() computes it as plain data, the ordered operations of one
  * transaction; diff_plan_build() turns a plan into netlink messages. apply
  * sends that batch and `nftpol diff` prints the same plan, so what the preview
@@ -25,6 +27,7 @@ struct diff_stats {
 	size_t chains_added, chains_removed, chains_rewritten;
 	size_t rules_added, rules_removed;
 	size_t elems_added, elems_removed;
+	size_t counters_added, counters_removed;
 };
 
 /* What one operation of a plan does, in the order the batch sends them. */
@@ -48,17 +51,27 @@ struct diff_op {
 	size_t nelems;
 };
 
-/* The transaction that turns one ruleset into another, as plain data. */
+/*
+ * The transaction that turns one ruleset into another, as plain data: the
+ * counters added come first in the batch (before any rule can reference
+ * them), then ops, then the counters removed (after the rules that used them
+ * are gone). A counter in both rulesets is kept whatever its comment.
+ */
 struct diff_plan {
-	const struct ruleset *new; /* borrowed; the rules added reference its sets */
-	struct diff_op *ops;	   /* owned; in the order of the batch */
+	const struct ruleset *new;	   /* borrowed; the rules added reference its sets */
+	const struct rs_counter **ctr_add; /* owned array of borrowed new counters, by name */
+	size_t nctr_add;
+	struct diff_op *ops; /* owned; in the order of the batch */
 	size_t nops, cap;
+	const struct rs_counter **ctr_del; /* owned array of borrowed old counters, by name */
+	size_t nctr_del;
 	struct diff_stats st; /* what the operations change */
 };
 
 int diff_plan(const struct ruleset *old, const struct ruleset *new, struct diff_plan *out)
 	__attribute__((warn_unused_result));
 void diff_plan_fini(struct diff_plan *p);
+bool diff_plan_empty(const struct diff_plan *p);
 int diff_plan_build(const struct diff_plan *p, struct build *b) __attribute__((warn_unused_result));
 int diff_build(const struct ruleset *old, const struct ruleset *new, struct build *b,
 	       struct diff_stats *st) __attribute__((warn_unused_result));

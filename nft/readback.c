@@ -19,6 +19,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
@@ -173,6 +174,38 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		c->comment = comment;
 	nftnl_chain_free(nc);
 	return ret ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/*
+ * A named counter; its values are not part of the IR. Any other object type
+ * is not nftpol's.
+ */
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_obj *o = xnonnull(nftnl_obj_alloc());
+	struct rb *rb = data;
+	struct rs_counter *c;
+	const char *name;
+	const void *ud;
+	uint32_t len;
+	int ret = MNL_CB_OK;
+
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0 || !nftnl_obj_get_str(o, NFTNL_OBJ_NAME)) {
+		nftnl_obj_free(o);
+		return readback_foreign(rb, "object: cannot parse");
+	}
+	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+	ud = nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &len);
+	if (!nftnl_obj_is_set(o, NFTNL_OBJ_TYPE) ||
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) {
+		ret = readback_foreign(rb, "object %s: not a counter", name);
+	} else {
+		c = ruleset_add_counter(rb->rs, name, NULL);
+		if (ud && !udata_comment(ud, len, NFTNL_UDATA_OBJ_COMMENT, &c->comment))
+			ret = readback_foreign(rb, "counter %s: userdata", name);
+	}
+	nftnl_obj_free(o);
+	return ret;
 }
 
 /* Split an nft datatype id back into key fields; false if not ours. */
@@ -421,20 +454,23 @@ static int dump(struct rb *rb, uint16_t type, netlink_msg_cb cb)
 
 	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, flags, 0);
-	/* NFTA_{TABLE_NAME,CHAIN_TABLE,SET_TABLE,RULE_TABLE} are all attribute 1 */
+	/* NFTA_{TABLE_NAME,CHAIN_TABLE,SET_TABLE,RULE_TABLE,OBJ_TABLE} are all attribute 1 */
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, rb->rs->table);
 	ret = netlink_dump(rb->nl, nlh, cb, rb);
 	return rb->err ? rb->err : ret;
 }
 
 /*
- * Whether a chain or set was dumped twice (the ruleset is sealed, so names are
- * sorted). The kernel holds one object per name: a repeat means the dump raced
+ * Whether a chain, set or counter was dumped twice (the ruleset is sealed, so
+ * names are sorted; sealing keeps one counter of a name: ncounters is their
+ * number before). The kernel holds one object per name: a repeat means the dump raced
  * with another writer's transaction in progress, which the generation does
  * not show (see apply.c, stale_view()); read again.
  */
-static bool duplicate_names(const struct ruleset *rs)
+static bool duplicate_names(const struct ruleset *rs, size_t ncounters)
 {
+	if (rs->ncounters != ncounters)
+		return true;
 	for (size_t i = 1; i < rs->nchains; i++)
 		if (!strcmp(rs->chains[i - 1].name, rs->chains[i].name))
 			return true;
@@ -460,10 +496,14 @@ static int read_once(struct rb *rb, uint32_t *genid)
 	for (size_t i = 0; !ret && i < rb->rs->nsets; i++)
 		ret = dump_elems(rb, &rb->rs->sets[i]);
 	if (!ret)
+		ret = dump(rb, NFT_MSG_GETOBJ, obj_cb);
+	if (!ret)
 		ret = rb->err;
 	if (!ret) {
+		size_t ncounters = rb->rs->ncounters;
+
 		ruleset_seal(rb->rs);
-		ret = duplicate_names(rb->rs) ? -EINTR : 0;
+		ret = duplicate_names(rb->rs, ncounters) ? -EINTR : 0;
 	}
 	if (!ret)
 		ret = dump(rb, NFT_MSG_GETRULE, readback_rule_cb);

@@ -315,6 +315,95 @@ static bool parse_icmpv6(struct cursor *c, struct rs_rule *r, uint8_t *fam, uint
 	return true;
 }
 
+static uint64_t get64(const struct cursor *c, uint16_t attr)
+{
+	return nftnl_expr_is_set(c->e[c->i], attr) ? nftnl_expr_get_u64(c->e[c->i], attr) : 0;
+}
+
+static bool zero_or_unset(const struct cursor *c, uint16_t attr)
+{
+	uint32_t v = get(c, attr);
+
+	return v == 0 || v == ~0u;
+}
+
+/* limit rate N/second burst B packets: unit 1 s, type packets, not inverted. */
+static bool parse_limit(struct cursor *c, struct rs_rule *r)
+{
+	uint64_t rate = get64(c, NFTNL_EXPR_LIMIT_RATE);
+	uint32_t burst = get(c, NFTNL_EXPR_LIMIT_BURST);
+
+	if (!rate || rate > UINT32_MAX || get64(c, NFTNL_EXPR_LIMIT_UNIT) != 1 || !burst ||
+	    burst == ~0u || get(c, NFTNL_EXPR_LIMIT_TYPE) != NFT_LIMIT_PKTS ||
+	    !zero_or_unset(c, NFTNL_EXPR_LIMIT_FLAGS))
+		return false;
+	r->limit_rate = (uint32_t)rate;
+	r->limit_burst = burst;
+	c->i++;
+	return true;
+}
+
+/* log [prefix P] group G: to NFLOG, without level, flags, snaplen or threshold. */
+static bool parse_log(struct cursor *c, struct rs_rule *r)
+{
+	const struct nftnl_expr *e = c->e[c->i];
+	const char *prefix = nftnl_expr_is_set(e, NFTNL_EXPR_LOG_PREFIX)
+				     ? nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX)
+				     : NULL;
+
+	if (!nftnl_expr_is_set(e, NFTNL_EXPR_LOG_GROUP) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_LOG_LEVEL) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_LOG_FLAGS) ||
+	    !zero_or_unset(c, NFTNL_EXPR_LOG_SNAPLEN) ||
+	    (nftnl_expr_is_set(e, NFTNL_EXPR_LOG_QTHRESHOLD) &&
+	     nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD)) ||
+	    (prefix && !*prefix))
+		return false;
+	r->log = true;
+	r->log_group = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP);
+	r->log_prefix = prefix ? xstrdup(prefix) : NULL;
+	c->i++;
+	return true;
+}
+
+/* objref of a named counter. */
+static bool parse_objref(struct cursor *c, struct rs_rule *r)
+{
+	const char *name = nftnl_expr_get_str(c->e[c->i], NFTNL_EXPR_OBJREF_IMM_NAME);
+
+	if (get(c, NFTNL_EXPR_OBJREF_IMM_TYPE) != NFT_OBJECT_COUNTER || !name ||
+	    nftnl_expr_is_set(c->e[c->i], NFTNL_EXPR_OBJREF_SET_NAME))
+		return false;
+	r->counter = xstrdup(name);
+	c->i++;
+	return true;
+}
+
+/*
+ * The statements after the matches, each at most once and in the order
+ * build_rule.c emits them: limit, log, objref. *stage is how far the rule got
+ * (1 limit, 2 log, 3 counter); false when this one comes out of order.
+ */
+static bool parse_stmt(struct cursor *c, struct rs_rule *r, unsigned *stage)
+{
+	static const char *const names[] = { "limit", "log", "objref" };
+	unsigned k;
+
+	for (k = 0; k < 3 && !at(c, names[k]); k++)
+		;
+	if (k == 3 || k + 1 <= *stage)
+		return false;
+	*stage = k + 1;
+	if (k == 0)
+		return parse_limit(c, r);
+	return k == 1 ? parse_log(c, r) : parse_objref(c, r);
+}
+
+static bool is_stmt(const struct cursor *c)
+{
+	return at(c, "limit") || at(c, "log") || at(c, "objref");
+}
+
 static bool parse_verdict(struct cursor *c, struct rs_rule *r)
 {
 	const char *chain;
@@ -345,6 +434,7 @@ static bool parse_verdict(struct cursor *c, struct rs_rule *r)
 static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 {
 	uint8_t fam = 0, dep;
+	unsigned stage = 0;
 	bool ok;
 
 	while (c->i < c->n) {
@@ -353,6 +443,13 @@ static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 				return false;
 			continue;
 		}
+		if (is_stmt(c)) {
+			if (!parse_stmt(c, r, &stage))
+				return false;
+			continue;
+		}
+		if (stage)
+			return false; /* a match after a statement */
 		if (at(c, "ct")) {
 			if (!parse_ct(c, r))
 				return false;
@@ -377,12 +474,19 @@ static bool parse_exprs(struct rb *rb, struct cursor *c, struct rs_rule *r)
 		if (!parse_lookup(rb, c, r, &fam, dep))
 			return false;
 	}
-	return r->verdict || (r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP);
+	if (r->nm && r->m[r->nm - 1].kind == RS_MATCH_VMAP)
+		return !r->verdict && !stage;
+	return r->verdict || ruleset_rule_has_stmt(r);
 }
 
-/* The rule's checks as the builder validates them: sets exist and fit the fields. */
+/*
+ * The rule's checks as the builder validates them: sets exist and fit the
+ * fields, the counter exists.
+ */
 static bool rule_fits(const struct ruleset *rs, const struct rs_rule *r)
 {
+	if (r->counter && !ruleset_find_counter(rs, r->counter))
+		return false;
 	for (unsigned i = 0; i < r->nm; i++) {
 		const struct rs_match *m = &r->m[i];
 		const struct rs_set *s = m->set ? ruleset_find_set(rs, m->set) : NULL;

@@ -25,15 +25,23 @@ static const char *const field_names[] = {
 	[RS_F_L4PROTO] = "meta l4proto", [RS_F_TH_DPORT] = "th dport",
 };
 
-/* A comment as an nft string: quotes, backslashes and control bytes become '_'. */
+/* s as a quoted nft string: quotes, backslashes and control bytes become '_'. */
+static void put_string(const char *s, FILE *f)
+{
+	fputc('"', f);
+	for (const char *p = s; *p; p++)
+		fputc(*p == '"' || *p == '\\' || !isprint((unsigned char)*p) ? '_' : *p, f);
+	fputc('"', f);
+}
+
+/* A comment line, if there is a comment. */
 static void put_comment(const char *indent, const char *comment, FILE *f)
 {
 	if (!comment)
 		return;
-	fprintf(f, "%scomment \"", indent);
-	for (const char *p = comment; *p; p++)
-		fputc(*p == '"' || *p == '\\' || !isprint((unsigned char)*p) ? '_' : *p, f);
-	fputs("\"\n", f);
+	fprintf(f, "%scomment ", indent);
+	put_string(comment, f);
+	fputc('\n', f);
 }
 
 /* Print a value of type t at p (network order; a mark in host order). */
@@ -174,6 +182,31 @@ static void put_icmpv6_type(uint8_t t, FILE *f)
 		fprintf(f, "icmpv6 type %u", t);
 }
 
+/* The statements of r after its matches: limit, log, counter (see ruleset.h). */
+static void put_stmts(const struct rs_rule *r, const char **sep, FILE *f)
+{
+	if (r->limit_rate) {
+		fprintf(f, "%slimit rate %" PRIu32 "/second burst %" PRIu32 " packets", *sep,
+			r->limit_rate, r->limit_burst);
+		*sep = " ";
+	}
+	if (r->log) {
+		fprintf(f, "%slog ", *sep);
+		if (r->log_prefix) {
+			fputs("prefix ", f);
+			put_string(r->log_prefix, f);
+			fputc(' ', f);
+		}
+		fprintf(f, "group %u", r->log_group);
+		*sep = " ";
+	}
+	if (r->counter) {
+		fprintf(f, "%scounter name ", *sep);
+		put_string(r->counter, f);
+		*sep = " ";
+	}
+}
+
 /* Print one rule in nft syntax (without indentation or newline). */
 void render_rule(const struct rs_rule *r, FILE *f)
 {
@@ -213,6 +246,7 @@ void render_rule(const struct rs_rule *r, FILE *f)
 						 : " @%s",
 			m->set);
 	}
+	put_stmts(r, &sep, f);
 	switch (r->verdict) {
 	case RS_VERDICT_NONE:
 		break;
@@ -286,6 +320,11 @@ int render_ruleset(const struct ruleset *rs, FILE *f)
 	fprintf(f, "table inet %s\ndelete table inet %s\ntable inet %s {\n", rs->table, rs->table,
 		rs->table);
 	put_comment("\t", rs->comment, f);
+	for (size_t i = 0; i < rs->ncounters; i++) {
+		fprintf(f, "\tcounter %s {\n", rs->counters[i].name);
+		put_comment("\t\t", rs->counters[i].comment, f);
+		fputs("\t}\n", f);
+	}
 	for (size_t i = 0; i < rs->nsets; i++)
 		render_set(&rs->sets[i], f);
 	for (size_t i = 0; i < rs->nchains; i++)

@@ -28,6 +28,8 @@ static void rule_fini(struct rs_rule *r)
 {
 	for (unsigned i = 0; i < r->nm; i++)
 		free(r->m[i].set);
+	free(r->log_prefix);
+	free(r->counter);
 	free(r->target);
 }
 
@@ -46,26 +48,34 @@ void ruleset_fini(struct ruleset *rs)
 		set_fini(&rs->sets[i]);
 	for (size_t i = 0; i < rs->nchains; i++)
 		chain_fini(&rs->chains[i]);
+	for (size_t i = 0; i < rs->ncounters; i++) {
+		free(rs->counters[i].name);
+		free(rs->counters[i].comment);
+	}
 	free(rs->sets);
 	free(rs->chains);
+	free(rs->counters);
 	free(rs->table);
 	free(rs->comment);
 	memset(rs, 0, sizeof(*rs));
 }
 
-/* A copy of comment fit for nft: at most RS_COMMENT_MAX bytes, no quote,
- * backslash or control byte (each becomes '_'). */
-static char *comment_dup(const char *comment)
+/* A copy of at most max bytes of s fit for an nft string: no quote, backslash
+ * or control byte (each becomes '_'). */
+static char *string_dup(const char *s, size_t max)
 {
-	char *c;
+	char *c = xstrndup(s, max);
 
-	if (!comment)
-		return NULL;
-	c = xstrndup(comment, RS_COMMENT_MAX);
 	for (char *p = c; *p; p++)
 		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '_';
 	return c;
+}
+
+/* A copy of comment fit for nft: at most RS_COMMENT_MAX bytes (see string_dup()). */
+static char *comment_dup(const char *comment)
+{
+	return comment ? string_dup(comment, RS_COMMENT_MAX) : NULL;
 }
 
 /*
@@ -100,6 +110,42 @@ struct rs_chain *ruleset_add_chain(struct ruleset *rs, const char *name, const c
 	c->name = xstrdup(name);
 	c->comment = comment_dup(comment);
 	return c;
+}
+
+/*
+ * Add a named counter object; name and comment are copied, the comment cut to
+ * RS_COMMENT_MAX bytes. Valid until the next ruleset_add_counter(). Of counters
+ * of one name, ruleset_seal() keeps one (the lowest comment, none first).
+ */
+struct rs_counter *ruleset_add_counter(struct ruleset *rs, const char *name, const char *comment)
+{
+	struct rs_counter *c;
+
+	XGROW(rs->counters, rs->capcounters, rs->ncounters);
+	c = &rs->counters[rs->ncounters++];
+	c->name = xstrdup(name);
+	c->comment = comment_dup(comment);
+	return c;
+}
+
+/*
+ * Give r the statement `log prefix "prefix" group group` (without prefix when
+ * it is NULL or empty). The prefix is copied, cut to RS_LOG_PREFIX_MAX bytes,
+ * quotes, backslashes and control bytes made '_'.
+ */
+void ruleset_rule_set_log(struct rs_rule *r, const char *prefix, uint16_t group)
+{
+	free(r->log_prefix);
+	r->log = true;
+	r->log_group = group;
+	r->log_prefix = prefix && *prefix ? string_dup(prefix, RS_LOG_PREFIX_MAX) : NULL;
+}
+
+/* Make r count into the named counter name (copied; NULL: none). */
+void ruleset_rule_set_counter(struct rs_rule *r, const char *name)
+{
+	free(r->counter);
+	r->counter = name ? xstrdup(name) : NULL;
 }
 
 /* Append a zeroed element to s for the caller to fill. */
@@ -242,9 +288,48 @@ static int chain_qcmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+/* By name, then comment (none first), so that sealing is deterministic. */
+static int counter_qcmp(const void *a, const void *b)
+{
+	const struct rs_counter *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c || str_eq(x->comment, y->comment))
+		return c;
+	if (!x->comment || !y->comment)
+		return x->comment ? 1 : -1;
+	return strcmp(x->comment, y->comment);
+}
+
+static void counters_seal(struct ruleset *rs)
+{
+	size_t n = 0;
+
+	xqsort(rs->counters, rs->ncounters, sizeof(*rs->counters), counter_qcmp);
+	for (size_t i = 0; i < rs->ncounters; i++) {
+		struct rs_counter *c = &rs->counters[i];
+
+		if (n && !strcmp(rs->counters[n - 1].name, c->name)) {
+			free(c->name);
+			free(c->comment);
+			continue;
+		}
+		rs->counters[n++] = *c;
+	}
+	rs->ncounters = n;
+}
+
 /*
- * Put the ruleset in canonical order: sets and chains by name, elements by key
- * with duplicates dropped (the first of equal keys is kept). Rules keep their order.
+ * Put the ruleset in canonical order: sets, chains and counters by name,
+ * elements by key with duplicates dropped (the first of equal keys is kept),
+ * counters unique by name. Rules keep their order.
  */
 void ruleset_seal(struct ruleset *rs)
 {
@@ -252,6 +337,7 @@ void ruleset_seal(struct ruleset *rs)
 		set_seal(&rs->sets[i]);
 	xqsort(rs->sets, rs->nsets, sizeof(*rs->sets), set_qcmp);
 	xqsort(rs->chains, rs->nchains, sizeof(*rs->chains), chain_qcmp);
+	counters_seal(rs);
 }
 
 static int set_key_cmp(const void *key, const void *elem)
@@ -272,6 +358,19 @@ static int chain_key_cmp(const void *key, const void *elem)
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name)
 {
 	return xbsearch(name, rs->sets, rs->nsets, sizeof(*rs->sets), set_key_cmp);
+}
+
+static int counter_key_cmp(const void *key, const void *elem)
+{
+	const struct rs_counter *c = elem;
+
+	return strcmp(key, c->name);
+}
+
+/* The counter called name, or NULL. The ruleset must be sealed. */
+struct rs_counter *ruleset_find_counter(const struct ruleset *rs, const char *name)
+{
+	return xbsearch(name, rs->counters, rs->ncounters, sizeof(*rs->counters), counter_key_cmp);
 }
 
 /* The chain called name, or NULL. The ruleset must be sealed. */
@@ -328,13 +427,6 @@ const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t
 	return NULL;
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return !strcmp(a, b);
-}
-
 static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 {
 	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state ||
@@ -345,13 +437,34 @@ static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 	return str_eq(a->set, b->set);
 }
 
+/* Whether the statements of two rules (limit, log, counter) are the same. */
+static bool stmts_eq(const struct rs_rule *a, const struct rs_rule *b)
+{
+	if (a->limit_rate != b->limit_rate || (a->limit_rate && a->limit_burst != b->limit_burst))
+		return false;
+	if (a->log != b->log ||
+	    (a->log && (a->log_group != b->log_group || !str_eq(a->log_prefix, b->log_prefix))))
+		return false;
+	return str_eq(a->counter, b->counter);
+}
+
 /* Whether two rules do the same thing. */
 bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b)
 {
-	if (a->nm != b->nm || a->verdict != b->verdict || !str_eq(a->target, b->target))
+	if (a->nm != b->nm || a->verdict != b->verdict || !str_eq(a->target, b->target) ||
+	    !stmts_eq(a, b))
 		return false;
 	for (unsigned i = 0; i < a->nm; i++)
 		if (!match_eq(&a->m[i], &b->m[i]))
 			return false;
 	return true;
+}
+
+/*
+ * Whether r has a statement that acts on a packet it matches (log or counter):
+ * such a rule may have no verdict, the packet then goes on to the next rule.
+ */
+bool ruleset_rule_has_stmt(const struct rs_rule *r)
+{
+	return r->log || r->counter;
 }

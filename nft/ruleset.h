@@ -95,7 +95,7 @@ struct rs_match {
 };
 
 enum rs_verdict {
-	RS_VERDICT_NONE, /* only with a VMAP match */
+	RS_VERDICT_NONE, /* the last match is a VMAP, or a log or counter statement: continue */
 	RS_VERDICT_ACCEPT,
 	RS_VERDICT_DROP,
 	RS_VERDICT_JUMP,
@@ -103,9 +103,19 @@ enum rs_verdict {
 
 #define RS_MAX_MATCHES 4
 
+/*
+ * A rule: its matches, then its statements in this fixed order (the order
+ * render prints and build emits them in): limit, log, counter, verdict.
+ */
 struct rs_rule {
 	struct rs_match m[RS_MAX_MATCHES]; /* all must match, in order */
 	unsigned nm;
+	uint32_t limit_rate;  /* limit rate N/second: packets a second, 0: no limit */
+	uint32_t limit_burst; /* ... burst B packets: at least 1 with a rate */
+	bool log;	      /* log [prefix "P"] group G: the packet to NFLOG group G */
+	uint16_t log_group;   /* the NFLOG group */
+	char *log_prefix;     /* owned; may be NULL; see ruleset_rule_set_log() */
+	char *counter;	      /* owned; counter name "C": the named counter, NULL: none */
 	enum rs_verdict verdict;
 	char *target; /* RS_VERDICT_JUMP: owned chain name */
 };
@@ -130,6 +140,12 @@ struct rs_chain {
 	size_t nrules, cap;
 };
 
+/* A named counter object (`counter NAME { comment "..." }`). */
+struct rs_counter {
+	char *name;    /* owned */
+	char *comment; /* owned; may be NULL; at most 128 bytes */
+};
+
 struct ruleset {
 	char *table;	     /* owned; the inet table's name */
 	char *comment;	     /* owned; may be NULL */
@@ -137,9 +153,12 @@ struct ruleset {
 	size_t nsets, capsets;
 	struct rs_chain *chains; /* sorted by name after ruleset_seal */
 	size_t nchains, capchains;
+	struct rs_counter *counters; /* sorted by name, unique, after ruleset_seal */
+	size_t ncounters, capcounters;
 };
 
 #define RS_COMMENT_MAX 128
+#define RS_LOG_PREFIX_MAX 127 /* the kernel's NF_LOG_PREFIXLEN less the NUL */
 
 void ruleset_init(struct ruleset *rs, const char *table);
 void ruleset_fini(struct ruleset *rs);
@@ -151,11 +170,15 @@ struct rs_elem *ruleset_set_add_elem(struct rs_set *s);
 struct rs_rule *ruleset_chain_add_rule(struct rs_chain *c);
 void ruleset_rule_add_match(struct rs_rule *r, enum rs_match_kind kind, const char *set,
 			    const enum rs_field *f, unsigned nf);
+struct rs_counter *ruleset_add_counter(struct ruleset *rs, const char *name, const char *comment);
+void ruleset_rule_set_log(struct rs_rule *r, const char *prefix, uint16_t group);
+void ruleset_rule_set_counter(struct rs_rule *r, const char *name);
 void ruleset_seal(struct ruleset *rs);
 
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
 const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t *key);
 struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name);
+struct rs_counter *ruleset_find_counter(const struct ruleset *rs, const char *name);
 
 int ruleset_hook_num(enum rs_hook h);
 enum rs_hook ruleset_hook_of(unsigned hooknum);
@@ -165,5 +188,6 @@ unsigned ruleset_field_offset(const struct rs_set *s, unsigned i);
 enum rs_type ruleset_field_type(enum rs_field f);
 int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const struct rs_elem *b);
 bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b);
+bool ruleset_rule_has_stmt(const struct rs_rule *r);
 
 #endif

@@ -100,7 +100,7 @@ static const struct rs_elem *lookup(const struct ruleset *rs, const struct rs_ma
 
 /*
  * Whether every match of r holds for p. A verdict map hit sets *jump to the
- * chain its element names.
+ * chain its element names. A limit is not looked at: it holds (see walk.h).
  */
 static bool rule_matches(const struct ruleset *rs, const struct rs_rule *r,
 			 const struct walk_pkt *p, const char **jump)
@@ -160,6 +160,7 @@ static enum walk_result walk_chain(const struct ruleset *rs, const struct rs_cha
 		if (!rule_matches(rs, r, p, &jump))
 			continue;
 		add_step(t, c, i);
+		/* no verdict (a log or counter statement only): on to the next rule */
 		if (r->verdict == RS_VERDICT_ACCEPT)
 			return WALK_ACCEPT;
 		if (r->verdict == RS_VERDICT_DROP)

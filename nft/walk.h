@@ -4,7 +4,10 @@
  * hooks on its path would: base chains in priority order, verdict maps, jumps, set
  * lookups. Pure: it answers which chain and rule decide, so a preview can name
  * the nft objects that implement a NetworkPolicy verdict. A walk in userspace,
- * not nft's kernel tracing (nftrace).
+ * not nft's kernel tracing (nftrace). Statements do not change the path: a
+ * `limit` is taken as matching (one first packet is never over a rate), log and
+ * counters do nothing here, and a rule without verdict that matches is a step
+ * after which the packet goes on to the next rule.
  */
 #ifndef NFT_WALK_H
 #define NFT_WALK_H

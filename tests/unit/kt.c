@@ -196,6 +196,7 @@ static int attr_cb(const struct nlattr *a, void *data)
 	if (d->mask &&
 	    ((d->type == NFT_MSG_NEWCHAIN && t == NFTA_CHAIN_HANDLE) ||
 	     (d->type == NFT_MSG_NEWSET && t == NFTA_SET_HANDLE) ||
+	     (d->type == NFT_MSG_NEWOBJ && t == NFTA_OBJ_HANDLE) ||
 	     (d->type == NFT_MSG_NEWRULE && (t == NFTA_RULE_HANDLE || t == NFTA_RULE_POSITION))))
 		return MNL_CB_OK;
 	hex(d->out, a, a->nla_len);
@@ -284,7 +285,7 @@ static int dump_one(struct mnl_socket *s, uint16_t type, const char *set, mnl_cb
 static int dump_here(FILE *out, bool mask)
 {
 	static const uint16_t types[] = { NFT_MSG_GETTABLE, NFT_MSG_GETCHAIN, NFT_MSG_GETSET,
-					  NFT_MSG_GETRULE };
+					  NFT_MSG_GETOBJ, NFT_MSG_GETRULE };
 	struct mnl_socket *s = mnl_socket_open(NETLINK_NETFILTER);
 	struct dump d = { .out = out, .mask = mask };
 	int ret = 0;
@@ -386,7 +387,7 @@ static void norm_elems(char **lines, size_t n, size_t *i, FILE *m)
 }
 
 /*
- * `nft list table` text with the set, map and chain blocks sorted by name and
+ * `nft list table` text with the counter, set, map and chain blocks sorted by name and
  * the elements of each sorted, one a line: the order the kernel keeps objects
  * in (creation order) and hash set elements in (seeded per set) is not content.
  */
@@ -405,7 +406,7 @@ char *kt_norm_listing(const char *text)
 		char *l = lines[i];
 
 		if (!b && (!strncmp(l, "\tset ", 5) || !strncmp(l, "\tmap ", 5) ||
-			   !strncmp(l, "\tchain ", 7))) {
+			   !strncmp(l, "\tchain ", 7) || !strncmp(l, "\tcounter ", 9))) {
 			b = xnonnull(open_memstream(&blk, &blen));
 		}
 		if (!b) {

@@ -246,6 +246,49 @@ static __attribute__((unused)) void add_chains(struct ruleset *rs)
 	r->verdict = RS_VERDICT_DROP;
 }
 
+/* A rule of optional set match, limit, log, counter and verdict. */
+static __attribute__((unused)) struct rs_rule *rule_stmts(struct rs_chain *c, const char *set,
+							  uint32_t rate, uint32_t burst,
+							  const char *prefix, int group,
+							  const char *counter, enum rs_verdict v)
+{
+	static const enum rs_field saddr = RS_F_IP_SADDR;
+	struct rs_rule *r = ruleset_chain_add_rule(c);
+
+	if (set)
+		ruleset_rule_add_match(r, RS_MATCH_SET, set, &saddr, 1);
+	r->limit_rate = rate;
+	r->limit_burst = burst;
+	if (group >= 0)
+		ruleset_rule_set_log(r, prefix, (uint16_t)group);
+	ruleset_rule_set_counter(r, counter);
+	r->verdict = v;
+	return r;
+}
+
+/*
+ * Named counters, and the statements: a rate-limited log without verdict
+ * before a counted drop (what a group chain's end looks like with denied
+ * logging), limit + log + counter + verdict, a log alone, a counter alone.
+ */
+static __attribute__((unused)) void add_counters(struct ruleset *rs)
+{
+	struct rs_chain *c;
+
+	ruleset_add_counter(rs, "ctr_grp_in_ab12_drop", "NetworkPolicy drops of grp_in_ab12");
+	ruleset_add_counter(rs, "ctr_accept", NULL);
+	ruleset_add_counter(rs, "ctr_unused", "referenced by no rule");
+	c = ruleset_add_chain(rs, "grp_in_ab12", "a group chain, logged and counted");
+	rule_stmts(c, "s_pods4", 0, 0, NULL, -1, "ctr_accept", RS_VERDICT_ACCEPT);
+	rule_stmts(c, "s_cidr4", 50, 20, "nftpol deny grp_in_ab12", 7, NULL, RS_VERDICT_NONE);
+	rule_stmts(c, NULL, 0, 0, NULL, -1, "ctr_grp_in_ab12_drop", RS_VERDICT_DROP);
+	rule_stmts(c, "s_pods4", 10, 5, "p \"q\"", 0, "ctr_accept", RS_VERDICT_JUMP)->target =
+		xstrdup("pol_1");
+	rule_stmts(c, NULL, 0, 0, NULL, 65535, NULL, RS_VERDICT_NONE);
+	rule_stmts(c, NULL, 1, 1, NULL, -1, "ctr_accept", RS_VERDICT_NONE);
+	rule_stmts(c, NULL, 100000, 1000, "x", 3, NULL, RS_VERDICT_DROP);
+}
+
 /* One ruleset using every construct the IR has. */
 static __attribute__((unused)) void every_construct(struct ruleset *rs)
 {
@@ -253,6 +296,7 @@ static __attribute__((unused)) void every_construct(struct ruleset *rs)
 	rs->comment = xstrdup("nftpol \"node-1\" \\ policies");
 	add_sets(rs);
 	add_chains(rs);
+	add_counters(rs);
 	ruleset_seal(rs);
 }
 

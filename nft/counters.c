@@ -80,9 +80,9 @@ static int read_once(struct netlink *nl, const char *table, struct ctr_read *x)
 /*
  * Read the packets and bytes of every named counter of table inet `table` in
  * one dump, into *out (n of them, sorted by name; release with
- * counters_free()). Reading does not reset them. Returns 0; -ENOENT when there
- * is no such table; -EAGAIN when ruleset changes kept interrupting the dump;
- * or -errno. *out is NULL and *n 0 on failure.
+ * counters_free()). Reading does not reset them. A table that does not exist
+ * has no counters (0, *n 0). Returns 0; -EAGAIN when ruleset changes kept
+ * interrupting the dump; or -errno. *out is NULL and *n 0 on failure.
  */
 int counters_read(struct netlink *nl, const char *table, struct rs_counter_value **out, size_t *n)
 {

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 
@@ -292,6 +293,252 @@ START_TEST(diff_fates)
 }
 END_TEST
 
+/*
+ * small() with counters "cnt_a" (commented) and "cnt_b", and in chain c a
+ * rate-limited log without verdict, then a counted drop.
+ */
+static void counted(struct ruleset *rs)
+{
+	static const enum rs_field f = RS_F_IP_SADDR;
+	struct rs_chain *c;
+	struct rs_rule *r;
+
+	small(rs);
+	ruleset_add_counter(rs, "cnt_b", NULL);
+	ruleset_add_counter(rs, "cnt_a", "drops");
+	ruleset_add_counter(rs, "cnt_a", "zz: a repeat, dropped by seal");
+	ruleset_seal(rs);
+	c = ruleset_find_chain(rs, "c");
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_add_match(r, RS_MATCH_SET, "cidr", &f, 1);
+	r->limit_rate = 50;
+	r->limit_burst = 20;
+	ruleset_rule_set_log(r, "deny \"x\"", 7);
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_set_counter(r, "cnt_a");
+	r->verdict = RS_VERDICT_DROP;
+}
+
+START_TEST(counters_and_statements)
+{
+	static const char *const want[] = { "meta", "cmp", "payload", "lookup", "limit", "log" };
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr_iter *it;
+	struct nftnl_expr *e;
+	struct ruleset rs;
+	struct build *b;
+	struct msgs m;
+	uint32_t len;
+	size_t n = 0;
+
+	counted(&rs);
+	ck_assert_uint_eq(rs.ncounters, 2);
+	ck_assert_str_eq(rs.counters[0].name, "cnt_a");
+	ck_assert_str_eq(rs.counters[0].comment, "drops");
+	ck_assert_ptr_nonnull(ruleset_find_counter(&rs, "cnt_b"));
+	ck_assert_ptr_null(ruleset_find_counter(&rs, "cnt_c"));
+	ck_assert_str_eq(rs.chains[0].rules[1].log_prefix, "deny _x_");
+	b = build_new("t", 1);
+	ck_assert_int_eq(build_replace(b, &rs), 0);
+	collect(b, &m);
+	/* table, delete, table, chain, the counters, then the sets */
+	ck_assert_uint_eq(type_of(m.v[3]), NFT_MSG_NEWCHAIN);
+	ck_assert_uint_eq(type_of(m.v[4]), NFT_MSG_NEWOBJ);
+	ck_assert_uint_eq(type_of(m.v[5]), NFT_MSG_NEWOBJ);
+	ck_assert_uint_eq(type_of(m.v[6]), NFT_MSG_NEWSET);
+	ck_assert_int_eq(nftnl_obj_nlmsg_parse(m.v[4], o), 0);
+	ck_assert_str_eq(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), "cnt_a");
+	ck_assert_uint_eq(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_COUNTER);
+	ck_assert_ptr_nonnull(nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &len));
+	ck_assert_uint_eq(m.v[4]->nlmsg_flags & NLM_F_EXCL, NLM_F_EXCL);
+	/* the rules come last: accept, the logged one, the counted drop */
+	ck_assert_uint_eq(type_of(m.v[m.n - 2]), NFT_MSG_NEWRULE);
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(m.v[m.n - 2], r), 0);
+	it = nftnl_expr_iter_create(r);
+	while ((e = nftnl_expr_iter_next(it))) {
+		ck_assert_uint_lt(n, 6);
+		ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), want[n]);
+		if (n == 4) {
+			ck_assert_uint_eq(nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_RATE), 50);
+			ck_assert_uint_eq(nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_UNIT), 1);
+			ck_assert_uint_eq(nftnl_expr_get_u32(e, NFTNL_EXPR_LIMIT_BURST), 20);
+			ck_assert_uint_eq(nftnl_expr_get_u32(e, NFTNL_EXPR_LIMIT_TYPE),
+					  NFT_LIMIT_PKTS);
+		}
+		if (n == 5) {
+			ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX), "deny _x_");
+			ck_assert_uint_eq(nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP), 7);
+		}
+		n++;
+	}
+	nftnl_expr_iter_destroy(it);
+	ck_assert_uint_eq(n, 6); /* no verdict */
+	nftnl_rule_free(r);
+	r = nftnl_rule_alloc();
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(m.v[m.n - 1], r), 0);
+	it = nftnl_expr_iter_create(r);
+	e = nftnl_expr_iter_next(it);
+	ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "objref");
+	ck_assert_uint_eq(nftnl_expr_get_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE), NFT_OBJECT_COUNTER);
+	ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME), "cnt_a");
+	e = nftnl_expr_iter_next(it);
+	ck_assert_str_eq(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "immediate");
+	nftnl_expr_iter_destroy(it);
+	nftnl_rule_free(r);
+	nftnl_obj_free(o);
+	build_free(b);
+	ruleset_fini(&rs);
+}
+END_TEST
+
+/* Build rs after change() made its last rule wrong: -EINVAL naming that rule. */
+static void expect_bad(void (*change)(struct rs_rule *r))
+{
+	struct ruleset rs;
+	struct build *b = build_new("t", 1);
+	struct rs_chain *c;
+
+	counted(&rs);
+	c = ruleset_find_chain(&rs, "c");
+	change(&c->rules[c->nrules - 1]);
+	ck_assert_int_eq(build_replace(b, &rs), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(build_error(b), "chain c: rule 3"));
+	build_free(b);
+	ruleset_fini(&rs);
+}
+
+static void no_burst(struct rs_rule *r)
+{
+	r->limit_rate = 10;
+}
+
+static void no_such_counter(struct rs_rule *r)
+{
+	ruleset_rule_set_counter(r, "cnt_none");
+}
+
+static void nothing_to_do(struct rs_rule *r)
+{
+	ruleset_rule_set_counter(r, NULL);
+	r->verdict = RS_VERDICT_NONE;
+}
+
+static void bad_prefix(struct rs_rule *r)
+{
+	r->log = true;
+	r->log_prefix = xstrdup("a \"quote\"");
+}
+
+static void log_in_vmap(struct rs_rule *r)
+{
+	static const enum rs_field f = RS_F_IP_SADDR;
+
+	r->verdict = RS_VERDICT_NONE;
+	ruleset_rule_set_counter(r, NULL);
+	ruleset_rule_add_match(r, RS_MATCH_VMAP, "cidr", &f, 1);
+	ruleset_rule_set_log(r, NULL, 1);
+}
+
+START_TEST(bad_statements_rejected)
+{
+	expect_bad(no_burst);
+	expect_bad(no_such_counter);
+	expect_bad(nothing_to_do);
+	expect_bad(bad_prefix);
+	expect_bad(log_in_vmap);
+}
+END_TEST
+
+/* The ops of a plan as their message types, counters first and last. */
+static void plan_types(const struct ruleset *a, const struct ruleset *c, unsigned *types, size_t *n)
+{
+	struct build *b = build_new("t", 1);
+	struct diff_stats st;
+	struct msgs m;
+
+	ck_assert_int_eq(diff_build(a, c, b, &st), 0);
+	collect(b, &m);
+	for (size_t i = 0; i < m.n; i++)
+		types[i] = type_of(m.v[i]);
+	*n = m.n;
+	build_free(b);
+}
+
+START_TEST(diff_counters)
+{
+	struct ruleset a, c;
+	struct diff_plan p;
+	unsigned t[256];
+	size_t n;
+
+	counted(&a);
+	counted(&c);
+	/* a comment change alone: nothing to do, the count stays */
+	free(c.counters[0].comment);
+	c.counters[0].comment = xstrdup("renamed");
+	ck_assert_int_eq(diff_plan(&a, &c, &p), 0);
+	ck_assert(diff_plan_empty(&p));
+	ck_assert(diff_stats_empty(&p.st));
+	diff_plan_fini(&p);
+	/* the chain rewritten to count into a new counter; cnt_b goes */
+	free(c.counters[1].name);
+	c.counters[1].name = xstrdup("cnt_zz");
+	ruleset_add_counter(&c, "cnt_0", NULL);
+	ruleset_seal(&c);
+	ruleset_rule_set_counter(&c.chains[0].rules[2], "cnt_0");
+	ck_assert_int_eq(diff_plan(&a, &c, &p), 0);
+	ck_assert_uint_eq(p.nctr_add, 2);
+	ck_assert_str_eq(p.ctr_add[0]->name, "cnt_0");
+	ck_assert_str_eq(p.ctr_add[1]->name, "cnt_zz");
+	ck_assert_uint_eq(p.nctr_del, 1);
+	ck_assert_str_eq(p.ctr_del[0]->name, "cnt_b");
+	ck_assert_uint_eq(p.st.counters_added, 2);
+	ck_assert_uint_eq(p.st.counters_removed, 1);
+	ck_assert_uint_eq(p.st.chains_rewritten, 1);
+	diff_plan_fini(&p);
+	plan_types(&a, &c, t, &n);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(t[0], NFT_MSG_NEWOBJ);
+	ck_assert_uint_eq(t[1], NFT_MSG_NEWOBJ);
+	ck_assert_uint_eq(t[2], NFT_MSG_DELRULE); /* flush */
+	for (size_t i = 3; i < 6; i++)
+		ck_assert_uint_eq(t[i], NFT_MSG_NEWRULE);
+	ck_assert_uint_eq(t[6], NFT_MSG_DELOBJ);
+	ruleset_fini(&a);
+	ruleset_fini(&c);
+}
+END_TEST
+
+/* Rules equal only with equal statements; rendered in nft's order. */
+START_TEST(statements_eq)
+{
+	struct ruleset a, c;
+	struct rs_rule *x, *y;
+
+	counted(&a);
+	counted(&c);
+	x = &a.chains[0].rules[1];
+	y = &c.chains[0].rules[1];
+	ck_assert(ruleset_rule_eq(x, y));
+	y->limit_burst = 21;
+	ck_assert(!ruleset_rule_eq(x, y));
+	y->limit_burst = 20;
+	y->log_group = 8;
+	ck_assert(!ruleset_rule_eq(x, y));
+	ruleset_rule_set_log(y, "other", 7);
+	ck_assert(!ruleset_rule_eq(x, y));
+	ruleset_rule_set_log(y, "deny _x_", 7);
+	ck_assert(ruleset_rule_eq(x, y));
+	ruleset_rule_set_counter(y, "cnt_b");
+	ck_assert(!ruleset_rule_eq(x, y));
+	ck_assert(ruleset_rule_has_stmt(y));
+	ck_assert(!ruleset_rule_has_stmt(&a.chains[0].rules[0]));
+	ruleset_fini(&a);
+	ruleset_fini(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("build");
@@ -304,6 +551,10 @@ int main(void)
 	tcase_add_test(tc, rule_bytecode);
 	tcase_add_test(tc, bad_ir_rejected);
 	tcase_add_test(tc, diff_fates);
+	tcase_add_test(tc, counters_and_statements);
+	tcase_add_test(tc, bad_statements_rejected);
+	tcase_add_test(tc, diff_counters);
+	tcase_add_test(tc, statements_eq);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

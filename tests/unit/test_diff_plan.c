@@ -2,8 +2,8 @@
 /*
  * Unit test: the preview is the batch. For every tests/golden-diff case that
  * runs `nftpol diff OLD NEW`, and for every node of it, the objects of the plan
- * `nftpol diff` prints (diff_plan(), one line per object: chain, set, flush,
- * element, rule) are exactly, and in the same order, the objects of the batch
+ * `nftpol diff` prints (diff_plan(), one line per object: counter, chain, set,
+ * flush, element, rule) are exactly, and in the same order, the objects of the batch
  * apply sends for the same change (diff_build(), the call apply_ruleset() and
  * apply_delta() make), and the counts agree.
  *
@@ -35,6 +35,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
@@ -95,6 +96,12 @@ static char *rule_line(const char *chain, const struct rs_rule *r)
 			fputs(" ct", f);
 		else
 			fprintf(f, " @%s", r->m[i].set);
+	if (r->limit_rate)
+		fputs(" limit", f);
+	if (r->log)
+		fputs(" log", f);
+	if (r->counter)
+		fprintf(f, " counter %s", r->counter);
 	if (r->verdict == RS_VERDICT_ACCEPT)
 		fputs(" accept", f);
 	else if (r->verdict == RS_VERDICT_DROP)
@@ -139,6 +146,17 @@ static void plan_op(struct strv *l, const struct diff_op *op)
 		strv_add(l, xasprintf("delete chain %s", op->chain->name));
 		break;
 	}
+}
+
+/* The plan's lines: counters added first, the operations, counters removed last. */
+static void plan_lines(const struct diff_plan *p, struct strv *l)
+{
+	for (size_t i = 0; i < p->nctr_add; i++)
+		strv_add(l, xasprintf("add counter %s", p->ctr_add[i]->name));
+	for (size_t i = 0; i < p->nops; i++)
+		plan_op(l, &p->ops[i]);
+	for (size_t i = 0; i < p->nctr_del; i++)
+		strv_add(l, xasprintf("delete counter %s", p->ctr_del[i]->name));
 }
 
 /* -- the batch, decoded from its bytes ------------------------------------------ */
@@ -342,6 +360,10 @@ static void batch_expr(FILE *f, struct nftnl_expr *e)
 		fputs(" ct", f);
 	} else if (!strcmp(name, "lookup")) {
 		fprintf(f, " @%s", nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET));
+	} else if (!strcmp(name, "limit") || !strcmp(name, "log")) {
+		fprintf(f, " %s", name);
+	} else if (!strcmp(name, "objref")) {
+		fprintf(f, " counter %s", nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME));
 	} else if (!strcmp(name, "immediate")) {
 		v = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
 		if (v == NF_ACCEPT)
@@ -384,6 +406,16 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 	nftnl_rule_free(r);
 }
 
+static void batch_counter(struct batch_ctx *x, const struct nlmsghdr *nlh, const char *verb)
+{
+	struct nftnl_obj *o = xnonnull(nftnl_obj_alloc());
+
+	ck_assert_int_ge(nftnl_obj_nlmsg_parse(nlh, o), 0);
+	ck_assert_uint_eq(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_COUNTER);
+	strv_add(x->l, xasprintf("%s counter %s", verb, nftnl_obj_get_str(o, NFTNL_OBJ_NAME)));
+	nftnl_obj_free(o);
+}
+
 static void batch_msg(struct batch_ctx *x, const struct nlmsghdr *nlh)
 {
 	uint16_t type = nlh->nlmsg_type;
@@ -411,6 +443,12 @@ static void batch_msg(struct batch_ctx *x, const struct nlmsghdr *nlh)
 		break;
 	case NFT_MSG_DELSETELEM:
 		batch_elems(x, nlh, "delete");
+		break;
+	case NFT_MSG_NEWOBJ:
+		batch_counter(x, nlh, "add");
+		break;
+	case NFT_MSG_DELOBJ:
+		batch_counter(x, nlh, "delete");
 		break;
 	default:
 		ck_abort_msg("unexpected message type %u", type & 0xff);
@@ -513,8 +551,7 @@ static void check_node(const char *what, const struct cluster *a, const struct c
 	ck_assert_int_eq(compile_cluster(a, node, &ra, &d), 0);
 	ck_assert_int_eq(compile_cluster(b, node, &rb, &d), 0);
 	ck_assert_int_eq(diff_plan(&ra, &rb, &p), 0);
-	for (size_t i = 0; i < p.nops; i++)
-		plan_op(&pl, &p.ops[i]);
+	plan_lines(&p, &pl);
 	bu = build_new(rb.table, 1);
 	build_begin(bu, 1);
 	ck_assert_int_eq(diff_build(&ra, &rb, bu, &st), 0);

@@ -19,6 +19,18 @@ static char *render_set_text(const struct rs_set *s, const struct rs_elem *e)
 	return buf;
 }
 
+/* render_ruleset() of rs into a string. */
+static char *render_all(const struct ruleset *rs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(render_ruleset(rs, f), 0);
+	fclose(f);
+	return buf;
+}
+
 START_TEST(interval_elements)
 {
 	struct ruleset rs;
@@ -88,9 +100,7 @@ START_TEST(whole_table)
 	struct rs_chain *c;
 	struct rs_rule *r;
 	struct rs_elem *e;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	char *buf;
 
 	ruleset_init(&rs, "nftpol");
 	e = ruleset_set_add_elem(ruleset_add_set(&rs, "m", "a \"map\"", &t, 1, RS_SET_VMAP));
@@ -107,8 +117,7 @@ START_TEST(whole_table)
 	r->verdict = RS_VERDICT_ACCEPT;
 	ruleset_rule_add_match(ruleset_chain_add_rule(c), RS_MATCH_VMAP, "m", &f, 1);
 	ruleset_seal(&rs);
-	ck_assert_int_eq(render_ruleset(&rs, out), 0);
-	fclose(out);
+	buf = render_all(&rs);
 	ck_assert_str_eq(buf, "table inet nftpol\n"
 			      "delete table inet nftpol\n"
 			      "table inet nftpol {\n"
@@ -131,6 +140,61 @@ START_TEST(whole_table)
 }
 END_TEST
 
+/* Counter objects (no values), and a rule's statements in nft's order. */
+START_TEST(counters_and_statements)
+{
+	static const enum rs_type t = RS_TYPE_IPV4;
+	static const enum rs_field f = RS_F_IP_SADDR;
+	struct ruleset rs;
+	struct rs_chain *c;
+	struct rs_rule *r;
+	char *buf;
+
+	ruleset_init(&rs, "nftpol");
+	ruleset_add_set(&rs, "x", NULL, &t, 1, 0);
+	ruleset_add_counter(&rs, "ctr_grp_in_ab12_drop", "drops of \"grp\"");
+	ruleset_add_counter(&rs, "ctr_b", NULL);
+	c = ruleset_add_chain(&rs, "grp_in_ab12", NULL);
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_add_match(r, RS_MATCH_SET, "x", &f, 1);
+	r->limit_rate = 50;
+	r->limit_burst = 20;
+	ruleset_rule_set_log(r, "nftpol deny grp_in_ab12", 7);
+	r = ruleset_chain_add_rule(c);
+	ruleset_rule_set_counter(r, "ctr_grp_in_ab12_drop");
+	r->verdict = RS_VERDICT_DROP;
+	r = ruleset_chain_add_rule(c);
+	r->limit_rate = 1;
+	r->limit_burst = 5;
+	ruleset_rule_set_log(r, "", 0);
+	ruleset_rule_set_counter(r, "ctr_b");
+	r->verdict = RS_VERDICT_ACCEPT;
+	ruleset_seal(&rs);
+	buf = render_all(&rs);
+	ck_assert_str_eq(buf, "table inet nftpol\n"
+			      "delete table inet nftpol\n"
+			      "table inet nftpol {\n"
+			      "\tcounter ctr_b {\n"
+			      "\t}\n"
+			      "\tcounter ctr_grp_in_ab12_drop {\n"
+			      "\t\tcomment \"drops of _grp_\"\n"
+			      "\t}\n"
+			      "\tset x {\n"
+			      "\t\ttype ipv4_addr\n"
+			      "\t}\n"
+			      "\tchain grp_in_ab12 {\n"
+			      "\t\tip saddr @x limit rate 50/second burst 20 packets log prefix "
+			      "\"nftpol deny grp_in_ab12\" group 7\n"
+			      "\t\tcounter name \"ctr_grp_in_ab12_drop\" drop\n"
+			      "\t\tlimit rate 1/second burst 5 packets log group 0 counter name "
+			      "\"ctr_b\" accept\n"
+			      "\t}\n"
+			      "}\n");
+	free(buf);
+	ruleset_fini(&rs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -141,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, interval_elements);
 	tcase_add_test(tc, concat_elements);
 	tcase_add_test(tc, whole_table);
+	tcase_add_test(tc, counters_and_statements);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -22,6 +22,7 @@
 #include "nft/build.h"
 #include "nft/diff.h"
 #include "nft/ruleset.h"
+#include "nft/walk.h"
 #include "base/xalloc.h"
 
 /* Every message of the batch, in order. */
@@ -539,6 +540,41 @@ START_TEST(statements_eq)
 }
 END_TEST
 
+/*
+ * The walk through statements: a matching rule without verdict (limit and log)
+ * is a step, then the packet goes on; a limit is taken as matching.
+ */
+START_TEST(walk_statements)
+{
+	struct walk_pkt p = { .proto = 6, .dport = 80, .path = WALK_FORWARDED };
+	struct ruleset rs;
+	struct rs_chain *c;
+	struct walk w;
+
+	counted(&rs);
+	c = ruleset_find_chain(&rs, "c");
+	c->hook = RS_HOOK_FORWARD;
+	p.saddr.family = p.daddr.family = AF_INET;
+	memcpy(p.saddr.a, (uint8_t[]){ 10, 1, 2, 3 }, 4);
+	walk_packet(&rs, &p, &w);
+	ck_assert(!w.accepted);
+	ck_assert_uint_eq(w.nsteps, 2);
+	ck_assert_uint_eq(w.steps[0].rule, 1);
+	ck_assert_uint_eq(w.steps[1].rule, 2);
+	memcpy(p.saddr.a, (uint8_t[]){ 11, 1, 2, 3 }, 4);
+	walk_packet(&rs, &p, &w);
+	ck_assert(!w.accepted);
+	ck_assert_uint_eq(w.nsteps, 1);
+	ck_assert_uint_eq(w.steps[0].rule, 2);
+	c->rules[2].verdict = RS_VERDICT_NONE; /* counted, on to the policy */
+	walk_packet(&rs, &p, &w);
+	ck_assert(w.accepted);
+	ck_assert_uint_eq(w.nsteps, 2);
+	ck_assert_uint_eq(w.steps[1].rule, WALK_POLICY);
+	ruleset_fini(&rs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("build");
@@ -555,6 +591,7 @@ int main(void)
 	tcase_add_test(tc, bad_statements_rejected);
 	tcase_add_test(tc, diff_counters);
 	tcase_add_test(tc, statements_eq);
+	tcase_add_test(tc, walk_statements);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -31,8 +31,11 @@
 #define NFLOG_QTHRESH 32
 /* ... or this long after its first one, in 1/100 s. */
 #define NFLOG_TIMEOUT 1
-/* The kernel's batch buffer (it accepts 4 KiB - 128 KiB). */
-#define NFLOG_NLBUFSIZ (32u * 1024)
+/*
+ * The kernel's batch buffer (it accepts 4 KiB - 128 KiB): about NFLOG_QTHRESH
+ * messages, small enough that with the skb's shared info it stays in 16 KiB.
+ */
+#define NFLOG_NLBUFSIZ (16u * 1024 - 512)
 /* How long nflog_open() waits for the kernel's answer, ms. */
 #define NFLOG_ACK_MS 2000
 
@@ -43,6 +46,8 @@ struct nflog {
 	int ack;	   /* its answer: 1 acked, -errno refused, 0 none yet */
 	uint32_t next_seq; /* the kernel's message counter we expect next */
 	struct nflog_stats st;
+	nflog_raw_cb raw_cb; /* or NULL */
+	void *raw_arg;
 	uint8_t *buf; /* NFLOG_BUF bytes, the last datagram */
 	size_t len;   /* bytes in buf */
 	size_t off;   /* next message in buf */
@@ -281,6 +286,23 @@ static void decode_attrs(const struct nlattr **tb, struct nflog_pkt *o)
 }
 
 /*
+ * The bytes the message at buf takes with its padding, 0 unless they are all
+ * within len and the message is at least min bytes long. (libmnl's
+ * mnl_nlmsg_ok() compares lengths as int: one of 2 GiB or more passes.)
+ */
+static size_t msg_size(const void *buf, size_t len, size_t min)
+{
+	const struct nlmsghdr *nlh = buf;
+	size_t sz;
+
+	if ((uintptr_t)buf % 4 || len < sizeof(*nlh) || nlh->nlmsg_len < min ||
+	    nlh->nlmsg_len < sizeof(*nlh))
+		return 0;
+	sz = ((size_t)nlh->nlmsg_len + 3) / 4 * 4;
+	return sz <= len ? sz : 0;
+}
+
+/*
  * Decode one nfnetlink_log packet message (nlmsghdr, nfgenmsg, attributes) of
  * len bytes at buf, which must be 4-byte aligned as netlink buffers are. *out
  * is filled from scratch; what the message lacks, or carries cut short, is
@@ -294,9 +316,7 @@ int nflog_decode(const void *buf, size_t len, struct nflog_pkt *out)
 	const struct nfgenmsg *nfg;
 
 	memset(out, 0, sizeof(*out));
-	if ((uintptr_t)buf % 4 || !mnl_nlmsg_ok(nlh, (int)(len > INT32_MAX ? INT32_MAX : len)) ||
-	    NLMSG_ALIGN(nlh->nlmsg_len) > len ||
-	    nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg)) ||
+	if (msg_size(buf, len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg))) == 0 ||
 	    nlh->nlmsg_type != (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET))
 		return -EINVAL;
 	nfg = mnl_nlmsg_get_payload(nlh);
@@ -380,13 +400,15 @@ static int next_msg(struct nflog *nf, struct nflog_pkt *out)
 	size_t left = nf->len - nf->off, sz;
 	struct nflog_pkt drop, *p = out ? out : &drop;
 
-	if (!mnl_nlmsg_ok(nlh, (int)left)) {
+	sz = msg_size(nlh, left, sizeof(*nlh));
+	if (!sz) {
 		nf->st.malformed++;
 		nf->off = nf->len;
 		return 0;
 	}
-	sz = NLMSG_ALIGN(nlh->nlmsg_len) < left ? NLMSG_ALIGN(nlh->nlmsg_len) : left;
 	nf->off += sz;
+	if (nf->raw_cb)
+		nf->raw_cb(nlh, sz, nf->raw_arg);
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		on_error(nf, nlh);
 		return 0;
@@ -498,7 +520,7 @@ static void grow_rcvbuf(struct nflog *nf)
  * Only the group is bound: binding nfnetlink_log per family (PF_BIND) would
  * make it the namespace's default logger, which `log group N` rules do not
  * need. *out is NULL on failure, *err then says why (the caller frees it).
- * Returns 0 or -errno (-EBUSY: another socket has the group; -EPERM: no
+ * Returns 0 or -errno (-EPERM: another socket has the group, or we lack
  * CAP_NET_ADMIN).
  */
 int nflog_open(uint16_t group, struct nflog **out, char **err)
@@ -519,7 +541,10 @@ int nflog_open(uint16_t group, struct nflog **out, char **err)
 	ret = configure(nf);
 	if (ret) {
 		nflog_close(nf);
-		return xseterr(err, ret, "nflog: binding group %u: %s", group, strerror(-ret));
+		return xseterr(err, ret, "nflog: binding group %u: %s%s", group, strerror(-ret),
+			       ret == -EPERM
+				       ? " (another socket has the group, or no CAP_NET_ADMIN)"
+				       : "");
 	}
 	*out = nf;
 	return 0;
@@ -535,6 +560,13 @@ int nflog_fd(const struct nflog *nf)
 void nflog_stats(const struct nflog *nf, struct nflog_stats *st)
 {
 	*st = nf->st;
+}
+
+/* Have cb called with every message received from now on (NULL: no more). */
+void nflog_set_raw_cb(struct nflog *nf, nflog_raw_cb cb, void *arg)
+{
+	nf->raw_cb = cb;
+	nf->raw_arg = arg;
 }
 
 /* Close the socket (the kernel unbinds the group) and free nf; NULL is fine. */

@@ -75,11 +75,15 @@ struct nflog_stats {
 	uint64_t malformed; /* messages that did not decode, or not from the kernel */
 };
 
+/* Sees every message received before it is decoded (debugging, capture). */
+typedef void (*nflog_raw_cb)(const void *msg, size_t len, void *arg);
+
 int nflog_open(uint16_t group, struct nflog **out, char **err) __attribute__((warn_unused_result));
 int nflog_fd(const struct nflog *nf);
 int nflog_read(struct nflog *nf, struct nflog_pkt *out, size_t max, size_t *n)
 	__attribute__((warn_unused_result));
 void nflog_stats(const struct nflog *nf, struct nflog_stats *st);
+void nflog_set_raw_cb(struct nflog *nf, nflog_raw_cb cb, void *arg);
 void nflog_close(struct nflog *nf);
 
 int nflog_decode(const void *buf, size_t len, struct nflog_pkt *out)

@@ -413,6 +413,12 @@ START_TEST(malformed_messages)
 	m.nlh->nlmsg_len = NLMSG_HDRLEN + 2; /* no room for the nfgenmsg */
 	ck_assert_int_eq(nflog_decode(m.buf, 64, &o), -EINVAL);
 	ck_assert_int_eq(nflog_decode(NULL, 0, &o), -EINVAL);
+	/* lengths libmnl's int comparison would take (2 GiB and more) */
+	for (uint32_t huge = 0x80000000; huge;
+	     huge = huge < 0xfffffff0 ? huge + 0x7ffffff8 : huge + 1) {
+		m.nlh->nlmsg_len = huge;
+		ck_assert_int_eq(nflog_decode(m.buf, sizeof(m.buf), &o), -EINVAL);
+	}
 	/* not 4-byte aligned */
 	build_tcp4(&m, 40, NFLOG_TCP_SYN);
 	memmove((char *)m.buf + 2, m.buf, m.nlh->nlmsg_len);

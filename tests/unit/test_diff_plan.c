@@ -351,7 +351,50 @@ static void batch_elems(struct batch_ctx *x, const struct nlmsghdr *nlh, const c
 	}
 }
 
-static void batch_expr(FILE *f, struct nftnl_expr *e)
+/* Whether attribute a holds the string s (with or without its NUL). */
+static bool attr_is(const struct nlattr *a, const char *s)
+{
+	size_t n = strlen(s), len = mnl_attr_get_payload_len(a);
+	const char *p = mnl_attr_get_payload(a);
+
+	return (len == n || (len == n + 1 && !p[n])) && !memcmp(p, s, n);
+}
+
+/* The counter names of a rule's objrefs, in order (see batch_expr()). */
+struct objrefs {
+	char v[RS_MAX_MATCHES][NFT_OBJ_MAXNAMELEN];
+	size_t n, next;
+};
+
+/*
+ * Read the objref names from the message's attributes: libnftnl writes
+ * NFTA_OBJREF_IMM_NAME without its NUL (the kernel takes that), and its own
+ * parser then reads past a name whose length is a multiple of 4.
+ */
+static void objref_names(const struct nlmsghdr *nlh, struct objrefs *o)
+{
+	const struct nlattr *tb[ATTRS_MAX] = { 0 }, *el;
+
+	o->n = o->next = 0;
+	ck_assert_int_ge(mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attrs_cb, tb), 0);
+	if (!tb[NFTA_RULE_EXPRESSIONS])
+		return;
+	mnl_attr_for_each_nested(el, tb[NFTA_RULE_EXPRESSIONS])
+	{
+		const struct nlattr *eb[ATTRS_MAX] = { 0 }, *db[ATTRS_MAX] = { 0 }, *a;
+
+		ck_assert_int_ge(mnl_attr_parse_nested(el, attrs_cb, eb), 0);
+		if (!eb[NFTA_EXPR_NAME] || !attr_is(eb[NFTA_EXPR_NAME], "objref"))
+			continue;
+		ck_assert_int_ge(mnl_attr_parse_nested(eb[NFTA_EXPR_DATA], attrs_cb, db), 0);
+		a = db[NFTA_OBJREF_IMM_NAME];
+		ck_assert(a && o->n < RS_MAX_MATCHES);
+		snprintf(o->v[o->n++], NFT_OBJ_MAXNAMELEN, "%.*s", (int)mnl_attr_get_payload_len(a),
+			 (const char *)mnl_attr_get_payload(a));
+	}
+}
+
+static void batch_expr(FILE *f, struct nftnl_expr *e, struct objrefs *o)
 {
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 	int v;
@@ -363,7 +406,8 @@ static void batch_expr(FILE *f, struct nftnl_expr *e)
 	} else if (!strcmp(name, "limit") || !strcmp(name, "log")) {
 		fprintf(f, " %s", name);
 	} else if (!strcmp(name, "objref")) {
-		fprintf(f, " counter %s", nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME));
+		ck_assert_uint_lt(o->next, o->n);
+		fprintf(f, " counter %s", o->v[o->next++]);
 	} else if (!strcmp(name, "immediate")) {
 		v = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
 		if (v == NF_ACCEPT)
@@ -383,6 +427,7 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 	struct nftnl_rule *r = xnonnull(nftnl_rule_alloc());
 	struct nftnl_expr_iter *it;
 	struct nftnl_expr *e;
+	struct objrefs o;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -395,11 +440,12 @@ static void batch_rule(struct batch_ctx *x, const struct nlmsghdr *nlh, bool del
 		nftnl_rule_free(r);
 		return;
 	}
+	objref_names(nlh, &o);
 	f = xnonnull(open_memstream(&buf, &n));
 	fprintf(f, "add rule %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
 	it = xnonnull(nftnl_expr_iter_create(r));
 	while ((e = nftnl_expr_iter_next(it)))
-		batch_expr(f, e);
+		batch_expr(f, e, &o);
 	nftnl_expr_iter_destroy(it);
 	fclose(f);
 	strv_add(x->l, buf);

@@ -87,6 +87,16 @@ static char *group_key(enum dir dir, const struct assign *a, size_t n)
 	return buf;
 }
 
+/* The counter of the first packets the policies of a group (text) deny. */
+static const char *group_counter(struct lower *k, enum dir dir, const char *text, const char *key)
+{
+	struct lower_ctr_info info = { .kind = COMPILE_CTR_DROP, .dir = dir, .policy = text };
+
+	return lower_counter(k, xstrdup(key), xstrdup(dir == DIR_INGRESS ? "drop_in" : "drop_out"),
+			     xasprintf("%s drop of pods selected by %s", lower_dir_name(dir), text),
+			     &info);
+}
+
 /*
  * The chain of the pods isolated in dir by exactly the policies of a[0..n): it
  * tries each policy's chain in turn and drops what none of them accepts. Its
@@ -98,7 +108,9 @@ static const char *group_chain(struct lower *k, enum dir dir, const struct assig
 	char *name = strmap_get(k->objs, key);
 	const char **targets;
 	char *text, *nkey, *comment, *oname;
+	const char *ctr;
 	struct rs_chain *c;
+	struct rs_rule *r;
 
 	if (name) {
 		free(key);
@@ -109,19 +121,23 @@ static const char *group_chain(struct lower *k, enum dir dir, const struct assig
 		targets[i] = lower_policy_chain(k, &k->c->pols[a[i].pol], dir);
 	text = group_text(k, a, n);
 	nkey = xasprintf("grp|%s|%s", lower_dir_name(dir), text);
+	ctr = group_counter(k, dir, text, nkey);
 	comment = xasprintf("%s of pods selected by %s", lower_dir_name(dir), text);
 	oname = lower_obj_name(k, dir == DIR_INGRESS ? "grp_in" : "grp_out", "", nkey);
 	c = ruleset_add_chain(k->rs, oname, comment);
 	for (size_t i = 0; i < n; i++) {
-		struct rs_rule *r;
-
 		if (!targets[i])
 			continue;
 		r = ruleset_chain_add_rule(c);
 		r->verdict = RS_VERDICT_JUMP;
 		r->target = xstrdup(targets[i]);
 	}
-	ruleset_chain_add_rule(c)->verdict = RS_VERDICT_DROP;
+	if (k->o->log_group && ctr)
+		lower_log(k, ruleset_chain_add_rule(c), ctr);
+	r = ruleset_chain_add_rule(c);
+	if (ctr)
+		ruleset_rule_set_counter(r, ctr);
+	r->verdict = RS_VERDICT_DROP;
 	name = c->name;
 	strmap_put(k->objs, key, name);
 	free(targets);
@@ -386,7 +402,42 @@ static void find_families(struct lower *k)
 int compile_cluster(const struct cluster *c, const char *node, struct ruleset *out,
 		    struct diag_list *d)
 {
-	struct lower k = { .c = c, .node = node, .rs = out, .d = d };
+	struct compile_opts o = { .node = node };
+
+	return compile_cluster_opts(c, &o, out, d);
+}
+
+void compile_meta_fini(struct compile_meta *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].name);
+		free(m->v[i].ns);
+		free(m->v[i].policy);
+		free(m->v[i].rule_name);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* What the counter called name counts, or NULL. */
+const struct compile_ctr *compile_meta_find(const struct compile_meta *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+/*
+ * Compile as o says (node, counters, audit, denied logging; o->meta, when
+ * given, receives what each counter counts), into out, which must be
+ * uninitialised; the caller frees it with ruleset_fini(). Returns 0.
+ */
+int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, struct ruleset *out,
+			 struct diag_list *d)
+{
+	const char *node = o->node;
+	struct lower k = { .c = c, .o = o, .node = node, .rs = out, .d = d };
 	struct subjects subj;
 
 	ruleset_init(out, COMPILE_TABLE);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nft/compile.h"
 #include "nft/ruleset.h"
 #include "policy/diag.h"
 #include "policy/model.h"
@@ -39,6 +40,7 @@ struct lower_dispatch_list {
 /* The state of one compilation. */
 struct lower {
 	const struct cluster *c;
+	const struct compile_opts *o;
 	const char *node; /* NULL: every pod is local */
 	struct eval *e;
 	struct ruleset *rs;
@@ -83,8 +85,30 @@ const char *lower_pods_set(struct lower *k, const struct netpol *np, const struc
 void lower_fam_list(const struct lower *k, enum lower_fam *out, size_t *n);
 size_t lower_pmatches(struct lower *k, const struct np_port *ports, size_t nports,
 		      struct pmatch *out);
-void lower_emit(struct rs_chain *c, enum dir dir, const struct amatch *a, const struct pmatch *p,
-		enum rs_verdict verdict, const char *target);
+/* What a rule does once it matches: log first (when log_prefix), count, decide. */
+struct lower_action {
+	enum rs_verdict verdict;
+	const char *target;  /* RS_VERDICT_JUMP */
+	const char *counter; /* NULL: none */
+	bool log;	     /* a rule before it sends the packet to NFLOG */
+};
+
+void lower_emit(struct lower *k, struct rs_chain *c, enum dir dir, const struct amatch *a,
+		const struct pmatch *p, const struct lower_action *act);
+/* What a counter counts, as lower_counter() records it (strings copied). */
+struct lower_ctr_info {
+	enum compile_ctr_kind kind;
+	enum dir dir;
+	const char *ns, *policy, *rule_name; /* as in struct compile_ctr; NULL: "" */
+	size_t rule;
+	enum cnp_source source;
+	enum cnp_tier tier;
+	enum cnp_action action;
+};
+
+const char *lower_counter(struct lower *k, char *key, char *readable, char *comment,
+			  const struct lower_ctr_info *info);
+void lower_log(struct lower *k, struct rs_rule *r, const char *counter);
 const char *lower_cnp_target(struct lower *k, enum dir dir, const size_t *cnps, size_t ncnps,
 			     const char *np_group);
 

@@ -492,12 +492,9 @@ static bool rule_exists(const struct rs_chain *c, const struct rs_rule *r)
 	return false;
 }
 
-/*
- * Append "[peer address] [ports] verdict" to c (target: the chain of a jump),
- * unless an equal rule is there.
- */
-void lower_emit(struct rs_chain *c, enum dir dir, const struct amatch *a, const struct pmatch *p,
-		enum rs_verdict verdict, const char *target)
+/* Append to c a rule of the matches of a and p (none yet for the statements). */
+static struct rs_rule *add_matched(struct rs_chain *c, enum dir dir, const struct amatch *a,
+				   const struct pmatch *p)
 {
 	enum lower_fam fam = a->fam ? a->fam : p->fam;
 	struct rs_rule *r = ruleset_chain_add_rule(c);
@@ -516,29 +513,141 @@ void lower_emit(struct rs_chain *c, enum dir dir, const struct amatch *a, const 
 
 		ruleset_rule_add_match(r, RS_MATCH_SET, p->set, f, 3);
 	}
-	r->verdict = verdict;
-	r->target = target ? xstrdup(target) : NULL;
-	if (rule_exists(c, r)) {
-		for (unsigned i = 0; i < r->nm; i++)
-			free(r->m[i].set);
-		free(r->target);
-		c->nrules--;
-	}
+	return r;
 }
 
-static void lower_rule(struct lower *k, const struct netpol *np, enum dir dir,
-		       const struct np_rule *r, size_t chain)
+/* Drop the last rule of c again when an equal one is already there. */
+static void drop_if_repeated(struct rs_chain *c)
 {
+	struct rs_rule *r = &c->rules[c->nrules - 1];
+
+	if (!rule_exists(c, r))
+		return;
+	for (unsigned i = 0; i < r->nm; i++)
+		free(r->m[i].set);
+	free(r->target);
+	free(r->counter);
+	free(r->log_prefix);
+	c->nrules--;
+}
+
+/*
+ * Make r send the packet to the denied-log NFLOG group, rate-limited in the
+ * kernel, with the counter's name as prefix (the agent finds what it counts
+ * by it). Nothing without --log-denied.
+ */
+void lower_log(struct lower *k, struct rs_rule *r, const char *counter)
+{
+	char *prefix;
+
+	if (!k->o->log_group || !counter)
+		return;
+	prefix = xasprintf("%s%s", COMPILE_LOG_PREFIX, counter);
+	r->limit_rate = k->o->log_rate;
+	r->limit_burst = k->o->log_burst;
+	ruleset_rule_set_log(r, prefix, k->o->log_group);
+	free(prefix);
+}
+
+/*
+ * Append "[peer address] [ports] [counter] verdict" to c (target: the chain of
+ * a jump), unless an equal rule is there; with act->log, a rule with the same
+ * matches that logs the packet comes first.
+ */
+void lower_emit(struct lower *k, struct rs_chain *c, enum dir dir, const struct amatch *a,
+		const struct pmatch *p, const struct lower_action *act)
+{
+	struct rs_rule *r;
+
+	if (act->log && k->o->log_group && act->counter) {
+		lower_log(k, add_matched(c, dir, a, p), act->counter);
+		drop_if_repeated(c);
+	}
+	r = add_matched(c, dir, a, p);
+	r->verdict = act->verdict;
+	r->target = act->target ? xstrdup(act->target) : NULL;
+	if (act->counter)
+		ruleset_rule_set_counter(r, act->counter);
+	drop_if_repeated(c);
+}
+
+/*
+ * The named counter of canonical key (made on first use, with comment, and
+ * recorded with what it counts for the metrics); NULL with --no-counters.
+ * Takes key, readable and comment (all freed here).
+ */
+const char *lower_counter(struct lower *k, char *key, char *readable, char *comment,
+			  const struct lower_ctr_info *info)
+{
+	char *ckey = xasprintf("ctr|%s", key), *oname;
+	const char *name = strmap_get(k->objs, ckey);
+	struct rs_counter *rc;
+	struct compile_ctr *m;
+
+	free(key);
+	if (k->o->no_counters || name) {
+		free(ckey);
+		free(readable);
+		free(comment);
+		return name;
+	}
+	comment[strnlen(comment, RS_COMMENT_MAX)] = '\0';
+	oname = lower_obj_name(k, "ctr", readable, ckey);
+	rc = ruleset_add_counter(k->rs, oname, comment);
+	name = rc->name;
+	strmap_put(k->objs, ckey, rc->name);
+	if (k->o->meta) {
+		XGROW(k->o->meta->v, k->o->meta->cap, k->o->meta->n);
+		m = &k->o->meta->v[k->o->meta->n++];
+		*m = (struct compile_ctr){ .kind = info->kind,
+					   .dir = info->dir,
+					   .rule = info->rule,
+					   .source = info->source,
+					   .tier = info->tier,
+					   .action = info->action };
+		m->name = xstrdup(oname);
+		m->ns = xstrdup(info->ns ? info->ns : "");
+		m->policy = xstrdup(info->policy ? info->policy : "");
+		m->rule_name = xstrdup(info->rule_name ? info->rule_name : "");
+	}
+	free(oname);
+	free(ckey);
+	free(readable);
+	free(comment);
+	return name;
+}
+
+/* The counter of the packets rule ri of np's dir admits. */
+static const char *rule_counter(struct lower *k, const struct netpol *np, enum dir dir, size_t ri)
+{
+	struct lower_ctr_info info = {
+		.kind = COMPILE_CTR_ACCEPT, .dir = dir, .ns = np->ns, .policy = np->name, .rule = ri
+	};
+
+	return lower_counter(k, xasprintf("np|%s|%s/%s|%zu", dir_names[dir], np->ns, np->name, ri),
+			     xasprintf("%s_%s_%s%zu", np->ns, np->name,
+				       dir == DIR_INGRESS ? "in" : "out", ri),
+			     xasprintf("NetworkPolicy %s/%s %s[%zu] accept", np->ns, np->name,
+				       dir_names[dir], ri),
+			     &info);
+}
+
+static void lower_rule(struct lower *k, const struct netpol *np, enum dir dir, size_t ri,
+		       size_t chain)
+{
+	const struct np_rule *r = &np->rules[dir][ri];
 	struct amatch *am = NULL;
 	struct pmatch pm[LOWER_PMATCH_MAX];
 	size_t na = rule_amatches(k, np, r, &am);
 	size_t np_ = lower_pmatches(k, r->ports, r->nports, pm);
+	struct lower_action act = { .verdict = RS_VERDICT_ACCEPT,
+				    .counter = rule_counter(k, np, dir, ri) };
 	struct rs_chain *c = &k->rs->chains[chain]; /* only sets are added below */
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < np_; j++)
 			if (!am[i].fam || !pm[j].fam || am[i].fam == pm[j].fam)
-				lower_emit(c, dir, &am[i], &pm[j], RS_VERDICT_ACCEPT, NULL);
+				lower_emit(k, c, dir, &am[i], &pm[j], &act);
 	free(am);
 }
 
@@ -563,7 +672,7 @@ const char *lower_policy_chain(struct lower *k, const struct netpol *np, enum di
 	ci = k->rs->nchains - 1;
 	strmap_put(k->objs, key, name);
 	for (size_t i = 0; i < np->nrules[dir]; i++)
-		lower_rule(k, np, dir, &np->rules[dir][i], ci);
+		lower_rule(k, np, dir, i, ci);
 	free(key);
 	free(readable);
 	free(oname);

@@ -198,29 +198,61 @@ static size_t peer_amatches(struct lower *k, const struct cnp_peer *p, enum cnp_
 	return 0;
 }
 
+/* The counter of the packets rule ri of p's dir matches. */
+static const char *cnp_counter(struct lower *k, const struct cnp *p, enum dir dir, size_t ri)
+{
+	const struct cnp_rule *r = &p->rules[dir][ri];
+	const char *src = p->source == CNP_SRC_CNP   ? "cnp"
+			  : p->source == CNP_SRC_ANP ? "anp"
+						     : "banp";
+	struct lower_ctr_info info = { .kind = COMPILE_CTR_CNP,
+				       .dir = dir,
+				       .policy = p->name,
+				       .rule = ri,
+				       .rule_name = r->name,
+				       .source = p->source,
+				       .tier = p->tier,
+				       .action = r->action };
+
+	return lower_counter(k,
+			     xasprintf("cnp|%s|%s:%s|%zu", lower_dir_name(dir), src, p->name, ri),
+			     xasprintf("%s_%s_%s%zu", src, p->name,
+				       dir == DIR_INGRESS ? "in" : "out", ri),
+			     xasprintf("%s %s %s[%zu]%s%s%s %s", model_cnp_source_kind(p->source),
+				       p->name, lower_dir_name(dir), ri, *r->name ? " \"" : "",
+				       r->name, *r->name ? "\"" : "",
+				       model_cnp_action_name(r->action)),
+			     &info);
+}
+
 /*
- * Append the nft rules of one cluster network policy rule to c: one per peer
- * address match and port match, with the rule's verdict (pass: jump to next,
- * or accept when nothing comes next).
+ * Append the nft rules of rule ri of cluster network policy p to c: one per
+ * peer address match and port match, counted, with the rule's verdict (pass:
+ * jump to next, or accept when nothing comes next); a Deny is logged first
+ * with --log-denied.
  */
-static void lower_cnp_rule(struct lower *k, size_t ci, enum dir dir, const struct cnp_rule *r,
+static void lower_cnp_rule(struct lower *k, size_t ci, enum dir dir, const struct cnp *p, size_t ri,
 			   enum rs_verdict pass, const char *next)
 {
+	const struct cnp_rule *r = &p->rules[dir][ri];
 	struct amatch am[2];
 	struct pmatch pm[LOWER_PMATCH_MAX];
 	size_t npm = lower_pmatches(k, r->ports, r->nports, pm);
-	enum rs_verdict v = r->action == CNP_ACCEPT ? RS_VERDICT_ACCEPT
-			    : r->action == CNP_DENY ? RS_VERDICT_DROP
-						    : pass;
+	struct lower_action act = { .verdict = r->action == CNP_ACCEPT ? RS_VERDICT_ACCEPT
+					       : r->action == CNP_DENY ? RS_VERDICT_DROP
+								       : pass,
+				    .log = r->action == CNP_DENY,
+				    .counter = cnp_counter(k, p, dir, ri) };
 
+	act.target = act.verdict == RS_VERDICT_JUMP ? next : NULL;
 	for (size_t i = 0; i < r->npeers; i++) {
 		size_t na = peer_amatches(k, &r->peers[i], r->action, am);
 
 		for (size_t a = 0; a < na; a++)
 			for (size_t j = 0; j < npm; j++)
 				if (!am[a].fam || !pm[j].fam || am[a].fam == pm[j].fam)
-					lower_emit(&k->rs->chains[ci], dir, &am[a], &pm[j], v,
-						   v == RS_VERDICT_JUMP ? next : NULL);
+					lower_emit(k, &k->rs->chains[ci], dir, &am[a], &pm[j],
+						   &act);
 	}
 }
 
@@ -281,7 +313,7 @@ static const char *tier_chain(struct lower *k, enum dir dir, enum cnp_tier tier,
 		const struct cnp *p = &k->c->cnps[cnps[i]];
 
 		for (size_t j = 0; j < p->nrules[dir]; j++)
-			lower_cnp_rule(k, ci, dir, &p->rules[dir][j], pass, next);
+			lower_cnp_rule(k, ci, dir, p, j, pass, next);
 	}
 	c = &k->rs->chains[ci];
 	if (!admin) {

@@ -19,7 +19,7 @@
 #include "nft/render.h"
 #include "base/xalloc.h"
 
-struct compile_opts {
+struct compile_cli_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
 	const char *out;  /* borrowed from argv; NULL: stdout */
 	bool help;
@@ -82,7 +82,7 @@ static int emit(const struct ruleset *rs, const char *out)
  * Fill o from argv. 0: run, or --help was given (the usage is printed and
  * o->help set); -EINVAL: bad usage, the reason printed (docs/architecture.md).
  */
-static int parse_opts(int argc, char **argv, struct compile_opts *o)
+static int parse_opts(int argc, char **argv, struct compile_cli_opts *o)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
@@ -120,7 +120,7 @@ static int parse_opts(int argc, char **argv, struct compile_opts *o)
 /* Entry point of `nftpol compile`; returns the exit code. */
 int cmd_compile_main(int argc, char **argv)
 {
-	struct compile_opts o = { 0 };
+	struct compile_cli_opts o = { 0 };
 	struct ruleset rs;
 	int ret;
 

@@ -9,7 +9,8 @@ saddr/daddr, th/tcp/udp/sctp dport, icmpv6 type), `fib saddr type`, meta
 l4proto/nfproto, `meta skuid >= 0` (sent by a socket of the node: true on
 the output path only), concatenations, named and anonymous sets with or without
 intervals (single values, prefixes, ranges, also inside concatenations),
-verdict maps, accept/drop/jump/goto/return, counters.  Anything else raises
+verdict maps, accept/drop/jump/goto/return, counters (anonymous and named
+objects), log and limit (read as within the rate).  Anything else raises
 Unsupported, so a new construct in the compiler fails the test loudly
 instead of being misread.  Semantics follow nftables: a lookup that finds
 nothing ends the rule; a chain that ends returns to the rule after the
@@ -196,7 +197,7 @@ class Table:
                 self.chains[body["name"]] = dict(body, rules=[])
             elif what == "rule":
                 self.chains[body["chain"]]["rules"].append(body["expr"])
-            elif what not in ("metainfo", "table"):
+            elif what not in ("metainfo", "table", "counter"):
                 raise Unsupported("object %s" % what)
         self.hooks = {h: [] for h in HOOKS}     # hook -> base chains by priority
         for c in self.chains.values():
@@ -364,7 +365,11 @@ class Table:
                     return self.verdict_of(v)
                 elif what in ("accept", "drop", "return", "jump", "goto"):
                     return self.verdict_of(e)
-                elif what == "counter":
+                elif what in ("counter", "log"):
+                    continue
+                elif what == "limit":
+                    # a rate limit: the walk of one packet assumes it is
+                    # within the rate (what nftpol puts behind one only logs)
                     continue
                 else:
                     raise Unsupported("statement %s" % what)

@@ -299,8 +299,8 @@ def main():
         bad += expect_unsupported("match on %r" % (left,), odd, pkt)
     odd = copy.deepcopy(doc)
     odd["nftables"].append({"rule": {"family": "inet", "table": "nftpol",
-                                     "chain": "base_egress", "expr": [{"log": {}}]}})
-    bad += expect_unsupported("a log statement", odd,
+                                     "chain": "base_egress", "expr": [{"queue": {"num": 1}}]}})
+    bad += expect_unsupported("a queue statement", odd,
                               nfteval.Packet(C, A, "tcp", 80))
     odd = copy.deepcopy(doc)
     odd["nftables"].append({"rule": {"family": "inet", "table": "nftpol",

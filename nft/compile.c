@@ -37,8 +37,17 @@ static int assign_cmp(const void *a, const void *b)
 	return (x->pol > y->pol) - (x->pol < y->pol);
 }
 
-/* Every (local pod, policy) pair where the policy isolates the pod in dir, sorted. */
-static size_t collect_assigns(struct lower *k, enum dir dir, struct assign **out)
+/* Whether np is in audit mode: compiled, counted, logged, not enforced. */
+static bool is_audit(const struct lower *k, const struct netpol *np)
+{
+	return np->audit || k->o->audit;
+}
+
+/*
+ * Every (local pod, policy) pair where the policy isolates the pod in dir,
+ * sorted; the policies in audit mode (audit) or the enforced ones.
+ */
+static size_t collect_assigns(struct lower *k, enum dir dir, bool audit, struct assign **out)
 {
 	size_t n = 0, cap = 0;
 
@@ -47,7 +56,7 @@ static size_t collect_assigns(struct lower *k, enum dir dir, struct assign **out
 		const struct netpol *np = &k->c->pols[i];
 		struct pod_list pl = { 0 };
 
-		if (!(np->types & DIR_FLAG(dir)))
+		if (!(np->types & DIR_FLAG(dir)) || is_audit(k, np) != audit)
 			continue;
 		eval_targets(k->e, np, &pl);
 		for (size_t j = 0; j < pl.n; j++) {
@@ -76,35 +85,44 @@ static char *group_text(const struct lower *k, const struct assign *a, size_t n)
 }
 
 /* The key of a group: its policies' indexes (stable within one compilation). */
-static char *group_key(enum dir dir, const struct assign *a, size_t n)
+static char *group_key(enum dir dir, bool audit, const struct assign *a, size_t n)
 {
 	size_t cap = 16 + n * 21, len;
 	char *buf = xmalloc(cap);
 
-	len = (size_t)snprintf(buf, cap, "grp|%d", dir);
+	len = (size_t)snprintf(buf, cap, "%s|%d", audit ? "agrp" : "grp", dir);
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, cap - len, ",%zu", a[i].pol);
 	return buf;
 }
 
-/* The counter of the first packets the policies of a group (text) deny. */
-static const char *group_counter(struct lower *k, enum dir dir, const char *text, const char *key)
+/* The counter of the first packets the policies of a group (text) deny, or would. */
+static const char *group_counter(struct lower *k, enum dir dir, bool audit, const char *text,
+				 const char *key)
 {
-	struct lower_ctr_info info = { .kind = COMPILE_CTR_DROP, .dir = dir, .policy = text };
+	struct lower_ctr_info info = { .kind = audit ? COMPILE_CTR_AUDIT : COMPILE_CTR_DROP,
+				       .dir = dir,
+				       .policy = text };
 
-	return lower_counter(k, xstrdup(key), xstrdup(dir == DIR_INGRESS ? "drop_in" : "drop_out"),
-			     xasprintf("%s drop of pods selected by %s", lower_dir_name(dir), text),
+	return lower_counter(k, xstrdup(key),
+			     xstrdup(audit ? (dir == DIR_INGRESS ? "audit_in" : "audit_out")
+					   : (dir == DIR_INGRESS ? "drop_in" : "drop_out")),
+			     xasprintf("%s %s of pods selected by %s", lower_dir_name(dir),
+				       audit ? "would-deny (audit)" : "drop", text),
 			     &info);
 }
 
 /*
  * The chain of the pods isolated in dir by exactly the policies of a[0..n): it
  * tries each policy's chain in turn and drops what none of them accepts. Its
- * name derives from the policies' namespace/name, not from their indexes.
+ * name derives from the policies' namespace/name, not from their indexes. An
+ * audit group (policies in audit mode, judged after the real verdict allowed
+ * the packet) counts and logs what they would deny, and accepts it.
  */
-static const char *group_chain(struct lower *k, enum dir dir, const struct assign *a, size_t n)
+static const char *group_chain(struct lower *k, enum dir dir, bool audit, const struct assign *a,
+			       size_t n)
 {
-	char *key = group_key(dir, a, n);
+	char *key = group_key(dir, audit, a, n);
 	char *name = strmap_get(k->objs, key);
 	const char **targets;
 	char *text, *nkey, *comment, *oname;
@@ -120,10 +138,15 @@ static const char *group_chain(struct lower *k, enum dir dir, const struct assig
 	for (size_t i = 0; i < n; i++)
 		targets[i] = lower_policy_chain(k, &k->c->pols[a[i].pol], dir);
 	text = group_text(k, a, n);
-	nkey = xasprintf("grp|%s|%s", lower_dir_name(dir), text);
-	ctr = group_counter(k, dir, text, nkey);
-	comment = xasprintf("%s of pods selected by %s", lower_dir_name(dir), text);
-	oname = lower_obj_name(k, dir == DIR_INGRESS ? "grp_in" : "grp_out", "", nkey);
+	nkey = xasprintf("%s|%s|%s", audit ? "agrp" : "grp", lower_dir_name(dir), text);
+	ctr = group_counter(k, dir, audit, text, nkey);
+	comment = xasprintf("%s of pods selected by %s%s", lower_dir_name(dir), text,
+			    audit ? " (audit: not enforced)" : "");
+	comment[strnlen(comment, RS_COMMENT_MAX)] = '\0';
+	oname = lower_obj_name(k,
+			       audit ? (dir == DIR_INGRESS ? "agrp_in" : "agrp_out")
+				     : (dir == DIR_INGRESS ? "grp_in" : "grp_out"),
+			       "", nkey);
 	c = ruleset_add_chain(k->rs, oname, comment);
 	for (size_t i = 0; i < n; i++) {
 		if (!targets[i])
@@ -137,7 +160,7 @@ static const char *group_chain(struct lower *k, enum dir dir, const struct assig
 	r = ruleset_chain_add_rule(c);
 	if (ctr)
 		ruleset_rule_set_counter(r, ctr);
-	r->verdict = RS_VERDICT_DROP;
+	r->verdict = audit ? RS_VERDICT_ACCEPT : RS_VERDICT_DROP;
 	name = c->name;
 	strmap_put(k->objs, key, name);
 	free(targets);
@@ -156,11 +179,11 @@ static void dispatch_add(struct lower_dispatch_list *l, const struct addr *ip, c
 	l->v[l->n++] = (struct lower_dispatch){ ip, chain, pod };
 }
 
-static void dispatch_pod(struct lower *k, enum dir dir, const struct pod *pod, const char *chain)
+static void dispatch_pod(struct lower_dispatch_list (*maps)[2], enum dir dir, const struct pod *pod,
+			 const char *chain)
 {
 	for (size_t f = 0; f < pod->nips; f++)
-		dispatch_add(&k->maps[dir][pod->ips[f].family == AF_INET6], &pod->ips[f], chain,
-			     pod);
+		dispatch_add(&maps[dir][pod->ips[f].family == AF_INET6], &pod->ips[f], chain, pod);
 }
 
 /* Per local pod: the cluster network policies selecting it, in evaluation order. */
@@ -201,25 +224,32 @@ static void subjects_fini(const struct lower *k, struct subjects *s)
  */
 static void lower_direction(struct lower *k, enum dir dir, const struct subjects *subj)
 {
-	struct assign *a = NULL;
-	size_t n = collect_assigns(k, dir, &a);
+	struct assign *a = NULL, *aa = NULL;
+	size_t n = collect_assigns(k, dir, false, &a), na = collect_assigns(k, dir, true, &aa);
 
-	for (size_t i = 0, j = 0; i < k->c->npods; i++) {
+	for (size_t i = 0, j = 0, ja = 0; i < k->c->npods; i++) {
 		const struct pod *pod = &k->c->pods[i];
 		const char *chain = NULL;
-		size_t end = j;
+		size_t end = j, aend = ja;
 
 		while (end < n && a[end].pod == i)
 			end++;
+		while (aend < na && aa[aend].pod == i)
+			aend++;
 		if (end > j)
-			chain = group_chain(k, dir, &a[j], end - j);
+			chain = group_chain(k, dir, false, &a[j], end - j);
+		else if (aend > ja) /* only audited policies isolate it: what would they deny? */
+			dispatch_pod(k->amaps, dir, pod,
+				     group_chain(k, dir, true, &aa[ja], aend - ja));
 		j = end;
+		ja = aend;
 		if (subj->of[i].n)
 			chain = lower_cnp_target(k, dir, subj->of[i].v, subj->of[i].n, chain);
 		if (chain)
-			dispatch_pod(k, dir, pod, chain);
+			dispatch_pod(k->maps, dir, pod, chain);
 	}
 	free(a);
+	free(aa);
 }
 
 static int dispatch_cmp(const void *a, const void *b)
@@ -234,12 +264,14 @@ static int dispatch_cmp(const void *a, const void *b)
  * one address (a stale pod not yet gone) cannot both be dispatched: the first by
  * namespace/name keeps it and a warning names both.
  */
-static void build_map(struct lower *k, enum dir dir, bool v6)
+static void build_map(struct lower *k, enum dir dir, bool v6, bool audit)
 {
-	struct lower_dispatch_list *l = &k->maps[dir][v6];
+	struct lower_dispatch_list *l = audit ? &k->amaps[dir][v6] : &k->maps[dir][v6];
 	enum rs_type t = v6 ? RS_TYPE_IPV6 : RS_TYPE_IPV4;
-	char *name = xasprintf("pod_%s%d", lower_dir_name(dir), v6 ? 6 : 4);
-	char *comment = xasprintf("local pod IPv%d address to the %s chain of its policies",
+	char *name = xasprintf("%s_%s%d", audit ? "audit" : "pod", lower_dir_name(dir), v6 ? 6 : 4);
+	char *comment = xasprintf(audit ? "local pod IPv%d address to the %s chain of its audited "
+					  "policies (what they would deny)"
+					: "local pod IPv%d address to the %s chain of its policies",
 				  v6 ? 6 : 4, lower_dir_name(dir));
 	struct rs_set *s = ruleset_add_set(k->rs, name, comment, &t, 1, RS_SET_VMAP);
 
@@ -319,21 +351,44 @@ static struct rs_rule *add_plain(struct rs_chain *c, enum rs_match_kind kind, ui
  * sender's egress to this node itself on input, after IPVS's input hooks (98,
  * 99: a packet IPVS takes is judged once, on postrouting). See docs/datapaths.md.
  */
-enum base_kind { BASE_INGRESS, BASE_EGRESS, BASE_EGRESS_NODE };
+enum base_kind {
+	BASE_INGRESS,
+	BASE_EGRESS,
+	BASE_EGRESS_NODE,
+	BASE_AUDIT_INGRESS,
+	BASE_AUDIT_EGRESS,
+	BASE_AUDIT_EGRESS_NODE,
+};
 
+/*
+ * The audit chains come after the enforcing ones of their hook: they see only
+ * packets the real verdict let through, and judge them by the policies in
+ * audit mode of pods only those isolate (nothing they say is enforced).
+ */
 static const struct {
 	const char *name, *comment;
 	enum rs_hook hook;
 	int prio;
 	enum dir dir;
+	bool audit, node; /* an audit chain; the pod -> this node path */
 } bases[] = {
 	[BASE_INGRESS] = { "base_ingress", "NetworkPolicy ingress: packets to local pods",
-			   RS_HOOK_POSTROUTING, 95, DIR_INGRESS },
+			   RS_HOOK_POSTROUTING, 95, DIR_INGRESS, false, false },
 	[BASE_EGRESS] = { "base_egress", "NetworkPolicy egress: packets from local pods",
-			  RS_HOOK_POSTROUTING, 96, DIR_EGRESS },
+			  RS_HOOK_POSTROUTING, 96, DIR_EGRESS, false, false },
 	[BASE_EGRESS_NODE] = { "base_egress_node",
 			       "NetworkPolicy egress: packets from local pods to this node",
-			       RS_HOOK_INPUT, 101, DIR_EGRESS },
+			       RS_HOOK_INPUT, 101, DIR_EGRESS, false, true },
+	[BASE_AUDIT_INGRESS] = { "base_audit_ingress",
+				 "audit mode: what policies not enforced would deny, ingress",
+				 RS_HOOK_POSTROUTING, 97, DIR_INGRESS, true, false },
+	[BASE_AUDIT_EGRESS] = { "base_audit_egress",
+				"audit mode: what policies not enforced would deny, egress",
+				RS_HOOK_POSTROUTING, 98, DIR_EGRESS, true, false },
+	[BASE_AUDIT_EGRESS_NODE] = { "base_audit_egress_node",
+				     "audit mode: what policies not enforced would deny, egress "
+				     "to this node",
+				     RS_HOOK_INPUT, 102, DIR_EGRESS, true, true },
 };
 
 /*
@@ -347,16 +402,18 @@ static const struct {
 static void build_base(struct lower *k, enum base_kind b)
 {
 	bool in = bases[b].dir == DIR_INGRESS;
-	char *m4 = xasprintf("pod_%s4", lower_dir_name(bases[b].dir));
-	char *m6 = xasprintf("pod_%s6", lower_dir_name(bases[b].dir));
+	const char *map = bases[b].audit ? "audit" : "pod";
+	char *m4 = xasprintf("%s_%s4", map, lower_dir_name(bases[b].dir));
+	char *m6 = xasprintf("%s_%s6", map, lower_dir_name(bases[b].dir));
 	struct rs_chain *c = ruleset_add_chain(k->rs, bases[b].name, bases[b].comment);
 	struct rs_rule *r;
 
 	c->hook = bases[b].hook;
 	c->prio = bases[b].prio;
-	add_plain(c, RS_MATCH_CT_MARK, COMPILE_CT_REVOKED, RS_VERDICT_DROP);
+	if (!bases[b].audit)
+		add_plain(c, RS_MATCH_CT_MARK, COMPILE_CT_REVOKED, RS_VERDICT_DROP);
 	add_plain(c, RS_MATCH_CT_STATE, RS_CT_ESTABLISHED | RS_CT_RELATED, RS_VERDICT_ACCEPT);
-	if (b != BASE_EGRESS_NODE) {
+	if (!bases[b].node) {
 		add_match(r = ruleset_chain_add_rule(c), RS_MATCH_SET, "self4", RS_F_IP_SADDR,
 			  RS_F_IP_DADDR);
 		r->verdict = RS_VERDICT_ACCEPT;
@@ -364,7 +421,7 @@ static void build_base(struct lower *k, enum base_kind b)
 			  RS_F_IP6_DADDR);
 		r->verdict = RS_VERDICT_ACCEPT;
 	}
-	if (b == BASE_INGRESS) {
+	if (bases[b].dir == DIR_INGRESS) {
 		/* sent by a socket of the node, from its address: a pod cannot
 		 * fake that (on a bridge it can fake the node's address alone) */
 		r = add_plain(c, RS_MATCH_LOCAL_SOCKET, 0, RS_VERDICT_ACCEPT);
@@ -439,6 +496,7 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	const char *node = o->node;
 	struct lower k = { .c = c, .o = o, .node = node, .rs = out, .d = d };
 	struct subjects subj;
+	bool audit;
 
 	ruleset_init(out, COMPILE_TABLE);
 	out->comment =
@@ -453,12 +511,20 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	for (int dir = 0; dir < DIR_COUNT; dir++)
 		lower_direction(&k, dir, &subj);
 	subjects_fini(&k, &subj);
+	audit = false;
+	for (int dir = 0; dir < DIR_COUNT; dir++)
+		audit |= k.amaps[dir][0].n || k.amaps[dir][1].n;
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
-		build_map(&k, dir, false);
-		build_map(&k, dir, true);
+		build_map(&k, dir, false, false);
+		build_map(&k, dir, true, false);
+		if (audit) {
+			build_map(&k, dir, false, true);
+			build_map(&k, dir, true, true);
+		}
 	}
 	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
-		build_base(&k, b);
+		if (!bases[b].audit || audit)
+			build_base(&k, b);
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);

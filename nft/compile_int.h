@@ -49,8 +49,9 @@ struct lower {
 	struct strmap *names; /* object name -> canonical key (in keys) */
 	char **keys;	      /* owned copies of canonical keys */
 	size_t nkeys, capkeys;
-	bool fam4, fam6;			       /* address families pods use */
-	struct lower_dispatch_list maps[DIR_COUNT][2]; /* [dir][v6] */
+	bool fam4, fam6;				/* address families pods use */
+	struct lower_dispatch_list maps[DIR_COUNT][2];	/* [dir][v6] */
+	struct lower_dispatch_list amaps[DIR_COUNT][2]; /* audit maps: [dir][v6] */
 };
 
 /* One way to match the peer address of a rule; set NULL: any address. */

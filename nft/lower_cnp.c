@@ -238,9 +238,12 @@ static void lower_cnp_rule(struct lower *k, size_t ci, enum dir dir, const struc
 	struct amatch am[2];
 	struct pmatch pm[LOWER_PMATCH_MAX];
 	size_t npm = lower_pmatches(k, r->ports, r->nports, pm);
+	/* --audit: a Deny is counted and logged, and what it would drop passes */
 	struct lower_action act = { .verdict = r->action == CNP_ACCEPT ? RS_VERDICT_ACCEPT
-					       : r->action == CNP_DENY ? RS_VERDICT_DROP
-								       : pass,
+					       : r->action == CNP_DENY
+						       ? (k->o->audit ? RS_VERDICT_ACCEPT
+								      : RS_VERDICT_DROP)
+						       : pass,
 				    .log = r->action == CNP_DENY,
 				    .counter = cnp_counter(k, p, dir, ri) };
 

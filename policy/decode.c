@@ -185,6 +185,58 @@ static void decode_ns(struct decoder *dec, const cJSON *obj, const struct kind_i
 	dec->c->nss[dec->c->nnss++] = ns;
 }
 
+/*
+ * The annotation nftpol.io/enforcement of a policy: "audit" (compiled, counted
+ * and logged, not enforced) or "enforce". Another value is warned about and
+ * the policy enforced: the safe reading.
+ */
+/* s quoted for a message, at most 40 bytes of it, control bytes and quotes escaped. */
+static char *quoted(const char *s)
+{
+	char *out = xmalloc(4 * 40 + 8), *o = out;
+	size_t i;
+
+	*o++ = '"';
+	for (i = 0; s[i] && i < 40; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			o += sprintf(o, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			o += sprintf(o, "\\x%02x", ch);
+		else
+			*o++ = (char)ch;
+	}
+	o += sprintf(o, "\"%s", s[i] ? "..." : "");
+	return out;
+}
+
+static void decode_enforcement(struct field_ctx *f, const cJSON *obj, bool *audit)
+{
+	const cJSON *ann = field_get(field_get(obj, "metadata"), "annotations");
+	const cJSON *v = field_get(ann, NFTPOL_ENFORCEMENT_ANNOTATION);
+	size_t old;
+
+	*audit = false;
+	if (!v)
+		return;
+	old = field_push(f, "metadata.annotations");
+	field_push(f, NFTPOL_ENFORCEMENT_ANNOTATION);
+	if (cJSON_IsString(v) && !strcmp(v->valuestring, "audit"))
+		*audit = true;
+	else if (!cJSON_IsString(v) || strcmp(v->valuestring, "enforce")) {
+		char *q = cJSON_IsString(v) ? quoted(v->valuestring) : xstrdup("(not a string)");
+
+		field_warn(f, v,
+			   "unknown enforcement %s: expected \"audit\" or \"enforce\"; the policy "
+			   "is "
+			   "enforced",
+			   q);
+		free(q);
+	}
+	field_pop(f, old);
+}
+
 static void decode_np(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
 {
 	struct netpol np = { 0 };
@@ -193,6 +245,7 @@ static void decode_np(struct decoder *dec, const cJSON *obj, const struct kind_i
 	field_init(&f, dec, obj);
 	decode_meta(&f, obj, k->kind, &np.ns, &np.name);
 	decode_netpol_spec(&f, obj, &np);
+	decode_enforcement(&f, obj, &np.audit);
 	if (f.nerrors) {
 		model_netpol_fini(&np);
 		return;

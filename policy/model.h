@@ -105,9 +105,13 @@ struct origin {
 	unsigned line; /* 1-based; 0 when unknown (JSON) */
 };
 
+/* The annotation that puts a NetworkPolicy in audit mode ("audit") or not ("enforce"). */
+#define NFTPOL_ENFORCEMENT_ANNOTATION "nftpol.io/enforcement"
+
 struct netpol {
 	char *ns;   /* owned */
 	char *name; /* owned */
+	bool audit; /* nftpol.io/enforcement: audit: compiled, not enforced */
 	struct selector pod_sel;
 	unsigned types; /* DIR_FLAG(DIR_INGRESS) | DIR_FLAG(DIR_EGRESS), defaulted */
 	struct np_rule *rules[DIR_COUNT];

@@ -31,6 +31,7 @@ struct reach {
 	const struct cluster *c; /* borrowed */
 	struct eval *e;
 	struct pol_list (*iso)[DIR_COUNT]; /* per pod: the policies isolating it */
+	struct pol_list (*aud)[DIR_COUNT]; /* per pod: the policies in audit mode selecting it */
 	struct pol_list *subj;		   /* per pod: cluster network policies selecting it */
 };
 
@@ -48,6 +49,7 @@ struct reach *reach_new(const struct cluster *c)
 	r->c = c;
 	r->e = eval_new(c);
 	r->iso = xcalloc(c->npods ? c->npods : 1, sizeof(*r->iso));
+	r->aud = xcalloc(c->npods ? c->npods : 1, sizeof(*r->aud));
 	for (size_t i = 0; i < c->npols; i++) {
 		struct pod_list pl = { 0 };
 
@@ -55,8 +57,11 @@ struct reach *reach_new(const struct cluster *c)
 		for (int dir = 0; dir < DIR_COUNT; dir++) {
 			if (!(c->pols[i].types & DIR_FLAG(dir)))
 				continue;
+			/* a policy in audit mode isolates nothing (it is not enforced) */
 			for (size_t j = 0; j < pl.n; j++)
-				pol_list_add(&r->iso[pl.v[j]][dir], i);
+				pol_list_add(c->pols[i].audit ? &r->aud[pl.v[j]][dir]
+							      : &r->iso[pl.v[j]][dir],
+					     i);
 		}
 		eval_pod_list_fini(&pl);
 	}
@@ -77,11 +82,14 @@ void reach_free(struct reach *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->c->npods; i++) {
-		for (int dir = 0; dir < DIR_COUNT; dir++)
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
 			free(r->iso[i][dir].v);
+			free(r->aud[i][dir].v);
+		}
 		free(r->subj[i].v);
 	}
 	free(r->iso);
+	free(r->aud);
 	free(r->subj);
 	eval_free(r->e);
 	free(r);
@@ -327,6 +335,29 @@ void reach_side_fini(struct reach_side *s)
 	free(s->pols);
 	free(s->allows);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The policies in audit mode selecting the end of q in dir (*pols borrowed:
+ * indexes into the cluster's pols), and whether they would deny q were they
+ * enforced: only when no enforced NetworkPolicy isolates that end (else
+ * adding them could only admit more) and none of their rules admits it.
+ */
+size_t reach_audit(const struct reach *r, const struct reach_query *q, enum dir dir,
+		   const size_t **pols, bool *would_deny)
+{
+	const struct reach_end *self = dir == DIR_EGRESS ? &q->src : &q->dst;
+	const struct pol_list *l;
+
+	*pols = NULL;
+	*would_deny = false;
+	if (!self->pod)
+		return 0;
+	l = &r->aud[self->pod - r->c->pods][dir];
+	*pols = l->v;
+	*would_deny = l->n && !r->iso[self->pod - r->c->pods][dir].n &&
+		      !(q->src.pod && q->src.pod == q->dst.pod) && !eval_netpol(r, q, dir, l, NULL);
+	return l->n;
 }
 
 static bool is_self(const struct reach_query *q)

@@ -88,6 +88,8 @@ const struct pod *reach_find_pod(const struct reach *r, const char *ns, const ch
 bool reach_allowed(const struct reach *r, const struct reach_query *q);
 void reach_eval(const struct reach *r, const struct reach_query *q, struct reach_verdict *out);
 void reach_verdict_fini(struct reach_verdict *v);
+size_t reach_audit(const struct reach *r, const struct reach_query *q, enum dir dir,
+		   const size_t **pols, bool *would_deny);
 bool reach_eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
 		    struct reach_side *side);
 void reach_side_fini(struct reach_side *s);

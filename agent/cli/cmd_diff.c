@@ -143,6 +143,11 @@ static void print_reach(const struct cluster *c, const struct reach_diff *r,
 {
 	printf("Reachability: %zu change%s (%zu allowed -> denied, %zu denied -> allowed)\n",
 	       r->changes, r->changes == 1 ? "" : "s", r->denied, r->changes - r->denied);
+	for (size_t i = 0; i < c->npols; i++)
+		if (c->pols[i].audit)
+			printf("  %s/%s is in audit mode (nftpol.io/enforcement: audit): not "
+			       "enforced, what it would deny is counted and logged\n",
+			       c->pols[i].ns, c->pols[i].name);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct reach_diff_group *g = &r->groups[i];
 		const char *on = o->color ? (g->allowed ? "\033[32m" : "\033[31m") : "";
@@ -391,8 +396,13 @@ static size_t plane(const struct cluster *a, const struct cluster *b, const char
 		diff_stats_print(&st, stdout);
 		putchar('\n');
 	}
+	/* the plan sends new counters first and deletes old ones last */
+	for (size_t i = 0; i < p.nctr_add; i++)
+		put_object(&po, '+', "add", "counter", p.ctr_add[i]->name);
 	for (size_t i = 0; i < p.nops; i++)
 		put_op(&po, &p.ops[i]);
+	for (size_t i = 0; i < p.nctr_del; i++)
+		put_object(&po, '-', "delete", "counter", p.ctr_del[i]->name);
 	diff_plan_fini(&p);
 	ruleset_fini(&ra);
 	ruleset_fini(&rb);

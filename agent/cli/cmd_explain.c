@@ -227,8 +227,26 @@ static void put_netpol(const struct cluster *c, const struct reach_side *s, enum
  * that sent it on; the NetworkPolicies isolating the end; the Baseline tier's
  * rule; or nothing (allowed).
  */
-static void put_side(const struct cluster *c, const struct reach_side *s, enum dir dir,
-		     const struct reach_query *q, const char *arg, FILE *f)
+/* The policies in audit mode at this end, and what they would do were they enforced. */
+static void put_audit(const struct cluster *c, const struct reach *r, const struct reach_query *q,
+		      enum dir dir, FILE *f)
+{
+	const size_t *pols;
+	bool deny;
+	size_t n = reach_audit(r, q, dir, &pols, &deny);
+
+	if (!n)
+		return;
+	fputs("  in audit mode (nftpol.io/enforcement: audit, not enforced):", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %s/%s", i ? "," : "", c->pols[pols[i]].ns, c->pols[pols[i]].name);
+	fprintf(f, "; %s\n",
+		deny ? "they would deny it (counted and logged as would-deny)"
+		     : "they would not change this verdict");
+}
+
+static void put_side(const struct cluster *c, const struct reach *r, const struct reach_side *s,
+		     enum dir dir, const struct reach_query *q, const char *arg, FILE *f)
 {
 	const struct reach_end *e = dir == DIR_EGRESS ? &q->src : &q->dst;
 
@@ -248,6 +266,7 @@ static void put_side(const struct cluster *c, const struct reach_side *s, enum d
 				     "cluster network policy rule matches"
 				   : "no NetworkPolicy selects it for this direction");
 	}
+	put_audit(c, r, q, dir, f);
 	if (s->admin_pass.cnp != REACH_ANY) {
 		fputs("  passed on by ", f);
 		preview_put_cnp_rule(f, c, s->admin_pass.cnp, dir, s->admin_pass.rule);
@@ -309,8 +328,8 @@ static int run(const struct cluster *c, const struct explain_opts *o)
 	printf(" %u/%s\n", q.port, preview_proto_upper(q.proto));
 	if (v.self)
 		puts("a pod always reaches itself, whatever its policies say; for other peers:");
-	put_side(c, &v.side[DIR_EGRESS], DIR_EGRESS, &q, o->from, stdout);
-	put_side(c, &v.side[DIR_INGRESS], DIR_INGRESS, &q, o->to, stdout);
+	put_side(c, r, &v.side[DIR_EGRESS], DIR_EGRESS, &q, o->from, stdout);
+	put_side(c, r, &v.side[DIR_INGRESS], DIR_INGRESS, &q, o->to, stdout);
 	put_trace(c, &q, stdout);
 	ret = v.allowed ? 0 : 1;
 	reach_verdict_fini(&v);

@@ -94,7 +94,7 @@ static char *rule_line(const char *chain, const struct rs_rule *r)
 	for (unsigned i = 0; i < r->nm; i++)
 		if (r->m[i].kind == RS_MATCH_CT_STATE)
 			fputs(" ct", f);
-		else
+		else if (r->m[i].set) /* fib, skuid, icmpv6 type: no set to name */
 			fprintf(f, " @%s", r->m[i].set);
 	if (r->limit_rate)
 		fputs(" limit", f);

@@ -476,13 +476,20 @@ void compile_meta_fini(struct compile_meta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* What the counter called name counts, or NULL. */
+static int ctr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct compile_ctr *)a)->name, ((const struct compile_ctr *)b)->name);
+}
+
+static int ctr_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct compile_ctr *)elem)->name);
+}
+
+/* What the counter called name counts, or NULL (m is sorted by name). */
 const struct compile_ctr *compile_meta_find(const struct compile_meta *m, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].name, name))
-			return &m->v[i];
-	return NULL;
+	return xbsearch(name, m->v, m->n, sizeof(*m->v), ctr_key_cmp);
 }
 
 /*
@@ -528,6 +535,8 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);
+	if (o->meta)
+		xqsort(o->meta->v, o->meta->n, sizeof(*o->meta->v), ctr_cmp);
 	for (size_t i = 0; i < k.nkeys; i++)
 		free(k.keys[i]);
 	free(k.keys);

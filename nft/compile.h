@@ -45,7 +45,7 @@ struct compile_ctr {
 	enum cnp_action action; /* CNP */
 };
 
-/* The counters of one compiled table, in the order they were made. */
+/* The counters of one compiled table, sorted by name. */
 struct compile_meta {
 	struct compile_ctr *v;
 	size_t n, cap;

@@ -10,7 +10,9 @@
  *   4. rebuild sets: delete and re-create under the same name with all elements;
  *   5. add elements to hash sets and maps;
  *   6. add the rules of new and rewritten chains;
- *   7. delete removed chains, then removed sets;
+ *   7. delete removed sets, then removed chains (a removed verdict map's
+ *      elements hold jumps to chains; every rule that named a removed set was
+ *      flushed in step 2);
  *   8. delete removed counters.
  * Interval sets are never edited element by element: deleting from a pipapo set
  * costs tens of milliseconds per element and an rbtree range may share its END
@@ -393,15 +395,15 @@ static void plan_last(const struct fates *f, struct diff_plan *p)
 		p->st.rules_added += ((const struct rs_chain *)it->new)->nrules;
 		p->st.chains_rewritten += it->fate == FATE_REWRITE;
 	}
-	for (size_t i = 0; i < f->nchains; i++)
-		if (f->chains[i].fate == FATE_REMOVE) {
-			op_chain(p, DIFF_DEL_CHAIN, f->chains[i].old);
-			p->st.chains_removed++;
-		}
 	for (size_t i = 0; i < f->nsets; i++)
 		if (f->sets[i].fate == FATE_REMOVE) {
 			op_set(p, DIFF_DEL_SET, f->sets[i].old);
 			p->st.sets_removed++;
+		}
+	for (size_t i = 0; i < f->nchains; i++)
+		if (f->chains[i].fate == FATE_REMOVE) {
+			op_chain(p, DIFF_DEL_CHAIN, f->chains[i].old);
+			p->st.chains_removed++;
 		}
 }
 

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "agent/daemon/datapath.h"
+#include "agent/daemon/denied.h"
+#include "agent/daemon/policymetrics.h"
 #include "agent/kube/kube.h"
 #include "base/log.h"
 #include "agent/daemon/loop.h"
@@ -73,6 +75,12 @@ static void usage(FILE *f)
 	      "                          synced for --stale-after); exit 1 if any\n"
 	      "  --stale-after SECONDS   with --check-node: the agent's last sync may be this\n"
 	      "                          old (300; 0: do not check)\n"
+	      "  --log-denied[=RATE]     log each denied connection attempt: both ends as\n"
+	      "                          pods, protocol, port, the policies that denied it;\n"
+	      "                          at most RATE lines a second (20), the rest counted\n"
+	      "  --audit                 dry run: every NetworkPolicy in audit mode (what it\n"
+	      "                          would deny is allowed, counted, logged as would-deny)\n"
+	      "  --no-counters           no per-rule counters in the table (and on /metrics)\n"
 	      "  --log-format FORMAT     the agent's log lines: logfmt (default) or json, one\n"
 	      "                          object a line; both carry ts (RFC 3339, UTC)\n"
 	      "  -v, --verbose           debug logs\n",
@@ -121,6 +129,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "pod-cidr", required_argument, NULL, 'P' },
 		{ "log-format", required_argument, NULL, 'L' },
+		{ "log-denied", optional_argument, NULL, 'D' },
+		{ "audit", no_argument, NULL, 'A' },
+		{ "no-counters", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -163,6 +174,30 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 			break;
 		case 'F':
 			o->rec.fail_closed = true;
+			break;
+		case 'D':
+			o->rec.log_group = DENIED_GROUP;
+			o->rec.log_rate = DENIED_RATE_DEFAULT;
+			if (optarg) {
+				unsigned long v;
+
+				if (num_parse(optarg, 1, 100000, &v)) {
+					fprintf(stderr,
+						"nftpol agent: --log-denied=%s: expected a rate, "
+						"lines "
+						"a second, 1 to 100000\n",
+						optarg);
+					usage(stderr);
+					return -EINVAL;
+				}
+				o->rec.log_rate = (uint32_t)v;
+			}
+			break;
+		case 'A':
+			o->rec.audit = true;
+			break;
+		case 'N':
+			o->rec.no_counters = true;
 			break;
 		case 'P':
 			if (o->rec.npod_cidrs == AGENT_POD_CIDRS_MAX ||
@@ -215,6 +250,7 @@ struct agent {
 	struct kube *kube;
 	struct store *store;
 	struct metrics m;
+	bool audit; /* --audit, for the policy metrics */
 	struct loop_parts parts;
 };
 
@@ -234,6 +270,13 @@ static int setup_kube(struct agent *a, const struct agent_opts *o)
 					  LOG_STR("tls_verify", kc.insecure ? "no" : "yes")));
 	a->kube = kube_new(&kc);
 	return 0;
+}
+
+static void render_policy_metrics(void *ctx, FILE *f)
+{
+	struct agent *a = ctx;
+
+	policy_metrics_render(a->parts.rec, a->parts.denied, a->audit, f);
 }
 
 static int setup(struct agent *a, const struct agent_opts *o)
@@ -257,6 +300,16 @@ static int setup(struct agent *a, const struct agent_opts *o)
 		free(err);
 		return 2;
 	}
+	if (o->rec.log_group &&
+	    denied_new(o->rec.log_group, o->rec.log_rate, &a->parts.denied, &err) < 0) {
+		log_error("cannot read the denied-connection log (NFLOG)",
+			  LOG_FIELDS(LOG_STR("reason", err)));
+		free(err);
+		return 3;
+	}
+	a->audit = a->parts.audit = o->rec.audit;
+	a->m.extra = render_policy_metrics;
+	a->m.extra_ctx = a;
 	datapath_observe(&datapath_node, &a->m);
 	a->parts.multi = xnonnull(curl_multi_init());
 	for (int k = 0; k < STORE_KINDS; k++)
@@ -272,6 +325,7 @@ static void teardown(struct agent *a)
 		curl_multi_cleanup(a->parts.multi);
 	metrics_http_free(a->parts.http);
 	reconcile_free(a->parts.rec);
+	denied_free(a->parts.denied);
 	store_free(a->store);
 	kube_free(a->kube);
 	metrics_fini(&a->m);

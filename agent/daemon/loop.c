@@ -96,27 +96,37 @@ static void before_sleep(struct loop_parts *p, int64_t now)
 
 static void wait_events(struct loop_parts *p, int64_t now)
 {
-	struct curl_waitfd wfds[METRICS_HTTP_FDS + 1];
+	struct curl_waitfd wfds[METRICS_HTTP_FDS + 2];
 	struct pollfd pfds[METRICS_HTTP_FDS];
 	size_t n = p->http ? metrics_http_pollfds(p->http, pfds, METRICS_HTTP_FDS) : 0;
 	int64_t timeout = earliest(p, lists_complete(p)) - now;
+	unsigned extra = 1;
 
 	timeout = timeout < 0 ? 0 : timeout > LOOP_MAX_SLEEP_MS ? LOOP_MAX_SLEEP_MS : timeout;
 	wfds[0].fd = sig_pipe[0];
 	wfds[0].events = CURL_WAIT_POLLIN;
 	wfds[0].revents = 0;
+	if (p->denied) {
+		wfds[n + 1].fd = denied_fd(p->denied);
+		wfds[n + 1].events = CURL_WAIT_POLLIN;
+		wfds[n + 1].revents = 0;
+		extra++;
+	}
 	for (size_t i = 0; i < n; i++) {
 		wfds[i + 1].fd = pfds[i].fd;
 		wfds[i + 1].events = (short)((pfds[i].events & POLLIN ? CURL_WAIT_POLLIN : 0) |
 					     (pfds[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0));
 		wfds[i + 1].revents = 0;
 	}
-	if (curl_multi_poll(p->multi, wfds, (unsigned)n + 1, (int)timeout, NULL) != CURLM_OK)
+	if (curl_multi_poll(p->multi, wfds, (unsigned)n + extra, (int)timeout, NULL) != CURLM_OK)
 		log_warnx("curl_multi_poll failed", NULL);
 	for (size_t i = 0; i < n; i++)
 		pfds[i].revents = wfds[i + 1].revents ? POLLIN : 0;
 	if (p->http)
 		metrics_http_handle(p->http, pfds, n, now_ms());
+	if (p->denied && wfds[n + 1].revents)
+		denied_handle(p->denied, p->store, store_snapshot(p->store), reconcile_meta(p->rec),
+			      p->audit, now_ms());
 }
 
 static void transfers(struct loop_parts *p)

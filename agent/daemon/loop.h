@@ -8,6 +8,7 @@
 #ifndef AGENT_DAEMON_LOOP_H
 #define AGENT_DAEMON_LOOP_H
 
+#include "agent/daemon/denied.h"
 #include "agent/daemon/metrics.h"
 #include "agent/daemon/metrics_http.h"
 #include "agent/daemon/reconcile.h"
@@ -24,6 +25,8 @@ struct loop_parts {
 	struct metrics_http *http; /* may be NULL */
 	struct metrics *m;
 	struct store *store;
+	struct denied *denied; /* may be NULL: --log-denied not given */
+	bool audit;	       /* --audit */
 };
 
 int loop_signals_init(void);

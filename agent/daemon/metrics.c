@@ -241,6 +241,8 @@ int metrics_render(const struct metrics *m, FILE *f)
 			"reason=\"domainNames\"} %zu\n",
 			m->domain_rules[i].kind, m->domain_rules[i].policy,
 			m->domain_rules[i].rules);
+	if (m->extra)
+		m->extra(m->extra_ctx, f);
 	head(f, "nftpol_ready", "gauge", "1 once the first complete sync is programmed.");
 	fprintf(f, "nftpol_ready %d\n", m->ready ? 1 : 0);
 	return ferror(f) ? -EIO : 0;

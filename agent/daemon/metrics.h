@@ -49,6 +49,9 @@ struct metrics {
 	bool ready;				  /* the first complete sync is done */
 	struct metrics_cnp_ignored *domain_rules; /* owned; as of the last compile */
 	size_t ndomain_rules;
+	/* more series, written after these at each scrape (the policies' counters) */
+	void (*extra)(void *ctx, FILE *f);
+	void *extra_ctx;
 };
 
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok);

@@ -43,7 +43,9 @@ struct reconcile {
 	int64_t next_full; /* next periodic full check */
 	int64_t retry_at;  /* no attempt before this, after a failure */
 	struct backoff bo;
-	size_t node_cidrs; /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
+	size_t node_cidrs;	  /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
+	struct compile_meta meta; /* what the counters of `last` count */
+	struct compile_meta pending; /* ... of the ruleset being programmed */
 };
 
 /*
@@ -83,8 +85,22 @@ void reconcile_free(struct reconcile *r)
 		return;
 	if (r->have_last)
 		ruleset_fini(&r->last);
+	compile_meta_fini(&r->meta);
+	compile_meta_fini(&r->pending);
 	netlink_close(r->nl);
 	free(r);
+}
+
+/* What each counter of the programmed table counts (empty before the first sync). */
+const struct compile_meta *reconcile_meta(const struct reconcile *r)
+{
+	return &r->meta;
+}
+
+/* The values of the programmed table's counters, in one dump (counters_read()). */
+int reconcile_counters(struct reconcile *r, struct rs_counter_value **v, size_t *n)
+{
+	return counters_read(r->nl, COMPILE_TABLE, v, n);
 }
 
 static void log_apply_error(const struct apply_result *res, int ret)
@@ -199,7 +215,16 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 				  LOG_FIELDS(LOG_STR("kind", r->m->domain_rules[i].kind),
 					     LOG_STR("policy", r->m->domain_rules[i].policy),
 					     LOG_UINT("rules", r->m->domain_rules[i].rules)));
-	ret = compile_cluster(c, r->o.node, rs, &d);
+	compile_meta_fini(&r->pending);
+	ret = compile_cluster_opts(c,
+				   &(struct compile_opts){ .node = r->o.node,
+							   .no_counters = r->o.no_counters,
+							   .audit = r->o.audit,
+							   .log_group = r->o.log_group,
+							   .log_rate = r->o.log_rate,
+							   .log_burst = r->o.log_rate,
+							   .meta = &r->pending },
+				   rs, &d);
 	if (ret >= 0 && r->o.fail_closed)
 		fail_closed(r, c, rs);
 	if (ret >= 0)
@@ -242,6 +267,9 @@ static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, boo
 		ruleset_fini(&r->last);
 	r->last = *rs;
 	r->have_last = true;
+	compile_meta_fini(&r->meta);
+	r->meta = r->pending;
+	memset(&r->pending, 0, sizeof(r->pending));
 	r->done_gen = gen;
 	if (gen == store_generation(r->store))
 		r->first_change = NOW_NEVER;

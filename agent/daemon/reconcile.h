@@ -15,6 +15,8 @@
 
 #include "agent/daemon/metrics.h"
 #include "agent/kube/store.h"
+#include "nft/compile.h"
+#include "nft/counters.h"
 
 struct reconcile_opts {
 	const char *node;	      /* borrowed; whose pods get chains */
@@ -25,6 +27,10 @@ struct reconcile_opts {
 	bool fail_closed;	      /* drop unknown addresses of the pod CIDRs */
 	const struct addr *pod_cidrs; /* borrowed; this node's pod CIDRs */
 	size_t npod_cidrs;
+	bool no_counters;   /* no counters on the policy rules */
+	bool audit;	    /* every policy in audit mode */
+	uint16_t log_group; /* > 0: denied first packets to this NFLOG group */
+	uint32_t log_rate;  /* ... at most so many a second per rule */
 };
 
 struct reconcile;
@@ -34,5 +40,7 @@ int reconcile_new(const struct reconcile_opts *o, struct store *s, struct metric
 void reconcile_free(struct reconcile *r);
 void reconcile_run(struct reconcile *r, bool lists_complete, int64_t now);
 int64_t reconcile_deadline(const struct reconcile *r, bool lists_complete);
+const struct compile_meta *reconcile_meta(const struct reconcile *r);
+int reconcile_counters(struct reconcile *r, struct rs_counter_value **v, size_t *n);
 
 #endif

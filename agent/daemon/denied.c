@@ -165,7 +165,6 @@ static const char *proto_name(uint8_t p)
 		return "icmp";
 	return p == IPPROTO_ICMPV6 ? "icmpv6" : model_proto_name(p);
 }
-}
 
 /* Write the line of one denied (or, in audit mode, would-be denied) packet. */
 static void log_packet(const struct denied *d, const struct cluster *c, const struct nflog_pkt *p,

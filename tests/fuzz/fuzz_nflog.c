@@ -3,7 +3,8 @@
  * Fuzzing the NFLOG decoder. The input is what one recv() from the kernel
  * could hold: decoded whole as one message, then walked message by message as
  * the reader walks a datagram. Each copy is exactly as long as the input, so
- * the sanitizers see any read past it; a decoded packet must be consistent.
+ * the sanitizers see any read past it (a message is given with its padding,
+ * as the reader gives it); a decoded packet must be consistent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sz = ((size_t)h.nlmsg_len + 3) / 4 * 4;
 		if (h.nlmsg_len < sizeof(h) || sz > size - off)
 			break;
-		decode(data + off, h.nlmsg_len);
+		decode(data + off, sz);
 		off += sz;
 	}
 	return 0;

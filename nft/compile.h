@@ -52,6 +52,8 @@ struct compile_meta {
 };
 
 #define COMPILE_LOG_PREFIX "nftpol " /* NFLOG prefix: this, then the counter's name */
+#define COMPILE_LOG_GROUP 7801	     /* the NFLOG group of --log-denied */
+#define COMPILE_LOG_RATE 20	     /* --log-denied: packets a second per rule (and lines) */
 
 /* How to compile. Zeroed: as compile_cluster() does. */
 struct compile_opts {

@@ -23,7 +23,8 @@
 
 struct apply_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
-	unsigned flags;	  /* APPLY_CHECK, APPLY_REPLACE */
+	struct compile_opts co;
+	unsigned flags; /* APPLY_CHECK, APPLY_REPLACE */
 	bool keep_established;
 	bool help;
 };
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 	      "                (by default their packets are dropped from now on)\n"
 	      "exit status: 0 ok, 2 bad input, 3 kernel failure (the table is left as it was)\n",
 	      f);
+	input_compile_usage(f);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -164,9 +166,10 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 		{ "replace", no_argument, NULL, 'r' },
 		{ "keep-established", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		INPUT_COMPILE_OPTIONS,
 		{ 0 },
 	};
-	int opt;
+	int opt, r;
 
 	while ((opt = getopt_long(argc, argv, "n:crkh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -187,6 +190,9 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 			o->help = true;
 			return 0;
 		default:
+			r = input_compile_option(&o->co, opt, optarg, "apply");
+			if (r > 0)
+				break;
 			usage(stderr);
 			return -EINVAL;
 		}
@@ -210,7 +216,8 @@ int cmd_apply_main(int argc, char **argv)
 		return 2;
 	if (o.help)
 		return 0;
-	if (input_compile(argv + optind, argc - optind, o.node, "apply", &rs))
+	o.co.node = o.node;
+	if (input_compile(argv + optind, argc - optind, &o.co, "apply", &rs))
 		return 2;
 	ret = program(&rs, o.flags, o.keep_established);
 	ruleset_fini(&rs);

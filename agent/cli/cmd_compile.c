@@ -21,7 +21,8 @@
 
 struct compile_cli_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
-	const char *out;  /* borrowed from argv; NULL: stdout */
+	struct compile_opts co;
+	const char *out; /* borrowed from argv; NULL: stdout */
 	bool help;
 };
 
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
 	      "  -o FILE       write the script to FILE instead of stdout\n",
 	      f);
+	input_compile_usage(f);
 }
 
 /* Write buf to path atomically (a temporary file renamed over it). */
@@ -88,9 +90,10 @@ static int parse_opts(int argc, char **argv, struct compile_cli_opts *o)
 		{ "node", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		INPUT_COMPILE_OPTIONS,
 		{ 0 },
 	};
-	int opt;
+	int opt, r;
 
 	while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -105,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct compile_cli_opts *o)
 			o->help = true;
 			return 0;
 		default:
+			r = input_compile_option(&o->co, opt, optarg, "compile");
+			if (r > 0)
+				break;
 			usage(stderr);
 			return -EINVAL;
 		}
@@ -128,7 +134,8 @@ int cmd_compile_main(int argc, char **argv)
 		return 2;
 	if (o.help)
 		return 0;
-	if (input_compile(argv + optind, argc - optind, o.node, "compile", &rs))
+	o.co.node = o.node;
+	if (input_compile(argv + optind, argc - optind, &o.co, "compile", &rs))
 		return 2;
 	ret = emit(&rs, o.out) ? 2 : 0;
 	ruleset_fini(&rs);

@@ -15,6 +15,7 @@
 #include "nft/compile.h"
 #include "policy/decode.h"
 #include "policy/diag.h"
+#include "base/num.h"
 #include "base/xalloc.h"
 
 static bool manifest_name(const char *name)
@@ -98,12 +99,57 @@ int input_load(char *const *paths, int npaths, struct cluster *c)
 }
 
 /*
- * Load the manifests of paths and compile them for node (NULL: every pod is
- * local) into rs, printing every diagnostic to stderr. Returns 0 with rs to be
- * finalized by the caller, or 2 (the exit code of bad input) with nothing to
- * finalize; cmd names the command in the message.
+ * Take one of INPUT_COMPILE_OPTIONS into co: 1 when opt was one (0 if not),
+ * -EINVAL for a bad value (printed, naming cmd).
  */
-int input_compile(char *const *paths, int npaths, const char *node, const char *cmd,
+int input_compile_option(struct compile_opts *co, int opt, const char *arg, const char *cmd)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case INPUT_OPT_NO_COUNTERS:
+		co->no_counters = true;
+		return 1;
+	case INPUT_OPT_AUDIT:
+		co->audit = true;
+		return 1;
+	case INPUT_OPT_LOG_DENIED:
+		co->log_group = COMPILE_LOG_GROUP;
+		co->log_rate = co->log_burst = COMPILE_LOG_RATE;
+		if (!arg)
+			return 1;
+		if (num_parse(arg, 1, 100000, &v)) {
+			fprintf(stderr,
+				"nftpol %s: --log-denied=%s: expected a rate, packets a second per "
+				"rule, 1 to 100000\n",
+				cmd, arg);
+			return -EINVAL;
+		}
+		co->log_rate = co->log_burst = (uint32_t)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void input_compile_usage(FILE *f)
+{
+	fputs("  --no-counters        no named counters on the policies' rules\n"
+	      "  --audit              every NetworkPolicy in audit mode: what it would deny\n"
+	      "                       passes, counted (and logged with --log-denied)\n"
+	      "  --log-denied[=RATE]  denied first packets to NFLOG group 7801, at most RATE\n"
+	      "                       a second per rule (20): what `nftpol agent --log-denied`\n"
+	      "                       programs\n",
+	      f);
+}
+
+/*
+ * Load the manifests of paths and compile them as co says (node, counters,
+ * audit, denied logging) into rs, printing every diagnostic to stderr.
+ * Returns 0 with rs to be finalized by the caller, or 2 (the exit code of bad
+ * input) with nothing to finalize; cmd names the command in the message.
+ */
+int input_compile(char *const *paths, int npaths, const struct compile_opts *co, const char *cmd,
 		  struct ruleset *rs)
 {
 	struct diag_list d;
@@ -116,7 +162,7 @@ int input_compile(char *const *paths, int npaths, const char *node, const char *
 		return 2;
 	}
 	diag_list_init(&d);
-	ret = compile_cluster(&c, node, rs, &d);
+	ret = compile_cluster_opts(&c, co, rs, &d);
 	for (size_t i = 0; i < d.n; i++)
 		diag_print(&d.v[i], stderr);
 	if (ret || d.nerrors) {

@@ -7,11 +7,26 @@
 #ifndef AGENT_CLI_INPUT_H
 #define AGENT_CLI_INPUT_H
 
+#include <stdio.h>
+
+#include "nft/compile.h"
 #include "nft/ruleset.h"
 #include "policy/model.h"
 
 int input_load(char *const *paths, int npaths, struct cluster *c);
-int input_compile(char *const *paths, int npaths, const char *node, const char *cmd,
+/* getopt values of the compile options compile and apply share */
+enum { INPUT_OPT_NO_COUNTERS = 0x300, INPUT_OPT_AUDIT, INPUT_OPT_LOG_DENIED };
+
+#define INPUT_COMPILE_OPTIONS                                                                      \
+	{ "no-counters", no_argument, NULL, INPUT_OPT_NO_COUNTERS },                               \
+		{ "audit", no_argument, NULL, INPUT_OPT_AUDIT },                                   \
+	{                                                                                          \
+		"log-denied", optional_argument, NULL, INPUT_OPT_LOG_DENIED                        \
+	}
+
+int input_compile_option(struct compile_opts *co, int opt, const char *arg, const char *cmd);
+void input_compile_usage(FILE *f);
+int input_compile(char *const *paths, int npaths, const struct compile_opts *co, const char *cmd,
 		  struct ruleset *rs);
 
 #endif

@@ -19,20 +19,39 @@ static const char *const error_names[METRICS_ERR_KINDS] = {
 	[METRICS_ERR_APPLY] = "apply",
 };
 
-/* Count one sync (compile and program) that took seconds; ok: it succeeded. */
-void metrics_observe_sync(struct metrics *m, double seconds, bool ok)
+void metrics_hist_observe(struct metrics_hist *h, double seconds)
 {
 	size_t i = 0;
 
+	while (i < METRICS_SYNC_BUCKETS && seconds > bucket_le[i])
+		i++;
+	if (i < METRICS_SYNC_BUCKETS)
+		h->buckets[i]++;
+	h->count++;
+	h->sum += seconds;
+}
+
+/* Count one sync (compile and program) that took seconds; ok: it succeeded. */
+void metrics_observe_sync(struct metrics *m, double seconds, bool ok)
+{
 	if (ok)
 		m->syncs_ok++;
 	else
 		m->syncs_failed++;
-	while (i < METRICS_SYNC_BUCKETS && seconds > bucket_le[i])
-		i++;
-	if (i < METRICS_SYNC_BUCKETS)
-		m->sync_buckets[i]++;
-	m->sync_seconds_sum += seconds;
+	metrics_hist_observe(&m->sync, seconds);
+}
+
+static void render_hist(FILE *f, const char *name, const struct metrics_hist *h)
+{
+	uint64_t cum = 0;
+
+	for (int i = 0; i < METRICS_SYNC_BUCKETS; i++) {
+		cum += h->buckets[i];
+		fprintf(f, "%s_bucket{le=\"%g\"} %lu\n", name, bucket_le[i], cum);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %lu\n", name, h->count);
+	fprintf(f, "%s_sum %.6f\n", name, h->sum);
+	fprintf(f, "%s_count %lu\n", name, h->count);
 }
 
 static void head(FILE *f, const char *name, const char *type, const char *help)
@@ -42,8 +61,6 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 
 static void render_sync(const struct metrics *m, FILE *f)
 {
-	uint64_t cum = 0;
-
 	head(f, "nftpol_syncs_total", "counter", "Compile-and-program runs by result.");
 	fprintf(f, "nftpol_syncs_total{result=\"ok\"} %lu\n", m->syncs_ok);
 	fprintf(f, "nftpol_syncs_total{result=\"error\"} %lu\n", m->syncs_failed);
@@ -59,15 +76,11 @@ static void render_sync(const struct metrics *m, FILE *f)
 	fprintf(f, "nftpol_established_connections_restored_total %lu\n", m->conns_restored);
 	head(f, "nftpol_sync_duration_seconds", "histogram",
 	     "Time to compile and program the ruleset.");
-	for (int i = 0; i < METRICS_SYNC_BUCKETS; i++) {
-		cum += m->sync_buckets[i];
-		fprintf(f, "nftpol_sync_duration_seconds_bucket{le=\"%g\"} %lu\n", bucket_le[i],
-			cum);
-	}
-	fprintf(f, "nftpol_sync_duration_seconds_bucket{le=\"+Inf\"} %lu\n",
-		m->syncs_ok + m->syncs_failed);
-	fprintf(f, "nftpol_sync_duration_seconds_sum %.6f\n", m->sync_seconds_sum);
-	fprintf(f, "nftpol_sync_duration_seconds_count %lu\n", m->syncs_ok + m->syncs_failed);
+	render_hist(f, "nftpol_sync_duration_seconds", &m->sync);
+	head(f, "nftpol_enforcement_latency_seconds", "histogram",
+	     "From the arrival of a watch event (the oldest a sync programs) to the kernel's "
+	     "acknowledgement of the commit that enforces it.");
+	render_hist(f, "nftpol_enforcement_latency_seconds", &m->latency);
 	head(f, "nftpol_last_sync_success_timestamp_seconds", "gauge",
 	     "Unix time of the last successful sync (0: none yet).");
 	fprintf(f, "nftpol_last_sync_success_timestamp_seconds %.3f\n", m->last_sync_success);

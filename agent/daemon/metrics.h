@@ -25,6 +25,13 @@ enum metrics_error {
 
 #define METRICS_SYNC_BUCKETS 12
 
+/* A Prometheus histogram over the same bucket bounds (1 ms ... 5 s). */
+struct metrics_hist {
+	uint64_t buckets[METRICS_SYNC_BUCKETS]; /* not cumulative */
+	uint64_t count;
+	double sum;
+};
+
 /* A cluster network policy with rules nftpol does not enforce (domainNames peers). */
 struct metrics_cnp_ignored {
 	const char *kind; /* static: "ClusterNetworkPolicy", ... */
@@ -34,15 +41,15 @@ struct metrics_cnp_ignored {
 
 struct metrics {
 	uint64_t syncs_ok, syncs_failed;
-	uint64_t sync_buckets[METRICS_SYNC_BUCKETS]; /* not cumulative */
-	double sync_seconds_sum;
-	double last_sync_success;		  /* Unix time, seconds; 0: never */
-	uint64_t full_syncs;			  /* full replaces (first, periodic, repair) */
-	uint64_t conns_cut, conns_restored;	  /* established connections a change cut/let be */
-	struct watch_counters watch;		  /* events, restarts, LISTs, API errors */
-	size_t objects[STORE_KINDS];		  /* objects in the store */
-	size_t isolated[DIR_COUNT];		  /* local pod addresses isolated per direction */
-	size_t local_pods;			  /* pods in the store scheduled on this node */
+	struct metrics_hist sync;	    /* compile and program */
+	struct metrics_hist latency;	    /* a change's arrival to its commit's acknowledgement */
+	double last_sync_success;	    /* Unix time, seconds; 0: never */
+	uint64_t full_syncs;		    /* full replaces (first, periodic, repair) */
+	uint64_t conns_cut, conns_restored; /* established connections a change cut/let be */
+	struct watch_counters watch;	    /* events, restarts, LISTs, API errors */
+	size_t objects[STORE_KINDS];	    /* objects in the store */
+	size_t isolated[DIR_COUNT];	    /* local pod addresses isolated per direction */
+	size_t local_pods;		    /* pods in the store scheduled on this node */
 	size_t sets, set_elements, chains, rules; /* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
 	size_t unenforced[DATAPATH_REASONS];	  /* bridges the datapath check found blind */
@@ -55,6 +62,7 @@ struct metrics {
 };
 
 void metrics_observe_sync(struct metrics *m, double seconds, bool ok);
+void metrics_hist_observe(struct metrics_hist *h, double seconds);
 int metrics_render(const struct metrics *m, FILE *f);
 bool metrics_set_domain_rules(struct metrics *m, const struct cluster *c);
 void metrics_fini(struct metrics *m);

@@ -44,6 +44,7 @@ struct reconcile {
 	int64_t retry_at;  /* no attempt before this, after a failure */
 	struct backoff bo;
 	size_t node_cidrs;	  /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
+	int64_t last_sync;	  /* when the last sync ended (NOW_NEVER: none yet) */
 	struct compile_meta meta; /* what the counters of `last` count */
 	struct compile_meta pending; /* ... of the ruleset being programmed */
 };
@@ -71,6 +72,7 @@ int reconcile_new(const struct reconcile_opts *o, struct store *s, struct metric
 	r->nl = nl;
 	r->seen_gen = store_generation(s);
 	r->first_change = NOW_NEVER;
+	r->last_sync = NOW_NEVER;
 	r->node_cidrs = ~(size_t)0;
 	r->next_full = NOW_NEVER;
 	backoff_init(&r->bo, BACKOFF_INITIAL_MS, BACKOFF_CAP_MS);
@@ -343,7 +345,7 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	uint64_t gen = store_generation(r->store);
 	struct apply_result res;
 	struct ruleset rs;
-	int64_t t0 = now_ms(), ms, compile_ms;
+	int64_t t0 = now_ms(), ms, compile_ms, oldest = r->first_change;
 	int ret = compile(r, &rs);
 
 	compile_ms = now_ms() - t0;
@@ -355,7 +357,10 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 		}
 	}
 	ms = now_ms() - t0;
+	r->last_sync = now_ms();
 	metrics_observe_sync(r->m, (double)ms / 1000, ret == 0);
+	if (!ret && oldest != NOW_NEVER && r->have_last)
+		metrics_hist_observe(&r->m->latency, (double)(r->last_sync - oldest) / 1000);
 	if (full) {
 		r->m->full_syncs++;
 		datapath_observe(&datapath_node, r->m);
@@ -372,13 +377,21 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	succeeded(r, &rs, gen, full, now);
 }
 
-/* When the pending changes are due: quiet for quiet_ms, or max_delay_ms old. */
+/*
+ * When the pending changes are due. A lone change after a quiet spell (no sync
+ * for quiet_ms) at once: nothing suggests more will follow, and waiting would
+ * only add latency. Otherwise, in a burst, quiet for quiet_ms or max_delay_ms
+ * old, whichever comes first, so the burst is programmed in few commits.
+ */
 static int64_t change_due(const struct reconcile *r)
 {
 	int64_t quiet, oldest;
 
 	if (r->first_change == NOW_NEVER)
 		return NOW_NEVER;
+	if (r->first_change == r->last_change &&
+	    (r->last_sync == NOW_NEVER || r->first_change - r->last_sync >= r->o.quiet_ms))
+		return r->first_change;
 	quiet = r->last_change + r->o.quiet_ms;
 	oldest = r->first_change + r->o.max_delay_ms;
 	return quiet < oldest ? quiet : oldest;

@@ -32,6 +32,7 @@
 /* nftables' own batch geometry: 2 MiB pages, room for one maximal message. */
 #define BUILD_PAGE (2u * 1024 * 1024)
 #define BUILD_MSG_MAX (UINT16_MAX + 4096u)
+#define BUILD_RULE_ZERO 8192u /* bytes zeroed where a rule message starts */
 
 /* nft datatype ids and byte orders (nftables include/datatype.h, expression.h). */
 #define NFT_TYPE_BITS 6
@@ -99,6 +100,15 @@ void build_note(struct build *b, uint32_t lo, enum build_op op, const char *name
 /* Start the next message of the batch: type with flags, family inet, our seq. */
 struct nlmsghdr *build_hdr(struct build *b, uint16_t type, uint16_t flags)
 {
+	/*
+	 * libnftnl writes an objref's name (counter name "C") without its NUL
+	 * and libmnl leaves the attribute's padding as the buffer held it: zero
+	 * where a rule goes, so the name is terminated for any reader of the
+	 * batch (the kernel needs no NUL; our tests' parsers, libnftnl's, do).
+	 * A rule is far smaller than this; the page always has this much room.
+	 */
+	if (type == NFT_MSG_NEWRULE)
+		memset(nftnl_batch_buffer(b->batch), 0, BUILD_RULE_ZERO);
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type, NFPROTO_INET, flags,
 				     b->seq);
 }

@@ -193,6 +193,7 @@ static void decode_ns(struct decoder *dec, const cJSON *obj, const struct kind_i
 /* s quoted for a message, at most 40 bytes of it, control bytes and quotes escaped. */
 static char *quoted(const char *s)
 {
+	static const char hex[] = "0123456789abcdef";
 	char *out = xmalloc(4 * 40 + 8), *o = out;
 	size_t i;
 
@@ -200,14 +201,23 @@ static char *quoted(const char *s)
 	for (i = 0; s[i] && i < 40; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (ch == '"' || ch == '\\')
-			o += sprintf(o, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			o += sprintf(o, "\\x%02x", ch);
-		else
+		if (ch == '"' || ch == '\\') {
+			*o++ = '\\';
 			*o++ = (char)ch;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		} else {
+			*o++ = (char)ch;
+		}
 	}
-	o += sprintf(o, "\"%s", s[i] ? "..." : "");
+	*o++ = '"';
+	if (s[i])
+		for (int k = 0; k < 3; k++)
+			*o++ = '.';
+	*o = '\0';
 	return out;
 }
 

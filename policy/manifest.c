@@ -295,17 +295,47 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return cp >= 0xd800 && cp <= 0xdfff ? 0 : len;
 }
 
-/* The input must be UTF-8 text: no NUL bytes, no invalid sequences. */
+/* The 1-based line of byte offset off in buf. */
+static unsigned line_of(const char *buf, size_t off)
+{
+	unsigned line = 1;
+
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + off - p))); p++)
+		line++;
+	return line;
+}
+
+/* Bytes at s (at most n) before the first one that is NUL or not ASCII. */
+static size_t ascii_run(const unsigned char *s, size_t n)
+{
+	const uint64_t high = 0x8080808080808080ull, low = 0x0101010101010101ull;
+	size_t i = 0;
+	uint64_t w;
+
+	/* eight bytes at a time: no high bit set and no byte zero */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((w | ((w - low) & ~w)) & high)
+			break;
+	}
+	while (i < n && s[i] && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * The input must be UTF-8 text: no NUL bytes, no invalid sequences. The line is
+ * counted only for the message.
+ */
 static int check_text(struct manifest_ctx *m, const char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)buf;
-	unsigned line = 1;
 
-	for (size_t i = 0; i < len;) {
+	for (size_t i = ascii_run(s, len); i < len; i += ascii_run(s + i, len - i)) {
 		size_t n = s[i] ? utf8_seq(s + i, len - i) : 0;
 
 		if (n == 0) {
-			manifest_error(m, line,
+			manifest_error(m, line_of(buf, i),
 				       s[i] ? "invalid UTF-8 at byte offset %zu: "
 					      "manifests must be UTF-8 text"
 					    : "NUL byte at byte offset "
@@ -313,8 +343,6 @@ static int check_text(struct manifest_ctx *m, const char *buf, size_t len)
 				       i);
 			return -EINVAL;
 		}
-		if (s[i] == '\n')
-			line++;
 		i += n;
 	}
 	return 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Normalize `nft list table` output on stdin: set, map and chain blocks sorted by
+"""Normalize `nft list table` output on stdin: set, map, chain and counter blocks sorted by
 name, elements sorted one a line. The order the kernel keeps objects in (creation
 order) and hash set elements in (seeded per set) is not content."""
 import re
@@ -12,7 +12,7 @@ lines = [l for l in text.split("\n") if l.strip()]
 i = 0
 while i < len(lines):
     l = lines[i]
-    if cur is None and re.match(r"\t(set|map|chain) ", l):
+    if cur is None and re.match(r"\t(set|map|chain|counter) ", l):
         cur = []
     if cur is None:
         if l != "}":

@@ -215,7 +215,10 @@ int kube_status_from_json(const struct cJSON *obj, struct kube_status *st)
 	memset(st, 0, sizeof(*st));
 	if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "Status"))
 		return -EINVAL;
-	st->code = cJSON_IsNumber(code) ? (long)code->valuedouble : 0;
+	/* an HTTP status code; anything else (4e24, NaN, -1) is none */
+	st->code = cJSON_IsNumber(code) && code->valuedouble >= 0 && code->valuedouble <= 999
+			   ? (long)code->valuedouble
+			   : 0;
 	copy_str(st->reason, sizeof(st->reason), cJSON_GetObjectItemCaseSensitive(obj, "reason"));
 	copy_str(st->message, sizeof(st->message),
 		 cJSON_GetObjectItemCaseSensitive(obj, "message"));

@@ -325,9 +325,14 @@ static bool eval_dir(const struct reach *r, const struct reach_query *q, enum di
 bool reach_eval_dir(const struct reach *r, const struct reach_query *q, enum dir dir,
 		    struct reach_side *side)
 {
+	bool allowed;
+
 	if (side)
 		memset(side, 0, sizeof(*side));
-	return eval_dir(r, q, dir, side);
+	allowed = eval_dir(r, q, dir, side);
+	if (side)
+		side->allowed = allowed;
+	return allowed;
 }
 
 void reach_side_fini(struct reach_side *s)

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "policy/reach.h"
+#include "policy/selector.h"
 #include "policy/reach_diff_int.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
@@ -44,7 +45,8 @@ struct rd_ctx {
 	uint64_t *dv;		     /* ports whose verdict changes */
 	uint64_t *lvl[4];	     /* masks of partition() and resolve(), by depth */
 	bool iso[DIR_COUNT];	     /* the new ends are isolated (pair being compared) */
-	bool tiers; /* either version has cluster network policies: compare_tiers() */
+	bool tiers;	  /* either version has cluster network policies: compare_tiers() */
+	bool tiers_moved; /* ... and they differ: every pair is a candidate */
 };
 
 /* -- kinds of change ------------------------------------------------------------------- */
@@ -343,6 +345,82 @@ static void compare_tiers(struct rd_ctx *x, size_t s, size_t d)
 
 /* -- candidates ------------------------------------------------------------------------ */
 
+static bool selector_eq(const struct selector *a, const struct selector *b)
+{
+	char *x = selector_to_string(a), *y = selector_to_string(b);
+	bool eq = !strcmp(x, y);
+
+	free(x);
+	free(y);
+	return eq;
+}
+
+static bool addrs_eq(const struct addr *a, size_t na, const struct addr *b, size_t nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
+static bool cnp_peer_eq(const struct cnp_peer *a, const struct cnp_peer *b)
+{
+	if (a->kind != b->kind || a->ndomains != b->ndomains ||
+	    !addrs_eq(a->nets, a->nnets, b->nets, b->nnets) ||
+	    !selector_eq(&a->ns_sel, &b->ns_sel) || !selector_eq(&a->pod_sel, &b->pod_sel) ||
+	    !selector_eq(&a->node_sel, &b->node_sel))
+		return false;
+	for (size_t i = 0; i < a->ndomains; i++)
+		if (strcmp(a->domains[i], b->domains[i]))
+			return false;
+	return true;
+}
+
+static bool port_eq(const struct np_port *a, const struct np_port *b)
+{
+	return a->proto == b->proto && a->flags == b->flags && a->port == b->port &&
+	       a->end_port == b->end_port && !a->name == !b->name &&
+	       (!a->name || !strcmp(a->name, b->name));
+}
+
+static bool cnp_rule_eq(const struct cnp_rule *a, const struct cnp_rule *b)
+{
+	if (a->action != b->action || a->npeers != b->npeers || a->nports != b->nports)
+		return false;
+	for (size_t i = 0; i < a->npeers; i++)
+		if (!cnp_peer_eq(&a->peers[i], &b->peers[i]))
+			return false;
+	for (size_t i = 0; i < a->nports; i++)
+		if (!port_eq(&a->ports[i], &b->ports[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Whether the cluster network policies of a and b (sealed: in evaluation
+ * order) decide alike: the same tiers, order, subjects and rules (rule and
+ * policy names aside). Then only NetworkPolicy changes and changed pods can
+ * change a pair, and the candidates are found as without them.
+ */
+static bool cnps_equal(const struct cluster *a, const struct cluster *b)
+{
+	if (a->ncnps != b->ncnps)
+		return false;
+	for (size_t i = 0; i < a->ncnps; i++) {
+		const struct cnp *x = &a->cnps[i], *y = &b->cnps[i];
+
+		if (x->tier != y->tier || x->priority != y->priority ||
+		    !selector_eq(&x->subject_ns_sel, &y->subject_ns_sel) ||
+		    !selector_eq(&x->subject_pod_sel, &y->subject_pod_sel))
+			return false;
+		for (int d = 0; d < DIR_COUNT; d++) {
+			if (x->nrules[d] != y->nrules[d])
+				return false;
+			for (size_t j = 0; j < x->nrules[d]; j++)
+				if (!cnp_rule_eq(&x->rules[d][j], &y->rules[d][j]))
+					return false;
+		}
+	}
+	return true;
+}
+
 static bool labels_eq(const struct labels *a, const struct labels *b)
 {
 	if (a->n != b->n)
@@ -535,7 +613,7 @@ static void compare_family(struct rd_ctx *x)
 			row[i] = cand_of(x, i, DIR_EGRESS);
 			col[i] = cand_of(x, i, DIR_INGRESS);
 		}
-		if (!x->tiers && (row[i].all || row[i].some || col[i].all || col[i].some)) {
+		if (row[i].all || row[i].some || col[i].all || col[i].some) {
 			reach_diff_rules_pod(&x->old, x->old_of[i]);
 			reach_diff_rules_pod(&x->new, i);
 		}
@@ -600,6 +678,7 @@ static void ctx_init(struct rd_ctx *x, const struct cluster *old, const struct c
 	strmap_free(ids);
 	match_pods(x);
 	x->tiers = old->ncnps || new->ncnps;
+	x->tiers_moved = !cnps_equal(old, new);
 	x->end = xcalloc(new->npods + 1, sizeof(*x->end));
 	o->ns_of = xcalloc(new->npods + 1, sizeof(*o->ns_of));
 	for (size_t i = 0; i < new->npods; i++)

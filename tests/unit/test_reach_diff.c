@@ -357,6 +357,41 @@ START_TEST(agrees_over_golden_cases)
 }
 END_TEST
 
+/* Every tests/golden-diff case with old/ and new/ versions, both ways. */
+START_TEST(agrees_over_diff_cases)
+{
+	const char *src = getenv("NFTPOL_SRC");
+	char *root = xasprintf("%s/tests/golden-diff", src ? src : ".");
+	DIR *dir = opendir(root);
+	struct dirent *de;
+	size_t pairs = 0;
+
+	ck_assert_msg(dir, "cannot open %s (set NFTPOL_SRC)", root);
+	while ((de = readdir(dir))) {
+		char *o = xasprintf("%s/%s/old", root, de->d_name);
+		char *n = xasprintf("%s/%s/new", root, de->d_name);
+		DIR *probe = de->d_name[0] == '.' ? NULL : opendir(o);
+		struct cluster a, b;
+
+		if (probe) {
+			closedir(probe);
+			load_case(o, true, &a);
+			load_case(n, true, &b);
+			agree(n, &a, &b);
+			agree(o, &b, &a);
+			model_cluster_fini(&a);
+			model_cluster_fini(&b);
+			pairs++;
+		}
+		free(o);
+		free(n);
+	}
+	closedir(dir);
+	free(root);
+	ck_assert_uint_gt(pairs, 3);
+}
+END_TEST
+
 /* -- hand-made edits ----------------------------------------------------------------- */
 
 /* What varies between the versions of the cluster below. */
@@ -667,6 +702,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, agrees_over_golden_cases);
+	tcase_add_test(tc, agrees_over_diff_cases);
 	tcase_add_test(tc, agrees_over_edits);
 	tcase_add_test(tc, groups_of_default_deny);
 	tcase_add_test(tc, allowed_by_first_rule);

@@ -39,6 +39,7 @@ struct rd_ctx {
 	size_t *old_of; /* per new pod: the same pod in old, or RD_NONE */
 	size_t *new_of; /* per old pod: the same pod in new, or RD_NONE */
 	bool *end;	/* per new pod: compared in this family */
+	bool *changed;	/* per new pod: itself changed (labels, namespace, ports, address) */
 	int family;
 	uint64_t *ones;		     /* every port */
 	uint64_t *eo, *io, *en, *in; /* egress, ingress of the pair: old, new */
@@ -295,7 +296,25 @@ static void compare_tiers(struct rd_ctx *x, size_t s, size_t d)
 	struct reach_query qo = { 0 }, qn = { 0 };
 	struct rd_kind *k = xcalloc(x->o->nports + 1, sizeof(*k));
 	bool *changed = xcalloc(x->o->nports + 1, sizeof(*changed));
+	bool all = x->tiers_moved || x->changed[s] || x->changed[d];
 
+	if (!all) {
+		/*
+		 * The cluster policies and both pods are as they were: a port's
+		 * verdict can change only where a NetworkPolicy answer did (what
+		 * it admits, or whether it isolates: Baseline applies only
+		 * where none does).
+		 */
+		size_t so = x->old_of[s], dold = x->old_of[d];
+		bool ie = reach_diff_rules_admit(&x->old, so, dold, DIR_EGRESS, x->eo) !=
+			  reach_diff_rules_admit(&x->new, s, d, DIR_EGRESS, x->en);
+		bool ii = reach_diff_rules_admit(&x->old, dold, so, DIR_INGRESS, x->io) !=
+			  reach_diff_rules_admit(&x->new, d, s, DIR_INGRESS, x->in);
+
+		all = ie || ii;
+		for (size_t w = 0; w < x->o->words && !all; w++)
+			x->dv[w] = (x->eo[w] ^ x->en[w]) | (x->io[w] ^ x->in[w]);
+	}
 	reach_end_pod(&oc->pods[x->old_of[s]], x->family, &qo.src);
 	reach_end_pod(&oc->pods[x->old_of[d]], x->family, &qo.dst);
 	reach_end_pod(&nc->pods[s], x->family, &qn.src);
@@ -304,22 +323,26 @@ static void compare_tiers(struct rd_ctx *x, size_t s, size_t d)
 		struct reach_side side[DIR_COUNT];
 		bool before[DIR_COUNT], now[DIR_COUNT];
 
+		if (!all && !rd_bit(x->dv, i))
+			continue;
 		qo.proto = qn.proto = x->o->ports[i].proto;
 		qo.port = qn.port = x->o->ports[i].port;
 		for (int dir = 0; dir < DIR_COUNT; dir++) {
 			before[dir] = reach_eval_dir(x->old.r, &qo, dir, NULL);
-			now[dir] = reach_eval_dir(x->new.r, &qn, dir, &side[dir]);
+			now[dir] = reach_eval_dir(x->new.r, &qn, dir, NULL);
 		}
 		changed[i] = (before[0] && before[1]) != (now[0] && now[1]);
+		if (!changed[i])
+			continue;
 		k[i] = (struct rd_kind){ .allowed = now[0] && now[1], .family = x->family };
-		for (int dir = 0; changed[i] && dir < DIR_COUNT; dir++) {
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
 			if (before[dir] == now[dir])
 				continue;
+			reach_eval_dir(x->new.r, &qn, dir, &side[dir]);
 			k[i].dirs |= DIR_FLAG(dir);
 			k[i].side[dir] = why_tiers(x, &side[dir], &qn, dir);
-		}
-		for (int dir = 0; dir < DIR_COUNT; dir++)
 			reach_side_fini(&side[dir]);
+		}
 	}
 	for (size_t i = 0; i < x->o->nports; i++) {
 		uint64_t *m;
@@ -607,7 +630,8 @@ static void compare_family(struct rd_ctx *x)
 		if (!x->end[i])
 			continue;
 		x->o->ns_pods[x->o->ns_of[i]][x->family == AF_INET6]++;
-		if (x->tiers || pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i])) {
+		x->changed[i] = pod_changed(x, &x->old.c->pods[x->old_of[i]], &x->new.c->pods[i]);
+		if (x->tiers_moved || x->changed[i]) {
 			row[i].all = col[i].all = true;
 		} else {
 			row[i] = cand_of(x, i, DIR_EGRESS);
@@ -680,6 +704,7 @@ static void ctx_init(struct rd_ctx *x, const struct cluster *old, const struct c
 	x->tiers = old->ncnps || new->ncnps;
 	x->tiers_moved = !cnps_equal(old, new);
 	x->end = xcalloc(new->npods + 1, sizeof(*x->end));
+	x->changed = xcalloc(new->npods + 1, sizeof(*x->changed));
 	o->ns_of = xcalloc(new->npods + 1, sizeof(*o->ns_of));
 	for (size_t i = 0; i < new->npods; i++)
 		o->ns_of[i] = (size_t)(model_cluster_ns(new, new->pods[i].ns) - new->nss);
@@ -698,6 +723,7 @@ static void ctx_fini(struct rd_ctx *x)
 	free(x->old_of);
 	free(x->new_of);
 	free(x->end);
+	free(x->changed);
 }
 
 /* Whether an eligible pod of c has an address of family. */

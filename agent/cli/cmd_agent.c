@@ -311,7 +311,7 @@ static int setup(struct agent *a, const struct agent_opts *o)
 	a->m.extra = render_policy_metrics;
 	a->m.extra_ctx = a;
 	datapath_observe(&datapath_node, &a->m);
-	a->parts.multi = xnonnull(curl_multi_init());
+	a->parts.multi = kube_multi_new();
 	for (int k = 0; k < STORE_KINDS; k++)
 		a->parts.watches[k] = watch_new(k, a->kube, a->parts.multi, a->store, &a->m.watch);
 	return 0;

@@ -191,8 +191,49 @@ int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, (long)KEEPALIVE_IDLE_S);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, (long)KEEPALIVE_INTERVAL_S);
+	/*
+	 * HTTP/2 when the server offers it in ALPN (an API server does), HTTP/1.1
+	 * otherwise; a request made while the first connection is still being
+	 * set up waits for it rather than opening another, so every watch shares
+	 * one connection.
+	 */
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
 	setup_tls(k, easy);
 	return 0;
+}
+
+/*
+ * A multi handle for the transfers of kube_easy_setup() handles: HTTP/2
+ * streams multiplexed on one connection per server. The caller frees it with
+ * curl_multi_cleanup().
+ */
+void *kube_multi_new(void)
+{
+	CURLM *multi = xnonnull(curl_multi_init());
+
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	return multi;
+}
+
+/* "HTTP/2", "HTTP/1.1"... : the protocol easy's transfer used, for logs. */
+const char *kube_http_version(void *easy)
+{
+	long v = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0:
+		return "HTTP/1.0";
+	case CURL_HTTP_VERSION_1_1:
+		return "HTTP/1.1";
+	case CURL_HTTP_VERSION_2_0:
+		return "HTTP/2";
+	case CURL_HTTP_VERSION_3:
+		return "HTTP/3";
+	default:
+		return "none";
+	}
 }
 
 static void copy_str(char *dst, size_t size, const cJSON *v)

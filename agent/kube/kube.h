@@ -3,7 +3,9 @@
  * The Kubernetes API over libcurl: request URLs for LIST and WATCH, easy handles
  * set up with the configured TLS and credentials, the bearer token re-read from
  * its file (every minute and after a 401), and Status bodies decoded. Transfers
- * themselves run on the caller's multi handle.
+ * themselves run on the caller's multi handle (kube_multi_new()): HTTP/2 over
+ * TLS when the server offers it, every stream on one connection; HTTP/1.1
+ * otherwise.
  */
 #ifndef AGENT_KUBE_KUBE_H
 #define AGENT_KUBE_KUBE_H
@@ -34,6 +36,8 @@ char *kube_list_url(const struct kube *k, const char *path, unsigned limit, cons
 char *kube_watch_url(const struct kube *k, const char *path, const char *rv, unsigned timeout_s);
 int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms,
 		    struct curl_slist **headers, int64_t now);
+void *kube_multi_new(void);
+const char *kube_http_version(void *easy);
 void kube_token_rejected(struct kube *k);
 int kube_status_from_json(const struct cJSON *obj, struct kube_status *st);
 int kube_status_parse(const char *body, size_t len, struct kube_status *st);

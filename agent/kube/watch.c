@@ -57,6 +57,7 @@ struct watch {
 	int64_t deadline;
 	struct backoff bo;
 	int64_t retry_after_ms; /* Retry-After of the last answer, 0: none */
+	const char *protocol;	/* static; HTTP version of the last answer */
 	char *rv;		/* owned; where a watch resumes; NULL before a list */
 	bool synced;		/* a LIST completed at least once */
 	bool absent;		/* the last LIST found the resource not served (404) */
@@ -476,7 +477,7 @@ static void list_complete(struct watch *w, int64_t now)
 	w->cnt->relists[w->kind]++;
 	log_info("list complete",
 		 LOG_FIELDS(LOG_STR("resource", w->res->resource),
-			    LOG_STR("resource_version", w->rv),
+			    LOG_STR("resource_version", w->rv), LOG_STR("protocol", w->protocol),
 			    LOG_UINT("objects", store_count(w->store, w->kind)),
 			    LOG_UINT("added", st.added), LOG_UINT("changed", st.changed),
 			    LOG_UINT("deleted", st.deleted)));
@@ -609,6 +610,7 @@ void watch_done(struct watch *w, int result, int64_t now)
 	if (curl_easy_getinfo(w->easy, CURLINFO_RETRY_AFTER, &after) != CURLE_OK || after < 0)
 		after = 0;
 	w->retry_after_ms = after > BACKOFF_CAP_MS / 1000 ? BACKOFF_CAP_MS : after * 1000;
+	w->protocol = kube_http_version(w->easy);
 	curl_multi_remove_handle(w->multi, w->easy);
 	curl_easy_cleanup(w->easy);
 	w->easy = NULL;

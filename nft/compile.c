@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "nft/compile_int.h"
+#include "nft/incr.h"
 #include "policy/eval.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
@@ -84,16 +85,31 @@ static char *group_text(const struct lower *k, const struct assign *a, size_t n)
 	return buf;
 }
 
-/* The key of a group: its policies' indexes (stable within one compilation). */
-static char *group_key(enum dir dir, bool audit, const struct assign *a, size_t n)
+/*
+ * The key of a group: its policies' indexes (stable within one compilation,
+ * and while the policies do not change: nft/incr.c keys its groups so too).
+ */
+char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n)
 {
 	size_t cap = 16 + n * 21, len;
 	char *buf = xmalloc(cap);
 
 	len = (size_t)snprintf(buf, cap, "%s|%d", audit ? "agrp" : "grp", dir);
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, cap - len, ",%zu", a[i].pol);
+		len += (size_t)snprintf(buf + len, cap - len, ",%zu", pols[i]);
 	return buf;
+}
+
+static char *group_key(enum dir dir, bool audit, const struct assign *a, size_t n)
+{
+	size_t *pols = xcalloc(n ? n : 1, sizeof(*pols));
+	char *key;
+
+	for (size_t i = 0; i < n; i++)
+		pols[i] = a[i].pol;
+	key = lower_group_key(dir, audit, pols, n);
+	free(pols);
+	return key;
 }
 
 /* The counter of the first packets the policies of a group (text) deny, or would. */
@@ -163,6 +179,8 @@ static const char *group_chain(struct lower *k, enum dir dir, bool audit, const 
 	r->verdict = audit ? RS_VERDICT_ACCEPT : RS_VERDICT_DROP;
 	name = c->name;
 	strmap_put(k->objs, key, name);
+	if (k->o->recipe)
+		incr_note_group(k->o->recipe, key, name);
 	free(targets);
 	free(text);
 	free(nkey);
@@ -535,6 +553,8 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);
+	if (o->recipe)
+		incr_note_done(o->recipe, c, o, out, k.fam4, k.fam6);
 	if (o->meta)
 		xqsort(o->meta->v, o->meta->n, sizeof(*o->meta->v), ctr_cmp);
 	for (size_t i = 0; i < k.nkeys; i++)

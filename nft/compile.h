@@ -14,6 +14,8 @@
 #include "policy/diag.h"
 #include "policy/model.h"
 
+struct incr;
+
 #define COMPILE_TABLE "nftpol"
 
 /*
@@ -64,6 +66,8 @@ struct compile_opts {
 	uint32_t log_rate;	   /* ... at most this many a second per rule (kernel side) */
 	uint32_t log_burst;	   /* ... with this burst */
 	struct compile_meta *meta; /* filled when not NULL (release: compile_meta_fini) */
+	struct incr *recipe;	   /* when not NULL (from incr_new()): how the table follows
+				      pod changes (nft/incr.h) */
 };
 
 int compile_cluster(const struct cluster *c, const char *node, struct ruleset *out,

@@ -74,6 +74,7 @@ struct pmatch {
 #define LOWER_PMATCH_MAX 5 /* any; exact; ranges; named per family */
 
 const char *lower_dir_name(enum dir dir);
+char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n);
 const struct addr *lower_pod_addr(const struct pod *p, enum lower_fam fam);
 char *lower_obj_name(struct lower *k, const char *prefix, const char *readable, const char *key);
 void lower_put_addr(uint8_t *dst, const struct addr *a);

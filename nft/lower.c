@@ -6,6 +6,7 @@
  * every pod that declares them), and the stable, readable names of objects.
  */
 #include "nft/compile_int.h"
+#include "nft/incr.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -164,6 +165,8 @@ const char *lower_pods_set(struct lower *k, const struct netpol *np, const struc
 
 		eval_peer_pods(k->e, np, p, &pl);
 		fill_pods(k, s, &pl, fam);
+		if (k->o->recipe)
+			incr_note_pods(k->o->recipe, s->name, fam == LOWER_FAM_6, np, p);
 		name = s->name;
 		eval_pod_list_fini(&pl);
 		free(comment);
@@ -376,6 +379,8 @@ static const char *named_set(struct lower *k, const struct np_port **v, size_t n
 
 		fill_named(k, s, v, n, fam);
 		name = s->name;
+		if (k->o->recipe)
+			incr_note_named(k->o->recipe, s->name, fam == LOWER_FAM_6, v, n);
 		free(comment);
 		free(oname);
 	}

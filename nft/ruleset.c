@@ -427,6 +427,61 @@ const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t
 	return NULL;
 }
 
+/* Where key goes in sealed hash set s: *pos, and whether an element has it. */
+static bool set_locate(const struct rs_set *s, const uint8_t *key, size_t *pos)
+{
+	unsigned len = ruleset_key_len(s);
+	size_t lo = 0, hi = s->nelems;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(s->elems[mid].key, key, len);
+
+		if (!c) {
+			*pos = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return false;
+}
+
+/*
+ * Put a copy of e (its chain duplicated) into sealed hash set s, keeping it
+ * sealed; an element with the same key is replaced. Not for interval sets.
+ */
+void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e)
+{
+	size_t pos;
+
+	if (set_locate(s, e->key, &pos)) {
+		free(s->elems[pos].chain);
+	} else {
+		XGROW(s->elems, s->cap, s->nelems);
+		memmove(&s->elems[pos + 1], &s->elems[pos], (s->nelems - pos) * sizeof(*s->elems));
+		s->nelems++;
+	}
+	s->elems[pos] = *e;
+	s->elems[pos].chain = e->chain ? xstrdup(e->chain) : NULL;
+}
+
+/* Remove the element of sealed hash set s whose key is key; whether there was one. */
+bool ruleset_set_remove(struct rs_set *s, const uint8_t *key)
+{
+	size_t pos;
+
+	if (!set_locate(s, key, &pos))
+		return false;
+	free(s->elems[pos].chain);
+	memmove(&s->elems[pos], &s->elems[pos + 1], (s->nelems - pos - 1) * sizeof(*s->elems));
+	s->nelems--;
+	return true;
+}
+
 static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 {
 	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state ||

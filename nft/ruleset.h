@@ -177,6 +177,8 @@ void ruleset_seal(struct ruleset *rs);
 
 struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
 const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t *key);
+void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e);
+bool ruleset_set_remove(struct rs_set *s, const uint8_t *key);
 struct rs_chain *ruleset_find_chain(const struct ruleset *rs, const char *name);
 struct rs_counter *ruleset_find_counter(const struct ruleset *rs, const char *name);
 

@@ -34,6 +34,8 @@ struct store {
 	uint64_t gen;		   /* bumped by every change */
 	uint64_t sealed_gen;	   /* gen at the last store_snapshot(), or ~0 */
 	uint32_t epoch;		   /* current relist epoch */
+	struct store_journal j;	   /* changes since store_journal_start() */
+	struct strmap *jidx;	   /* pod key -> 1 + index into j.pods; NULL: no journal */
 };
 
 static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K', 'O', 'C', 'A', 'B' };
@@ -73,6 +75,8 @@ enum store_kind store_cnp_kind(enum cnp_source src)
 	return src == CNP_SRC_CNP ? STORE_CNP : src == CNP_SRC_ANP ? STORE_ANP : STORE_BANP;
 }
 
+static void journal_drop(struct store *s);
+
 struct store *store_new(void)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -92,6 +96,9 @@ void store_free(struct store *s)
 	}
 	free(s->slots);
 	model_cluster_fini(&s->c);
+	if (s->jidx)
+		journal_drop(s);
+	strmap_free(s->jidx);
 	free(s);
 }
 
@@ -377,6 +384,97 @@ static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 	free(key);
 }
 
+/* -- the journal ---------------------------------------------------------- */
+
+static void journal_drop(struct store *s)
+{
+	for (size_t i = 0; i < s->j.npods; i++) {
+		free(s->j.pods[i].ns);
+		free(s->j.pods[i].name);
+		if (s->j.pods[i].had)
+			model_pod_fini(&s->j.pods[i].old);
+	}
+	free(s->j.pods);
+	s->j.pods = NULL;
+	s->j.npods = s->j.cap = 0;
+	strmap_free(s->jidx);
+	s->jidx = strmap_new();
+}
+
+/* A change to anything but a pod: the journal can no longer tell what changed. */
+static void journal_structural(struct store *s)
+{
+	if (!s->jidx || s->j.structural)
+		return;
+	s->j.structural = true;
+	journal_drop(s);
+}
+
+/*
+ * Pod at pos (key) is about to change or go: remember its version as of the
+ * journal's start (the first change only), taking it out of the array (pos
+ * then holds a zeroed pod); had: it existed (else it is new since the start).
+ */
+static void journal_pod(struct store *s, const char *key, const struct pod *p, size_t pos, bool had)
+{
+	struct store_pod_change *ch;
+
+	if (!s->jidx || s->j.structural || strmap_get(s->jidx, key))
+		return;
+	if (s->j.npods >= STORE_JOURNAL_MAX) {
+		journal_structural(s);
+		return;
+	}
+	XGROW(s->j.pods, s->j.cap, s->j.npods);
+	ch = &s->j.pods[s->j.npods++];
+	memset(ch, 0, sizeof(*ch));
+	ch->had = had;
+	ch->ns = xstrdup(p->ns);
+	ch->name = xstrdup(p->name);
+	if (had) {
+		ch->old = s->c.pods[pos];
+		memset(&s->c.pods[pos], 0, sizeof(s->c.pods[pos]));
+	}
+	strmap_put(s->jidx, key, (void *)(uintptr_t)s->j.npods);
+}
+
+/*
+ * Start (or restart) recording changes: from now on the store remembers, for
+ * every pod that changes, its version at this moment; a change to any other
+ * kind marks the journal structural (the caller must then look at everything).
+ */
+void store_journal_start(struct store *s)
+{
+	if (!s->jidx)
+		s->jidx = strmap_new();
+	journal_drop(s);
+	s->j.structural = false;
+}
+
+/* The changes since store_journal_start() (NULL before it). */
+const struct store_journal *store_journal(const struct store *s)
+{
+	return s->jidx ? &s->j : NULL;
+}
+
+/* The pod ns/name as it is now, or NULL. */
+const struct pod *store_pod(const struct store *s, const char *ns, const char *name)
+{
+	const struct ent *e = lookup(s, STORE_POD, ns, name);
+
+	return e ? &s->c.pods[e->pos] : NULL;
+}
+
+/*
+ * The objects as they are, unsealed: pods in no particular order; the other
+ * arrays as the last store_snapshot() left them when the journal is not
+ * structural.
+ */
+const struct cluster *store_cluster(const struct store *s)
+{
+	return &s->c;
+}
+
 /* -- public operations ---------------------------------------------------- */
 
 static bool rv_equal(const char *a, const char *b)
@@ -403,18 +501,27 @@ int store_upsert(struct store *s, struct store_obj *o)
 		return -ENOSPC;
 	}
 	if (i != EMPTY) {
-		free(key);
 		e = &s->slots[i];
 		e->mark = s->epoch;
 		if (!e->implied && rv_equal(e->rv, o->rv)) {
+			free(key);
 			store_obj_fini(o);
 			return 0;
 		}
+		if (o->kind == STORE_POD)
+			journal_pod(s, key, &s->c.pods[e->pos], e->pos, true);
+		else
+			journal_structural(s);
+		free(key);
 		arr_put(&s->c, arr_of(o->kind), e->pos, o);
 		if (e->implied)
 			s->count[o->kind]++;
 		e->implied = false;
 	} else {
+		if (o->kind == STORE_POD)
+			journal_pod(s, key, &o->u.pod, 0, false);
+		else
+			journal_structural(s);
 		e = insert(s, key, hash);
 		e->kind = o->kind;
 		e->mark = s->epoch;
@@ -432,6 +539,11 @@ static void delete_slot(struct store *s, size_t i)
 {
 	enum store_kind kind = s->slots[i].kind;
 	size_t pos = s->slots[i].pos;
+
+	if (kind == STORE_POD)
+		journal_pod(s, s->slots[i].key, &s->c.pods[pos], pos, true);
+	else if (!s->slots[i].implied)
+		journal_structural(s);
 
 	if (!s->slots[i].implied)
 		s->count[kind]--;

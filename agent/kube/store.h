@@ -59,6 +59,21 @@ struct store_relist_stats {
 
 struct store;
 
+/* A pod changed since store_journal_start(): its version then (had), or none. */
+struct store_pod_change {
+	char *ns, *name; /* owned */
+	bool had;
+	struct pod old; /* owned; valid when had */
+};
+
+/* What changed since store_journal_start(). */
+struct store_journal {
+	bool structural;	       /* something other than a pod changed: look at all */
+	struct store_pod_change *pods; /* first change of each pod, in order */
+	size_t npods, cap;
+};
+#define STORE_JOURNAL_MAX 8192 /* pods remembered; more makes the journal structural */
+
 struct store *store_new(void);
 void store_free(struct store *s);
 void store_obj_fini(struct store_obj *o);
@@ -73,5 +88,9 @@ const char *store_rv(const struct store *s, enum store_kind kind, const char *ns
 const char *store_kind_name(enum store_kind kind);
 const struct store_kind_info *store_kind_info(enum store_kind kind);
 enum store_kind store_cnp_kind(enum cnp_source src);
+void store_journal_start(struct store *s);
+const struct store_journal *store_journal(const struct store *s);
+const struct pod *store_pod(const struct store *s, const char *ns, const char *name);
+const struct cluster *store_cluster(const struct store *s);
 
 #endif

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Incremental compilation (see incr.h). The recipe mirrors what compile.c and
+ * lower.c do per pod, one pod at a time: lower_pods_set() fills a set with the
+ * addresses of the pods a peer stands for (eval_peer_pods), named_set() with
+ * address . proto . port of the pods' named ports, lower_direction() sends a
+ * local pod's addresses to the group chain of the policies isolating it,
+ * build_self() and failclosed_put() list the local pods. A pod's "elements"
+ * are what it puts into those sets; a change removes the old version's and adds
+ * the new version's, and the difference is sent.
+ */
+#include "nft/incr.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nft/compile_int.h"
+#include "policy/eval.h"
+#include "policy/selector.h"
+#include "base/strmap.h"
+#include "base/xalloc.h"
+
+struct idx_list {
+	size_t *v;
+	size_t n, cap;
+};
+
+/* A set of the addresses of the pods one selector peer stands for. */
+struct pods_rec {
+	char *set;
+	bool v6;
+	const struct netpol *np; /* borrowed from the cluster */
+	const struct peer *p;	 /* borrowed from the cluster */
+};
+
+struct named_port {
+	char *name;
+	uint8_t proto;
+};
+
+/* A set of address . proto . port of some named ports of every pod. */
+struct named_rec {
+	char *set;
+	bool v6;
+	struct named_port *ports;
+	size_t n;
+};
+
+/* A group chain and how many map elements send packets to it. */
+struct group {
+	char *chain;
+	size_t refs;
+};
+
+/* What one namespace needs looked at. */
+struct nsidx {
+	struct idx_list own;   /* pods_rec of policies here, without a namespace selector */
+	struct idx_list pols;  /* policies here (indexes into the cluster's) */
+	struct idx_list match; /* pods_rec with a namespace selector matching it */
+	bool matched;	       /* match computed */
+};
+
+/* Eligible pods per address: the elements of an address shared are not one pod's. */
+struct addr_slot {
+	uint8_t a[16];
+	uint8_t family; /* 0: free */
+	uint32_t count;
+};
+
+struct incr_addr_change {
+	struct addr a;
+	int d;
+};
+
+struct incr {
+	bool usable; /* recorded from a compilation it can follow */
+	char *node;  /* NULL: every pod is local */
+	bool audit_all;
+	bool fam[2];
+	size_t famcount[2]; /* eligible pods with an address of each family */
+	struct pods_rec *pods;
+	size_t npods, cappods;
+	struct named_rec *named;
+	size_t nnamed, capnamed;
+	struct strmap *groups; /* group key -> struct group */
+	struct group **gv;
+	size_t ngv, capgv;
+	struct strmap *chains; /* chain name -> struct group */
+	struct strmap *by_ns;  /* namespace -> struct nsidx */
+	struct nsidx **nsv;
+	size_t nnsv, capnsv;
+	char **nsnames;
+	struct idx_list nssel; /* pods_rec with a namespace selector */
+	const struct netpol *pols;
+	size_t npols;
+	struct addr_slot *at;
+	size_t atcap, atn;
+};
+
+static void idx_add(struct idx_list *l, size_t i)
+{
+	XGROW(l->v, l->cap, l->n);
+	l->v[l->n++] = i;
+}
+
+struct incr *incr_new(void)
+{
+	struct incr *r = xcalloc(1, sizeof(*r));
+
+	r->groups = strmap_new();
+	r->chains = strmap_new();
+	r->by_ns = strmap_new();
+	r->usable = true;
+	return r;
+}
+
+void incr_free(struct incr *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->npods; i++)
+		free(r->pods[i].set);
+	free(r->pods);
+	for (size_t i = 0; i < r->nnamed; i++) {
+		for (size_t j = 0; j < r->named[i].n; j++)
+			free(r->named[i].ports[j].name);
+		free(r->named[i].ports);
+		free(r->named[i].set);
+	}
+	free(r->named);
+	for (size_t i = 0; i < r->ngv; i++) {
+		free(r->gv[i]->chain);
+		free(r->gv[i]);
+	}
+	free(r->gv);
+	for (size_t i = 0; i < r->nnsv; i++) {
+		free(r->nsv[i]->own.v);
+		free(r->nsv[i]->pols.v);
+		free(r->nsv[i]->match.v);
+		free(r->nsv[i]);
+		free(r->nsnames[i]);
+	}
+	free(r->nsv);
+	free(r->nsnames);
+	free(r->nssel.v);
+	free(r->at);
+	free(r->node);
+	strmap_free(r->groups);
+	strmap_free(r->chains);
+	strmap_free(r->by_ns);
+	free(r);
+}
+
+/* Whether the recipe can follow pod changes (no cluster network policies). */
+bool incr_usable(const struct incr *r)
+{
+	return r && r->usable;
+}
+
+/* -- recording ------------------------------------------------------------ */
+
+void incr_note_pods(struct incr *r, const char *set, bool v6, const struct netpol *np,
+		    const struct peer *p)
+{
+	if (!np) { /* a cluster network policy's peer, made up on the stack */
+		r->usable = false;
+		return;
+	}
+	XGROW(r->pods, r->cappods, r->npods);
+	r->pods[r->npods++] = (struct pods_rec){ xstrdup(set), v6, np, p };
+}
+
+void incr_note_named(struct incr *r, const char *set, bool v6, const struct np_port **v, size_t n)
+{
+	struct named_rec *nr;
+
+	XGROW(r->named, r->capnamed, r->nnamed);
+	nr = &r->named[r->nnamed++];
+	*nr = (struct named_rec){ xstrdup(set), v6, xcalloc(n ? n : 1, sizeof(*nr->ports)), n };
+	for (size_t i = 0; i < n; i++)
+		nr->ports[i] = (struct named_port){ xstrdup(v[i]->name), v[i]->proto };
+}
+
+void incr_note_group(struct incr *r, const char *key, const char *chain)
+{
+	struct group *g = xcalloc(1, sizeof(*g));
+
+	g->chain = xstrdup(chain);
+	XGROW(r->gv, r->capgv, r->ngv);
+	r->gv[r->ngv++] = g;
+	strmap_put(r->groups, key, g);
+	strmap_put(r->chains, chain, g);
+}
+
+static struct nsidx *nsidx_of(struct incr *r, const char *ns, bool create)
+{
+	struct nsidx *x = strmap_get(r->by_ns, ns);
+
+	if (x || !create)
+		return x;
+	x = xcalloc(1, sizeof(*x));
+	XGROW(r->nsv, r->capnsv, r->nnsv);
+	r->nsnames = xrealloc(r->nsnames, r->capnsv * sizeof(*r->nsnames));
+	r->nsv[r->nnsv] = x;
+	r->nsnames[r->nnsv++] = xstrdup(ns);
+	strmap_put(r->by_ns, ns, x);
+	return x;
+}
+
+static uint64_t addr_hash(const struct addr *a)
+{
+	uint64_t h = 1469598103934665603ull ^ a->family;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->a[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+static struct addr slot_addr(const struct addr_slot *sl)
+{
+	struct addr a = { .family = sl->family };
+
+	memcpy(a.a, sl->a, 16);
+	return a;
+}
+
+static void addr_grow(struct incr *r)
+{
+	size_t ncap = r->atcap ? r->atcap * 2 : 256;
+	struct addr_slot *n = xcalloc(ncap, sizeof(*n));
+
+	for (size_t i = 0; i < r->atcap; i++) {
+		struct addr a = slot_addr(&r->at[i]);
+		size_t j;
+
+		if (!r->at[i].family)
+			continue;
+		for (j = addr_hash(&a) & (ncap - 1); n[j].family; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = r->at[i];
+	}
+	free(r->at);
+	r->at = n;
+	r->atcap = ncap;
+}
+
+/* The count of eligible pods holding a (create: a new slot when none). */
+static struct addr_slot *addr_slot(struct incr *r, const struct addr *a, bool create)
+{
+	if (create && (r->atn + 1) * 2 > r->atcap)
+		addr_grow(r);
+	if (!r->atcap)
+		return NULL;
+	for (size_t i = addr_hash(a) & (r->atcap - 1);; i = (i + 1) & (r->atcap - 1)) {
+		if (!r->at[i].family) {
+			if (!create)
+				return NULL;
+			r->at[i].family = a->family;
+			memcpy(r->at[i].a, a->a, 16);
+			r->atn++;
+			return &r->at[i];
+		}
+		if (r->at[i].family == a->family && !memcmp(r->at[i].a, a->a, 16))
+			return &r->at[i];
+	}
+}
+
+static void count_pod(struct incr *r, const struct pod *p, int d)
+{
+	if (!model_pod_eligible(p))
+		return;
+	for (size_t i = 0; i < p->nips; i++) {
+		addr_slot(r, &p->ips[i], true)->count += (uint32_t)d;
+		r->famcount[p->ips[i].family == AF_INET6] += (size_t)d;
+	}
+}
+
+/* Count the map elements that send packets to each group chain of rs. */
+static void count_refs(struct incr *r, const struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nsets; i++) {
+		const struct rs_set *s = &rs->sets[i];
+
+		if (!(s->flags & RS_SET_VMAP))
+			continue;
+		for (size_t j = 0; j < s->nelems; j++) {
+			struct group *g = strmap_get(r->chains, s->elems[j].chain);
+
+			if (g)
+				g->refs++;
+		}
+	}
+}
+
+/* The compilation is done: index what pod changes need. */
+void incr_note_done(struct incr *r, const struct cluster *c, const struct compile_opts *o,
+		    const struct ruleset *rs, bool fam4, bool fam6)
+{
+	if (c->ncnps)
+		r->usable = false;
+	r->node = o->node ? xstrdup(o->node) : NULL;
+	r->audit_all = o->audit;
+	r->fam[0] = fam4;
+	r->fam[1] = fam6;
+	r->pols = c->pols;
+	r->npols = c->npols;
+	for (size_t i = 0; i < c->npols; i++)
+		idx_add(&nsidx_of(r, c->pols[i].ns, true)->pols, i);
+	for (size_t i = 0; i < r->npods; i++) {
+		if (r->pods[i].p->flags & PEER_NS_SEL)
+			idx_add(&r->nssel, i);
+		else
+			idx_add(&nsidx_of(r, r->pods[i].np->ns, true)->own, i);
+	}
+	for (size_t i = 0; i < c->npods; i++)
+		count_pod(r, &c->pods[i], 1);
+	count_refs(r, rs);
+}
+
+/* -- a pod's elements ----------------------------------------------------- */
+
+struct els {
+	struct incr_el *v;
+	size_t n, cap;
+};
+
+static struct rs_elem *el_add(struct els *l, const char *set)
+{
+	XGROW(l->v, l->cap, l->n);
+	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
+	l->v[l->n].set = set;
+	return &l->v[l->n++].e;
+}
+
+static const struct addr *pod_addr(const struct pod *p, bool v6)
+{
+	return lower_pod_addr(p, v6 ? LOWER_FAM_6 : LOWER_FAM_4);
+}
+
+static void add_addr_el(struct els *l, const char *set, const struct addr *a)
+{
+	if (a)
+		lower_put_addr(el_add(l, set)->key, a);
+}
+
+/* The pods_rec with a namespace selector that namespace ns matches. */
+static const struct idx_list *ns_matches(struct incr *r, struct nsidx *x, const struct k8s_ns *ns)
+{
+	if (!x->matched) {
+		for (size_t i = 0; i < r->nssel.n; i++)
+			if (selector_matches(&r->pods[r->nssel.v[i]].p->ns_sel, &ns->labels))
+				idx_add(&x->match, r->nssel.v[i]);
+		x->matched = true;
+	}
+	return &x->match;
+}
+
+static void peer_els(struct incr *r, const struct pod *p, const struct k8s_ns *ns,
+		     const struct idx_list *l, struct els *out)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pods_rec *pr = &r->pods[l->v[i]];
+
+		if (eval_peer_matches_in(pr->np, pr->p, p, ns))
+			add_addr_el(out, pr->set, pod_addr(p, pr->v6));
+	}
+}
+
+static void named_els(const struct incr *r, const struct pod *p, struct els *out)
+{
+	for (size_t i = 0; i < r->nnamed; i++) {
+		const struct named_rec *nr = &r->named[i];
+		const struct addr *a = pod_addr(p, nr->v6);
+		unsigned off = nr->v6 ? 16 : 4;
+
+		if (!a)
+			continue;
+		for (size_t j = 0; j < nr->n; j++) {
+			const struct pod_port *pp;
+			size_t np =
+				eval_pod_named_ports(p, nr->ports[j].name, nr->ports[j].proto, &pp);
+
+			for (size_t m = 0; m < np; m++) {
+				struct rs_elem *e = el_add(out, nr->set);
+
+				lower_put_addr(e->key, a);
+				e->key[off] = pp[m].proto;
+				e->key[off + 4] = (uint8_t)(pp[m].port >> 8);
+				e->key[off + 5] = (uint8_t)pp[m].port;
+			}
+		}
+	}
+}
+
+static bool is_audit(const struct incr *r, const struct netpol *np)
+{
+	return np->audit || r->audit_all;
+}
+
+/*
+ * The group chain of the policies isolating local pod p in dir (audit: those in
+ * audit mode) into *chain: 1, or 0 when no policy does, -EAGAIN when the table
+ * has no chain for them.
+ */
+static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, enum dir dir,
+		    bool audit, char **chain)
+{
+	size_t *pols = xcalloc(x->pols.n + 1, sizeof(*pols)), n = 0;
+	const struct group *g;
+	char *key;
+
+	for (size_t i = 0; i < x->pols.n; i++) {
+		const struct netpol *np = &r->pols[x->pols.v[i]];
+
+		if ((np->types & DIR_FLAG(dir)) && is_audit(r, np) == audit &&
+		    selector_matches(&np->pod_sel, &p->labels))
+			pols[n++] = x->pols.v[i];
+	}
+	if (!n) {
+		free(pols);
+		return 0;
+	}
+	key = lower_group_key(dir, audit, pols, n);
+	g = strmap_get(r->groups, key);
+	free(key);
+	free(pols);
+	if (!g)
+		return -EAGAIN;
+	*chain = g->chain;
+	return 1;
+}
+
+static void map_els(struct els *out, const struct pod *p, bool audit, enum dir dir, char *chain)
+{
+	static const char *const names[2][DIR_COUNT][2] = {
+		{ { "pod_ingress4", "pod_ingress6" }, { "pod_egress4", "pod_egress6" } },
+		{ { "audit_ingress4", "audit_ingress6" }, { "audit_egress4", "audit_egress6" } },
+	};
+
+	for (size_t i = 0; i < p->nips; i++) {
+		bool v6 = p->ips[i].family == AF_INET6;
+		struct rs_elem *e = el_add(out, names[audit][dir][v6]);
+
+		lower_put_addr(e->key, &p->ips[i]);
+		e->chain = chain;
+	}
+}
+
+static bool pod_local(const struct incr *r, const struct pod *p)
+{
+	return !r->node || (p->node && !strcmp(p->node, r->node));
+}
+
+/*
+ * The elements pod p (NULL: none) puts into the table, appended to out.
+ * Returns 0, or -EAGAIN when only a full compilation can place them.
+ */
+static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset *rs,
+		   const struct pod *p, struct els *out)
+{
+	const struct k8s_ns *ns;
+	struct nsidx *x;
+
+	if (!p || !model_pod_eligible(p))
+		return 0;
+	ns = model_cluster_ns(c, p->ns);
+	if (!ns)
+		return -EAGAIN; /* the compiler would imply it */
+	for (size_t i = 0; i < p->nips; i++)
+		if (!r->fam[p->ips[i].family == AF_INET6])
+			return -EAGAIN;
+	x = nsidx_of(r, p->ns, true);
+	peer_els(r, p, ns, &x->own, out);
+	peer_els(r, p, ns, ns_matches(r, x, ns), out);
+	named_els(r, p, out);
+	if (!pod_local(r, p))
+		return 0;
+	for (int dir = 0; dir < DIR_COUNT; dir++) {
+		char *g = NULL;
+		int ret = group_of(r, x, p, dir, false, &g);
+		bool audit = false;
+
+		if (!ret) { /* only audited policies isolate it: what would they deny? */
+			ret = group_of(r, x, p, dir, true, &g);
+			audit = true;
+			if (ret > 0 && !ruleset_find_set(rs, "audit_ingress4"))
+				ret = -EAGAIN;
+		}
+		if (ret < 0)
+			return ret;
+		if (ret)
+			map_els(out, p, audit, dir, g);
+	}
+	for (int v6 = 0; v6 < 2; v6++) {
+		const struct addr *a = pod_addr(p, v6);
+		unsigned len = v6 ? 16 : 4;
+		struct rs_elem *e;
+
+		if (!a)
+			continue;
+		e = el_add(out, v6 ? "self6" : "self4");
+		memcpy(e->key, a->a, len);
+		memcpy(e->key + len, a->a, len);
+		if (ruleset_find_set(rs, v6 ? "known6" : "known4"))
+			add_addr_el(out, v6 ? "known6" : "known4", a);
+	}
+	return 0;
+}
+
+/* -- a batch of changes --------------------------------------------------- */
+
+static int el_cmp(const void *a, const void *b)
+{
+	const struct incr_el *x = a, *y = b;
+	int c = strcmp(x->set, y->set);
+
+	if (c)
+		return c;
+	c = memcmp(x->e.key, y->e.key, sizeof(x->e.key));
+	if (c)
+		return c;
+	return strcmp(x->e.chain ? x->e.chain : "", y->e.chain ? y->e.chain : "");
+}
+
+static void addr_changes(struct incr_delta *d, const struct pod *p, int sign, size_t *cap)
+{
+	if (!p || !model_pod_eligible(p))
+		return;
+	for (size_t i = 0; i < p->nips; i++) {
+		XGROW(d->addrs, *cap, d->naddrs);
+		d->addrs[d->naddrs++] = (struct incr_addr_change){ p->ips[i], sign };
+	}
+}
+
+/*
+ * Whether the addresses and families stay as one pod's elements need them:
+ * no address held by two eligible pods before or after, no family appearing
+ * or vanishing (the compiler's sets and rules per family would change).
+ */
+static bool addrs_ok(struct incr *r, const struct incr_delta *d)
+{
+	long fam[2] = { (long)r->famcount[0], (long)r->famcount[1] };
+	bool ok = true;
+
+	for (size_t i = 0; i < d->naddrs; i++) {
+		struct addr_slot *sl = addr_slot(r, &d->addrs[i].a, true);
+
+		if (sl->count > 1)
+			ok = false;
+		fam[d->addrs[i].a.family == AF_INET6] += d->addrs[i].d;
+	}
+	for (size_t i = 0; i < d->naddrs; i++) /* net counts, undone below */
+		addr_slot(r, &d->addrs[i].a, false)->count += (uint32_t)d->addrs[i].d;
+	for (size_t i = 0; i < d->naddrs; i++)
+		if (addr_slot(r, &d->addrs[i].a, false)->count > 1)
+			ok = false;
+	for (size_t i = 0; i < d->naddrs; i++)
+		addr_slot(r, &d->addrs[i].a, false)->count -= (uint32_t)d->addrs[i].d;
+	if ((fam[1] > 0) != r->fam[1] || (fam[0] > 0 || fam[1] == 0) != r->fam[0])
+		ok = false;
+	return ok;
+}
+
+/* The element of rs that e stands for: in its set, same key (and chain). */
+static bool in_table(const struct ruleset *rs, const struct incr_el *e, bool *found)
+{
+	const struct rs_set *s = ruleset_find_set(rs, e->set);
+	const struct rs_elem *have;
+
+	if (!s || (s->flags & RS_SET_INTERVAL))
+		return false;
+	have = ruleset_set_find_key(s, e->e.key);
+	*found = have && (!(s->flags & RS_SET_VMAP) ||
+			  (have->chain && e->e.chain && !strcmp(have->chain, e->e.chain)));
+	return true;
+}
+
+/* Map elements per group chain after the delta: none left means the chain goes. */
+static bool groups_ok(const struct incr *r, const struct ruleset *rs, const struct incr_delta *d)
+{
+	bool ok = true;
+	size_t audit = 0;
+	const char *amaps[] = { "audit_ingress4", "audit_ingress6", "audit_egress4",
+				"audit_egress6" };
+
+	for (size_t i = 0; i < d->ndel; i++) {
+		struct group *g =
+			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
+
+		if (g)
+			g->refs--;
+	}
+	for (size_t i = 0; i < d->nadd; i++) {
+		struct group *g =
+			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
+
+		if (g)
+			g->refs++;
+	}
+	for (size_t i = 0; i < d->ndel; i++) {
+		struct group *g =
+			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
+
+		if (g && !g->refs)
+			ok = false;
+	}
+	for (size_t i = 0; i < d->ndel; i++) {
+		struct group *g =
+			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
+
+		if (g)
+			g->refs++;
+	}
+	for (size_t i = 0; i < d->nadd; i++) {
+		struct group *g =
+			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
+
+		if (g)
+			g->refs--;
+	}
+	if (!ruleset_find_set(rs, amaps[0]))
+		return ok;
+	for (size_t i = 0; i < 4; i++)
+		audit += ruleset_find_set(rs, amaps[i])->nelems;
+	for (size_t i = 0; i < d->ndel; i++)
+		audit -= !strncmp(d->del[i].set, "audit_", 6);
+	for (size_t i = 0; i < d->nadd; i++)
+		audit += !strncmp(d->add[i].set, "audit_", 6);
+	return ok && audit > 0; /* no audit element left: the audit chains go */
+}
+
+/* Keep what is in one list only: a removal, or an addition. */
+static void net(struct els *olds, struct els *news, struct incr_delta *d)
+{
+	size_t i = 0, j = 0, capd = 0, capa = 0;
+
+	xqsort(olds->v, olds->n, sizeof(*olds->v), el_cmp);
+	xqsort(news->v, news->n, sizeof(*news->v), el_cmp);
+	while (i < olds->n || j < news->n) {
+		int c = i == olds->n ? 1 : j == news->n ? -1 : el_cmp(&olds->v[i], &news->v[j]);
+
+		if (!c) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			XGROW(d->del, capd, d->ndel);
+			d->del[d->ndel++] = olds->v[i++];
+		} else {
+			XGROW(d->add, capa, d->nadd);
+			d->add[d->nadd++] = news->v[j++];
+		}
+	}
+}
+
+/*
+ * What the n pod changes ch do to table rs, compiled with recipe r from the
+ * cluster c now holds (policies and namespaces as at the compilation), into
+ * out (release: incr_delta_fini). Returns 0, or -EAGAIN when a full
+ * compilation must do it (out is then empty).
+ */
+int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs,
+	       const struct incr_change *ch, size_t n, struct incr_delta *out)
+{
+	struct els olds = { 0 }, news = { 0 };
+	size_t acap = 0;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!incr_usable(r))
+		return -EAGAIN;
+	for (size_t i = 0; i < n && !ret; i++) {
+		ret = pod_els(r, c, rs, ch[i].old, &olds);
+		if (!ret)
+			ret = pod_els(r, c, rs, ch[i].now, &news);
+		out->local_pods += (ch[i].now && pod_local(r, ch[i].now)) -
+				   (ch[i].old && pod_local(r, ch[i].old));
+		addr_changes(out, ch[i].old, -1, &acap);
+		addr_changes(out, ch[i].now, 1, &acap);
+	}
+	if (!ret && !addrs_ok(r, out))
+		ret = -EAGAIN;
+	if (!ret)
+		net(&olds, &news, out);
+	for (size_t i = 0; !ret && i < out->ndel; i++) {
+		bool found;
+
+		if (!in_table(rs, &out->del[i], &found) || !found)
+			ret = -EAGAIN;
+	}
+	for (size_t i = 0; !ret && i < out->nadd; i++) {
+		const struct rs_set *s = ruleset_find_set(rs, out->add[i].set);
+		const struct rs_elem *have = s ? ruleset_set_find_key(s, out->add[i].e.key) : NULL;
+		bool replaced = false;
+
+		/* present already only as the map element it replaces */
+		for (size_t j = 0; have && j < out->ndel && !replaced; j++)
+			replaced = !strcmp(out->del[j].set, out->add[i].set) &&
+				   !memcmp(out->del[j].e.key, out->add[i].e.key, RS_KEY_MAX);
+		if (!s || (have && !replaced))
+			ret = -EAGAIN;
+	}
+	if (!ret && !groups_ok(r, rs, out))
+		ret = -EAGAIN;
+	free(olds.v);
+	free(news.v);
+	if (ret)
+		incr_delta_fini(out);
+	return ret;
+}
+
+/* Add to d the change of the one-element set called set to the value val (len bytes). */
+int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char *set,
+		     const void *val, size_t len)
+{
+	const struct rs_set *s = ruleset_find_set(rs, set);
+	struct incr_el e = { .set = set };
+
+	if (!s || len > RS_KEY_MAX)
+		return -ENOENT;
+	memcpy(e.e.key, val, len);
+	if (s->nelems == 1 && !memcmp(s->elems[0].key, e.e.key, RS_KEY_MAX))
+		return 0;
+	for (size_t i = 0; i < s->nelems; i++) {
+		d->del = xrealloc(d->del, (d->ndel + 1) * sizeof(*d->del));
+		d->del[d->ndel] = (struct incr_el){ .set = set, .e = s->elems[i] };
+		d->del[d->ndel++].e.chain = NULL;
+	}
+	d->add = xrealloc(d->add, (d->nadd + 1) * sizeof(*d->add));
+	d->add[d->nadd++] = e;
+	xqsort(d->del, d->ndel, sizeof(*d->del), el_cmp);
+	xqsort(d->add, d->nadd, sizeof(*d->add), el_cmp);
+	return 0;
+}
+
+/* Whether the delta changes nothing. */
+bool incr_delta_empty(const struct incr_delta *d)
+{
+	return !d->ndel && !d->nadd;
+}
+
+static void plan_ops(struct diff_plan *p, const struct ruleset *rs, enum diff_op_kind kind,
+		     const struct incr_el *v, size_t n)
+{
+	for (size_t i = 0, j; i < n; i = j) {
+		struct diff_op *op;
+
+		for (j = i; j < n && !strcmp(v[j].set, v[i].set); j++)
+			;
+		XGROW(p->ops, p->cap, p->nops);
+		op = &p->ops[p->nops++];
+		*op = (struct diff_op){ .kind = kind, .set = ruleset_find_set(rs, v[i].set) };
+		op->elems = xcalloc(j - i, sizeof(*op->elems));
+		for (size_t m = i; m < j; m++)
+			op->elems[op->nelems++] = &v[m].e;
+	}
+}
+
+/*
+ * The transaction that makes table rs what d says, as a diff plan (elements
+ * removed, then added); borrows from d and rs.
+ */
+void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->new = rs;
+	plan_ops(out, rs, DIFF_DEL_ELEMS, d->del, d->ndel);
+	plan_ops(out, rs, DIFF_ADD_ELEMS, d->add, d->nadd);
+	out->st.elems_removed = d->ndel;
+	out->st.elems_added = d->nadd;
+}
+
+/* d was committed: make rs and the recipe's counts say so. */
+void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d)
+{
+	for (size_t i = 0; i < d->ndel; i++) {
+		struct group *g =
+			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
+
+		ruleset_set_remove(ruleset_find_set(rs, d->del[i].set), d->del[i].e.key);
+		if (g)
+			g->refs--;
+	}
+	for (size_t i = 0; i < d->nadd; i++) {
+		struct group *g =
+			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
+
+		ruleset_set_insert(ruleset_find_set(rs, d->add[i].set), &d->add[i].e);
+		if (g)
+			g->refs++;
+	}
+	for (size_t i = 0; i < d->naddrs; i++) {
+		addr_slot(r, &d->addrs[i].a, true)->count += (uint32_t)d->addrs[i].d;
+		r->famcount[d->addrs[i].a.family == AF_INET6] += (size_t)(long)d->addrs[i].d;
+	}
+}
+
+void incr_delta_fini(struct incr_delta *d)
+{
+	free(d->del);
+	free(d->add);
+	free(d->addrs);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Incremental compilation: how a compiled table follows pod changes without
+ * compiling again. A full compilation (compile_opts.recipe) records its recipe:
+ * which set each pod selector fills, which named-port sets there are, which
+ * group chain each combination of isolating policies has. A pod that appears,
+ * changes or goes then changes exactly its own elements: its addresses in the
+ * sets of the selectors it matches (or stops matching), its verdict map entries,
+ * its named ports, its self and fail-closed entries. incr_delta() computes them
+ * from the pod's old and new versions, as element operations on the sets of the
+ * table; when a change needs more than elements (a new combination of policies
+ * and so a new chain, an address family appearing or vanishing, an address two
+ * pods share, a namespace the table has not seen, cluster network policies), it
+ * says so and the caller compiles everything. Policies, namespaces, nodes and
+ * cluster network policies must not change while a recipe is used: any change
+ * to them means a full compilation (and a new recipe).
+ *
+ * Pure: never touches a socket. The full compilation stays the reference:
+ * tests/unit/test_incr.c and the agent's --check-incremental compare the two.
+ */
+#ifndef NFT_INCR_H
+#define NFT_INCR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nft/compile.h"
+#include "nft/diff.h"
+#include "nft/ruleset.h"
+#include "policy/model.h"
+
+struct incr;
+struct incr_addr_change;
+
+/* One element to add to or remove from a set of the table. */
+struct incr_el {
+	const char *set;  /* borrowed from the recipe or the table */
+	struct rs_elem e; /* e.chain borrowed from the recipe */
+};
+
+/* A pod whose version changed: old (NULL: it did not exist) and now (NULL: gone). */
+struct incr_change {
+	const struct pod *old, *now;
+};
+
+/* What a batch of pod changes does to the table. */
+struct incr_delta {
+	struct incr_el *del, *add; /* owned arrays, sorted by set, then key */
+	size_t ndel, nadd;
+	long local_pods;		/* change in the number of pods scheduled on the node */
+	struct incr_addr_change *addrs; /* owned; eligible pod addresses that come and go */
+	size_t naddrs;
+};
+
+struct incr *incr_new(void);
+void incr_free(struct incr *r);
+bool incr_usable(const struct incr *r);
+
+/* Recording, called by the compiler. */
+void incr_note_pods(struct incr *r, const char *set, bool v6, const struct netpol *np,
+		    const struct peer *p);
+void incr_note_named(struct incr *r, const char *set, bool v6, const struct np_port **v, size_t n);
+void incr_note_group(struct incr *r, const char *key, const char *chain);
+void incr_note_done(struct incr *r, const struct cluster *c, const struct compile_opts *o,
+		    const struct ruleset *rs, bool fam4, bool fam6);
+
+int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs,
+	       const struct incr_change *ch, size_t n, struct incr_delta *out)
+	__attribute__((warn_unused_result));
+int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char *set,
+		     const void *val, size_t len);
+bool incr_delta_empty(const struct incr_delta *d);
+void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff_plan *out);
+void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d);
+void incr_delta_fini(struct incr_delta *d);
+
+#endif

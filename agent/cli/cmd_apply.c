@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "agent/cli/input.h"
+#include "agent/cli/prepare.h"
 #include "nft/apply.h"
 #include "nft/compile.h"
 #include "nft/ctsweep.h"
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	      "  inet " COMPILE_TABLE " through netlink in one transaction: only the difference\n"
 	      "  to what the kernel holds, or the whole table when it is missing or was changed\n"
 	      "  by someone else.\n"
-	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
+	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster);\n"
+	      "                a NAME no pod is on is warned about\n"
 	      "  --check       let the kernel validate the batch, commit nothing\n"
 	      "  --replace     replace the whole table even if a difference would do\n"
 	      "  --keep-established\n"
@@ -217,7 +219,7 @@ int cmd_apply_main(int argc, char **argv)
 	if (o.help)
 		return 0;
 	o.co.node = o.node;
-	if (input_compile(argv + optind, argc - optind, &o.co, "apply", &rs))
+	if (prepare_ruleset(argv + optind, argc - optind, &o.co, "apply", &rs))
 		return 2;
 	ret = program(&rs, o.flags, o.keep_established);
 	ruleset_fini(&rs);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * `nftpol compile [--node NAME] [-o FILE] FILE...`: decode, compile, render. The
- * script is rendered in memory first, so a failure never leaves half a script
- * on stdout or in the output file.
+ * `nftpol compile [--node NAME] [--output-file FILE] FILE...`: decode, compile,
+ * render. The script is rendered in memory first, so a failure never leaves half
+ * a script on stdout or in the output file.
  */
 #include "agent/cli/cmd_compile.h"
 
@@ -12,9 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agent/cli/input.h"
+#include "agent/cli/outopt.h"
+#include "agent/cli/prepare.h"
 #include "nft/compile.h"
 #include "nft/render.h"
 #include "base/xalloc.h"
@@ -22,45 +23,30 @@
 struct compile_cli_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
 	struct compile_opts co;
-	const char *out; /* borrowed from argv; NULL: stdout */
+	struct outopt out;
 	bool help;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: nftpol compile [--node NAME] [-o FILE] FILE...\n"
+	fputs("usage: nftpol compile [--node NAME] [--output-file FILE] FILE...\n"
 	      "  Compile Namespaces, Pods and NetworkPolicies (YAML or JSON; '-' for stdin,\n"
 	      "  a directory for its *.yaml/*.yml/*.json) into an nft script that replaces\n"
 	      "  table inet " COMPILE_TABLE " when loaded with nft -f.\n"
-	      "  --node NAME   enforce only for pods scheduled on NAME (peers: whole cluster)\n"
-	      "  -o FILE       write the script to FILE instead of stdout\n",
+	      "  --node NAME          enforce only for pods scheduled on NAME (peers: whole\n"
+	      "                       cluster); a NAME no pod is on is warned about\n",
+	      f);
+	outopt_usage(f, OUTOPT_TEXT);
+	fputs("                       text is the nft script; compile writes no JSON (nft -j\n"
+	      "                       list table inet " COMPILE_TABLE " shows a loaded table so)\n"
+	      "  -o FILE              deprecated: --output-file FILE (a FILE that is not a\n"
+	      "                       format name still works in 0.2, with a warning)\n",
 	      f);
 	input_compile_usage(f);
 }
 
-/* Write buf to path atomically (a temporary file renamed over it). */
-static int write_file(const char *path, const char *buf, size_t len)
-{
-	char *tmp = xasprintf("%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	int ret = 0;
-	FILE *f;
-
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
-		ret = -errno;
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return ret;
-}
-
-static int emit(const struct ruleset *rs, const char *out)
+/* Render rs in memory, then write it whole to stdout (or --output-file's). */
+static int emit(const struct ruleset *rs)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -69,15 +55,26 @@ static int emit(const struct ruleset *rs, const char *out)
 
 	ret = render_ruleset(rs, mem);
 	fclose(mem);
-	if (!ret && out)
-		ret = write_file(out, buf, len);
-	else if (!ret && (fwrite(buf, 1, len, stdout) != len || fflush(stdout)))
-		ret = -errno;
 	if (ret)
-		fprintf(stderr, "nftpol: cannot write %s: %s\n", out ? out : "stdout",
+		fprintf(stderr, "nftpol compile: rendering the script failed: %s\n",
 			strerror(-ret));
+	else if (fwrite(buf, 1, len, stdout) != len)
+		ret = -EIO;
 	free(buf);
 	return ret;
+}
+
+/* -o: a format; in 0.2 still a file name with a warning when it names none. */
+static int take_output(struct compile_cli_opts *o, const char *arg)
+{
+	if (outopt_is_format(arg))
+		return outopt_parse(&o->out, "compile", arg, OUTOPT_TEXT);
+	fprintf(stderr,
+		"nftpol compile: warning: -o FILE is deprecated and goes after 0.2: use "
+		"--output-file %s (-o names an output format: text)\n",
+		arg);
+	o->out.file = arg;
+	return 0;
 }
 
 /*
@@ -88,8 +85,8 @@ static int parse_opts(int argc, char **argv, struct compile_cli_opts *o)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		OUTOPT_OPTIONS,
 		INPUT_COMPILE_OPTIONS,
 		{ 0 },
 	};
@@ -101,7 +98,11 @@ static int parse_opts(int argc, char **argv, struct compile_cli_opts *o)
 			o->node = optarg;
 			break;
 		case 'o':
-			o->out = optarg;
+			if (take_output(o, optarg))
+				return -EINVAL;
+			break;
+		case OUTOPT_OPT_FILE:
+			o->out.file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -135,9 +136,13 @@ int cmd_compile_main(int argc, char **argv)
 	if (o.help)
 		return 0;
 	o.co.node = o.node;
-	if (input_compile(argv + optind, argc - optind, &o.co, "compile", &rs))
+	if (prepare_ruleset(argv + optind, argc - optind, &o.co, "compile", &rs))
 		return 2;
-	ret = emit(&rs, o.out) ? 2 : 0;
+	ret = outopt_begin(&o.out, "compile");
+	if (!ret)
+		ret = emit(&rs);
+	if (outopt_end(&o.out, !ret, "compile"))
+		ret = -EIO;
 	ruleset_fini(&rs);
-	return ret;
+	return ret ? 2 : 0;
 }

@@ -19,6 +19,8 @@
 #include <cjson/cJSON.h>
 
 #include "agent/cli/live.h"
+#include "agent/cli/nodes.h"
+#include "agent/cli/outopt.h"
 #include "agent/cli/preview.h"
 #include "nft/compile.h"
 #include "nft/diff.h"
@@ -33,7 +35,8 @@ struct diff_opts {
 	const char *node; /* borrowed; NULL: every node */
 	char **deletes;	  /* borrowed from argv */
 	size_t ndeletes;
-	bool json, color;
+	bool color;
+	struct outopt out;
 	bool help; /* --help: usage printed, nothing to run */
 	struct live_source src;
 };
@@ -50,9 +53,9 @@ static void usage(FILE *f)
 	      "  --port PORT[/PROTO]  a port to check besides those the policies name\n"
 	      "  --node NAME          data plane of NAME only (default: every node)\n"
 	      "  --delete KIND/NS/NAME  remove an object (pod, networkpolicy, namespace/NAME)\n"
-	      "  --color WHEN         always, never or auto (default: auto)\n"
-	      "  -o text|json         output format (default text)\n",
+	      "  --color WHEN         always, never or auto (default: auto)\n",
 	      f);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
 	live_usage(f);
 }
 
@@ -94,13 +97,10 @@ static void put_cause(FILE *f, const struct cluster *c, const struct reach_diff_
 
 static char *cause_text(const struct cluster *c, const struct reach_diff_cause *cause)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = xnonnull(open_memstream(&buf, &len));
+	struct preview_str s;
 
-	put_cause(f, c, cause);
-	fclose(f);
-	return buf;
+	put_cause(preview_str_open(&s), c, cause);
+	return preview_str_take(&s);
 }
 
 /*
@@ -215,32 +215,17 @@ static cJSON *json_reach(const struct cluster *c, const struct reach_diff *r)
 	return arr;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The nodes to show, sorted: --node, else every node a pod of either cluster is on. */
 static size_t nodes_of(const struct cluster *a, const struct cluster *b, const char *node,
 		       const char ***out)
 {
 	const struct cluster *cs[2] = { a, b };
-	size_t n = 0, m = 0;
 
-	*out = xcalloc(a->npods + b->npods + 1, sizeof(**out));
-	if (node) {
-		(*out)[n++] = node;
-		return n;
-	}
-	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; i < cs[k]->npods; i++)
-			if (cs[k]->pods[i].node)
-				(*out)[n++] = cs[k]->pods[i].node;
-	xqsort(*out, n, sizeof(**out), str_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (!m || strcmp((*out)[m - 1], (*out)[i]))
-			(*out)[m++] = (*out)[i];
-	return m;
+	if (!node)
+		return nodes_of_pods(cs, 2, out);
+	*out = xcalloc(1, sizeof(**out));
+	(*out)[0] = node;
+	return 1;
 }
 
 /* Where the lines of one node's plan go: printed, or into a JSON array. */
@@ -444,7 +429,8 @@ static void print_json(cJSON *root, bool changed, cJSON *planes)
 /* Everything after loading; returns the exit code. */
 static int run(const struct cluster *old, const struct cluster *new, struct diff_opts *o)
 {
-	cJSON *root = o->json ? cJSON_CreateObject() : NULL, *planes = cJSON_CreateArray();
+	cJSON *root = o->out.format == OUTOPT_JSON ? cJSON_CreateObject() : NULL;
+	cJSON *planes = cJSON_CreateArray();
 	const char **nodes = NULL;
 	struct reach_diff r;
 	size_t nn, changed;
@@ -464,19 +450,18 @@ static int run(const struct cluster *old, const struct cluster *new, struct diff
 	else
 		cJSON_Delete(planes);
 	free(nodes);
-	if (fflush(stdout))
-		return 2;
 	return changed ? 1 : 0;
 }
 
-static int parse_color(const char *s, bool *color)
+/* --color WHEN into *when: 1 always, 0 never, -1 auto (a terminal, no NO_COLOR). */
+static int parse_color(const char *s, int *when)
 {
 	if (!strcmp(s, "always"))
-		*color = true;
+		*when = 1;
 	else if (!strcmp(s, "never"))
-		*color = false;
+		*when = 0;
 	else if (!strcmp(s, "auto"))
-		*color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+		*when = -1;
 	else
 		return -1;
 	return 0;
@@ -489,15 +474,14 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 		{ "node", required_argument, NULL, 'N' },
 		{ "delete", required_argument, NULL, 'D' },
 		{ "color", required_argument, NULL, 'C' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		OUTOPT_OPTIONS,
 		LIVE_OPTIONS,
 		{ 0 },
 	};
 	struct preview_port p;
-	int opt;
+	int opt, when = -1;
 
-	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	while ((opt = getopt_long(argc, argv, "p:o:h", opts, NULL)) != -1) {
 		if (opt == 'p' && !preview_parse_port(optarg, &p)) {
 			preview_ports_add(&o->ports, p.proto, p.port);
@@ -506,10 +490,13 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 		} else if (opt == 'D') {
 			o->deletes = xreallocarray(o->deletes, o->ndeletes + 1, sizeof(char *));
 			o->deletes[o->ndeletes++] = optarg;
-		} else if (opt == 'C' && !parse_color(optarg, &o->color)) {
+		} else if (opt == 'C' && !parse_color(optarg, &when)) {
 			continue;
-		} else if (opt == 'o' && (!strcmp(optarg, "json") || !strcmp(optarg, "text"))) {
-			o->json = !strcmp(optarg, "json");
+		} else if (opt == 'o') {
+			if (outopt_parse(&o->out, "diff", optarg, OUTOPT_TEXT | OUTOPT_JSON))
+				return -EINVAL;
+		} else if (opt == OUTOPT_OPT_FILE) {
+			o->out.file = optarg;
 		} else if (opt == 'h') {
 			usage(stdout);
 			o->help = true;
@@ -525,8 +512,9 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 		fputs("nftpol diff: expected OLD and NEW (--delete needs --kubeconfig)\n", stderr);
 		return -EINVAL;
 	}
-	if (o->json)
-		o->color = false;
+	if (when < 0)
+		when = !o->out.file && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	o->color = when && o->out.format != OUTOPT_JSON;
 	return 0;
 }
 
@@ -550,6 +538,22 @@ static int load_both(struct diff_opts *o, char **files, int nfiles, struct live_
 	return ret;
 }
 
+/* One warning line for each side without pods: no pair of pods to judge there. */
+static void warn_no_pods(const struct diff_opts *o, char **files, const struct cluster *old,
+			 const struct cluster *new)
+{
+	const struct cluster *cs[2] = { old, new };
+	static const char *const side[2] = { "OLD", "NEW" };
+	static const char *const live[2] = { "the live cluster", "the live cluster changed" };
+
+	for (int k = 0; k < 2; k++)
+		if (!cs[k]->npods)
+			fprintf(stderr,
+				"nftpol diff: warning: %s (%s) has no pods: reachability is "
+				"judged between pods only\n",
+				side[k], o->src.kubeconfig ? live[k] : files[k]);
+}
+
 /* Entry point of `nftpol diff`; 0 no change, 1 changes, 2 bad input. */
 int cmd_diff_main(int argc, char **argv)
 {
@@ -561,7 +565,13 @@ int cmd_diff_main(int argc, char **argv)
 		goto out;
 	memset(&old, 0, sizeof(old));
 	memset(&new, 0, sizeof(new));
-	ret = load_both(&o, argv + optind, argc - optind, &old, &new) ? 2 : run(old.c, new.c, &o);
+	ret = load_both(&o, argv + optind, argc - optind, &old, &new) ? 2 : 0;
+	if (!ret) {
+		warn_no_pods(&o, argv + optind, old.c, new.c);
+		ret = outopt_begin(&o.out, "diff") ? 2 : run(old.c, new.c, &o);
+		if (outopt_end(&o.out, ret != 2, "diff"))
+			ret = 2;
+	}
 	live_cluster_fini(&old);
 	live_cluster_fini(&new);
 out:

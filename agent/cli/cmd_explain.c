@@ -12,9 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
+#include <cjson/cJSON.h>
+
 #include "agent/cli/live.h"
+#include "agent/cli/outopt.h"
 #include "agent/cli/preview.h"
 #include "nft/compile.h"
 #include "nft/render.h"
@@ -30,6 +34,7 @@ struct explain_opts {
 	bool have_port;
 	int family;
 	struct live_source src;
+	struct outopt out;
 	bool help;
 };
 
@@ -43,7 +48,21 @@ static void usage(FILE *f)
 	      "  Exit status: 0 allowed, 1 denied, 2 bad input.\n"
 	      "  --family 4|6         address family for pods given as NS/POD\n",
 	      f);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
+	fputs("                       json: one object, what the text says as data: allowed,\n"
+	      "                       from, to, protocol, port, family, self, egress and\n"
+	      "                       ingress (end, allowed, decided_by, then rule,\n"
+	      "                       isolated_by/allowed_by/near_misses or reason; audit,\n"
+	      "                       passed_on_by), nft (table, verdict, steps)\n",
+	      f);
 	live_usage(f);
+}
+
+/* Add s (taken: freed here) to o as the string member key. */
+static void add_taken(cJSON *o, const char *key, char *s)
+{
+	cJSON_AddStringToObject(o, key, s);
+	free(s);
 }
 
 static void put_end(const struct reach_end *e, const char *arg, FILE *f)
@@ -149,13 +168,43 @@ static void put_peer_miss(const struct cluster *c, const struct netpol *np, cons
 }
 
 /*
+ * Why rule j of np in direction dir does not admit the connection of q: each
+ * peer and the ports against the other end (" from[0] ...: ...; any port
+ * matches"), written after the rule's name.
+ */
+static void put_rule_miss(const struct cluster *c, const struct netpol *np, enum dir dir, size_t j,
+			  const struct reach_query *q, FILE *f)
+{
+	const struct reach_end *other = dir == DIR_INGRESS ? &q->src : &q->dst;
+	const struct np_rule *r = &np->rules[dir][j];
+	bool port_ok = !r->nports;
+
+	if (!r->npeers)
+		fputs(" any peer matches;", f);
+	for (size_t k = 0; k < r->npeers; k++) {
+		fputc(' ', f);
+		put_peer(r, k, dir, f);
+		fputs(": ", f);
+		put_peer_miss(c, np, &r->peers[k], other, f);
+		fputc(';', f);
+	}
+	for (size_t k = 0; k < r->nports; k++)
+		port_ok |= eval_port_admits(&r->ports[k], q->dst.pod, q->proto, q->port);
+	if (!r->nports)
+		fputs(" any port matches", f);
+	else
+		fprintf(f, " %u/%s %s %s", q->port, preview_proto_upper(q->proto),
+			port_ok ? "matches" : "matches none of",
+			port_ok ? "a port of the rule" : "its ports");
+}
+
+/*
  * The near misses of a denied direction: for each rule of each isolating
  * policy, which peers and ports matched the connection and which did not.
  */
 static void put_near_misses(const struct cluster *c, const struct reach_side *s, enum dir dir,
 			    const struct reach_query *q, FILE *f)
 {
-	const struct reach_end *other = dir == DIR_INGRESS ? &q->src : &q->dst;
 	const char *d = dir == DIR_INGRESS ? "ingress" : "egress";
 
 	for (size_t i = 0; i < s->npols; i++) {
@@ -164,28 +213,9 @@ static void put_near_misses(const struct cluster *c, const struct reach_side *s,
 		if (!np->nrules[dir])
 			fprintf(f, "    %s/%s: no %s rules (denies all)\n", np->ns, np->name, d);
 		for (size_t j = 0; j < np->nrules[dir]; j++) {
-			const struct np_rule *r = &np->rules[dir][j];
-			bool port_ok = !r->nports;
-
 			fprintf(f, "    %s/%s %s[%zu]:", np->ns, np->name, d, j);
-			if (!r->npeers)
-				fputs(" any peer matches;", f);
-			for (size_t k = 0; k < r->npeers; k++) {
-				fputc(' ', f);
-				put_peer(r, k, dir, f);
-				fputs(": ", f);
-				put_peer_miss(c, np, &r->peers[k], other, f);
-				fputc(';', f);
-			}
-			for (size_t k = 0; k < r->nports; k++)
-				port_ok |= eval_port_admits(&r->ports[k], q->dst.pod, q->proto,
-							    q->port);
-			if (!r->nports)
-				fputs(" any port matches\n", f);
-			else
-				fprintf(f, " %u/%s %s %s\n", q->port, preview_proto_upper(q->proto),
-					port_ok ? "matches" : "matches none of",
-					port_ok ? "a port of the rule" : "its ports");
+			put_rule_miss(c, np, dir, j, q, f);
+			fputc('\n', f);
 		}
 	}
 }
@@ -245,6 +275,17 @@ static void put_audit(const struct cluster *c, const struct reach *r, const stru
 		     : "they would not change this verdict");
 }
 
+/* Why nothing decided a direction at end e: it is allowed. */
+static const char *not_isolated(const struct cluster *c, const struct reach_end *e)
+{
+	if (!e->pod)
+		return "not a pod: only the other end's policies apply";
+	if (c->ncnps)
+		return "no NetworkPolicy selects it for this direction and no cluster network "
+		       "policy rule matches";
+	return "no NetworkPolicy selects it for this direction";
+}
+
 static void put_side(const struct cluster *c, const struct reach *r, const struct reach_side *s,
 		     enum dir dir, const struct reach_query *q, const char *arg, FILE *f)
 {
@@ -260,11 +301,7 @@ static void put_side(const struct cluster *c, const struct reach *r, const struc
 	} else if (s->by == REACH_BY_NETPOL) {
 		put_netpol(c, s, dir, q, f);
 	} else {
-		fprintf(f, ": not isolated (%s); allowed\n",
-			!e->pod	   ? "not a pod: only the other end's policies apply"
-			: c->ncnps ? "no NetworkPolicy selects it for this direction and no "
-				     "cluster network policy rule matches"
-				   : "no NetworkPolicy selects it for this direction");
+		fprintf(f, ": not isolated (%s); allowed\n", not_isolated(c, e));
 	}
 	put_audit(c, r, q, dir, f);
 	if (s->admin_pass.cnp != REACH_ANY) {
@@ -274,7 +311,41 @@ static void put_side(const struct cluster *c, const struct reach *r, const struc
 	}
 }
 
-static void put_trace(const struct cluster *c, const struct reach_query *q, FILE *f)
+/* One step of the walk: "  chain C rule N: RULE" or "  chain C: policy drop". */
+static void put_step(const struct walk_step *s, FILE *f, cJSON *steps)
+{
+	struct preview_str str;
+	cJSON *j;
+
+	if (steps) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "chain", s->chain->name);
+		if (s->rule == WALK_POLICY) {
+			cJSON_AddStringToObject(j, "policy",
+						s->chain->policy_drop ? "drop" : "accept");
+		} else {
+			cJSON_AddNumberToObject(j, "rule", (double)s->rule);
+			render_rule(&s->chain->rules[s->rule], preview_str_open(&str));
+			add_taken(j, "nft", preview_str_take(&str));
+		}
+		cJSON_AddItemToArray(steps, j);
+		return;
+	}
+	fprintf(f, "  chain %s", s->chain->name);
+	if (s->rule == WALK_POLICY) {
+		fprintf(f, ": policy %s\n", s->chain->policy_drop ? "drop" : "accept");
+		return;
+	}
+	fprintf(f, " rule %zu: ", s->rule);
+	render_rule(&s->chain->rules[s->rule], f);
+	fputc('\n', f);
+}
+
+/*
+ * The chains and rules the connection's first packet traverses in the table
+ * compiled from c: printed to f, or, with json, added to it as "nft".
+ */
+static void put_trace(const struct cluster *c, const struct reach_query *q, FILE *f, cJSON *json)
 {
 	struct walk_pkt pkt = {
 		.saddr = q->src.ip, .daddr = q->dst.ip, .proto = q->proto, .dport = q->port
@@ -282,29 +353,223 @@ static void put_trace(const struct cluster *c, const struct reach_query *q, FILE
 	struct diag_list d;
 	struct ruleset rs;
 	struct walk t;
+	cJSON *nft = NULL, *steps = NULL;
 
 	diag_list_init(&d);
 	compile_cluster(c, NULL, &rs, &d);
 	walk_packet(&rs, &pkt, &t);
-	fprintf(f, "nft (table inet %s, first packet, ct state new): %s\n", rs.table,
-		t.accepted ? "accept" : "drop");
-	for (size_t i = 0; i < t.nsteps; i++) {
-		const struct walk_step *s = &t.steps[i];
-
-		fprintf(f, "  chain %s", s->chain->name);
-		if (s->rule == WALK_POLICY) {
-			fprintf(f, ": policy %s\n", s->chain->policy_drop ? "drop" : "accept");
-			continue;
-		}
-		fprintf(f, " rule %zu: ", s->rule);
-		render_rule(&s->chain->rules[s->rule], f);
-		fputc('\n', f);
+	if (json) {
+		nft = cJSON_AddObjectToObject(json, "nft");
+		cJSON_AddStringToObject(nft, "table", rs.table);
+		cJSON_AddStringToObject(nft, "verdict", t.accepted ? "accept" : "drop");
+		steps = cJSON_AddArrayToObject(nft, "steps");
+	} else {
+		fprintf(f, "nft (table inet %s, first packet, ct state new): %s\n", rs.table,
+			t.accepted ? "accept" : "drop");
 	}
+	for (size_t i = 0; i < t.nsteps; i++)
+		put_step(&t.steps[i], f, steps);
 	ruleset_fini(&rs);
 	diag_list_fini(&d);
 }
 
-static int run(const struct cluster *c, const struct explain_opts *o)
+static cJSON *json_end(const struct reach_end *e, const char *arg)
+{
+	cJSON *j = cJSON_CreateObject();
+	char ip[CIDR_STR_MAX];
+	struct preview_str str;
+
+	cidr_format_addr(&e->ip, ip, sizeof(ip));
+	if (e->pod)
+		add_taken(j, "pod", xasprintf("%s/%s", e->pod->ns, e->pod->name));
+	else
+		cJSON_AddNullToObject(j, "pod");
+	cJSON_AddStringToObject(j, "address", ip);
+	put_end(e, arg, preview_str_open(&str));
+	add_taken(j, "text", preview_str_take(&str));
+	return j;
+}
+
+/* {"policy": "NS/NAME", "rule": "ingress[0]"}: rule SIZE_MAX: null. */
+static cJSON *json_rule_ref(const struct netpol *np, enum dir dir, size_t rule)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	add_taken(j, "policy", xasprintf("%s/%s", np->ns, np->name));
+	if (rule == SIZE_MAX)
+		cJSON_AddNullToObject(j, "rule");
+	else
+		add_taken(j, "rule",
+			  xasprintf("%s[%zu]", dir == DIR_INGRESS ? "ingress" : "egress", rule));
+	return j;
+}
+
+/* The near misses of a denied direction, as put_near_misses() says them. */
+static void json_near_misses(const struct cluster *c, const struct reach_side *s, enum dir dir,
+			     const struct reach_query *q, cJSON *arr)
+{
+	struct preview_str str;
+	char *t;
+
+	for (size_t i = 0; i < s->npols; i++) {
+		const struct netpol *np = &c->pols[s->pols[i]];
+		cJSON *m;
+
+		if (!np->nrules[dir]) {
+			m = json_rule_ref(np, dir, SIZE_MAX);
+			add_taken(m, "detail",
+				  xasprintf("no %s rules (denies all)",
+					    dir == DIR_INGRESS ? "ingress" : "egress"));
+			cJSON_AddItemToArray(arr, m);
+		}
+		for (size_t j = 0; j < np->nrules[dir]; j++) {
+			m = json_rule_ref(np, dir, j);
+			put_rule_miss(c, np, dir, j, q, preview_str_open(&str));
+			t = preview_str_take(&str);
+			cJSON_AddStringToObject(m, "detail", t + (t[0] == ' '));
+			free(t);
+			cJSON_AddItemToArray(arr, m);
+		}
+	}
+}
+
+/* The NetworkPolicy tier's answer, as put_netpol() says it. */
+static void json_netpol(const struct cluster *c, const struct reach_side *s, enum dir dir,
+			const struct reach_query *q, cJSON *j)
+{
+	cJSON *iso = cJSON_AddArrayToObject(j, "isolated_by");
+	cJSON *allows = cJSON_AddArrayToObject(j, "allowed_by");
+	struct preview_str str;
+
+	for (size_t i = 0; i < s->npols; i++) {
+		const struct netpol *np = &c->pols[s->pols[i]];
+		cJSON *p = json_rule_ref(np, dir, SIZE_MAX);
+
+		cJSON_DeleteItemFromObject(p, "rule");
+		if (np->origin.file && np->origin.line) {
+			cJSON_AddStringToObject(p, "file", np->origin.file);
+			cJSON_AddNumberToObject(p, "line", np->origin.line);
+		}
+		cJSON_AddItemToArray(iso, p);
+	}
+	for (size_t i = 0; i < s->nallows; i++) {
+		const struct reach_allow *a = &s->allows[i];
+		const struct np_rule *r = &c->pols[a->pol].rules[dir][a->rule];
+		cJSON *p = json_rule_ref(&c->pols[a->pol], dir, a->rule);
+
+		put_peer(r, a->peer, dir, preview_str_open(&str));
+		add_taken(p, "peer", preview_str_take(&str));
+		put_port(r, a->port, preview_str_open(&str));
+		add_taken(p, "port", preview_str_take(&str));
+		cJSON_AddItemToArray(allows, p);
+	}
+	if (!s->nallows)
+		json_near_misses(c, s, dir, q, cJSON_AddArrayToObject(j, "near_misses"));
+}
+
+static void json_cnp_rule(cJSON *j, const char *key, const struct cluster *c,
+			  const struct reach_cnp_rule *cr, enum dir dir)
+{
+	struct preview_str str;
+
+	preview_put_cnp_rule(preview_str_open(&str), c, cr->cnp, dir, cr->rule);
+	add_taken(j, key, preview_str_take(&str));
+}
+
+/* The audit-mode policies at this end, as put_audit() says them. */
+static void json_audit(const struct cluster *c, const struct reach *r, const struct reach_query *q,
+		       enum dir dir, cJSON *j)
+{
+	const size_t *pols;
+	bool deny;
+	size_t n = reach_audit(r, q, dir, &pols, &deny);
+	cJSON *a, *arr;
+
+	if (!n)
+		return;
+	a = cJSON_AddObjectToObject(j, "audit");
+	arr = cJSON_AddArrayToObject(a, "policies");
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("%s/%s", c->pols[pols[i]].ns, c->pols[pols[i]].name);
+
+		cJSON_AddItemToArray(arr, cJSON_CreateString(name));
+		free(name);
+	}
+	cJSON_AddBoolToObject(a, "would_deny", deny);
+}
+
+/* One direction, as put_side() says it. */
+static cJSON *json_side(const struct cluster *c, const struct reach *r, const struct reach_side *s,
+			enum dir dir, const struct reach_query *q, const char *arg)
+{
+	static const char *const by[] = {
+		[REACH_BY_DEFAULT] = "none",
+		[REACH_BY_ADMIN] = "admin",
+		[REACH_BY_NETPOL] = "networkpolicy",
+		[REACH_BY_BASELINE] = "baseline",
+	};
+	const struct reach_end *e = dir == DIR_EGRESS ? &q->src : &q->dst;
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(j, "end", json_end(e, arg));
+	cJSON_AddBoolToObject(j, "allowed", s->allowed);
+	cJSON_AddStringToObject(j, "decided_by", by[s->by]);
+	if (s->by == REACH_BY_ADMIN || s->by == REACH_BY_BASELINE)
+		json_cnp_rule(j, "rule", c, &s->decided, dir);
+	else if (s->by == REACH_BY_NETPOL)
+		json_netpol(c, s, dir, q, j);
+	else
+		cJSON_AddStringToObject(j, "reason", not_isolated(c, e));
+	json_audit(c, r, q, dir, j);
+	if (s->admin_pass.cnp != REACH_ANY)
+		json_cnp_rule(j, "passed_on_by", c, &s->admin_pass, dir);
+	return j;
+}
+
+/* The whole answer as one JSON object on stdout: what the text says, as data. */
+static void print_json(const struct cluster *c, const struct reach *r,
+		       const struct reach_verdict *v, const struct reach_query *q,
+		       const struct explain_opts *o)
+{
+	cJSON *root = xnonnull(cJSON_CreateObject());
+	char *text;
+
+	cJSON_AddBoolToObject(root, "allowed", v->allowed);
+	cJSON_AddItemToObject(root, "from", json_end(&q->src, o->from));
+	cJSON_AddItemToObject(root, "to", json_end(&q->dst, o->to));
+	cJSON_AddStringToObject(root, "protocol", preview_proto_upper(q->proto));
+	cJSON_AddNumberToObject(root, "port", q->port);
+	cJSON_AddNumberToObject(root, "family", q->src.ip.family == AF_INET6 ? 6 : 4);
+	cJSON_AddBoolToObject(root, "self", v->self);
+	cJSON_AddItemToObject(root, "egress",
+			      json_side(c, r, &v->side[DIR_EGRESS], DIR_EGRESS, q, o->from));
+	cJSON_AddItemToObject(root, "ingress",
+			      json_side(c, r, &v->side[DIR_INGRESS], DIR_INGRESS, q, o->to));
+	put_trace(c, q, NULL, root);
+	text = xnonnull(cJSON_Print(root));
+	puts(text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+/* The answer as text on stdout. */
+static void print_text(const struct cluster *c, const struct reach *r,
+		       const struct reach_verdict *v, const struct reach_query *q,
+		       const struct explain_opts *o)
+{
+	fputs(v->allowed ? "ALLOWED " : "DENIED ", stdout);
+	put_end(&q->src, o->from, stdout);
+	fputs(" -> ", stdout);
+	put_end(&q->dst, o->to, stdout);
+	printf(" %u/%s\n", q->port, preview_proto_upper(q->proto));
+	if (v->self)
+		puts("a pod always reaches itself, whatever its policies say; for other peers:");
+	put_side(c, r, &v->side[DIR_EGRESS], DIR_EGRESS, q, o->from, stdout);
+	put_side(c, r, &v->side[DIR_INGRESS], DIR_INGRESS, q, o->to, stdout);
+	put_trace(c, q, stdout, NULL);
+}
+
+static int run(const struct cluster *c, struct explain_opts *o)
 {
 	struct reach *r = reach_new(c);
 	struct reach_query q = { .proto = o->port.proto, .port = o->port.port };
@@ -321,20 +586,17 @@ static int run(const struct cluster *c, const struct explain_opts *o)
 		return 2;
 	}
 	reach_eval(r, &q, &v);
-	fputs(v.allowed ? "ALLOWED " : "DENIED ", stdout);
-	put_end(&q.src, o->from, stdout);
-	fputs(" -> ", stdout);
-	put_end(&q.dst, o->to, stdout);
-	printf(" %u/%s\n", q.port, preview_proto_upper(q.proto));
-	if (v.self)
-		puts("a pod always reaches itself, whatever its policies say; for other peers:");
-	put_side(c, r, &v.side[DIR_EGRESS], DIR_EGRESS, &q, o->from, stdout);
-	put_side(c, r, &v.side[DIR_INGRESS], DIR_INGRESS, &q, o->to, stdout);
-	put_trace(c, &q, stdout);
-	ret = v.allowed ? 0 : 1;
+	ret = outopt_begin(&o->out, "explain");
+	if (!ret && o->out.format == OUTOPT_JSON)
+		print_json(c, r, &v, &q, o);
+	else if (!ret)
+		print_text(c, r, &v, &q, o);
+	if (outopt_end(&o->out, !ret, "explain"))
+		ret = -EIO;
+	ret = ret ? 2 : v.allowed ? 0 : 1;
 	reach_verdict_fini(&v);
 	reach_free(r);
-	return fflush(stdout) ? 2 : ret;
+	return ret;
 }
 
 /*
@@ -349,12 +611,13 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		OUTOPT_OPTIONS,
 		LIVE_OPTIONS,
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "p:f:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:o:h", opts, NULL)) != -1) {
 		if (opt == 'F') {
 			o->from = optarg;
 		} else if (opt == 'T') {
@@ -370,6 +633,11 @@ static int parse_opts(int argc, char **argv, struct explain_opts *o)
 				fprintf(stderr, "nftpol explain: bad family '%s'\n", optarg);
 				return -EINVAL;
 			}
+		} else if (opt == 'o') {
+			if (outopt_parse(&o->out, "explain", optarg, OUTOPT_TEXT | OUTOPT_JSON))
+				return -EINVAL;
+		} else if (opt == OUTOPT_OPT_FILE) {
+			o->out.file = optarg;
 		} else if (opt == 'h') {
 			usage(stdout);
 			o->help = true;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "agent/cli/live.h"
+#include "agent/cli/outopt.h"
 #include "agent/cli/preview.h"
 #include "base/xalloc.h"
 
@@ -26,7 +27,7 @@ struct matrix_opts {
 	char **nss; /* borrowed from argv */
 	size_t nnss;
 	int family; /* AF_INET, AF_INET6, 0: default of the cluster */
-	bool json;
+	struct outopt out;
 	struct live_source src;
 	bool help;
 };
@@ -47,9 +48,9 @@ static void usage(FILE *f)
 	      "  --port PORT[/PROTO]  a port to tabulate (repeatable; default: every port\n"
 	      "                       the policies name, else 80/TCP)\n"
 	      "  --namespace NS       only pods of NS (repeatable)\n"
-	      "  --family 4|6         address family of the connections (default: IPv4 if any)\n"
-	      "  -o text|json         output format (default text)\n",
+	      "  --family 4|6         address family of the connections (default: IPv4 if any)\n",
 	      f);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
 	live_usage(f);
 }
 
@@ -182,7 +183,10 @@ static int run(const struct cluster *c, struct matrix_opts *o)
 		preview_ports_add(&o->ports, IPPROTO_TCP, 80);
 	preview_ports_sort(&o->ports);
 	collect_pods(c, o, &mp);
-	if (o->json) {
+	if (!c->npods)
+		fprintf(stderr, "nftpol matrix: warning: %s has no pods: the table is empty\n",
+			o->src.kubeconfig ? "the live cluster" : "the input");
+	if (o->out.format == OUTOPT_JSON) {
 		print_json(r, &mp, o, stdout);
 	} else {
 		printf("# %zu pods; rows: from, columns: to; . allowed, X denied\n", mp.n);
@@ -195,7 +199,7 @@ static int run(const struct cluster *c, struct matrix_opts *o)
 	free(mp.v);
 	free(mp.ends);
 	reach_free(r);
-	return fflush(stdout) ? 2 : 0;
+	return 0;
 }
 
 /*
@@ -208,8 +212,8 @@ static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "family", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		OUTOPT_OPTIONS,
 		LIVE_OPTIONS,
 		{ 0 },
 	};
@@ -238,12 +242,11 @@ static int parse_opts(int argc, char **argv, struct matrix_opts *o)
 			}
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				fprintf(stderr, "nftpol matrix: bad output '%s' (text or json)\n",
-					optarg);
+			if (outopt_parse(&o->out, "matrix", optarg, OUTOPT_TEXT | OUTOPT_JSON))
 				return -EINVAL;
-			}
-			o->json = !strcmp(optarg, "json");
+			break;
+		case OUTOPT_OPT_FILE:
+			o->out.file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -270,7 +273,12 @@ int cmd_matrix_main(int argc, char **argv)
 		goto out;
 	if (o.help)
 		goto out;
-	ret = live_load(&o.src, argv + optind, argc - optind, "matrix", &lc) ? 2 : run(lc.c, &o);
+	ret = live_load(&o.src, argv + optind, argc - optind, "matrix", &lc) ? 2 : 0;
+	if (!ret) {
+		ret = outopt_begin(&o.out, "matrix") ? 2 : run(lc.c, &o);
+		if (outopt_end(&o.out, !ret, "matrix"))
+			ret = 2;
+	}
 	live_cluster_fini(&lc);
 out:
 	preview_ports_fini(&o.ports);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Helpers of the preview subcommands (see preview.h): port lists, endpoints.
- * Nothing here prints; callers report the errors returned.
+ * Helpers of the preview subcommands (see preview.h): port lists, endpoints,
+ * names for output. Nothing here prints on its own; callers report the errors
+ * returned.
  */
 #include "agent/cli/preview.h"
 
@@ -260,4 +261,21 @@ void preview_put_cnp_rule(FILE *f, const struct cluster *c, size_t cnp, enum dir
 	if (*r->name)
 		fprintf(f, " \"%s\"", r->name);
 	fprintf(f, ": %s", model_cnp_action_name(r->action));
+}
+
+/* Start writing a string: what is written to the FILE returned lands in s. */
+FILE *preview_str_open(struct preview_str *s)
+{
+	s->buf = NULL;
+	s->len = 0;
+	s->f = xnonnull(open_memstream(&s->buf, &s->len));
+	return s->f;
+}
+
+/* The string written since preview_str_open(), NUL-terminated; the caller frees it. */
+char *preview_str_take(struct preview_str *s)
+{
+	fclose(s->f);
+	s->f = NULL;
+	return s->buf;
 }

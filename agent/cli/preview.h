@@ -26,6 +26,16 @@ struct preview_ports {
 	size_t n, cap;
 };
 
+/* A string written through a FILE (open_memstream). */
+struct preview_str {
+	char *buf; /* owned until preview_str_take() */
+	size_t len;
+	FILE *f;
+};
+
+FILE *preview_str_open(struct preview_str *s);
+char *preview_str_take(struct preview_str *s);
+
 int preview_parse_port(const char *s, struct preview_port *out);
 void preview_ports_add(struct preview_ports *l, uint8_t proto, uint16_t port);
 void preview_ports_from_policies(const struct cluster *c, struct preview_ports *l);

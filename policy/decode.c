@@ -13,9 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "policy/decode_int.h"
@@ -37,6 +39,7 @@ struct decoder {
 	const struct manifest_doc *doc; /* current document */
 	struct cluster *c;
 	struct diag_list *d;
+	struct decode_stats *st; /* borrowed */
 };
 
 static void decode_node(struct decoder *dec, const cJSON *node, const char *path, const char *kind);
@@ -166,6 +169,7 @@ struct kind_info {
 	const char *api;
 	void (*decode)(struct decoder *dec, const cJSON *obj, const struct kind_info *k);
 	enum cnp_source source; /* cluster network policies: which kind */
+	bool namespaced;
 };
 
 static void decode_ns(struct decoder *dec, const cJSON *obj, const struct kind_info *k)
@@ -190,37 +194,6 @@ static void decode_ns(struct decoder *dec, const cJSON *obj, const struct kind_i
  * and logged, not enforced) or "enforce". Another value is warned about and
  * the policy enforced: the safe reading.
  */
-/* s quoted for a message, at most 40 bytes of it, control bytes and quotes escaped. */
-static char *quoted(const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *out = xmalloc(4 * 40 + 8), *o = out;
-	size_t i;
-
-	*o++ = '"';
-	for (i = 0; s[i] && i < 40; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			*o++ = '\\';
-			*o++ = (char)ch;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[ch >> 4];
-			*o++ = hex[ch & 15];
-		} else {
-			*o++ = (char)ch;
-		}
-	}
-	*o++ = '"';
-	if (s[i])
-		for (int k = 0; k < 3; k++)
-			*o++ = '.';
-	*o = '\0';
-	return out;
-}
-
 static void decode_enforcement(struct field_ctx *f, const cJSON *obj, bool *audit)
 {
 	const cJSON *ann = field_get(field_get(obj, "metadata"), "annotations");
@@ -235,7 +208,8 @@ static void decode_enforcement(struct field_ctx *f, const cJSON *obj, bool *audi
 	if (cJSON_IsString(v) && !strcmp(v->valuestring, "audit"))
 		*audit = true;
 	else if (!cJSON_IsString(v) || strcmp(v->valuestring, "enforce")) {
-		char *q = cJSON_IsString(v) ? quoted(v->valuestring) : xstrdup("(not a string)");
+		char *q = cJSON_IsString(v) ? manifest_quote(v->valuestring, SIZE_MAX, 40)
+					    : xstrdup("(not a string)");
 
 		field_warn(f, v,
 			   "unknown enforcement %s: expected \"audit\" or \"enforce\"; the policy "
@@ -319,15 +293,16 @@ static void decode_cnp_obj(struct decoder *dec, const cJSON *obj, const struct k
 }
 
 static const struct kind_info kinds[] = {
-	{ "Namespace", "NamespaceList", API_CORE, decode_ns, 0 },
-	{ "Pod", "PodList", API_CORE, decode_pod_obj, 0 },
-	{ "Node", "NodeList", API_CORE, decode_node_obj, 0 },
-	{ "NetworkPolicy", "NetworkPolicyList", API_NETWORKING, decode_np, 0 },
-	{ "ClusterNetworkPolicy", "ClusterNetworkPolicyList", API_CNP, decode_cnp_obj,
-	  CNP_SRC_CNP },
-	{ "AdminNetworkPolicy", "AdminNetworkPolicyList", API_ANP, decode_cnp_obj, CNP_SRC_ANP },
+	{ "Namespace", "NamespaceList", API_CORE, decode_ns, 0, false },
+	{ "Pod", "PodList", API_CORE, decode_pod_obj, 0, true },
+	{ "Node", "NodeList", API_CORE, decode_node_obj, 0, false },
+	{ "NetworkPolicy", "NetworkPolicyList", API_NETWORKING, decode_np, 0, true },
+	{ "ClusterNetworkPolicy", "ClusterNetworkPolicyList", API_CNP, decode_cnp_obj, CNP_SRC_CNP,
+	  false },
+	{ "AdminNetworkPolicy", "AdminNetworkPolicyList", API_ANP, decode_cnp_obj, CNP_SRC_ANP,
+	  false },
 	{ "BaselineAdminNetworkPolicy", "BaselineAdminNetworkPolicyList", API_ANP, decode_cnp_obj,
-	  CNP_SRC_BANP },
+	  CNP_SRC_BANP, false },
 };
 
 /* The kind named kind, or whose typed list it is (*list set), or NULL. */
@@ -339,6 +314,58 @@ static const struct kind_info *kind_find(const char *kind, bool *list)
 			return &kinds[i];
 	}
 	return NULL;
+}
+
+/* The kind or typed list that kind names in other letter case, or NULL. */
+static const char *kind_find_case(const char *kind, const struct kind_info **k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		*k = &kinds[i];
+		if (!strcasecmp(kind, kinds[i].kind))
+			return kinds[i].kind;
+		if (!strcasecmp(kind, kinds[i].list))
+			return kinds[i].list;
+	}
+	return NULL;
+}
+
+/*
+ * Whether api (group/version, or version for the core group) is of a group
+ * Kubernetes itself serves: the core group, a group without a dot (apps,
+ * extensions) or one under k8s.io. A custom resource's group has a dot and is
+ * not under k8s.io: its kinds may be called NetworkPolicy (Calico's are) and
+ * are not ours to read.
+ */
+static bool api_builtin(const char *api)
+{
+	const char *slash = strrchr(api, '/');
+	size_t n = slash ? (size_t)(slash - api) : 0;
+
+	if (!memchr(api, '.', n))
+		return true;
+	return n >= 7 && !memcmp(api + n - 7, ".k8s.io", 7);
+}
+
+/*
+ * Count an object of a kind nftpol does not read; api is given when the kind
+ * is one nftpol reads, of a custom resource's group.
+ */
+static void skip_kind(struct decoder *dec, const char *kind, const char *api)
+{
+	struct decode_stats *st = dec->st;
+	char *label = api ? xasprintf("%s in %s", kind, api) : xstrdup(kind);
+	size_t i;
+
+	for (i = 0; i < st->nskipped; i++)
+		if (!strcmp(st->skipped[i].kind, label))
+			break;
+	if (i == st->nskipped) {
+		XGROW(st->skipped, st->capskipped, st->nskipped);
+		st->skipped[st->nskipped++] = (struct decode_skipped){ .kind = label };
+	} else {
+		free(label);
+	}
+	st->skipped[i].n++;
 }
 
 /* An error about the document or list structure, before any object is known. */
@@ -380,9 +407,14 @@ static bool api_is_policy_group(const char *api)
 	return !strncmp(api, API_POLICY_GROUP, n) && (api[n] == '\0' || api[n] == '/');
 }
 
-/* Why the usual mix-up of the two versions does not work, or "". */
+/* Why the usual mix-up of versions does not work, or "". */
 static const char *version_hint(const char *api, const struct kind_info *k)
 {
+	if (!api_is_policy_group(k->api))
+		return !strcmp(k->kind, "NetworkPolicy") && !strcmp(api, "extensions/v1beta1")
+			       ? " (extensions/v1beta1 NetworkPolicy was removed in Kubernetes "
+				 "1.16)"
+			       : "";
 	if (k->source == CNP_SRC_CNP && !strcmp(api, API_ANP))
 		return " (v1alpha1 has AdminNetworkPolicy and BaselineAdminNetworkPolicy; "
 		       "ClusterNetworkPolicy replaced both in v1alpha2)";
@@ -391,21 +423,47 @@ static const char *version_hint(const char *api, const struct kind_info *k)
 	return "";
 }
 
-/* A cluster network policy kind under another version of its group. */
+/* "Kind ns/name" or "Kind name" for obj, of kind k, into object; NULL for a list. */
+static const char *object_label(const cJSON *obj, const char *kind, const struct kind_info *k,
+				bool list, char *object, size_t len)
+{
+	const cJSON *meta = field_get(obj, "metadata");
+	const cJSON *name = field_get(meta, "name"), *ns = field_get(meta, "namespace");
+
+	if (list)
+		return NULL;
+	snprintf(object, len, "%s %.80s%s%.253s", kind,
+		 !k->namespaced				  ? ""
+		 : cJSON_IsString(ns) && *ns->valuestring ? ns->valuestring
+							  : "default",
+		 k->namespaced ? "/" : "", cJSON_IsString(name) ? name->valuestring : "(no name)");
+	return object;
+}
+
+/* A kind nftpol reads under another apiVersion. */
 static void version_error(struct decoder *dec, const cJSON *obj, const char *path, const char *kind,
 			  const char *api, const struct kind_info *k)
 {
-	const cJSON *name = field_get(field_get(obj, "metadata"), "name");
 	char sub[FIELD_PATH_MAX], object[FIELD_OBJECT_MAX];
-	bool list = strcmp(kind, k->kind);
 
 	snprintf(sub, sizeof(sub), "%s%sapiVersion", path, *path ? "." : "");
-	snprintf(object, sizeof(object), "%s %.253s", kind,
-		 cJSON_IsString(name) ? name->valuestring : "(no name)");
 	diag_add(dec->d, DIAG_ERROR, dec->name,
-		 manifest_line(dec->doc, field_get(obj, "apiVersion")), list ? NULL : object, sub,
+		 manifest_line(dec->doc, field_get(obj, "apiVersion")),
+		 object_label(obj, kind, k, strcmp(kind, k->kind), object, sizeof(object)), sub,
 		 "unsupported apiVersion \"%.80s\" for %s: expected %s%s", api, kind, k->api,
 		 version_hint(api, k));
+}
+
+/* A kind nftpol reads spelt in other letter case: kubectl refuses it too. */
+static void kind_case_error(struct decoder *dec, const cJSON *obj, const char *path,
+			    const char *kind, const char *want, const struct kind_info *k)
+{
+	char sub[FIELD_PATH_MAX], object[FIELD_OBJECT_MAX];
+
+	snprintf(sub, sizeof(sub), "%s%skind", path, *path ? "." : "");
+	diag_add(dec->d, DIAG_ERROR, dec->name, manifest_line(dec->doc, field_get(obj, "kind")),
+		 object_label(obj, kind, k, want == k->list, object, sizeof(object)), sub,
+		 "unknown kind \"%s\": did you mean %s?", kind, want);
 }
 
 static void decode_object(struct decoder *dec, const cJSON *obj, const char *path, const char *kind,
@@ -413,15 +471,27 @@ static void decode_object(struct decoder *dec, const cJSON *obj, const char *pat
 {
 	bool list;
 	const struct kind_info *k = kind_find(kind, &list);
+	const char *want;
 
+	if (!k && !strcmp(kind, "List") && !strcmp(api, API_CORE)) {
+		decode_list(dec, obj, path, NULL);
+		return;
+	}
+	if (!list)
+		dec->st->objects++;
 	if (!k) {
-		if (!strcmp(kind, "List") && !strcmp(api, API_CORE))
-			decode_list(dec, obj, path, NULL);
+		want = api_builtin(api) ? kind_find_case(kind, &k) : NULL;
+		if (want)
+			kind_case_error(dec, obj, path, kind, want, k);
+		else
+			skip_kind(dec, kind, NULL);
 		return;
 	}
 	if (strcmp(api, k->api)) {
-		if (api_is_policy_group(k->api) && api_is_policy_group(api))
+		if (api_builtin(api))
 			version_error(dec, obj, path, kind, api, k);
+		else
+			skip_kind(dec, kind, api);
 		return;
 	}
 	if (list)
@@ -496,19 +566,37 @@ static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
 /*
  * Decode buf (len bytes of YAML or JSON; name for messages and origins) and
  * append its Namespaces, Pods, Nodes, NetworkPolicies and cluster network
- * policies to c; other kinds are skipped (a cluster network policy kind under
- * another version of policy.networking.k8s.io is an error).
- * Objects with errors are not added. Returns 0, or -EINVAL when anything was
- * wrong (every problem appended to d).
+ * policies to c; other kinds are skipped and counted in st (which may be NULL;
+ * one of these kinds under another apiVersion or in other letter case is an
+ * error). Objects with errors are not added. Returns 0, or -EINVAL when
+ * anything was wrong (every problem appended to d).
  */
-int decode_buffer(const char *name, const char *buf, size_t len, struct cluster *c,
-		  struct diag_list *d)
+int decode_buffer_stats(const char *name, const char *buf, size_t len, struct cluster *c,
+			struct diag_list *d, struct decode_stats *st)
 {
-	struct decoder dec = { .name = name, .c = c, .d = d };
+	struct decode_stats none = { 0 };
+	struct decoder dec = { .name = name, .c = c, .d = d, .st = st ? st : &none };
 	size_t before = d->nerrors;
 
 	manifest_parse(name, buf, len, on_doc, &dec, d);
+	decode_stats_fini(&none);
 	return d->nerrors > before ? -EINVAL : 0;
+}
+
+/* decode_buffer_stats() without the counts. */
+int decode_buffer(const char *name, const char *buf, size_t len, struct cluster *c,
+		  struct diag_list *d)
+{
+	return decode_buffer_stats(name, buf, len, c, d, NULL);
+}
+
+/* Free what st holds (not st) and zero it. */
+void decode_stats_fini(struct decode_stats *st)
+{
+	for (size_t i = 0; i < st->nskipped; i++)
+		free(st->skipped[i].kind);
+	free(st->skipped);
+	memset(st, 0, sizeof(*st));
 }
 
 /* Read all of fd into a new buffer, at most DECODE_MAX_INPUT + 1 bytes. */
@@ -537,12 +625,19 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-/*
- * Decode the file at path ("-": standard input) as decode_buffer() does. Returns
- * 0, -EINVAL when the input had errors, or -errno when it could not be read (also
- * appended to d).
- */
+/* decode_file_stats() without the counts. */
 int decode_file(const char *path, struct cluster *c, struct diag_list *d)
+{
+	return decode_file_stats(path, c, d, NULL);
+}
+
+/*
+ * Decode the file at path ("-": standard input) as decode_buffer_stats() does.
+ * Returns 0, -EINVAL when the input had errors, or -errno when it could not be
+ * read (also appended to d).
+ */
+int decode_file_stats(const char *path, struct cluster *c, struct diag_list *d,
+		      struct decode_stats *st)
 {
 	bool is_stdin = !strcmp(path, "-");
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
@@ -562,7 +657,7 @@ int decode_file(const char *path, struct cluster *c, struct diag_list *d)
 		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "cannot read: %s", strerror(-ret));
 		return ret;
 	}
-	ret = decode_buffer(path, buf, len, c, d);
+	ret = decode_buffer_stats(path, buf, len, c, d, st);
 	free(buf);
 	return ret;
 }

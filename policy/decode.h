@@ -29,9 +29,27 @@
 #define DECODE_MAX_NODES 4000000u
 #define DECODE_MAX_ALIAS_NODES 100000u
 
+/* A kind nftpol does not use and how many objects of it the input had. */
+struct decode_skipped {
+	char *kind; /* owned */
+	size_t n;
+};
+
+/* What an input held besides the objects decoded: for the CLI's messages. */
+struct decode_stats {
+	size_t objects;			/* objects read: decoded, refused or skipped */
+	struct decode_skipped *skipped; /* owned; by kind, in the order first seen */
+	size_t nskipped, capskipped;
+};
+
 int decode_file(const char *path, struct cluster *c, struct diag_list *d);
+int decode_file_stats(const char *path, struct cluster *c, struct diag_list *d,
+		      struct decode_stats *st);
 int decode_buffer(const char *name, const char *buf, size_t len, struct cluster *c,
 		  struct diag_list *d);
+int decode_buffer_stats(const char *name, const char *buf, size_t len, struct cluster *c,
+			struct diag_list *d, struct decode_stats *st);
+void decode_stats_fini(struct decode_stats *st);
 int decode_check_duplicates(const struct cluster *c, struct diag_list *d);
 
 #endif

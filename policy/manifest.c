@@ -295,6 +295,54 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return cp >= 0xd800 && cp <= 0xdfff ? 0 : len;
 }
 
+/*
+ * s (n bytes; NUL also ends it) double-quoted for a message, in a new string:
+ * at most max bytes of it, a quote and a backslash escaped, control bytes as
+ * \n, \t, \r or \xNN, bytes that do not start valid UTF-8 as \xNN, and "..."
+ * after the closing quote when s was cut (never inside a UTF-8 sequence).
+ */
+char *manifest_quote(const char *s, size_t n, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char *out = xmalloc(4 * max + 8), *o = out;
+	size_t i = 0, k;
+
+	*o++ = '"';
+	while (i < n && u[i]) {
+		k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (i + (k ? k : 1) > max)
+			break;
+		if (k > 1) {
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (u[i] == '"' || u[i] == '\\') {
+			*o++ = '\\';
+			*o++ = s[i];
+		} else if (u[i] == '\n' || u[i] == '\t' || u[i] == '\r') {
+			*o++ = '\\';
+			*o++ = u[i] == '\n' ? 'n' : u[i] == '\t' ? 't' : 'r';
+		} else if (u[i] < 0x20 || u[i] >= 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[u[i] >> 4];
+			*o++ = hex[u[i] & 15];
+		} else {
+			*o++ = s[i];
+		}
+		i++;
+	}
+	*o++ = '"';
+	if (i < n && u[i])
+		for (int j = 0; j < 3; j++)
+			*o++ = '.';
+	*o = '\0';
+	return out;
+}
+
 /* The 1-based line of byte offset off in buf. */
 static unsigned line_of(const char *buf, size_t off)
 {

@@ -24,5 +24,6 @@ typedef void (*manifest_doc_cb)(void *arg, const struct cJSON *root,
 int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
 		   struct diag_list *d);
 unsigned manifest_line(const struct manifest_doc *doc, const struct cJSON *node);
+char *manifest_quote(const char *s, size_t n, size_t max);
 
 #endif

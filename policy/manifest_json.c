@@ -165,6 +165,25 @@ static unsigned line_at(const char *buf, const char *at)
 	return line;
 }
 
+/* cJSON stopped at end: quote what follows, escaped, or say that the input ended. */
+static void syntax_error(struct manifest_ctx *m, const struct jscan *s, const char *end)
+{
+	const char *stop = s->buf + s->len, *p = end;
+	char *q;
+
+	while (p < stop && strchr(" \t\r\n", *p))
+		p++;
+	if (p == stop) {
+		manifest_error(m, line_at(s->buf, stop),
+			       "invalid JSON: the input ends inside a value (truncated?)");
+		return;
+	}
+	/* buf need not be NUL-terminated: quote at most what is left of it */
+	q = manifest_quote(end, (size_t)(stop - end), 20);
+	manifest_error(m, line_at(s->buf, end), "invalid JSON near %s", q);
+	free(q);
+}
+
 /* Parse one scanned value with cJSON and pass it on; -EINVAL for a syntax error. */
 static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 {
@@ -175,9 +194,7 @@ static int parse_one(struct manifest_ctx *m, struct jscan *s, size_t start)
 	if (!root || end != s->buf + s->pos) {
 		if (!end || end < s->buf + start)
 			end = s->buf + start;
-		/* buf need not be NUL-terminated: quote at most what is left of it */
-		manifest_error(m, line_at(s->buf, end), "invalid JSON near \"%.*s\"",
-			       (int)(s->buf + s->len - end < 20 ? s->buf + s->len - end : 20), end);
+		syntax_error(m, s, end);
 		cJSON_Delete(root);
 		return -EINVAL;
 	}

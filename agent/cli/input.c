@@ -39,7 +39,19 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void load_dir(const char *path, struct cluster *c, struct diag_list *d)
+/* One file: an input without a single object is an error (nothing to enforce). */
+static void load_file(const char *path, struct cluster *c, struct diag_list *d,
+		      struct decode_stats *st)
+{
+	size_t objects = st->objects, errors = d->nerrors;
+
+	decode_file_stats(path, c, d, st);
+	if (st->objects == objects && d->nerrors == errors)
+		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "no objects in the input");
+}
+
+static void load_dir(const char *path, struct cluster *c, struct diag_list *d,
+		     struct decode_stats *st)
 {
 	DIR *dir = opendir(path);
 	struct dirent *de;
@@ -59,20 +71,54 @@ static void load_dir(const char *path, struct cluster *c, struct diag_list *d)
 	}
 	closedir(dir);
 	xqsort(names, n, sizeof(*names), str_cmp);
+	if (n == 0) {
+		char *dname = xasprintf("%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/");
+
+		diag_add(d, DIAG_ERROR, dname, 0, NULL, NULL, "no *.yaml, *.yml or *.json files");
+		free(dname);
+	}
 	for (size_t i = 0; i < n; i++) {
-		decode_file(names[i], c, d);
+		load_file(names[i], c, d, st);
 		free(names[i]);
 	}
 	free(names);
 }
 
-/*
- * Decode every path (file, directory or "-") into c and seal it. Diagnostics are
- * printed to stderr. Returns 0, or -EINVAL when any input had an error (then
- * nothing should be done with c but freeing it).
- */
-int input_load(char *const *paths, int npaths, struct cluster *c)
+static int skipped_cmp(const void *a, const void *b)
 {
+	const struct decode_skipped *x = a, *y = b;
+
+	return strcmp(x->kind, y->kind);
+}
+
+/* One line for every object of a kind nftpol does not use: "Deployment (2), ...". */
+static void warn_skipped(const char *cmd, struct decode_stats *st)
+{
+	size_t total = 0;
+
+	if (!st->nskipped)
+		return;
+	xqsort(st->skipped, st->nskipped, sizeof(*st->skipped), skipped_cmp);
+	for (size_t i = 0; i < st->nskipped; i++)
+		total += st->skipped[i].n;
+	fprintf(stderr,
+		"nftpol%s%s: skipped %zu object%s of kind%s nftpol does not use: ", cmd ? " " : "",
+		cmd ? cmd : "", total, total == 1 ? "" : "s", st->nskipped == 1 ? "" : "s");
+	for (size_t i = 0; i < st->nskipped; i++)
+		fprintf(stderr, "%s%s (%zu)", i ? ", " : "", st->skipped[i].kind, st->skipped[i].n);
+	fputc('\n', stderr);
+}
+
+/*
+ * Decode every path (file, directory or "-") into c and seal it, as cmd (NULL:
+ * none) for the messages. Diagnostics are printed to stderr, with one warning
+ * line for the objects of kinds nftpol does not use. An input without objects
+ * is an error. Returns 0, or -EINVAL when any input had an error (then nothing
+ * should be done with c but freeing it).
+ */
+static int load(const char *cmd, char *const *paths, int npaths, struct cluster *c)
+{
+	struct decode_stats ds = { 0 };
 	struct diag_list d;
 	struct stat st;
 	int ret = 0;
@@ -80,15 +126,17 @@ int input_load(char *const *paths, int npaths, struct cluster *c)
 	diag_list_init(&d);
 	for (int i = 0; i < npaths; i++) {
 		if (strcmp(paths[i], "-") && !stat(paths[i], &st) && S_ISDIR(st.st_mode))
-			load_dir(paths[i], c, &d);
+			load_dir(paths[i], c, &d, &ds);
 		else
-			decode_file(paths[i], c, &d);
+			load_file(paths[i], c, &d, &ds);
 	}
 	model_cluster_seal(c);
 	if (!d.nerrors)
 		decode_check_duplicates(c, &d);
 	for (size_t i = 0; i < d.n; i++)
 		diag_print(&d.v[i], stderr);
+	warn_skipped(cmd, &ds);
+	decode_stats_fini(&ds);
 	if (d.nerrors) {
 		fprintf(stderr, "nftpol: %zu error%s in the input; nothing was done\n", d.nerrors,
 			d.nerrors == 1 ? "" : "s");
@@ -96,6 +144,12 @@ int input_load(char *const *paths, int npaths, struct cluster *c)
 	}
 	diag_list_fini(&d);
 	return ret;
+}
+
+/* load() for the preview commands: the messages name no command. */
+int input_load(char *const *paths, int npaths, struct cluster *c)
+{
+	return load(NULL, paths, npaths, c);
 }
 
 /*
@@ -157,7 +211,7 @@ int input_compile(char *const *paths, int npaths, const struct compile_opts *co,
 	int ret;
 
 	model_cluster_init(&c);
-	if (input_load(paths, npaths, &c)) {
+	if (load(cmd, paths, npaths, &c)) {
 		model_cluster_fini(&c);
 		return 2;
 	}

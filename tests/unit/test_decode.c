@@ -14,6 +14,7 @@
 
 #include "policy/cidr.h"
 #include "policy/decode.h"
+#include "policy/manifest.h"
 #include "policy/selector.h"
 #include "base/xalloc.h"
 
@@ -35,6 +36,11 @@ static void teardown(void)
 static int dec(const char *text)
 {
 	return decode_buffer("t.yaml", text, strlen(text), &c, &d);
+}
+
+static int dec_stats(const char *text, struct decode_stats *st)
+{
+	return decode_buffer_stats("t.yaml", text, strlen(text), &c, &d, st);
 }
 
 static char *data_path(const char *name)
@@ -231,7 +237,7 @@ START_TEST(test_multidoc_skipped)
 	static const char text[] =
 		"---\n---\n# only a comment\n---\n"
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n"
-		"apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: y}\n"
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: y}\n"
 		"---\napiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
 		"metadata: {name: z}\nspec: {selector: all()}\n---\n"
 		"apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n...\n"
@@ -244,6 +250,78 @@ START_TEST(test_multidoc_skipped)
 	ck_assert_uint_eq(c.nss[1].origin.line, 23);
 	ck_assert_int_eq(dec(""), 0);
 	ck_assert_int_eq(dec("   \n"), 0);
+	teardown();
+}
+END_TEST
+
+/* What was read, and the kinds skipped with their counts (custom resources apart). */
+START_TEST(test_stats)
+{
+	static const char text[] =
+		"apiVersion: v1\nkind: List\nitems:\n"
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: a}}\n"
+		"- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: b}}\n"
+		"---\napiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+		"metadata: {name: z}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n";
+	struct decode_stats st = { 0 };
+
+	setup();
+	ck_assert_int_eq(dec_stats(text, &st), 0);
+	ck_assert_uint_eq(st.objects, 5);
+	ck_assert_uint_eq(st.nskipped, 3);
+	ck_assert_str_eq(st.skipped[0].kind, "Deployment");
+	ck_assert_uint_eq(st.skipped[0].n, 2);
+	ck_assert_str_eq(st.skipped[1].kind, "NetworkPolicy in crd.projectcalico.org/v1");
+	ck_assert_str_eq(st.skipped[2].kind, "Service");
+	ck_assert_uint_eq(st.skipped[2].n, 1);
+	decode_stats_fini(&st);
+	ck_assert_int_eq(dec_stats("# no\n---\n", &st), 0);
+	ck_assert_uint_eq(st.objects, 0);
+	ck_assert_int_eq(dec_stats("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}",
+				   &st),
+			 0);
+	ck_assert_uint_eq(st.objects, 0);
+	decode_stats_fini(&st);
+	teardown();
+}
+END_TEST
+
+/* Kinds nftpol reads under another built-in apiVersion, or mis-cased, are refused. */
+START_TEST(test_kind_version_refused)
+{
+	expect_error("apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: y}\n",
+		     "apiVersion", 1,
+		     "unsupported apiVersion \"extensions/v1beta1\" for "
+		     "NetworkPolicy: expected networking.k8s.io/v1 (extensions/v1beta1");
+	expect_error("kind: NetworkPolicy\napiVersion: networking.k8s.io/v2\nmetadata: {name: y}\n",
+		     "apiVersion", 2, "expected networking.k8s.io/v1");
+	expect_error("apiVersion: v1\nkind: NetworkPolicy\nmetadata: {name: y}\n", "apiVersion", 1,
+		     "expected networking.k8s.io/v1");
+	expect_error("apiVersion: v2\nkind: Pod\nmetadata: {name: p}\n", "apiVersion", 1,
+		     "unsupported apiVersion \"v2\" for Pod: expected v1");
+	expect_error("apiVersion: apps/v1\nkind: Namespace\nmetadata: {name: p}\n", "apiVersion", 1,
+		     "expected v1");
+	expect_error("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1beta1\n  kind: Node\n"
+		     "  metadata: {name: n}\n",
+		     "items[0].apiVersion", 4, "for Node: expected v1");
+	expect_error("apiVersion: networking.k8s.io/v1\nkind: Networkpolicy\nmetadata: {name: y}\n",
+		     "kind", 2, "unknown kind \"Networkpolicy\": did you mean NetworkPolicy?");
+	expect_error("apiVersion: v1\nkind: pod\nmetadata: {name: y}\n", "kind", 2,
+		     "did you mean Pod?");
+	expect_error("apiVersion: v1\nkind: podlist\nitems: []\n", "kind", 2,
+		     "did you mean PodList?");
+	expect_error("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: clusterNetworkPolicy\n"
+		     "metadata: {name: y}\n",
+		     "kind", 2, "did you mean ClusterNetworkPolicy?");
+	setup();
+	ck_assert_int_eq(dec("apiVersion: extensions/v1beta1\nkind: NetworkPolicy\n"
+			     "metadata: {name: y, namespace: x}\n"),
+			 -EINVAL);
+	ck_assert_str_eq(d.v[0].object, "NetworkPolicy x/y");
+	ck_assert_int_eq(dec("apiVersion: example.com/v1\nkind: Networkpolicy\n"
+			     "metadata: {name: y, namespace: x}\n"),
+			 0);
 	teardown();
 }
 END_TEST
@@ -607,6 +685,14 @@ START_TEST(test_syntax)
 	expect_error("apiVersion: v1\nkind: Pod\nkind: Pod\n", "", 3, "duplicate key \"kind\"");
 	expect_error("{\"kind\": \"Pod\",\n \"kind\": \"Pod\"}", "", 2, "duplicate key");
 	expect_error("{\"kind\": \"Pod\",\n \"apiVersion\": }", "", 2, "invalid JSON");
+	expect_error("{\"kind\": \"Pod\",\n \"apiVersion\": \n", "", 3,
+		     "invalid JSON: the input ends inside a value");
+	expect_error("{\"kind\": \"Pod\",\n \"apiVersion\": \n\t\x01\"\\ "
+		     "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9}",
+		     "", 3,
+		     "invalid JSON near \"\\\\ "
+		     "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"...");
 	expect_error("{\"kind\": \"P\\u0000od\"}", "", 1, "\\u0000");
 	expect_error("a: \"\\0\"\n", "", 1, "NUL character");
 	expect_error("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: "
@@ -618,6 +704,32 @@ START_TEST(test_syntax)
 	expect_error("base: &b {a: 1}\nx:\n  <<: *b\n", "", 3, "merge keys");
 	expect_error("a: *nope\n", "", 1, "no anchor");
 	expect_error("? [a]\n: b\n", "", 1, "mapping keys must be plain strings");
+}
+END_TEST
+
+/* Text quoted for a message: escaped, bounded, UTF-8 sequences kept whole. */
+START_TEST(test_quote)
+{
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *out;
+	} cases[] = {
+		{ "abc", 20, "\"abc\"" },
+		{ "a\nb\tc\rd", 20, "\"a\\nb\\tc\\rd\"" },
+		{ "\x01\x7f\"\\", 20, "\"\\x01\\x7f\\\"\\\\\"" },
+		{ "abcdef", 4, "\"abcd\"..." },
+		{ "a\xc3\xa9\xc3\xa9", 4, "\"a\xc3\xa9\"..." },
+		{ "\xff\xc3", 20, "\"\\xff\\xc3\"" },
+		{ "", 20, "\"\"" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *q = manifest_quote(cases[i].in, strlen(cases[i].in), cases[i].max);
+
+		ck_assert_str_eq(q, cases[i].out);
+		free(q);
+	}
 }
 END_TEST
 
@@ -719,6 +831,8 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_yaml_json_same);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_multidoc_skipped);
+	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_kind_version_refused);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_absent_pod_selector);
 	tcase_add_test(tc, test_empty_vs_absent);
@@ -728,6 +842,7 @@ static Suite *decode_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_error_context);
 	tcase_add_test(tc, test_syntax);
+	tcase_add_test(tc, test_quote);
 	tcase_add_test(tc, test_yaml_typing);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_files_and_duplicates);

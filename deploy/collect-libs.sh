@@ -2,10 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copy BINARY, every shared library it loads (as ldd resolves them, symlinks
 # followed) and the dynamic loader into ROOT, at the same paths, so that ROOT
-# alone runs it (the final stage of deploy/Containerfile; tests/deploy/check
-# runs the result in a chroot).
+# alone runs it: the image's root filesystem (deploy/build-image and
+# deploy/Containerfile; deploy/package-status.sh then adds the libraries'
+# package metadata).  tests/e2e/check-deploy runs the result in a chroot,
+# tests/image/run builds the image and runs it.
 #   usage: collect-libs.sh BINARY ROOT
 set -eu
+if [ $# -ne 2 ]; then
+	echo "usage: collect-libs.sh BINARY ROOT" >&2
+	exit 2
+fi
 bin=$1
 root=$2
 mkdir -p "$root/usr/bin"

@@ -43,6 +43,7 @@ import crds  # noqa: E402
 import kproto  # noqa: E402
 import objects as K  # noqa: E402
 import openapi  # noqa: E402
+import workload  # noqa: E402
 
 RESOURCES = K.RESOURCES
 DEFAULT_USER = "system:serviceaccount:kube-system:nftpol-agent"
@@ -196,6 +197,7 @@ class Store:
         self.watchers = set()
         self.state_file = state_file
         self.timers = []
+        self.commit_mono = 0.0
 
     @staticmethod
     def key(res, ns, name):
@@ -210,6 +212,7 @@ class Store:
         with self.lock:
             self.rv += 1
             rv = self.rv
+            self.commit_mono = time.monotonic()     # the control API's workload timing
             if etype == "DELETED":
                 obj = copy.deepcopy(prev)
             else:
@@ -1507,6 +1510,7 @@ class App:
         self._oa = None
         self._oa2 = None
         self._oa2_lock = threading.Lock()
+        self.workload = workload.Workload(self)
 
     # -- auth
 
@@ -1594,7 +1598,17 @@ class App:
             if path == "/objects":
                 with st.lock:
                     return {r: list(o.values()) for r, o in st.objects.items()}
+            if path == "/churn":
+                return self.workload.churn_state(query.get("events", ["0"])[0] == "1")
             return None
+        if path == "/bulk":
+            return self.workload.bulk(body)
+        if path in ("/create", "/update", "/delete"):
+            return self.workload.write(path[1:], body)
+        if path == "/churn":
+            return self.workload.start_churn(body)
+        if path == "/persist":
+            return self.workload.persist(body)
         if path == "/log/clear":
             with self.reqlog_lock:
                 self.reqlog.clear()

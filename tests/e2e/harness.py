@@ -14,6 +14,12 @@ failure; nothing touches the root namespace):
 The agent of node K talks to https://127.0.0.1:PORT (the relay), which the
 stand-in's certificate covers, so TLS is verified as in production.
 
+Env(h2=True) puts an HTTP/2 front before the stand-in, as a real API server
+negotiates it: nghttpx in <tag>-api on 127.0.0.1:FRONT_PORT, TLS with the
+stand-in's certificate, h2 (and http/1.1) offered in ALPN, every request
+proxied over HTTPS/1.1 to the stand-in; the relays lead there instead of to
+the stand-in (kubectl still talks to the stand-in directly).
+
 What the connections must be comes from the connectivity scenarios
 (tests/connectivity/<name>/, read by tests/lib/scenario.py): Env.goto(NAME)
 makes the live cluster that scenario with kubectl (its labels, extra pods and
@@ -49,6 +55,9 @@ RELAY = os.path.join(HERE, "nsrelay.py")
 SPEC = "tcp/80@pod"
 SPEC6 = "tcp/80@v6@pod"
 META_NAME = "kubernetes.io/metadata.name"
+FRONT_PORT = 6443       # nghttpx, Env(h2=True); the stand-in's ports are ephemeral
+# the front's access log: a line per request, when its response headers go out
+FRONT_LOG_FORMAT = '$alpn $remote_port $status $method $path "$http_user_agent"'
 
 
 def forbidden_in_all(*expectations):
@@ -121,7 +130,7 @@ def attempt(env, body, verbose):
 # -- the environment -------------------------------------------------------
 
 class Env:
-    def __init__(self, nodes=2, layout="xyz", verbose=False, keep=False, ipv6=False):
+    def __init__(self, nodes=2, layout="xyz", verbose=False, keep=False, ipv6=False, h2=False):
         self.cluster = Cluster(layout, nodes, ipv6=ipv6)
         self.tag = self.cluster.tag
         self.api_ns = "%s-api" % self.tag
@@ -133,6 +142,9 @@ class Env:
         self.port = 0
         self.cport = 0
         self.relays = {}
+        self.h2 = h2
+        self.front = None           # nghttpx, with h2
+        self.front_log = os.path.join(self.work, "front-access.log")
         self.agents = {}
         self.agent_logs = {}
         self.verbose = verbose
@@ -152,6 +164,8 @@ class Env:
             self.api_made = True
             run(["ip", "-n", self.api_ns, "link", "set", "lo", "up"])
             self.start_apiserver()
+            if self.h2:
+                self.start_front()
             for k in self.cluster.nodes:
                 self.start_relay(k)
             if objects:
@@ -167,6 +181,7 @@ class Env:
             stop_proc(self.agents.pop(k), signal.SIGKILL)
         for k in list(self.relays):
             stop_proc(self.relays.pop(k), signal.SIGKILL)
+        self.stop_front()
         stop_proc(self.server, signal.SIGKILL)
         self.server = None
         try:
@@ -210,9 +225,66 @@ class Env:
         p = run(["ip", "netns", "exec", self.api_ns] + args)
         return json.loads(p.stdout or "null")
 
+    # the HTTP/2 front (h2)
+    def start_front(self, alpn=None, deadline=10):
+        """Start nghttpx (see the module's text) in its own process group
+        (main and worker) and wait until it answers.  ALPN: the protocols it
+        offers ("http/1.1": no HTTP/2); default h2 first."""
+        errors = os.path.join(self.work, "front-errors.log")
+        # --conf: not Debian's /etc/nghttpx/nghttpx.conf (errors to syslog);
+        # sni: nghttpx checks a DNS name of the certificate, not its IP address
+        args = ["ip", "netns", "exec", self.api_ns, "nghttpx", "--conf", "/dev/null",
+                "--workers", "1", "-f127.0.0.1,%d" % FRONT_PORT,
+                "-b127.0.0.1,%d;;tls;sni=kubernetes.default.svc" % self.port,
+                "--cacert", os.path.join(self.dir, "ca.crt"), "--no-ocsp",
+                "--accesslog-file", self.front_log, "--accesslog-format", FRONT_LOG_FORMAT,
+                "--accesslog-write-early", "--errorlog-file", errors,
+                "--worker-process-grace-shutdown-period", "3s"]
+        args += ["--npn-list", alpn] if alpn else []
+        args += [os.path.join(self.dir, "server.key"), os.path.join(self.dir, "server.crt")]
+        self.front = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        probe = ["ip", "netns", "exec", self.api_ns, "curl", "-s", "-o", "/dev/null",
+                 "-w", "%{http_code}", "--cacert", os.path.join(self.dir, "ca.crt"),
+                 "https://127.0.0.1:%d/version" % FRONT_PORT]
+        end = time.monotonic() + deadline
+        while run(probe, check=False).stdout == "000":
+            if self.front.poll() is not None or time.monotonic() > end:
+                raise HarnessError("nghttpx did not start; see %s" % errors)
+            time.sleep(0.1)
+
+    def signal_front(self, sig):
+        """Send SIG to nghttpx's process group (SIGHUP: reload, the old worker
+        sends GOAWAY and closes its connections 3 s later)."""
+        os.killpg(self.front.pid, sig)
+
+    def stop_front(self):
+        """SIGKILL nghttpx's process group; wait for its main process."""
+        if self.front is None:
+            return
+        try:
+            os.killpg(self.front.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.front.wait()
+        self.front = None
+
+    def front_requests(self):
+        """The front's access log: [(alpn, client port, status, method, path,
+        user agent)]."""
+        out = []
+        with open(self.front_log) as f:
+            for line in f:
+                head, _, agent = line.rstrip("\n").partition(' "')
+                alpn, port, status, method, path = head.split()
+                out.append((alpn, int(port), int(status), method, path, agent.rstrip('"')))
+        return out
+
     def start_relay(self, k):
+        to = FRONT_PORT if self.h2 else self.port
         p = subprocess.Popen(["ip", "netns", "exec", self.cluster.nodes[k], sys.executable,
-                              RELAY, "--to", self.api_ns, "--port", str(self.port)],
+                              RELAY, "--to", self.api_ns, "--port", str(self.port),
+                              "--to-port", str(to)],
                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         if p.stdout.readline().strip() != "ready":
             raise HarnessError("relay in node %d did not start" % k)

@@ -8,8 +8,9 @@ node namespace cannot reach that address.  Run this inside the node namespace
 (`ip netns exec NODE nsrelay.py --to API --port PORT`): it listens on
 127.0.0.1:PORT here and, for every connection, opens a socket inside the API
 namespace (setns(2) on this thread only while the socket is created; a socket
-stays in the namespace it was created in) and copies bytes both ways.  Nothing
-binds outside 127.0.0.1 and no interface is created.  Prints "ready" once
+stays in the namespace it was created in) and copies bytes both ways (to
+127.0.0.1:TO_PORT there with --to-port).  Nothing binds outside 127.0.0.1 and
+no interface is created.  Prints "ready" once
 listening.  Ends on SIGTERM.
 """
 import argparse
@@ -81,6 +82,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--to", required=True, help="network namespace name (ip netns)")
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--to-port", type=int, help="port in the other namespace (default: PORT)")
     a = ap.parse_args()
     netns_fd = os.open("/var/run/netns/" + a.to, os.O_RDONLY)
     home_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -92,7 +94,7 @@ def main():
     print("ready", flush=True)
     while True:
         c, _ = lsock.accept()
-        threading.Thread(target=serve, args=(c, netns_fd, home_fd, a.port),
+        threading.Thread(target=serve, args=(c, netns_fd, home_fd, a.to_port or a.port),
                          daemon=True).start()
 
 

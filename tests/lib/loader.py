@@ -2,7 +2,7 @@
 """Program a node namespace from manifests with nftpol.
 
 Modes (argument, else env NFTPOL_LOADER, else "compile"):
-  compile  `nftpol compile --node NODE -o SCRIPT FILES...`, then `nft -f SCRIPT`
+  compile  `nftpol compile --node NODE --output-file SCRIPT FILES...`, then `nft -f SCRIPT`
            inside the node namespace (the script is kept for debugging)
   apply    `nftpol apply --node NODE FILES...` inside the node namespace
 The binary comes from env NFTPOL (default build/nftpol in the repository).
@@ -40,7 +40,7 @@ class Loader:
 
     def compile(self, node, files, script):
         """Write the script for NODE to SCRIPT; return its text."""
-        run([self.binary, "compile", "--node", node, "-o", script] + list(files))
+        run([self.binary, "compile", "--node", node, "--output-file", script] + list(files))
         with open(script) as f:
             return f.read()
 

@@ -4,8 +4,10 @@
  * page by page, with the agent's kubeconfig handling and TLS settings; the pages
  * are kept raw (only their continue token is read while fetching) and decoded
  * by each cluster built from them: once for explain and matrix, once for each
- * side of diff (today, and today with the new manifests on top). Problems are printed to stderr:
- * this is command-line code, called only from the subcommands.
+ * side of diff (today, and today with the new manifests on top). A kubeconfig
+ * user's exec credential plugin is run here (and only here), its credential
+ * kept until it expires or the server answers 401. Problems are printed to
+ * stderr: this is command-line code, called only from the subcommands.
  */
 #include "agent/cli/live.h"
 
@@ -16,6 +18,7 @@
 #include <strings.h>
 
 #include "agent/cli/input.h"
+#include "agent/kube/execcred.h"
 #include "agent/kube/kube.h"
 #include "agent/kube/kubeconfig.h"
 #include "base/now.h"
@@ -65,55 +68,131 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The API client of one fetch. */
+struct client {
+	struct kube *k;
+	struct execcred *x; /* the user's exec plugin, or NULL */
+	const char *cmd;    /* the subcommand, for messages */
+};
+
+/* Give easy the exec plugin's credential: a bearer token, a client certificate. */
+static int use_exec_cred(struct client *cl, CURL *easy, struct curl_slist **h)
+{
+	const struct execcred_cred *c;
+	char *note = NULL, *err = NULL, *auth;
+	struct curl_blob cert, key;
+	int ret = execcred_get(cl->x, &c, &note, &err);
+
+	if (note)
+		fprintf(stderr, "nftpol %s: %s\n", cl->cmd, note);
+	free(note);
+	if (ret) {
+		fprintf(stderr, "nftpol %s: %s\n", cl->cmd, err);
+		free(err);
+		return ret;
+	}
+	if (c->token) {
+		auth = xasprintf("Authorization: Bearer %s", c->token);
+		*h = xnonnull(curl_slist_append(*h, auth));
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *h);
+	}
+	if (c->cert) {
+		cert = (struct curl_blob){ c->cert, strlen(c->cert), CURL_BLOB_COPY };
+		key = (struct curl_blob){ c->key, strlen(c->key), CURL_BLOB_COPY };
+		curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
+	}
+	return 0;
+}
+
 /*
- * GET url into *page (owned by the caller, *len bytes and a NUL). Returns 0, or
- * -EIO with the reason printed (*page is then NULL).
+ * One GET of url into b: *code is the HTTP status (0 without an answer).
+ * Returns 0 with *res curl's result, or -EIO when no request could be made
+ * (the reason printed).
  */
-static int get(struct kube *k, const char *url, const char *cmd, bool optional, char **page,
-	       size_t *len)
+static int get_once(struct client *cl, const char *url, struct body *b, long *code, CURLcode *res)
 {
 	CURL *easy = xnonnull(curl_easy_init());
-	struct body b = { .toobig = false };
 	struct curl_slist *h = NULL;
-	long code = 0;
-	CURLcode res;
 	int ret = -EIO;
 
-	buf_init(&b.b, WATCH_MAX_LIST);
-	if (kube_easy_setup(k, easy, url, LIVE_TIMEOUT_MS, &h, now_ms()) < 0)
+	*code = 0;
+	if (kube_easy_setup(cl->k, easy, url, LIVE_TIMEOUT_MS, &h, now_ms()) < 0)
+		goto out;
+	if (cl->x && use_exec_cred(cl, easy, &h) < 0)
 		goto out;
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
-	res = curl_easy_perform(easy);
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	if (res != CURLE_OK)
-		fprintf(stderr, "nftpol %s: GET %s: %s\n", cmd, url,
-			b.toobig ? "response too large" : curl_easy_strerror(res));
-	else if (code == 404 && optional)
-		ret = -ENOENT; /* a custom resource this cluster does not serve */
-	else if (code != 200)
-		fprintf(stderr, "nftpol %s: GET %s: HTTP %ld: %.200s\n", cmd, url, code,
-			b.b.p ? b.b.p : "");
-	else
-		ret = 0;
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, b);
+	*res = curl_easy_perform(easy);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, code);
+	ret = 0;
 out:
 	curl_slist_free_all(h);
 	curl_easy_cleanup(easy);
+	return ret;
+}
+
+/* What the answer to a GET means: 0 (200), -ENOENT (404 of an optional kind) or -EIO (printed). */
+static int judge(const struct client *cl, const char *url, bool optional, const struct body *b,
+		 long code, CURLcode res)
+{
+	if (res != CURLE_OK)
+		fprintf(stderr, "nftpol %s: GET %s: %s\n", cl->cmd, url,
+			b->toobig ? "response too large" : curl_easy_strerror(res));
+	else if (code == 200)
+		return 0;
+	else if (code == 404 && optional)
+		return -ENOENT; /* a custom resource this cluster does not serve */
+	else
+		fprintf(stderr, "nftpol %s: GET %s: HTTP %ld: %.200s\n", cl->cmd, url, code,
+			b->b.p ? b->b.p : "");
+	return -EIO;
+}
+
+/*
+ * GET url into *page (owned by the caller, *len bytes and a NUL). A 401 to the
+ * credential of an exec plugin runs the plugin again and retries once (the
+ * server may have revoked or rotated it). Returns 0, -ENOENT for a 404 of an
+ * optional kind, or -EIO with the reason printed (*page is then NULL).
+ */
+static int get(struct client *cl, const char *url, bool optional, char **page, size_t *len)
+{
+	struct body b = { .toobig = false };
+	CURLcode res = CURLE_OK;
+	long code = 0;
+	int ret;
+
+	buf_init(&b.b, WATCH_MAX_LIST);
+	ret = get_once(cl, url, &b, &code, &res);
+	if (!ret && res == CURLE_OK && code == 401 && cl->x) {
+		execcred_rejected(cl->x);
+		buf_reset(&b.b);
+		ret = get_once(cl, url, &b, &code, &res);
+	}
+	if (!ret)
+		ret = judge(cl, url, optional, &b, code, res);
+	if (ret == -EIO && code == 401 && cl->x)
+		fprintf(stderr,
+			"nftpol %s: the exec plugin's credential was refused, and so was the "
+			"one it gave when run again\n",
+			cl->cmd);
 	*len = b.b.len;
 	*page = ret ? NULL : b.b.p ? buf_take(&b.b) : xstrdup("");
 	buf_fini(&b.b);
 	return ret;
 }
 
-static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd, struct live_pages *pg)
+static int fetch_kind(struct client *cl, enum store_kind kind, struct live_pages *pg)
 {
 	char *cont = NULL;
 
 	do {
-		char *url = kube_list_url(k, watch_list_path(kind), WATCH_PAGE_LIMIT, cont);
+		char *url = kube_list_url(cl->k, watch_list_path(kind), WATCH_PAGE_LIMIT, cont);
 		char *page;
 		size_t len;
-		int ret = get(k, url, cmd, store_kind_info(kind)->optional, &page, &len);
+		int ret = get(cl, url, store_kind_info(kind)->optional, &page, &len);
 
 		free(url);
 		free(cont);
@@ -141,22 +220,28 @@ static int fetch_kind(struct kube *k, enum store_kind kind, const char *cmd, str
 int live_fetch(const struct live_source *src, const char *cmd, struct live_pages *out)
 {
 	struct kubeconfig kc = { 0 };
-	struct kube *k;
+	struct client cl = { .cmd = cmd };
 	char *err = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = kubeconfig_load(src->kubeconfig, src->context, &kc, &err);
+	/* a preview runs on a person's machine: exec plugins (EKS, GKE, AKS) are allowed */
+	ret = kubeconfig_load_flags(src->kubeconfig, src->context, KUBECONFIG_EXEC_ALLOWED, &kc,
+				    &err);
 	if (ret) {
 		fprintf(stderr, "nftpol %s: %s\n", cmd, err ? err : strerror(-ret));
 		free(err);
 		return ret;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	k = kube_new(&kc);
+	if (kc.exec)
+		cl.x = execcred_new(kc.exec);
+	kc.exec = NULL;
+	cl.k = kube_new(&kc);
 	for (int kind = 0; kind < STORE_KINDS && !ret; kind++)
-		ret = fetch_kind(k, kind, cmd, out);
-	kube_free(k);
+		ret = fetch_kind(&cl, kind, out);
+	kube_free(cl.k);
+	execcred_free(cl.x);
 	curl_global_cleanup();
 	return ret;
 }

@@ -47,7 +47,29 @@ void kubeconfig_fini(struct kubeconfig *kc)
 	free(kc->token);
 	free(kc->token_file);
 	free(kc->origin);
+	kubeconfig_exec_free(kc->exec);
 	memset(kc, 0, sizeof(*kc));
+}
+
+/* Free an exec plugin's configuration; NULL is fine. */
+void kubeconfig_exec_free(struct kubeconfig_exec *e)
+{
+	if (!e)
+		return;
+	free(e->api_version);
+	free(e->command);
+	for (size_t i = 0; i < e->nargs; i++)
+		free(e->args[i]);
+	free(e->args);
+	for (size_t i = 0; i < e->nenv; i++) {
+		free(e->env[i].name);
+		free(e->env[i].value);
+	}
+	free(e->env);
+	free(e->install_hint);
+	free(e->cluster_json);
+	free(e->where);
+	free(e);
 }
 
 /*
@@ -336,15 +358,31 @@ static int load_cluster(const struct kcfile *f, const cJSON *cl, struct kubeconf
 	return get_blob(f, cl, "certificate-authority", "certificate-authority-data", &kc->ca, err);
 }
 
-static int check_user_supported(const struct kcfile *f, const cJSON *u, char **err)
+/* Whether obj has member key with a value other than null. */
+static bool has(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return v && !cJSON_IsNull(v);
+}
+
+static int check_user_supported(const struct kcfile *f, const char *uname, const cJSON *u,
+				unsigned flags, char **err)
 {
 	static const char *const unsupported[] = {
-		"exec", "auth-provider", "username", "password", "as", "as-groups",
+		"auth-provider", "username", "password", "as", "as-groups",
 	};
 
+	if (has(u, "exec") && !(flags & KUBECONFIG_EXEC_ALLOWED))
+		return xseterr(err, -ENOTSUP,
+			       "kubeconfig %s: user \"%s\" runs an exec credential plugin, and "
+			       "the agent runs no other program (in a cluster it uses its "
+			       "service account; elsewhere give it a bearer token, a token file "
+			       "or a client certificate). Exec plugins work with the preview "
+			       "commands (diff, matrix, explain --kubeconfig)",
+			       f->path, uname);
 	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
-		if (cJSON_GetObjectItemCaseSensitive(u, unsupported[i]) &&
-		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(u, unsupported[i])))
+		if (has(u, unsupported[i]))
 			return xseterr(err, -ENOTSUP,
 				       "kubeconfig %s: user field \"%s\" is not "
 				       "supported (use a bearer token, a token file or a client "
@@ -353,10 +391,134 @@ static int check_user_supported(const struct kcfile *f, const cJSON *u, char **e
 	return 0;
 }
 
-static int load_user(const struct kcfile *f, const cJSON *u, struct kubeconfig *kc, char **err)
+/*
+ * exec.interactiveMode: Never and IfAvailable run the plugin without a
+ * terminal, as nftpol always does; v1 wants it set (client-go's rule), v1beta1
+ * means IfAvailable when it is absent.
+ */
+static int check_interactive(const char *where, const cJSON *ex, const char *version, char **err)
+{
+	const char *mode = str_of(ex, "interactiveMode");
+
+	if (!mode || !*mode) {
+		if (strcmp(version, KUBECONFIG_EXEC_V1))
+			return 0;
+		return xseterr(err, -EINVAL,
+			       "kubeconfig %s: exec: interactiveMode must be set with "
+			       "apiVersion %s (Never or IfAvailable)",
+			       where, version);
+	}
+	if (!strcmp(mode, "Never") || !strcmp(mode, "IfAvailable"))
+		return 0;
+	if (!strcmp(mode, "Always"))
+		return xseterr(err, -ENOTSUP,
+			       "kubeconfig %s: exec: interactiveMode Always needs a terminal; "
+			       "nftpol runs credential plugins without one (stdin closed): use "
+			       "Never or IfAvailable",
+			       where);
+	return xseterr(err, -EINVAL,
+		       "kubeconfig %s: exec: interactiveMode \"%.64s\": expected Never, "
+		       "IfAvailable or Always",
+		       where, mode);
+}
+
+/* exec.args: a list of strings (or absent). */
+static int exec_args(const char *where, const cJSON *ex, struct kubeconfig_exec *e, char **err)
+{
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(ex, "args"), *a;
+
+	if (!args || cJSON_IsNull(args))
+		return 0;
+	if (!cJSON_IsArray(args))
+		return xseterr(err, -EINVAL, "kubeconfig %s: exec.args: expected a list of strings",
+			       where);
+	e->args = xcalloc((size_t)cJSON_GetArraySize(args) + 1, sizeof(char *));
+	cJSON_ArrayForEach (a, args) {
+		if (!cJSON_IsString(a))
+			return xseterr(err, -EINVAL,
+				       "kubeconfig %s: exec.args[%zu]: expected a string", where,
+				       e->nargs);
+		e->args[e->nargs++] = xstrdup(a->valuestring);
+	}
+	return 0;
+}
+
+/* exec.env: a list of {name, value} (or absent); a name is required. */
+static int exec_env(const char *where, const cJSON *ex, struct kubeconfig_exec *e, char **err)
+{
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(ex, "env"), *v;
+
+	if (!env || cJSON_IsNull(env))
+		return 0;
+	if (!cJSON_IsArray(env))
+		return xseterr(err, -EINVAL,
+			       "kubeconfig %s: exec.env: expected a list of {name, value}", where);
+	e->env = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(*e->env));
+	cJSON_ArrayForEach (v, env) {
+		const char *name = str_of(v, "name"), *value = str_of(v, "value");
+
+		if (!name || !*name || strchr(name, '='))
+			return xseterr(err, -EINVAL,
+				       "kubeconfig %s: exec.env[%zu]: expected a name (without "
+				       "\"=\")",
+				       where, e->nenv);
+		if (has(v, "value") && !value)
+			return xseterr(err, -EINVAL,
+				       "kubeconfig %s: exec.env[%zu] (%s): value must be a string",
+				       where, e->nenv, name);
+		e->env[e->nenv].name = xstrdup(name);
+		e->env[e->nenv++].value = xstrdup(value ? value : "");
+	}
+	return 0;
+}
+
+/*
+ * The exec plugin of user uname (object ex) into *out. The command is kept as
+ * a name, to be looked up on PATH, when it has no slash; a relative path is
+ * resolved against the kubeconfig's directory (as client-go does).
+ */
+static int load_exec(const struct kcfile *f, const char *uname, const cJSON *ex,
+		     struct kubeconfig_exec **out, char **err)
+{
+	struct kubeconfig_exec *e = xcalloc(1, sizeof(*e));
+	const char *version = str_of(ex, "apiVersion"), *cmd = str_of(ex, "command");
+	const char *hint = str_of(ex, "installHint");
+	int ret;
+
+	e->where = xasprintf("%s user \"%s\"", f->path, uname);
+	if (!cJSON_IsObject(ex))
+		ret = xseterr(err, -EINVAL, "kubeconfig %s: exec: expected a mapping", e->where);
+	else if (!cmd || !*cmd)
+		ret = xseterr(err, -EINVAL, "kubeconfig %s: exec: command must be set", e->where);
+	else if (!version ||
+		 (strcmp(version, KUBECONFIG_EXEC_V1) && strcmp(version, KUBECONFIG_EXEC_V1BETA1)))
+		ret = xseterr(err, -EINVAL,
+			      "kubeconfig %s: exec: apiVersion \"%.80s\": expected %s or %s",
+			      e->where, version ? version : "", KUBECONFIG_EXEC_V1,
+			      KUBECONFIG_EXEC_V1BETA1);
+	else
+		ret = check_interactive(e->where, ex, version, err);
+	if (!ret)
+		ret = exec_args(e->where, ex, e, err);
+	if (!ret)
+		ret = exec_env(e->where, ex, e, err);
+	if (ret) {
+		kubeconfig_exec_free(e);
+		return ret;
+	}
+	e->api_version = xstrdup(version);
+	e->command = strchr(cmd, '/') ? resolve(f, cmd) : xstrdup(cmd);
+	if (hint && *hint)
+		e->install_hint = xstrdup(hint);
+	*out = e;
+	return 0;
+}
+
+static int load_user(const struct kcfile *f, const char *uname, const cJSON *u, unsigned flags,
+		     struct kubeconfig *kc, char **err)
 {
 	const char *token = str_of(u, "token"), *token_file = str_of(u, "tokenFile");
-	int ret = check_user_supported(f, u, err);
+	int ret = check_user_supported(f, uname, u, flags, err);
 
 	if (!ret)
 		ret = get_blob(f, u, "client-certificate", "client-certificate-data", &kc->cert,
@@ -374,12 +536,104 @@ static int load_user(const struct kcfile *f, const cJSON *u, struct kubeconfig *
 		kc->token = xstrdup(token);
 	else if (token_file && *token_file) {
 		kc->token_file = resolve(f, token_file);
-		return check_readable("tokenFile", kc->token_file, err);
+		ret = check_readable("tokenFile", kc->token_file, err);
 	}
+	if (ret || !has(u, "exec"))
+		return ret;
+	ret = load_exec(f, uname, cJSON_GetObjectItemCaseSensitive(u, "exec"), &kc->exec, err);
+	/* As client-go: a token or a client certificate given wins over the plugin. */
+	if (!ret && (kc->token || kc->token_file || kc->cert.file || kc->cert.data)) {
+		kubeconfig_exec_free(kc->exec);
+		kc->exec = NULL;
+	}
+	return ret;
+}
+
+/* Standard base64 of n bytes at p, NUL-terminated; the caller frees it. */
+static char *b64encode(const unsigned char *p, size_t n)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		v |= i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0;
+		v |= i + 2 < n ? p[i + 2] : 0;
+		*o++ = abc[v >> 18 & 63];
+		*o++ = abc[v >> 12 & 63];
+		*o++ = i + 1 < n ? abc[v >> 6 & 63] : '=';
+		*o++ = i + 2 < n ? abc[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The CA bytes of kc as base64, or NULL when there are none. */
+static int ca_b64(const struct kubeconfig *kc, char **out, char **err)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	if (kc->ca.data) {
+		*out = b64encode((const unsigned char *)kc->ca.data, kc->ca.len);
+		return 0;
+	}
+	if (!kc->ca.file)
+		return 0;
+	ret = read_file(kc->ca.file, KUBECONFIG_MAX_FILE, &buf, &len);
+	if (ret < 0)
+		return xseterr(err, ret, "certificate-authority %s: %s", kc->ca.file,
+			       strerror(-ret));
+	*out = b64encode((const unsigned char *)buf, len);
+	free(buf);
 	return 0;
 }
 
-static int load_context(const struct kcfile *fs, size_t n, const char *context,
+/*
+ * With exec.provideClusterInfo, the request's spec.cluster: the server, its
+ * CA, insecure-skip-tls-verify and the cluster's extension named
+ * client.authentication.k8s.io/exec as "config" (client-go's Cluster).
+ */
+static int exec_cluster(const cJSON *cl, const cJSON *u, struct kubeconfig *kc, char **err)
+{
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(u, "exec"), *x;
+	cJSON *c;
+	char *ca;
+	int ret;
+
+	if (!kc->exec || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ex, "provideClusterInfo")))
+		return 0;
+	ret = ca_b64(kc, &ca, err);
+	if (ret)
+		return ret;
+	c = xnonnull(cJSON_CreateObject());
+	cJSON_AddStringToObject(c, "server", kc->server);
+	if (ca)
+		cJSON_AddStringToObject(c, "certificate-authority-data", ca);
+	if (kc->insecure)
+		cJSON_AddTrueToObject(c, "insecure-skip-tls-verify");
+	cJSON_ArrayForEach (x, cJSON_GetObjectItemCaseSensitive(cl, "extensions")) {
+		const char *name = str_of(x, "name");
+
+		if (name && !strcmp(name, "client.authentication.k8s.io/exec") &&
+		    has(x, "extension"))
+			cJSON_AddItemToObject(c, "config",
+					      xnonnull(cJSON_Duplicate(
+						      cJSON_GetObjectItemCaseSensitive(x,
+										       "extension"),
+						      1)));
+	}
+	kc->exec->cluster_json = xnonnull(cJSON_PrintUnformatted(c));
+	cJSON_Delete(c);
+	free(ca);
+	return 0;
+}
+
+static int load_context(const struct kcfile *fs, size_t n, const char *context, unsigned flags,
 			struct kubeconfig *kc, char **err)
 {
 	const struct kcfile *from = NULL, *cfrom = NULL, *ufrom = NULL;
@@ -409,20 +663,16 @@ static int load_context(const struct kcfile *fs, size_t n, const char *context,
 	}
 	ret = load_cluster(cfrom, cl, kc, err);
 	if (!ret && u)
-		ret = load_user(ufrom, u, kc, err);
+		ret = load_user(ufrom, uname, u, flags, kc, err);
+	if (!ret && u)
+		ret = exec_cluster(cl, u, kc, err);
 	if (!ret)
 		kc->origin = xasprintf("%s context %s", from->path, context);
 	return ret;
 }
 
-/*
- * Load the configuration of context (NULL: the current context) from the
- * kubeconfig files paths, merged: the first file that defines a name wins.
- * Files that do not exist are skipped, but at least one must. Returns 0, or
- * -errno with *err (owned by the caller) saying what is wrong.
- */
-int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context,
-			  struct kubeconfig *kc, char **err)
+static int load_files(char *const *paths, size_t npaths, const char *context, unsigned flags,
+		      struct kubeconfig *kc, char **err)
 {
 	struct kcfile *fs = xcalloc(npaths ? npaths : 1, sizeof(*fs));
 	size_t n = 0;
@@ -449,7 +699,7 @@ int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context
 		ret = xseterr(err, -ENOENT, "kubeconfig %s: no current-context and no --context",
 			      fs[0].path);
 	if (!ret)
-		ret = load_context(fs, n, context, kc, err);
+		ret = load_context(fs, n, context, flags, kc, err);
 	for (size_t i = 0; i < n; i++)
 		kcfile_fini(&fs[i]);
 	free(fs);
@@ -458,7 +708,21 @@ int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context
 	return ret;
 }
 
-static int load_env_list(const char *list, const char *context, struct kubeconfig *kc, char **err)
+/*
+ * Load the configuration of context (NULL: the current context) from the
+ * kubeconfig files paths, merged: the first file that defines a name wins.
+ * Files that do not exist are skipped, but at least one must. A user with an
+ * exec plugin is refused. Returns 0, or -errno with *err (owned by the caller)
+ * saying what is wrong.
+ */
+int kubeconfig_load_files(char *const *paths, size_t npaths, const char *context,
+			  struct kubeconfig *kc, char **err)
+{
+	return load_files(paths, npaths, context, 0, kc, err);
+}
+
+static int load_env_list(const char *list, const char *context, unsigned flags,
+			 struct kubeconfig *kc, char **err)
 {
 	char *copy = xstrdup(list), *p = copy, **paths = NULL;
 	size_t n = 0, cap = 0;
@@ -470,7 +734,7 @@ static int load_env_list(const char *list, const char *context, struct kubeconfi
 		XGROW(paths, cap, n);
 		paths[n++] = tok;
 	}
-	ret = kubeconfig_load_files(paths, n, context, kc, err);
+	ret = load_files(paths, n, context, flags, kc, err);
 	free(paths);
 	free(copy);
 	return ret;
@@ -480,20 +744,32 @@ static int load_env_list(const char *list, const char *context, struct kubeconfi
  * Find and load the configuration as an agent should: the file path when
  * given (--kubeconfig), else the files in $KUBECONFIG, else the in-cluster
  * service account when KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
- * context (--context) overrides the current context of kubeconfig files.
+ * context (--context) overrides the current context of kubeconfig files. A
+ * user with an exec plugin is refused: the agent runs no other program.
  */
 int kubeconfig_load(const char *path, const char *context, struct kubeconfig *kc, char **err)
+{
+	return kubeconfig_load_flags(path, context, 0, kc, err);
+}
+
+/*
+ * kubeconfig_load() with flags: KUBECONFIG_EXEC_ALLOWED takes a user's exec
+ * plugin into kc->exec (for the preview commands, which run it) instead of
+ * refusing it. Returns 0, or -errno with *err (owned by the caller).
+ */
+int kubeconfig_load_flags(const char *path, const char *context, unsigned flags,
+			  struct kubeconfig *kc, char **err)
 {
 	const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
 	char *def;
 	int ret;
 
 	if (env && *env && !path)
-		return load_env_list(env, context, kc, err);
+		return load_env_list(env, context, flags, kc, err);
 	if (getenv("KUBERNETES_SERVICE_HOST") && !path)
 		return kubeconfig_in_cluster(NULL, kc, err);
 	def = path ? xstrdup(path) : xasprintf("%s/.kube/config", home ? home : "");
-	ret = kubeconfig_load_files(&def, 1, context, kc, err);
+	ret = load_files(&def, 1, context, flags, kc, err);
 	free(def);
 	return ret;
 }

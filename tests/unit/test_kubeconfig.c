@@ -160,7 +160,7 @@ START_TEST(errors)
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		     "clusters:\n- name: c\n  cluster: {server: 'https://a'}\n"
 		     "users:\n- name: u\n  user:\n    exec: {command: aws}\n",
-		     NULL, -ENOTSUP, "\"exec\" is not supported");
+		     NULL, -ENOTSUP, "runs an exec credential plugin, and the agent runs no");
 	expect_error("current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		     "clusters:\n- name: c\n  cluster: {server: 'https://a'}\n"
 		     "users:\n- name: u\n  user:\n    auth-provider: {name: gcp}\n",

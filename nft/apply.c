@@ -209,6 +209,56 @@ int apply_delta(struct netlink *nl, const struct ruleset *want, const struct rul
 }
 
 /*
+ * Send plan p (a difference computed without the old ruleset at hand, such as
+ * nft/incr.c's) to table, in a batch the kernel refuses unless the ruleset
+ * generation is still *gen. Nothing falls back here: on any failure the table
+ * is as it was, *gen is 0 and the caller reads back (apply_ruleset). On
+ * success *gen is the new generation. Returns 0 or -errno (res->stage says
+ * where); -ESTALE when *gen is unknown.
+ */
+int apply_plan(struct netlink *nl, const struct diff_plan *p, const char *table, uint32_t *gen,
+	       struct apply_result *res)
+{
+	struct build *b;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!*gen)
+		return -ESTALE;
+	res->tries = 1;
+	res->genid = *gen;
+	res->st = p->st;
+	if (diff_plan_empty(p)) {
+		res->gen_after = *gen;
+		return 0;
+	}
+	b = build_new(table, netlink_next_seq(nl));
+	build_begin(b, *gen);
+	ret = diff_plan_build(p, b);
+	if (ret) {
+		build_free(b);
+		res->stage = APPLY_STAGE_BUILD;
+		(void)snprintf(res->err, sizeof(res->err), "cannot express the difference: %s",
+			       strerror(-ret));
+		*gen = 0;
+		return ret;
+	}
+	build_end(b);
+	res->msgs = build_msgs(b);
+	res->sent = true;
+	ret = netlink_send(nl, b, &res->rep);
+	res->bytes = res->rep.bytes;
+	build_free(b);
+	if (ret) {
+		res->stage = APPLY_STAGE_KERNEL;
+		*gen = 0;
+		return ret;
+	}
+	*gen = res->gen_after = next_gen(*gen);
+	return 0;
+}
+
+/*
  * Remove the inet table called table and everything in it, in one transaction:
  * a batch holding a single DELTABLE. Returns 0 when it was removed, -ENOENT
  * when there was no such table (nothing changed), or another -errno with rep

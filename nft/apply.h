@@ -50,6 +50,8 @@ int apply_ruleset(struct netlink *nl, const struct ruleset *want, const struct r
 		  unsigned flags, struct apply_result *res) __attribute__((warn_unused_result));
 int apply_delta(struct netlink *nl, const struct ruleset *want, const struct ruleset *last,
 		uint32_t *gen, struct apply_result *res) __attribute__((warn_unused_result));
+int apply_plan(struct netlink *nl, const struct diff_plan *p, const char *table, uint32_t *gen,
+	       struct apply_result *res) __attribute__((warn_unused_result));
 int apply_uninstall(struct netlink *nl, const char *table, struct netlink_report *rep)
 	__attribute__((warn_unused_result));
 

@@ -68,6 +68,10 @@ static void usage(FILE *f)
 	      "                          are programmed\n"
 	      "  --pod-cidr CIDR         this node's pod CIDR (repeat for each, both families;\n"
 	      "                          default: the Node object's spec.podCIDRs)\n"
+	      "  --no-incremental        compile the whole table at every sync (by default\n"
+	      "                          pod changes send only the elements they change)\n"
+	      "  --check-incremental     debug: after each incremental sync compile the\n"
+	      "                          whole table too and log any difference (slow)\n"
 	      "  --keep-established      let established connections a policy change denies\n"
 	      "                          live on (default: drop their packets from that sync)\n"
 	      "  --check-node            report, once, what on this node escapes enforcement\n"
@@ -132,6 +136,8 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 		{ "log-denied", optional_argument, NULL, 'D' },
 		{ "audit", no_argument, NULL, 'A' },
 		{ "no-counters", no_argument, NULL, 'N' },
+		{ "no-incremental", no_argument, NULL, 'I' },
+		{ "check-incremental", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -195,6 +201,12 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o)
 			break;
 		case 'A':
 			o->rec.audit = true;
+			break;
+		case 'I':
+			o->rec.no_incremental = true;
+			break;
+		case 'X':
+			o->rec.check_incremental = true;
 			break;
 		case 'N':
 			o->rec.no_counters = true;

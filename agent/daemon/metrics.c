@@ -67,6 +67,20 @@ static void render_sync(const struct metrics *m, FILE *f)
 	head(f, "nftpol_full_syncs_total", "counter",
 	     "Syncs that replaced or checked the whole table (start, periodic check, repair).");
 	fprintf(f, "nftpol_full_syncs_total %lu\n", m->full_syncs);
+	head(f, "nftpol_incremental_syncs_total", "counter",
+	     "Syncs that sent only the elements the changed pods changed, without compiling "
+	     "the table.");
+	fprintf(f, "nftpol_incremental_syncs_total %lu\n", m->incr_syncs);
+	head(f, "nftpol_incremental_fallbacks_total", "counter",
+	     "Pod-only changes the incremental way could not place (a new combination of "
+	     "policies, an address family appearing, a shared address...): compiled whole.");
+	fprintf(f, "nftpol_incremental_fallbacks_total %lu\n", m->incr_fallbacks);
+	head(f, "nftpol_incremental_checks_total", "counter",
+	     "--check-incremental: incremental syncs compared with a full compile, by result.");
+	fprintf(f, "nftpol_incremental_checks_total{result=\"equal\"} %lu\n",
+		m->incr_checks - m->incr_mismatches);
+	fprintf(f, "nftpol_incremental_checks_total{result=\"different\"} %lu\n",
+		m->incr_mismatches);
 	head(f, "nftpol_established_connections_cut_total", "counter",
 	     "Established connections of local pods a policy change denied: their packets are "
 	     "dropped from then on.");

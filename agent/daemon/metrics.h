@@ -41,15 +41,18 @@ struct metrics_cnp_ignored {
 
 struct metrics {
 	uint64_t syncs_ok, syncs_failed;
-	struct metrics_hist sync;	    /* compile and program */
-	struct metrics_hist latency;	    /* a change's arrival to its commit's acknowledgement */
-	double last_sync_success;	    /* Unix time, seconds; 0: never */
-	uint64_t full_syncs;		    /* full replaces (first, periodic, repair) */
-	uint64_t conns_cut, conns_restored; /* established connections a change cut/let be */
-	struct watch_counters watch;	    /* events, restarts, LISTs, API errors */
-	size_t objects[STORE_KINDS];	    /* objects in the store */
-	size_t isolated[DIR_COUNT];	    /* local pod addresses isolated per direction */
-	size_t local_pods;		    /* pods in the store scheduled on this node */
+	struct metrics_hist sync;    /* compile and program */
+	struct metrics_hist latency; /* a change's arrival to its commit's acknowledgement */
+	double last_sync_success;    /* Unix time, seconds; 0: never */
+	uint64_t full_syncs;	     /* full replaces (first, periodic, repair) */
+	uint64_t incr_syncs;	     /* syncs done incrementally (pod changes alone) */
+	uint64_t incr_fallbacks;     /* changes the incremental way could not place */
+	uint64_t incr_checks, incr_mismatches;	  /* --check-incremental: compared, differed */
+	uint64_t conns_cut, conns_restored;	  /* established connections a change cut/let be */
+	struct watch_counters watch;		  /* events, restarts, LISTs, API errors */
+	size_t objects[STORE_KINDS];		  /* objects in the store */
+	size_t isolated[DIR_COUNT];		  /* local pod addresses isolated per direction */
+	size_t local_pods;			  /* pods in the store scheduled on this node */
 	size_t sets, set_elements, chains, rules; /* the programmed ruleset */
 	uint64_t errors[METRICS_ERR_KINDS];
 	size_t unenforced[DATAPATH_REASONS];	  /* bridges the datapath check found blind */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "agent/daemon/datapath.h"
+#include "agent/daemon/incsync.h"
 #include "agent/kube/backoff.h"
 #include "base/log.h"
 #include "base/now.h"
@@ -23,8 +24,10 @@
 #include "nft/compile.h"
 #include "nft/ctsweep.h"
 #include "nft/failclosed.h"
+#include "nft/incr.h"
 #include "nft/netlink.h"
 #include "nft/stamp.h"
+#include "nft/render.h"
 #include "policy/diag.h"
 #include "base/xalloc.h"
 
@@ -47,6 +50,8 @@ struct reconcile {
 	int64_t last_sync;	  /* when the last sync ended (NOW_NEVER: none yet) */
 	struct compile_meta meta; /* what the counters of `last` count */
 	struct compile_meta pending; /* ... of the ruleset being programmed */
+	struct incr *recipe;	     /* how `last` follows pod changes; NULL: compile all */
+	struct incr *pending_recipe; /* ... of the ruleset being programmed */
 };
 
 /*
@@ -89,6 +94,8 @@ void reconcile_free(struct reconcile *r)
 		ruleset_fini(&r->last);
 	compile_meta_fini(&r->meta);
 	compile_meta_fini(&r->pending);
+	incr_free(r->recipe);
+	incr_free(r->pending_recipe);
 	netlink_close(r->nl);
 	free(r);
 }
@@ -203,13 +210,49 @@ static void fail_closed(struct reconcile *r, const struct cluster *c, struct rul
 	failclosed_put(rs, c, r->o.node, node->pod_cidrs, node->npod_cidrs);
 }
 
-static int compile(struct reconcile *r, struct ruleset *rs)
+/*
+ * Compile everything the store holds into rs, stamped with stamp; with
+ * recipe, record how rs follows pod changes (and start the store's journal of
+ * them). Returns 0 or -errno (rs is then freed).
+ */
+static int compile_full(struct reconcile *r, struct ruleset *rs, struct incr *recipe,
+			uint32_t stamp, struct compile_meta *meta)
 {
 	const struct cluster *c = store_snapshot(r->store);
 	struct diag_list d;
 	int ret;
 
 	diag_list_init(&d);
+	if (recipe)
+		store_journal_start(r->store);
+	ret = compile_cluster_opts(c,
+				   &(struct compile_opts){ .node = r->o.node,
+							   .no_counters = r->o.no_counters,
+							   .audit = r->o.audit,
+							   .log_group = r->o.log_group,
+							   .log_rate = r->o.log_rate,
+							   .log_burst = r->o.log_rate,
+							   .meta = meta,
+							   .recipe = recipe },
+				   rs, &d);
+	if (ret >= 0 && r->o.fail_closed)
+		fail_closed(r, c, rs);
+	if (ret >= 0)
+		stamp_put(rs, stamp);
+	for (size_t i = 0; i < d.n && i < 5 && meta; i++)
+		log_warnx("compiler diagnostic", LOG_FIELDS(LOG_STR("object", d.v[i].object),
+							    LOG_STR("message", d.v[i].msg)));
+	diag_list_fini(&d);
+	if (ret < 0)
+		ruleset_fini(rs);
+	return ret;
+}
+
+static int compile(struct reconcile *r, struct ruleset *rs)
+{
+	const struct cluster *c = store_snapshot(r->store);
+	int ret;
+
 	if (metrics_set_domain_rules(r->m, c))
 		for (size_t i = 0; i < r->m->ndomain_rules; i++)
 			log_warnx("cluster network policy rules with domainNames peers are not "
@@ -218,28 +261,13 @@ static int compile(struct reconcile *r, struct ruleset *rs)
 					     LOG_STR("policy", r->m->domain_rules[i].policy),
 					     LOG_UINT("rules", r->m->domain_rules[i].rules)));
 	compile_meta_fini(&r->pending);
-	ret = compile_cluster_opts(c,
-				   &(struct compile_opts){ .node = r->o.node,
-							   .no_counters = r->o.no_counters,
-							   .audit = r->o.audit,
-							   .log_group = r->o.log_group,
-							   .log_rate = r->o.log_rate,
-							   .log_burst = r->o.log_rate,
-							   .meta = &r->pending },
-				   rs, &d);
-	if (ret >= 0 && r->o.fail_closed)
-		fail_closed(r, c, rs);
-	if (ret >= 0)
-		stamp_put(rs, (uint32_t)now_wall());
-	for (size_t i = 0; i < d.n && i < 5; i++)
-		log_warnx("compiler diagnostic", LOG_FIELDS(LOG_STR("object", d.v[i].object),
-							    LOG_STR("message", d.v[i].msg)));
-	diag_list_fini(&d);
+	incr_free(r->pending_recipe);
+	r->pending_recipe = r->o.no_incremental ? NULL : incr_new();
+	ret = compile_full(r, rs, r->pending_recipe, (uint32_t)now_wall(), &r->pending);
 	if (ret < 0) {
 		r->m->errors[METRICS_ERR_COMPILE]++;
 		log_error("cannot compile the policies; the previous rules stay",
 			  LOG_FIELDS(LOG_STR("error", strerror(-ret))));
-		ruleset_fini(rs);
 	}
 	return ret;
 }
@@ -263,6 +291,21 @@ static void count_local(struct reconcile *r)
 			  LOG_FIELDS(LOG_STR("node", r->o.node), LOG_UINT("pods", c->npods)));
 }
 
+/* A sync of generation gen is in the kernel: note it. */
+static void synced(struct reconcile *r, uint64_t gen, bool full, int64_t now)
+{
+	r->done_gen = gen;
+	if (gen == store_generation(r->store))
+		r->first_change = NOW_NEVER;
+	if (full)
+		r->next_full = now + r->o.full_check_ms;
+	r->retry_at = 0;
+	backoff_reset(&r->bo);
+	count_ruleset(r->m, &r->last);
+	r->m->last_sync_success = now_wall();
+	r->m->ready = true;
+}
+
 static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, bool full, int64_t now)
 {
 	if (r->have_last)
@@ -272,17 +315,11 @@ static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, boo
 	compile_meta_fini(&r->meta);
 	r->meta = r->pending;
 	memset(&r->pending, 0, sizeof(r->pending));
-	r->done_gen = gen;
-	if (gen == store_generation(r->store))
-		r->first_change = NOW_NEVER;
-	if (full)
-		r->next_full = now + r->o.full_check_ms;
-	r->retry_at = 0;
-	backoff_reset(&r->bo);
-	count_ruleset(r->m, &r->last);
-	count_local(r);
-	r->m->last_sync_success = now_wall();
-	r->m->ready = true;
+	incr_free(r->recipe);
+	r->recipe = r->pending_recipe;
+	r->pending_recipe = NULL;
+	count_local(r); /* before synced(): it warns at the first sync */
+	synced(r, gen, full, now);
 }
 
 static void log_sync(const struct apply_result *res, uint64_t gen, bool full, int64_t ms,
@@ -339,15 +376,124 @@ static void sweep(struct reconcile *r, const struct ruleset *rs)
 				    LOG_INT("duration_ms", now_ms() - t0)));
 }
 
+/*
+ * --check-incremental: the table kept incrementally must be what a full
+ * compilation makes of the store now (same stamp). A difference is an error
+ * (logged with the first line that differs, counted); the next sync is then a
+ * full one, which repairs it.
+ */
+static void check_incremental(struct reconcile *r, uint32_t stamp)
+{
+	struct ruleset ref;
+	char *got = NULL, *want = NULL;
+	size_t glen = 0, wlen = 0, k = 0;
+	FILE *f;
+
+	if (compile_full(r, &ref, NULL, stamp, NULL) < 0)
+		return;
+	f = open_memstream(&got, &glen);
+	if (f) {
+		render_ruleset(&r->last, f);
+		fclose(f);
+	}
+	f = open_memstream(&want, &wlen);
+	if (f) {
+		render_ruleset(&ref, f);
+		fclose(f);
+	}
+	ruleset_fini(&ref);
+	r->m->incr_checks++;
+	if (got && want && !strcmp(got, want)) {
+		free(got);
+		free(want);
+		return;
+	}
+	while (got && want && got[k] && got[k] == want[k])
+		k++;
+	while (k && got[k - 1] != '\n')
+		k--;
+	r->m->incr_mismatches++;
+	log_error("the incrementally kept table differs from a full compile; a full sync repairs "
+		  "it",
+		  LOG_FIELDS(LOG_STR("incremental", got ? strndupa(got + k, 160) : ""),
+			     LOG_STR("full", want ? strndupa(want + k, 160) : "")));
+	incr_free(r->recipe);
+	r->recipe = NULL;
+	r->next_full = now_ms();
+	free(got);
+	free(want);
+}
+
+/*
+ * The incremental sync: when only pods changed since the last sync and the
+ * recipe can place every element they change, send those elements (and the
+ * new stamp) alone, without compiling or diffing the table. Returns whether it
+ * did the sync; false leaves everything for a full compilation (the recipe is
+ * dropped when the kernel refused the batch: the table is read back then).
+ */
+static bool sync_incremental(struct reconcile *r, int64_t now)
+{
+	uint64_t gen = store_generation(r->store);
+	uint32_t stamp = (uint32_t)now_wall();
+	int64_t t0 = now_ms(), ms, oldest = r->first_change;
+	struct apply_result res;
+	struct incr_delta d;
+	struct diff_plan plan;
+	int ret = incsync_delta(r->recipe, r->store, &r->last, &d);
+
+	if (ret) {
+		r->m->incr_fallbacks++;
+		return false;
+	}
+	if (incr_delta_stamp(&d, &r->last, STAMP_SET, &stamp, sizeof(stamp))) {
+		incr_delta_fini(&d);
+		r->m->incr_fallbacks++;
+		return false;
+	}
+	incr_plan(&d, &r->last, &plan);
+	ret = apply_plan(r->nl, &plan, r->last.table, &r->nft_gen, &res);
+	diff_plan_fini(&plan);
+	if (ret) {
+		log_info("the kernel refused the incremental update; reading the table back",
+			 LOG_FIELDS(LOG_STR("error", strerror(-ret)), LOG_INT("stage", res.stage)));
+		incr_delta_fini(&d);
+		incr_free(r->recipe);
+		r->recipe = NULL;
+		r->m->incr_fallbacks++;
+		return false;
+	}
+	incr_commit(r->recipe, &r->last, &d);
+	r->m->local_pods = (size_t)((long)r->m->local_pods + d.local_pods);
+	incr_delta_fini(&d);
+	store_journal_start(r->store);
+	ms = now_ms() - t0;
+	r->last_sync = now_ms();
+	r->m->incr_syncs++;
+	metrics_observe_sync(r->m, (double)ms / 1000, true);
+	if (oldest != NOW_NEVER)
+		metrics_hist_observe(&r->m->latency, (double)(r->last_sync - oldest) / 1000);
+	log_sync(&res, gen, false, ms, 0);
+	if (res.sent && !r->o.keep_established)
+		sweep(r, &r->last);
+	synced(r, gen, false, now);
+	if (r->o.check_incremental)
+		check_incremental(r, stamp);
+	return true;
+}
+
 /* Compile and program once; full: count it as a full check. */
 static void sync_once(struct reconcile *r, bool full, int64_t now)
 {
 	uint64_t gen = store_generation(r->store);
 	struct apply_result res;
 	struct ruleset rs;
-	int64_t t0 = now_ms(), ms, compile_ms, oldest = r->first_change;
-	int ret = compile(r, &rs);
+	int64_t t0, ms, compile_ms, oldest = r->first_change;
+	int ret;
 
+	if (!full && r->have_last && r->recipe && sync_incremental(r, now))
+		return;
+	t0 = now_ms();
+	ret = compile(r, &rs);
 	compile_ms = now_ms() - t0;
 	if (!ret) {
 		ret = program(r, &rs, r->have_last ? &r->last : NULL, full, &res);
@@ -366,6 +512,9 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 		datapath_observe(&datapath_node, r->m);
 	}
 	if (ret) {
+		/* the journal restarted with this compilation: the old recipe is stale */
+		incr_free(r->recipe);
+		r->recipe = NULL;
 		r->retry_at = now + backoff_next(&r->bo);
 		log_info("sync failed; retrying later",
 			 LOG_FIELDS(LOG_INT("retry_in_ms", r->retry_at - now)));

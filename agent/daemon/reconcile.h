@@ -27,10 +27,12 @@ struct reconcile_opts {
 	bool fail_closed;	      /* drop unknown addresses of the pod CIDRs */
 	const struct addr *pod_cidrs; /* borrowed; this node's pod CIDRs */
 	size_t npod_cidrs;
-	bool no_counters;   /* no counters on the policy rules */
-	bool audit;	    /* every policy in audit mode */
-	uint16_t log_group; /* > 0: denied first packets to this NFLOG group */
-	uint32_t log_rate;  /* ... at most so many a second per rule */
+	bool no_counters;	/* no counters on the policy rules */
+	bool audit;		/* every policy in audit mode */
+	uint16_t log_group;	/* > 0: denied first packets to this NFLOG group */
+	uint32_t log_rate;	/* ... at most so many a second per rule */
+	bool no_incremental;	/* compile everything at every sync */
+	bool check_incremental; /* after each incremental sync, compare with a full compile */
 };
 
 struct reconcile;

@@ -9,10 +9,10 @@ x/y/z a..c on node-1, with the connectivity scenario SCENARIO's policies.
   singles   pod add / delete / relabel, policy create / update / delete
             through the stand-in's control API (/create, /update, /delete),
             each REPEAT times: latency from the stand-in's acceptance to the
-            first line `nft monitor` prints in the node (the commit), and the
+            first change the kernel announces in the node (nlmon.py), and the
             agent's own nftpol_enforcement_latency_seconds for that event
   churn     RATE pod events/s for SECONDS made inside the stand-in (/churn):
-            per event, stand-in -> the first `nft monitor` line naming the
+            per event, stand-in -> the first change nlmon.py sees naming the
             pod's address; the latency histogram's delta; agent CPU seconds
             per 1,000 events and in cores; RSS after.  Meanwhile a prober
             probes the real pods (their policies never change): a denied pair
@@ -44,6 +44,7 @@ sys.path.insert(0, HERE)
 from harness import REPO, Env, HarnessError, rss_kib, run  # noqa: E402
 
 GENCLUSTER = os.path.join(REPO, "scripts", "gencluster.py")
+NLMON = os.path.join(HERE, "nlmon.py")
 NORMLIST = os.path.join(REPO, "tests", "kernel", "normlist.py")
 NODE = "node-1"
 LIST_KINDS = {"namespaces": "Namespace", "pods": "Pod", "networkpolicies": "NetworkPolicy",
@@ -97,12 +98,15 @@ def post(env, path, body=None, out=None):
 
 
 class Monitor:
-    """`nft monitor` in the node: every line with the monotonic time it was read."""
+    """nlmon.py in the node (every nftables change as the kernel announces it,
+    with the monotonic time it was received): its lines, (time, text)."""
 
     def __init__(self, env):
-        self.proc = subprocess.Popen(["ip", "netns", "exec", env.cluster.nodes[1], "nft",
-                                      "monitor"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.proc = subprocess.Popen(["ip", "netns", "exec", env.cluster.nodes[1],
+                                      sys.executable, "-S", NLMON], stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, text=True, bufsize=1)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise HarnessError("nlmon.py did not start in node-1")
         self.lines = []             # (mono, line)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -113,7 +117,8 @@ class Monitor:
 
     def _read(self):
         for line in self.proc.stdout:
-            self.lines.append((time.monotonic(), line))
+            t, _, text = line.partition(" ")
+            self.lines.append((float(t), text))
 
     def stop(self):
         self.proc.kill()
@@ -381,7 +386,6 @@ def steps(env, o, items):
     R["startup"] = start(env, o, items)
     mon = Monitor(env)
     try:
-        time.sleep(1)               # nft monitor subscribes
         mon.quiet(1.0, 60)
         if o.repeat:
             R["singles"] = singles(env, o, items, mon)
@@ -392,7 +396,7 @@ def steps(env, o, items):
     finally:
         mon.stop()
         if env.keep:
-            mon.save(os.path.join(env.work, "nft-monitor.txt"))
+            mon.save(os.path.join(env.work, "nlmon.txt"))
     R["final_equal"], R["final_diff"] = final_check(env)
     R["ok"] = R["final_equal"] and (o.seconds <= 0 or not R["churn"]["prober"]["violations"])
     return R

@@ -215,8 +215,8 @@ def one(env, mon, path, body):
     """A control write; (stand-in -> first monitor line, agent's own latency), s."""
     h0 = histogram(env)
     r = post(env, path, body)
-    seen = mon.first_after(r["mono0"])
-    mon.quiet(0.3, 10)
+    seen = mon.first_after(r["mono0"], deadline=20)
+    mon.quiet(0.3, 30)
     h1 = histogram(env)
     d = h1.get("count", 0) - h0.get("count", 0)
     agent = (h1["sum"] - h0["sum"]) / d if d else None

@@ -36,12 +36,12 @@ static void usage(FILE *f)
 	      "  --node NAME          enforce only for pods scheduled on NAME (peers: whole\n"
 	      "                       cluster); a NAME no pod is on is warned about\n",
 	      f);
-	outopt_usage(f, OUTOPT_TEXT);
-	fputs("                       text is the nft script; compile writes no JSON (nft -j\n"
-	      "                       list table inet " COMPILE_TABLE " shows a loaded table so)\n"
-	      "  -o FILE              deprecated: --output-file FILE (a FILE that is not a\n"
-	      "                       format name still works in 0.2, with a warning)\n",
-	      f);
+	outopt_usage(f, OUTOPT_TEXT,
+		     "                       the nft script; compile writes no JSON (`nft -j list\n"
+		     "                       table inet " COMPILE_TABLE
+		     "` shows a loaded table so)\n"
+		     "  -o FILE              deprecated: --output-file FILE (a FILE that is no\n"
+		     "                       format name still works in 0.2, with a warning)\n");
 	input_compile_usage(f);
 }
 

@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	      "  --delete KIND/NS/NAME  remove an object (pod, networkpolicy, namespace/NAME)\n"
 	      "  --color WHEN         always, never or auto (default: auto)\n",
 	      f);
-	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON, NULL);
 	live_usage(f);
 }
 

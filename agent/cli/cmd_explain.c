@@ -48,13 +48,12 @@ static void usage(FILE *f)
 	      "  Exit status: 0 allowed, 1 denied, 2 bad input.\n"
 	      "  --family 4|6         address family for pods given as NS/POD\n",
 	      f);
-	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
-	fputs("                       json: one object, what the text says as data: allowed,\n"
-	      "                       from, to, protocol, port, family, self, egress and\n"
-	      "                       ingress (end, allowed, decided_by, then rule,\n"
-	      "                       isolated_by/allowed_by/near_misses or reason; audit,\n"
-	      "                       passed_on_by), nft (table, verdict, steps)\n",
-	      f);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON,
+		     "                       json: one object, what the text says as data:\n"
+		     "                       allowed, from, to, protocol, port, family, self,\n"
+		     "                       egress and ingress (end, allowed, decided_by, then\n"
+		     "                       rule, isolated_by/allowed_by/near_misses or reason;\n"
+		     "                       audit, passed_on_by), nft (table, verdict, steps)\n");
 	live_usage(f);
 }
 

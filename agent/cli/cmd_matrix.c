@@ -50,7 +50,7 @@ static void usage(FILE *f)
 	      "  --namespace NS       only pods of NS (repeatable)\n"
 	      "  --family 4|6         address family of the connections (default: IPv4 if any)\n",
 	      f);
-	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON);
+	outopt_usage(f, OUTOPT_TEXT | OUTOPT_JSON, NULL);
 	live_usage(f);
 }
 

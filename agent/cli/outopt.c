@@ -92,13 +92,18 @@ int outopt_parse(struct outopt *o, const char *cmd, const char *arg, unsigned fo
 	return -EINVAL;
 }
 
-/* The usage lines of -o and --output-file for a command writing formats. */
-void outopt_usage(FILE *f, unsigned formats)
+/*
+ * The usage lines of -o and --output-file for a command writing formats;
+ * note (NULL: none), indented by the caller, says more of the formats.
+ */
+void outopt_usage(FILE *f, unsigned formats, const char *note)
 {
 	fputs("  -o, --output FORMAT  ", f);
 	put_formats(f, formats);
-	fputs(" (default text)\n"
-	      "  --output-file FILE   write the output to FILE instead of stdout (it appears\n"
+	fputs(" (default text)\n", f);
+	if (note)
+		fputs(note, f);
+	fputs("  --output-file FILE   write the output to FILE instead of stdout (it appears\n"
 	      "                       whole once written; nothing is left on failure)\n",
 	      f);
 }

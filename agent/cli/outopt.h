@@ -35,7 +35,7 @@ struct outopt {
 
 bool outopt_is_format(const char *arg);
 int outopt_parse(struct outopt *o, const char *cmd, const char *arg, unsigned formats);
-void outopt_usage(FILE *f, unsigned formats);
+void outopt_usage(FILE *f, unsigned formats, const char *note);
 int outopt_begin(struct outopt *o, const char *cmd);
 int outopt_end(struct outopt *o, bool keep, const char *cmd);
 

@@ -322,8 +322,8 @@ static void succeeded(struct reconcile *r, struct ruleset *rs, uint64_t gen, boo
 	synced(r, gen, full, now);
 }
 
-static void log_sync(const struct apply_result *res, uint64_t gen, bool full, int64_t ms,
-		     int64_t compile_ms)
+static void log_sync(const struct apply_result *res, uint64_t gen, bool full, bool incremental,
+		     int64_t ms, int64_t compile_ms)
 {
 	const struct diff_stats *st = &res->st;
 
@@ -333,6 +333,7 @@ static void log_sync(const struct apply_result *res, uint64_t gen, bool full, in
 		 : res->sent ? "table updated"
 			     : "table checked",
 		 LOG_FIELDS(LOG_UINT("generation", gen), LOG_INT("duration_ms", ms),
+			    LOG_STR("how", incremental ? "incremental" : "compiled"),
 			    LOG_INT("compile_ms", compile_ms), LOG_STR("why", res->why),
 			    LOG_UINT("elems_added", st->elems_added),
 			    LOG_UINT("elems_removed", st->elems_removed),
@@ -453,16 +454,30 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	incr_plan(&d, &r->last, &plan);
 	ret = apply_plan(r->nl, &plan, r->last.table, &r->nft_gen, &res);
 	diff_plan_fini(&plan);
+	if (ret == -ERESTART || ret == -ESTALE) {
+		/* someone else committed meanwhile: read back, compare, send */
+		incr_commit(r->recipe, &r->last, &d);
+		ret = apply_ruleset(r->nl, &r->last, NULL, 0, &res);
+		r->nft_gen = ret ? 0 : res.gen_after;
+		if (ret) {
+			log_apply_error(&res, ret);
+			/* last holds what we wanted, not what the kernel has */
+			ruleset_fini(&r->last);
+			r->have_last = false;
+		}
+	} else if (!ret) {
+		incr_commit(r->recipe, &r->last, &d);
+	} else {
+		log_apply_error(&res, ret);
+	}
 	if (ret) {
-		log_info("the kernel refused the incremental update; reading the table back",
-			 LOG_FIELDS(LOG_STR("error", strerror(-ret)), LOG_INT("stage", res.stage)));
+		r->m->errors[METRICS_ERR_APPLY]++;
 		incr_delta_fini(&d);
 		incr_free(r->recipe);
 		r->recipe = NULL;
 		r->m->incr_fallbacks++;
 		return false;
 	}
-	incr_commit(r->recipe, &r->last, &d);
 	r->m->local_pods = (size_t)((long)r->m->local_pods + d.local_pods);
 	incr_delta_fini(&d);
 	store_journal_start(r->store);
@@ -472,7 +487,7 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	metrics_observe_sync(r->m, (double)ms / 1000, true);
 	if (oldest != NOW_NEVER)
 		metrics_hist_observe(&r->m->latency, (double)(r->last_sync - oldest) / 1000);
-	log_sync(&res, gen, false, ms, 0);
+	log_sync(&res, gen, false, true, ms, 0);
 	if (res.sent && !r->o.keep_established)
 		sweep(r, &r->last);
 	synced(r, gen, false, now);
@@ -520,7 +535,7 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 			 LOG_FIELDS(LOG_INT("retry_in_ms", r->retry_at - now)));
 		return;
 	}
-	log_sync(&res, gen, full, ms, compile_ms);
+	log_sync(&res, gen, full, false, ms, compile_ms);
 	if (res.sent && !r->o.keep_established)
 		sweep(r, &rs);
 	succeeded(r, &rs, gen, full, now);

@@ -116,6 +116,7 @@ def attempt(env, body, verbose):
         for k, p in env.agents.items():
             if p.poll() is not None:
                 raise Failed("agent %d died: %s" % (k, env.agent_tail(k)))
+        env.check_incremental_logs()
         return True, ""
     except (Failed, HarnessError) as e:
         tails = "".join("\n  agent %d log:\n%s" % (k, env.agent_tail(k))
@@ -135,6 +136,9 @@ class Env:
         self.tag = self.cluster.tag
         self.api_ns = "%s-api" % self.tag
         self.work = tempfile.mkdtemp(prefix="nftpol-e2e-")
+        # every agent compares each incremental sync with a full compile
+        # (--check-incremental); measurements turn it off
+        self.check_incremental = os.environ.get("NFTPOL_CHECK_INCREMENTAL", "1") == "1"
         self.dir = os.path.join(self.work, "apiserver")
         self.state = os.path.join(self.work, "apiserver-state.json")
         self.kcache = os.path.join(self.work, "kubectl-cache")
@@ -429,9 +433,19 @@ class Env:
         args = ["ip", "netns", "exec", self.cluster.nodes[k], self.binary, "agent",
                 "--node-name", self.cluster.node_name(k),
                 "--kubeconfig", os.path.join(self.dir, kc),
-                "--metrics-address", "127.0.0.1:9465", "--full-check", "10"] + list(extra)
+                "--metrics-address", "127.0.0.1:9465", "--full-check", "10"] + \
+            (["--check-incremental"] if self.check_incremental else []) + list(extra)
         self.agents[k] = subprocess.Popen(args, stdout=log, stderr=log,
                                           stdin=subprocess.DEVNULL)
+
+    def check_incremental_logs(self):
+        """No agent found its incrementally kept table unlike a full compile."""
+        for k, path in self.agent_logs.items():
+            with open(path, errors="replace") as f:
+                bad = [l for l in f if "differs from a full compile" in l]
+            if bad:
+                raise Failed("agent %d: the incremental table differs from a full compile: %s"
+                             % (k, bad[0].strip()[:600]))
 
     def stop_agent(self, k, sig=signal.SIGTERM):
         p = self.agents.pop(k)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy/decode_int.h"
@@ -380,12 +381,28 @@ doc_error(struct decoder *dec, const cJSON *node, const char *path, const char *
 	va_end(ap);
 }
 
+/* Decoding the items of one list. */
+struct list_walk {
+	struct decoder *dec;
+	const char *path; /* of the list */
+	const char *item_kind;
+};
+
+static void decode_item(void *arg, const cJSON *item, size_t i)
+{
+	const struct list_walk *w = arg;
+	char sub[FIELD_PATH_MAX];
+
+	snprintf(sub, sizeof(sub), "%s%sitems[%zu]", w->path, *w->path ? "." : "", i);
+	decode_node(w->dec, item, sub, w->item_kind);
+}
+
 static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
 			const char *item_kind)
 {
-	const cJSON *items = field_get(obj, "items"), *it;
+	const cJSON *items = field_get(obj, "items");
+	struct list_walk w = { dec, path, item_kind };
 	char sub[FIELD_PATH_MAX];
-	size_t i = 0;
 
 	if (items && !cJSON_IsArray(items)) {
 		snprintf(sub, sizeof(sub), "%s%sitems", path, *path ? "." : "");
@@ -393,10 +410,8 @@ static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
 			  field_type_name(items));
 		return;
 	}
-	cJSON_ArrayForEach (it, items) {
-		snprintf(sub, sizeof(sub), "%s%sitems[%zu]", path, *path ? "." : "", i++);
-		decode_node(dec, it, sub, item_kind);
-	}
+	if (items)
+		manifest_each(dec->doc, items, decode_item, &w);
 }
 
 /* Whether api is of the group policy.networking.k8s.io, any version. */
@@ -578,7 +593,7 @@ int decode_buffer_stats(const char *name, const char *buf, size_t len, struct cl
 	struct decoder dec = { .name = name, .c = c, .d = d, .st = st ? st : &none };
 	size_t before = d->nerrors;
 
-	manifest_parse(name, buf, len, on_doc, &dec, d);
+	manifest_parse_flags(name, buf, len, MANIFEST_STREAM_ITEMS, on_doc, &dec, d);
 	decode_stats_fini(&none);
 	return d->nerrors > before ? -EINVAL : 0;
 }
@@ -599,16 +614,25 @@ void decode_stats_fini(struct decode_stats *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* Read all of fd into a new buffer, at most DECODE_MAX_INPUT + 1 bytes. */
+/*
+ * Read all of fd into a new buffer, at most DECODE_MAX_INPUT + 1 bytes; a
+ * regular file's buffer is its size (one more byte to see the end), not twice.
+ */
 static int read_all(int fd, char **out, size_t *len)
 {
 	size_t n = 0, cap = 0;
 	char *buf = NULL;
+	struct stat st;
 
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size < DECODE_MAX_INPUT) {
+		cap = (size_t)st.st_size + 1;
+		buf = xmalloc(cap);
+	}
 	for (;;) {
 		ssize_t r;
 
-		XGROW(buf, cap, n + 4096);
+		if (n == cap)
+			XGROW(buf, cap, n + 4096);
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;

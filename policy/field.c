@@ -19,36 +19,53 @@
 #include "policy/manifest.h"
 #include "policy/validate.h"
 
-/* Record that n more bytes were written at the end of the path (snprintf's count). */
-static size_t path_grew(struct field_ctx *f, size_t old, int n)
+static size_t push(struct field_ctx *f, const char *key, size_t index)
 {
-	if (n > 0)
-		f->plen = old + (size_t)n < sizeof(f->path) ? old + (size_t)n : sizeof(f->path) - 1;
+	size_t old = f->nseg;
+
+	if (f->nseg < FIELD_DEPTH_MAX)
+		f->seg[f->nseg] = (struct field_seg){ key, index };
+	f->nseg++;
 	return old;
 }
 
-/* Append ".key" to the current path; returns the length to restore with field_pop(). */
+/*
+ * Append ".key" to the current path (key borrowed until popped: a literal or a
+ * key of the tree); returns the depth to restore with field_pop().
+ */
 size_t field_push(struct field_ctx *f, const char *key)
 {
-	size_t old = f->plen;
-
-	return path_grew(f, old,
-			 snprintf(f->path + old, sizeof(f->path) - old, "%s%s", old ? "." : "",
-				  key));
+	return push(f, key, 0);
 }
 
-/* Append "[i]" to the current path; returns the length to restore. */
+/* Append "[i]" to the current path; returns the depth to restore. */
 size_t field_push_index(struct field_ctx *f, size_t i)
 {
-	size_t old = f->plen;
-
-	return path_grew(f, old, snprintf(f->path + old, sizeof(f->path) - old, "[%zu]", i));
+	return push(f, NULL, i);
 }
 
 void field_pop(struct field_ctx *f, size_t len)
 {
-	f->plen = len;
-	f->path[len] = '\0';
+	f->nseg = len;
+}
+
+/* The current path as text (spec.ingress[0].ports), in f; valid until the next call. */
+const char *field_path(struct field_ctx *f)
+{
+	size_t len = 0, n = f->nseg < FIELD_DEPTH_MAX ? f->nseg : FIELD_DEPTH_MAX;
+
+	f->path[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof(f->path) - 1; i++) {
+		const struct field_seg *g = &f->seg[i];
+		int w = g->key ? snprintf(f->path + len, sizeof(f->path) - len, "%s%s",
+					  len ? "." : "", g->key)
+			       : snprintf(f->path + len, sizeof(f->path) - len, "[%zu]", g->index);
+
+		if (w < 0)
+			break;
+		len += (size_t)w < sizeof(f->path) - len ? (size_t)w : sizeof(f->path) - len - 1;
+	}
+	return f->path;
 }
 
 /* The source line of node, or the object's line when the node's is not known. */
@@ -66,7 +83,7 @@ void field_error(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	diag_vadd(f->d, DIAG_ERROR, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
-		  f->path, fmt, ap);
+		  field_path(f), fmt, ap);
 	va_end(ap);
 	f->nerrors++;
 }
@@ -78,7 +95,7 @@ void field_warn(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	diag_vadd(f->d, DIAG_WARNING, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
-		  f->path, fmt, ap);
+		  field_path(f), fmt, ap);
 	va_end(ap);
 }
 

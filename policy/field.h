@@ -18,6 +18,7 @@ struct diag_list;
 struct manifest_doc;
 
 #define FIELD_PATH_MAX 512
+#define FIELD_DEPTH_MAX 24 /* path segments kept; deeper ones are left out */
 #define FIELD_OBJECT_MAX 400
 
 enum field_type {
@@ -28,21 +29,32 @@ enum field_type {
 	FIELD_ARRAY,
 };
 
-/* Decoding one object. */
+/* One step of a field path: .key, or [index] when key is NULL. */
+struct field_seg {
+	const char *key; /* borrowed: a literal or a key of the tree */
+	size_t index;
+};
+
+/*
+ * Decoding one object. The path is kept as segments and made text only when a
+ * message needs it (field_path()).
+ */
 struct field_ctx {
-	const char *file;		/* borrowed; for messages */
-	const struct manifest_doc *doc; /* borrowed; line of each node */
-	struct diag_list *d;		/* borrowed; where errors go */
-	char object[FIELD_OBJECT_MAX];	/* "Kind ns/name", or empty */
-	char path[FIELD_PATH_MAX];	/* JSON path of the field being read */
-	size_t plen;			/* strlen(path) */
-	unsigned line;			/* line of the object, when a node has none */
-	size_t nerrors;			/* errors reported through this context */
+	const char *file;		       /* borrowed; for messages */
+	const struct manifest_doc *doc;	       /* borrowed; line of each node */
+	struct diag_list *d;		       /* borrowed; where errors go */
+	char object[FIELD_OBJECT_MAX];	       /* "Kind ns/name", or empty */
+	struct field_seg seg[FIELD_DEPTH_MAX]; /* path of the field being read */
+	size_t nseg;			       /* may exceed FIELD_DEPTH_MAX */
+	char path[FIELD_PATH_MAX];	       /* field_path()'s text */
+	unsigned line;			       /* line of the object, when a node has none */
+	size_t nerrors;			       /* errors reported through this context */
 };
 
 size_t field_push(struct field_ctx *f, const char *key);
 size_t field_push_index(struct field_ctx *f, size_t i);
 void field_pop(struct field_ctx *f, size_t len);
+const char *field_path(struct field_ctx *f);
 void field_error(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void field_warn(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)

@@ -20,155 +20,154 @@
 #include "policy/manifest_int.h"
 #include "base/xalloc.h"
 
-struct line_ent {
-	const cJSON *node;
-	unsigned line;
+/* A chunk of an arena; the space follows it. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size; /* bytes after the header */
+	max_align_t space[];
 };
 
-/*
- * Node to line table of one document: a hash table keyed by node address.
- * JSON documents record the lines of their values in document order
- * (pre-order). The values near the top (objects of a List and their fields,
- * whose lines every decoded object records) are paired with cJSON nodes at
- * once; the walk over the whole tree waits until a message needs the line of a
- * deeper node.
- */
-struct line_table {
-	struct line_ent *slots; /* open addressing; node NULL: empty */
-	size_t n, cap;		/* cap: 0 or a power of two */
-	const cJSON *root;	/* JSON: tree to pair with order[], borrowed */
-	const unsigned *order;	/* JSON: line of each value in pre-order, borrowed */
-	size_t norder;
-};
+#define ARENA_FIRST_CHUNK (64u << 10)
 
-struct manifest_doc {
-	struct line_table *t; /* owned; filled lazily through const lookups */
-};
+/* n bytes (8-aligned) from doc's current arena; aborts on OOM, as xmalloc. */
+void *manifest_alloc(struct manifest_doc *doc, size_t n)
+{
+	struct manifest_arena *a = doc->cur;
+	struct arena_chunk *c;
+	size_t size;
+	void *p;
 
-struct manifest_doc *manifest_doc_new(void)
+	n = (n + 7) & ~(size_t)7;
+	if ((size_t)(a->end - a->p) < n) {
+		size = a->chunks ? a->chunks->size * 2 : ARENA_FIRST_CHUNK;
+		if (size > (16u << 20))
+			size = 16u << 20;
+		if (size < n)
+			size = n;
+		c = xmalloc(sizeof(*c) + size);
+		c->next = a->chunks;
+		c->size = size;
+		a->chunks = c;
+		a->p = (char *)c->space;
+		a->end = a->p + size;
+	}
+	p = a->p;
+	a->p += n;
+	return p;
+}
+
+/* Empty a: keep its newest (largest) chunk for what comes next, free the rest. */
+void manifest_arena_reset(struct manifest_arena *a)
+{
+	struct arena_chunk *c = a->chunks, *next;
+
+	if (!c)
+		return;
+	for (struct arena_chunk *o = c->next; o; o = next) {
+		next = o->next;
+		free(o);
+	}
+	c->next = NULL;
+	a->p = (char *)c->space;
+	a->end = a->p + c->size;
+}
+
+void manifest_arena_fini(struct manifest_arena *a)
+{
+	manifest_arena_reset(a);
+	free(a->chunks);
+	memset(a, 0, sizeof(*a));
+}
+
+/* A new value of cJSON type type (cJSON_Object...) starting on line, all else zero. */
+cJSON *manifest_node(struct manifest_doc *doc, int type, unsigned line)
+{
+	struct manifest_node *n = manifest_alloc(doc, sizeof(*n));
+
+	memset(n, 0, sizeof(*n));
+	n->j.type = type;
+	n->line = line;
+	return &n->j;
+}
+
+/* s (n bytes) as a NUL-terminated string in doc's current arena. */
+char *manifest_str(struct manifest_doc *doc, const char *s, size_t n)
+{
+	char *p = manifest_alloc(doc, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* Link child after the last child of parent, as cJSON does (the first's prev is the last). */
+void manifest_append(cJSON *parent, cJSON *child)
+{
+	cJSON *first = parent->child;
+
+	child->next = NULL;
+	if (!first) {
+		parent->child = child;
+		child->prev = child;
+		return;
+	}
+	child->prev = first->prev;
+	first->prev->next = child;
+	first->prev = child;
+}
+
+static struct manifest_doc *doc_new(void)
 {
 	struct manifest_doc *doc = xcalloc(1, sizeof(*doc));
 
-	doc->t = xcalloc(1, sizeof(*doc->t));
+	doc->self = doc;
+	doc->cur = &doc->root;
 	return doc;
 }
 
-void manifest_doc_free(struct manifest_doc *doc)
+static void doc_free(struct manifest_doc *doc)
 {
 	if (!doc)
 		return;
-	free(doc->t->slots);
-	free(doc->t);
+	manifest_arena_fini(&doc->root);
+	manifest_arena_fini(&doc->item);
 	free(doc);
 }
 
+/* The document is done with: its tree and any streamed item are gone. */
 void manifest_doc_clear(struct manifest_doc *doc)
 {
-	struct line_table *t = doc->t;
-
-	if (t->n)
-		memset(t->slots, 0, t->cap * sizeof(*t->slots));
-	t->n = 0;
-	t->root = NULL;
-	t->order = NULL;
-	t->norder = 0;
+	manifest_arena_reset(&doc->root);
+	manifest_arena_reset(&doc->item);
+	doc->cur = &doc->root;
+	doc->streamed = NULL;
+	doc->items = NULL;
 }
 
-static size_t slot_of(const struct line_table *t, const cJSON *node)
+/* The 1-based source line of node (of doc's tree), or 0 when it is not known. */
+unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
 {
-	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull;
-	size_t i = (size_t)(h >> 20) & (t->cap - 1);
-
-	while (t->slots[i].node && t->slots[i].node != node)
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-static void table_put(struct line_table *t, const cJSON *node, unsigned line)
-{
-	size_t i;
-
-	if ((t->n + 1) * 2 > t->cap) {
-		struct line_ent *old = t->slots;
-		size_t oldcap = t->cap;
-
-		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->slots = xcalloc(t->cap, sizeof(*t->slots));
-		for (size_t j = 0; j < oldcap; j++)
-			if (old[j].node)
-				t->slots[slot_of(t, old[j].node)] = old[j];
-		free(old);
-	}
-	i = slot_of(t, node);
-	if (!t->slots[i].node)
-		t->n++;
-	t->slots[i].node = node;
-	t->slots[i].line = line;
-}
-
-void manifest_doc_add(struct manifest_doc *doc, const cJSON *node, unsigned line)
-{
-	table_put(doc->t, node, line);
-}
-
-static void pair_shallow(struct line_table *t, const cJSON *node, unsigned depth,
-			 const unsigned *lines, size_t n, size_t *i)
-{
-	const cJSON *c;
-
-	table_put(t, node, *i < n ? lines[*i] : 0);
-	(*i)++;
-	if (depth == MANIFEST_SHALLOW_DEPTH)
-		return;
-	cJSON_ArrayForEach (c, node)
-		pair_shallow(t, c, depth + 1, lines, n, i);
+	if (!doc || !node)
+		return 0;
+	return ((const struct manifest_node *)node)->line;
 }
 
 /*
- * A JSON document: order[i] is the line of the i-th value in pre-order,
- * shallow[i] that of the i-th value no deeper than MANIFEST_SHALLOW_DEPTH.
- * root and order must stay valid until the document is cleared.
+ * Call fn for every item of list (a list of doc's tree) in order: the streamed
+ * items of a List read one at a time, or the children of list.
  */
-void manifest_doc_set_order(struct manifest_doc *doc, const cJSON *root, const unsigned *order,
-			    size_t n, const unsigned *shallow, size_t nshallow)
+void manifest_each(const struct manifest_doc *doc, const cJSON *list, manifest_item_cb fn,
+		   void *arg)
 {
+	const cJSON *it;
 	size_t i = 0;
 
-	pair_shallow(doc->t, root, 0, shallow, nshallow, &i);
-	doc->t->root = root;
-	doc->t->order = order;
-	doc->t->norder = n;
-}
-
-static void pair_lines(struct line_table *t, const cJSON *node, size_t *i)
-{
-	const cJSON *c;
-
-	table_put(t, node, *i < t->norder ? t->order[*i] : 0);
-	(*i)++;
-	cJSON_ArrayForEach (c, node)
-		pair_lines(t, c, i);
-}
-
-/* The 1-based source line of node, or 0 when it is not known. */
-unsigned manifest_line(const struct manifest_doc *doc, const cJSON *node)
-{
-	struct line_table *t = doc ? doc->t : NULL;
-	size_t i, next = 0;
-
-	if (!t || !node)
-		return 0;
-	if (t->n) {
-		i = slot_of(t, node);
-		if (t->slots[i].node)
-			return t->slots[i].line;
+	if (doc && list == doc->streamed) {
+		manifest_json_each(doc->self, fn, arg);
+		return;
 	}
-	if (!t->root)
-		return 0;
-	pair_lines(t, t->root, &next);
-	t->root = NULL;
-	i = slot_of(t, node);
-	return t->slots[i].node ? t->slots[i].line : 0;
+	cJSON_ArrayForEach (it, list)
+		fn(arg, it, i++);
 }
 
 static int key_ptr_cmp(const void *a, const void *b)
@@ -178,11 +177,16 @@ static int key_ptr_cmp(const void *a, const void *b)
 	return strcmp(x->string, y->string);
 }
 
+/* Report a key given twice in one mapping (its second value is on line). */
+void manifest_dup_error(struct manifest_ctx *m, unsigned line, const char *key)
+{
+	manifest_error(m, line, "duplicate key \"%s\" in a mapping: each field may be given once",
+		       key);
+}
+
 static int report_dup(struct manifest_ctx *m, const cJSON *key)
 {
-	manifest_error(m, manifest_line(m->doc, key),
-		       "duplicate key \"%s\" in a mapping: each field may be given once",
-		       key->string);
+	manifest_dup_error(m, manifest_line(m->doc, key), key->string);
 	return -EINVAL;
 }
 
@@ -233,8 +237,8 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
 }
 
 /*
- * A document is complete: refuse duplicate keys, hand it to the callback. The
- * tree stays the caller's.
+ * A document (YAML) is complete: refuse duplicate keys, hand it to the
+ * callback. The tree stays the caller's.
  */
 int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 {
@@ -417,7 +421,17 @@ static bool looks_like_json(const char *buf, size_t len)
 int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
 		   struct diag_list *d)
 {
-	struct manifest_ctx m = { .name = name, .cb = cb, .arg = arg, .d = d };
+	return manifest_parse_flags(name, buf, len, 0, cb, arg, d);
+}
+
+/*
+ * manifest_parse() with flags: MANIFEST_STREAM_ITEMS leaves the items of a JSON
+ * document's top-level "items" list out of its tree, for manifest_each().
+ */
+int manifest_parse_flags(const char *name, const char *buf, size_t len, unsigned flags,
+			 manifest_doc_cb cb, void *arg, struct diag_list *d)
+{
+	struct manifest_ctx m = { .name = name, .cb = cb, .arg = arg, .d = d, .flags = flags };
 
 	if (len > DECODE_MAX_INPUT) {
 		manifest_error(&m, 0, "input is %zu bytes, more than the limit of %u bytes", len,
@@ -426,11 +440,11 @@ int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_c
 	}
 	if (check_text(&m, buf, len) < 0)
 		return -EINVAL;
-	m.doc = manifest_doc_new();
+	m.doc = doc_new();
 	if (looks_like_json(buf, len))
 		manifest_json(&m, buf, len);
 	else
 		manifest_yaml(&m, buf, len);
-	manifest_doc_free(m.doc);
+	doc_free(m.doc);
 	return m.nerrors ? -EINVAL : 0;
 }

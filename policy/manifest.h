@@ -2,8 +2,12 @@
 /*
  * Manifest text to JSON trees: a buffer of YAML (a stream of documents) or JSON
  * (one or more concatenated values) becomes one cJSON tree per document, so a
- * single decoder reads both. Each tree comes with the source line of every
- * value. The limits of decode.h apply here.
+ * single decoder reads both. Every value knows its source line. The trees are
+ * nftpol's own (from an arena, never to be given to cJSON_Delete) and live
+ * until the callback returns. With MANIFEST_STREAM_ITEMS, the items of a JSON
+ * document's top-level "items" list are not in the tree: manifest_each() reads
+ * them one at a time, so a List of 100k objects never is one tree. The limits
+ * of decode.h apply here.
  */
 #ifndef POLICY_MANIFEST_H
 #define POLICY_MANIFEST_H
@@ -14,15 +18,23 @@ struct cJSON;
 struct diag_list;
 struct manifest_doc;
 
+#define MANIFEST_STREAM_ITEMS 0x1u
+
 /*
  * Called once for every document that is not empty. root and doc are borrowed
  * and freed when the callback returns.
  */
 typedef void (*manifest_doc_cb)(void *arg, const struct cJSON *root,
 				const struct manifest_doc *doc);
+/* Called for item i of a list; item is freed when the callback returns. */
+typedef void (*manifest_item_cb)(void *arg, const struct cJSON *item, size_t i);
 
 int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
 		   struct diag_list *d);
+int manifest_parse_flags(const char *name, const char *buf, size_t len, unsigned flags,
+			 manifest_doc_cb cb, void *arg, struct diag_list *d);
+void manifest_each(const struct manifest_doc *doc, const struct cJSON *list, manifest_item_cb fn,
+		   void *arg);
 unsigned manifest_line(const struct manifest_doc *doc, const struct cJSON *node);
 char *manifest_quote(const char *s, size_t n, size_t max);
 

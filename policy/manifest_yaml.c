@@ -9,6 +9,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@
 #include "base/xalloc.h"
 
 struct yframe {
-	cJSON *node; /* the open mapping or sequence (owned by the tree) */
-	char *key;   /* mapping: key waiting for its value, owned */
+	cJSON *node; /* the open mapping or sequence (in the document's arena) */
+	char *key;   /* mapping: key waiting for its value (in the arena) */
 };
 
 struct anchor {
@@ -33,7 +34,7 @@ struct ybuild {
 	struct manifest_ctx *m;
 	struct yframe stack[DECODE_MAX_DEPTH];
 	unsigned depth; /* open mappings and sequences */
-	cJSON *root;	/* owned */
+	cJSON *root;	/* in the document's arena */
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	size_t nodes;	    /* values in this document, aliases expanded */
@@ -122,23 +123,40 @@ static bool yaml_number(const char *v, double *out)
 	return yaml_int(buf, out) || yaml_float(buf, out);
 }
 
-static cJSON *scalar_node(const yaml_event_t *ev)
+static cJSON *string_node(struct ybuild *b, const yaml_event_t *ev, unsigned line)
+{
+	cJSON *n = manifest_node(b->m->doc, cJSON_String, line);
+
+	n->valuestring = manifest_str(b->m->doc, (const char *)ev->data.scalar.value,
+				      ev->data.scalar.length);
+	return n;
+}
+
+static cJSON *scalar_node(struct ybuild *b, const yaml_event_t *ev, unsigned line)
 {
 	const char *v = (const char *)ev->data.scalar.value;
 	const char *tag = (const char *)ev->data.scalar.tag;
+	struct manifest_doc *doc = b->m->doc;
 	double num;
+	cJSON *n;
 
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || (tag && !strcmp(tag, YAML_STR_TAG)))
-		return cJSON_CreateString(v);
+		return string_node(b, ev, line);
 	if (word_in(v, null_words, ARRAY_SIZE(null_words)))
-		return cJSON_CreateNull();
-	if (word_in(v, true_words, ARRAY_SIZE(true_words)))
-		return cJSON_CreateTrue();
+		return manifest_node(doc, cJSON_NULL, line);
+	if (word_in(v, true_words, ARRAY_SIZE(true_words))) {
+		n = manifest_node(doc, cJSON_True, line);
+		n->valueint = 1;
+		return n;
+	}
 	if (word_in(v, false_words, ARRAY_SIZE(false_words)))
-		return cJSON_CreateFalse();
-	if (yaml_number(v, &num))
-		return cJSON_CreateNumber(num);
-	return cJSON_CreateString(v);
+		return manifest_node(doc, cJSON_False, line);
+	if (!yaml_number(v, &num))
+		return string_node(b, ev, line);
+	n = manifest_node(doc, cJSON_Number, line);
+	n->valuedouble = num;
+	n->valueint = num >= INT_MAX ? INT_MAX : num <= (double)INT_MIN ? INT_MIN : (int)num;
+	return n;
 }
 
 static int __attribute__((format(printf, 3, 4)))
@@ -165,14 +183,13 @@ static bool want_key(struct ybuild *b)
 	return f && cJSON_IsObject(f->node) && !f->key;
 }
 
-/* Count a new value against the limits and record its line. */
-static int count_node(struct ybuild *b, const cJSON *node, unsigned line)
+/* Count a new value against the limits. */
+static int count_node(struct ybuild *b, unsigned line)
 {
 	if (++b->nodes > DECODE_MAX_NODES) {
 		manifest_error(b->m, line, "document has more than %u values", DECODE_MAX_NODES);
 		return -EINVAL;
 	}
-	manifest_doc_add(b->m->doc, node, line);
 	return 0;
 }
 
@@ -183,14 +200,13 @@ static void attach(struct ybuild *b, cJSON *node)
 
 	if (!f) {
 		b->root = node;
-	} else if (cJSON_IsArray(f->node)) {
-		cJSON_AddItemToArray(f->node, node);
-	} else {
-		if (!cJSON_AddItemToObject(f->node, f->key, node))
-			xoom(0); /* only fails when cJSON cannot copy the key */
-		free(f->key);
+		return;
+	}
+	if (cJSON_IsObject(f->node)) {
+		node->string = f->key;
 		f->key = NULL;
 	}
+	manifest_append(f->node, node);
 }
 
 static void anchor_add(struct ybuild *b, const yaml_char_t *name, const cJSON *node)
@@ -215,11 +231,8 @@ static const cJSON *anchor_find(const struct ybuild *b, const char *name)
 /* A new value (scalar or container) from the stream: count, link, remember its anchor. */
 static int add_node(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, unsigned line)
 {
-	xnonnull(node);
-	if (count_node(b, node, line) < 0) {
-		cJSON_Delete(node);
+	if (count_node(b, line) < 0)
 		return -EINVAL;
-	}
 	attach(b, node);
 	anchor_add(b, anchor, node);
 	return 0;
@@ -234,7 +247,7 @@ static int on_key(struct ybuild *b, const yaml_event_t *ev, unsigned line)
 			    "YAML merge keys (%s) are not supported: write the "
 			    "fields out",
 			    v);
-	top(b)->key = xstrdup(v);
+	top(b)->key = manifest_str(b->m->doc, v, ev->data.scalar.length);
 	return 0;
 }
 
@@ -246,13 +259,14 @@ static int on_scalar(struct ybuild *b, const yaml_event_t *ev, unsigned line)
 		return yerr(b, line, "%s", "a string contains a NUL character (\\0)");
 	if (want_key(b))
 		return on_key(b, ev, line);
-	return add_node(b, scalar_node(ev), ev->data.scalar.anchor, line);
+	return add_node(b, scalar_node(b, ev, line), ev->data.scalar.anchor, line);
 }
 
-static int on_open(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, unsigned line)
+static int on_open(struct ybuild *b, int type, const yaml_char_t *anchor, unsigned line)
 {
+	cJSON *node;
+
 	if (want_key(b) || b->depth >= DECODE_MAX_DEPTH) {
-		cJSON_Delete(node);
 		/* libyaml's scanner is quadratic in the flow depth: do not read on. */
 		b->stop = b->depth >= DECODE_MAX_DEPTH;
 		if (b->stop)
@@ -264,6 +278,7 @@ static int on_open(struct ybuild *b, cJSON *node, const yaml_char_t *anchor, uns
 			manifest_error(b->m, line, "mapping keys must be plain strings");
 		return -EINVAL;
 	}
+	node = manifest_node(b->m->doc, type, line);
 	if (add_node(b, node, anchor, line) < 0)
 		return -EINVAL;
 	b->stack[b->depth].node = node;
@@ -292,20 +307,21 @@ static cJSON *dup_node(struct ybuild *b, const cJSON *src, unsigned depth, unsig
 			       DECODE_MAX_ALIAS_NODES);
 		return NULL;
 	}
-	n = xnonnull(cJSON_Duplicate(src, false));
-	if (count_node(b, n, line) < 0)
-		goto fail;
+	if (count_node(b, line) < 0)
+		return NULL;
+	n = manifest_node(b->m->doc, src->type, line);
+	n->valuestring = src->valuestring; /* the arena's: shared, never changed */
+	n->valueint = src->valueint;
+	n->valuedouble = src->valuedouble;
+	n->string = src->string;
 	cJSON_ArrayForEach (c, src) {
 		cJSON *cc = dup_node(b, c, depth + 1, line);
 
 		if (!cc)
-			goto fail;
-		cJSON_AddItemToArray(n, cc);
+			return NULL;
+		manifest_append(n, cc);
 	}
 	return n;
-fail:
-	cJSON_Delete(n);
-	return NULL;
 }
 
 static int on_alias(struct ybuild *b, const yaml_event_t *ev, unsigned line)
@@ -339,9 +355,9 @@ static int on_node(struct ybuild *b, const yaml_event_t *ev)
 	case YAML_ALIAS_EVENT:
 		return on_alias(b, ev, line);
 	case YAML_MAPPING_START_EVENT:
-		return on_open(b, cJSON_CreateObject(), ev->data.mapping_start.anchor, line);
+		return on_open(b, cJSON_Object, ev->data.mapping_start.anchor, line);
 	case YAML_SEQUENCE_START_EVENT:
-		return on_open(b, cJSON_CreateArray(), ev->data.sequence_start.anchor, line);
+		return on_open(b, cJSON_Array, ev->data.sequence_start.anchor, line);
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
 		b->depth--;
@@ -354,10 +370,7 @@ static int on_node(struct ybuild *b, const yaml_event_t *ev)
 /* Drop the document being built: tree, pending keys, anchors, counters. */
 static void doc_reset(struct ybuild *b)
 {
-	for (unsigned i = 0; i < b->depth; i++)
-		free(b->stack[i].key);
 	b->depth = 0;
-	cJSON_Delete(b->root);
 	b->root = NULL;
 	for (size_t i = 0; i < b->nanchors; i++)
 		free(b->anchors[i].name);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -307,7 +308,8 @@ int execcred_parse(const struct kubeconfig_exec *e, const char *out, size_t len,
 /* A running plugin. */
 struct child {
 	pid_t pid;
-	struct pollfd pf[2]; /* read ends of stdout and stderr; fd -1 once at EOF */
+	int pidfd;	     /* readable once the plugin has exited; -1 if none */
+	struct pollfd pf[3]; /* stdout and stderr (fd -1 once at their end), pidfd */
 	struct buf out;	     /* stdout, at most EXECCRED_MAX_OUT bytes */
 	struct buf err;	     /* the start of stderr, one byte more than is quoted */
 };
@@ -405,8 +407,10 @@ static int spawn(const struct kubeconfig_exec *e, struct child *ch)
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
 	strv_free(envp);
-	for (int i = 0; i < 2; i++) {
-		ch->pf[i].fd = i ? pe[0] : po[0];
+	/* without a pidfd (a kernel before 5.3) the pipes' ends are awaited */
+	ch->pidfd = ret ? -1 : pidfd_open(ch->pid, 0);
+	for (int i = 0; i < 3; i++) {
+		ch->pf[i].fd = i == 2 ? ch->pidfd : i ? pe[0] : po[0];
 		ch->pf[i].events = POLLIN;
 	}
 	if (po[1] >= 0)
@@ -423,6 +427,9 @@ static void close_pipes(struct child *ch)
 			close(ch->pf[i].fd);
 		ch->pf[i].fd = -1;
 	}
+	if (ch->pidfd >= 0)
+		close(ch->pidfd);
+	ch->pidfd = ch->pf[2].fd = -1;
 }
 
 /* Read what pipe i has; at its end, close it. -EMSGSIZE: stdout too large. */
@@ -445,18 +452,30 @@ static int drain(struct child *ch, int i)
 	return buf_add(&ch->err, chunk, (size_t)r < room ? (size_t)r : room);
 }
 
-/* Read stdout and stderr to their ends. 0, -ETIMEDOUT, -EMSGSIZE or -errno. */
+/*
+ * Read stdout and stderr to their ends, or, once the plugin has exited, to
+ * what it wrote: a process it left behind may hold the pipes open for long
+ * (Go's WaitDelay idea). 0, -ETIMEDOUT, -EMSGSIZE or -errno.
+ */
 static int pump(struct child *ch, int64_t deadline)
 {
+	bool exited = false;
+
 	while (ch->pf[0].fd >= 0 || ch->pf[1].fd >= 0) {
 		int64_t left = deadline - now_ms();
 		int ret;
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		ret = poll(ch->pf, 2, left > 1000 ? 1000 : (int)left);
+		ret = poll(ch->pf, 3, exited ? 0 : left > 1000 ? 1000 : (int)left);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
+		if (ret == 0 && exited)
+			return 0; /* the pipes hold nothing more that it wrote */
+		if (ret > 0 && ch->pf[2].revents) {
+			exited = true;
+			ch->pf[2].fd = -1;
+		}
 		for (int i = 0; i < 2 && ret > 0; i++) {
 			if (ch->pf[i].fd < 0 || !ch->pf[i].revents)
 				continue;
@@ -563,8 +582,8 @@ static int not_started(const struct kubeconfig_exec *e, int code, char **err)
 static char *how_it_ended(int ret, bool killed, int status, long timeout_ms)
 {
 	if (ret == -ETIMEDOUT || (killed && !ret))
-		return xasprintf("it did not finish within %ld s and was killed",
-				 timeout_ms / 1000);
+		return xasprintf("it did not finish within %g s and was killed",
+				 (double)timeout_ms / 1000);
 	if (ret == -EMSGSIZE)
 		return xasprintf("it wrote more than %u bytes on stdout", EXECCRED_MAX_OUT);
 	if (ret)
@@ -586,7 +605,7 @@ static char *how_it_ended(int ret, bool killed, int status, long timeout_ms)
 int execcred_run(const struct kubeconfig_exec *e, long timeout_ms, struct execcred_cred *c,
 		 char **note, char **err)
 {
-	struct child ch = { .pid = -1 };
+	struct child ch = { .pid = -1, .pidfd = -1 };
 	int64_t deadline = now_ms() + timeout_ms;
 	int ret, status = 0;
 	bool killed;

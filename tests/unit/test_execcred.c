@@ -19,40 +19,24 @@
 #include "agent/kube/execcred.h"
 #include "agent/kube/kubeconfig.h"
 #include "base/now.h"
+#include "tmpdir.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/nftpol-ec-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
+	tmpdir_make(dir, "nftpol-ec");
 }
 
 static void teardown(void)
 {
-	ck_assert_int_eq(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(dir);
 }
 
-/* Write text to dir/name with mode; return the path (static, 4 slots). */
+/* Write text to dir/name with mode; return the path (see tmpdir_put). */
 static const char *put(const char *name, const char *text, mode_t mode)
 {
-	static char paths[4][256];
-	static int slot;
-	char *p = paths[slot++ % 4];
-	FILE *f;
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	ck_assert_int_eq(chmod(p, mode), 0);
-	return p;
+	return tmpdir_put(dir, name, text, mode);
 }
 
 static void expect_in(const char *text, const char *words)

@@ -14,39 +14,24 @@
 #include <unistd.h>
 
 #include "agent/kube/kubeconfig.h"
+#include "tmpdir.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/nftpol-kc-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
+	tmpdir_make(dir, "nftpol-kc");
 }
 
 static void teardown(void)
 {
-	ck_assert_int_eq(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(dir);
 }
 
-/* Write text to dir/name; return the path (static buffer, one at a time per slot). */
+/* Write text to dir/name; return the path (see tmpdir_put). */
 static const char *put(const char *name, const char *text)
 {
-	static char paths[4][256];
-	static int slot;
-	char *p = paths[slot++ % 4];
-	FILE *f;
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return p;
+	return tmpdir_put(dir, name, text, 0644);
 }
 
 static int load(const char *path, const char *context, struct kubeconfig *kc, char **err)

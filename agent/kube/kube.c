@@ -24,6 +24,8 @@ struct kube {
 	char *token;	       /* owned; the token in use, or NULL */
 	int64_t token_read_ms; /* when token_file was last read */
 	bool token_stale;      /* re-read before the next request (a 401 came) */
+	void *opener;	       /* not owned; the last request set up, until it has a connection */
+	int64_t opener_since;  /* when opener was set up */
 };
 
 /* A client for the configuration in kc, whose contents move into it (kc is zeroed). */
@@ -160,10 +162,45 @@ static struct curl_slist *append(struct curl_slist *l, const char *s)
 }
 
 /*
+ * CURLOPT_PREREQFUNCTION: a transfer has its connection (new or reused, TLS
+ * and ALPN done). Only the opener can be waiting for one: kube_connecting()
+ * holds the other requests back meanwhile.
+ */
+static int on_connected(void *arg, char *remote_ip, char *local_ip, int remote_port, int local_port)
+{
+	struct kube *k = arg;
+
+	(void)remote_ip, (void)local_ip, (void)remote_port, (void)local_port;
+	k->opener = NULL;
+	return CURL_PREREQFUNC_OK;
+}
+
+/*
+ * Whether a request set up by kube_easy_setup() is still waiting for its
+ * connection (at most the connect timeout): a request started now should wait.
+ * A new connection's protocol is unknown until its TLS handshake is over, and
+ * libcurl (7.88) opens a connection per request started meanwhile once it
+ * knows the server multiplexes (CURLOPT_PIPEWAIT waits only before it knows):
+ * after a GOAWAY, watches restarting together would each open one.
+ */
+bool kube_connecting(const struct kube *k, int64_t now)
+{
+	return k->opener && now - k->opener_since < CONNECT_TIMEOUT_MS;
+}
+
+/* The transfer of easy is over (or was never started); easy may be freed. */
+void kube_easy_done(struct kube *k, void *easy)
+{
+	if (k->opener == easy)
+		k->opener = NULL;
+}
+
+/*
  * Prepare easy (a fresh or reset handle) for a GET of url with the configured
  * TLS settings and credentials; timeout_ms bounds the whole transfer (0: none).
  * *headers receives the header list, which the caller frees with
- * curl_slist_free_all() once the transfer is over. Returns 0 or -EINVAL.
+ * curl_slist_free_all() once the transfer is over, when it also calls
+ * kube_easy_done(). Returns 0 or -EINVAL.
  */
 int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms,
 		    struct curl_slist **headers, int64_t now)
@@ -199,6 +236,10 @@ int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms
 	 */
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_connected);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, k);
+	k->opener = easy;
+	k->opener_since = now;
 	setup_tls(k, easy);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef AGENT_KUBE_KUBE_H
 #define AGENT_KUBE_KUBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,8 @@ char *kube_watch_url(const struct kube *k, const char *path, const char *rv, uns
 int kube_easy_setup(struct kube *k, void *easy, const char *url, long timeout_ms,
 		    struct curl_slist **headers, int64_t now);
 void *kube_multi_new(void);
+bool kube_connecting(const struct kube *k, int64_t now);
+void kube_easy_done(struct kube *k, void *easy);
 const char *kube_http_version(void *easy);
 void kube_token_rejected(struct kube *k);
 int kube_status_from_json(const struct cJSON *obj, struct kube_status *st);

@@ -24,6 +24,7 @@
 #define WATCH_GRACE_S 60       /* past timeoutSeconds before we give up */
 #define HEALTHY_WATCH_MS 10000 /* a watch this long resets the backoff */
 #define ABSENT_RETRY_MS 60000  /* an optional resource not served: look again */
+#define CONNECTING_POLL_MS 10  /* another request is opening a connection: look again */
 
 enum state {
 	ST_WAITING, /* nothing in flight; `next` starts at `deadline` */
@@ -139,6 +140,7 @@ static void drop_pending(struct watch *w)
 static void request_end(struct watch *w)
 {
 	if (w->easy) {
+		kube_easy_done(w->kube, w->easy);
 		curl_multi_remove_handle(w->multi, w->easy);
 		curl_easy_cleanup(w->easy);
 		w->easy = NULL;
@@ -370,8 +372,22 @@ static void start_watch(struct watch *w, int64_t now)
 	}
 }
 
+/* Wait until `when`, then go to next. */
+static void wait_until(struct watch *w, enum step next, int64_t when)
+{
+	request_end(w);
+	w->state = ST_WAITING;
+	w->next = next;
+	w->deadline = when;
+}
+
 static void step(struct watch *w, enum step next, int64_t now)
 {
+	if (kube_connecting(w->kube, now)) {
+		/* share the connection being opened (HTTP/2) rather than open another */
+		wait_until(w, next, now + CONNECTING_POLL_MS);
+		return;
+	}
 	if (next == STEP_LIST) {
 		drop_pending(w);
 		start_list_page(w, now);
@@ -387,10 +403,7 @@ static void schedule(struct watch *w, enum step next, int64_t delay, int64_t now
 		step(w, next, now);
 		return;
 	}
-	request_end(w);
-	w->state = ST_WAITING;
-	w->next = next;
-	w->deadline = now + delay;
+	wait_until(w, next, now + delay);
 	log_debug("retrying later",
 		  LOG_FIELDS(LOG_STR("resource", w->res->resource),
 			     LOG_STR("step", next == STEP_LIST ? "list" : "watch"),
@@ -611,6 +624,7 @@ void watch_done(struct watch *w, int result, int64_t now)
 		after = 0;
 	w->retry_after_ms = after > BACKOFF_CAP_MS / 1000 ? BACKOFF_CAP_MS : after * 1000;
 	w->protocol = kube_http_version(w->easy);
+	kube_easy_done(w->kube, w->easy);
 	curl_multi_remove_handle(w->multi, w->easy);
 	curl_easy_cleanup(w->easy);
 	w->easy = NULL;

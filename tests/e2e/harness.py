@@ -263,14 +263,19 @@ class Env:
         os.killpg(self.front.pid, sig)
 
     def stop_front(self):
-        """SIGKILL nghttpx's process group; wait for its main process."""
+        """SIGKILL nghttpx's process group; wait until none of it is left (a
+        worker still holding the port would make the next one fail to bind)."""
         if self.front is None:
             return
+        end = time.monotonic() + 5
         try:
             os.killpg(self.front.pid, signal.SIGKILL)
+            self.front.wait()
+            while time.monotonic() < end:
+                os.killpg(self.front.pid, 0)
+                time.sleep(0.02)
         except ProcessLookupError:
             pass
-        self.front.wait()
         self.front = None
 
     def front_requests(self):

@@ -102,8 +102,14 @@ void field_warn(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 /* obj's member key, or NULL when obj is not an object, or key is absent or null. */
 const cJSON *field_get(const cJSON *obj, const char *key)
 {
-	const cJSON *n = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	const cJSON *n;
 
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	/* cJSON_GetObjectItemCaseSensitive, the first byte compared inline */
+	for (n = obj->child; n; n = n->next)
+		if (n->string && n->string[0] == key[0] && !strcmp(n->string, key))
+			break;
 	return cJSON_IsNull(n) ? NULL : n;
 }
 

@@ -77,15 +77,47 @@ static bool is_space(char c)
 }
 
 /* Skip white space as cJSON does (every byte up to ' '), counting lines. */
-static void skip_ws(const char *buf, size_t len, size_t *pos, unsigned *line)
+static inline void skip_ws(const char *buf, size_t len, size_t *pos, unsigned *line)
 {
 	size_t i = *pos;
 
+	if (i < len && !is_space(buf[i]))
+		return; /* compact JSON: nearly always */
 	while (i < len && is_space(buf[i])) {
 		*line += buf[i] == '\n';
 		i++;
 	}
 	*pos = i;
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* The high bit of every byte of w that equals c. */
+static inline uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/*
+ * Offset from i of the first quote, backslash or newline in buf (len bytes), or
+ * len: the inside of a string is skipped eight bytes at a time.
+ */
+static size_t string_stop(const char *buf, size_t len, size_t i)
+{
+	uint64_t w, m;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, buf + i, 8);
+		m = bytes_eq(w, '"') | bytes_eq(w, '\\') | bytes_eq(w, '\n');
+		if (m)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	while (i < len && buf[i] != '"' && buf[i] != '\\' && buf[i] != '\n')
+		i++;
+	return i;
 }
 
 static int syntax_at(struct jcheck *c, size_t at)
@@ -218,7 +250,7 @@ static int check_string(struct jcheck *c, struct jkey *key)
 	size_t start = c->pos;
 	bool escaped = false;
 
-	for (c->pos++; c->pos < c->len;) {
+	for (c->pos++; (c->pos = string_stop(c->buf, c->len, c->pos)) < c->len;) {
 		char ch = c->buf[c->pos];
 
 		if (ch == '"')
@@ -229,7 +261,7 @@ static int check_string(struct jcheck *c, struct jkey *key)
 				return -EINVAL;
 			continue;
 		}
-		c->line += ch == '\n';
+		c->line++;
 		c->pos++;
 	}
 	if (c->pos >= c->len)
@@ -545,7 +577,7 @@ static char *build_string(struct jbuild *b)
 	bool escaped = false;
 	char *s;
 
-	while (b->pos < b->len && b->buf[b->pos] != '"') {
+	while ((b->pos = string_stop(b->buf, b->len, b->pos)) < b->len && b->buf[b->pos] != '"') {
 		char ch = b->buf[b->pos];
 
 		b->line += ch == '\n';

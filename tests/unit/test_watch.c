@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests: request URLs, watch event lines (ADDED, DELETED, BOOKMARK with a
- * null containers list, ERROR 410 as Expired and Gone, junk), objects decoded
- * into the store's form, LIST pages whose items carry no kind.
+ * Unit tests: request URLs, the connection gate, watch event lines (ADDED,
+ * DELETED, BOOKMARK with a null containers list, ERROR 410 as Expired and
+ * Gone, junk), objects decoded into the store's form, LIST pages whose items
+ * carry no kind.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,36 @@ START_TEST(urls)
 			    "?watch=true&resourceVersion=48213&allowWatchBookmarks=true"
 			    "&timeoutSeconds=417");
 	free(u);
+	kube_free(k);
+}
+END_TEST
+
+/*
+ * A request set up holds the others back until it has its connection (or is
+ * done, or the connect timeout has passed), so that they share it.
+ */
+START_TEST(connection_gate)
+{
+	struct kube *k = mk_kube("https://127.0.0.1:6443");
+	CURL *a = curl_easy_init(), *b = curl_easy_init();
+	struct curl_slist *ha = NULL, *hb = NULL;
+
+	ck_assert(!kube_connecting(k, 1000));
+	ck_assert_int_eq(kube_easy_setup(k, a, "https://127.0.0.1:6443/api/v1/pods", 0, &ha, 1000),
+			 0);
+	ck_assert(kube_connecting(k, 1000));
+	ck_assert(kube_connecting(k, 1500));
+	ck_assert(!kube_connecting(k, 1000 + 60000));
+	ck_assert_int_eq(kube_easy_setup(k, b, "https://127.0.0.1:6443/api/v1/nodes", 0, &hb, 2000),
+			 0);
+	kube_easy_done(k, a); /* not the latest: b still waits for its connection */
+	ck_assert(kube_connecting(k, 2000));
+	kube_easy_done(k, b);
+	ck_assert(!kube_connecting(k, 2000));
+	curl_slist_free_all(ha);
+	curl_slist_free_all(hb);
+	curl_easy_cleanup(a);
+	curl_easy_cleanup(b);
 	kube_free(k);
 }
 END_TEST
@@ -271,6 +303,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, urls);
+	tcase_add_test(tc, connection_gate);
 	tcase_add_test(tc, event_modified);
 	tcase_add_test(tc, event_bookmark_and_deleted);
 	tcase_add_test(tc, event_error);

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,14 @@
 #include "base/xalloc.h"
 
 static const char *node;
+
+/* Bytes malloc hands out now (small chunks and mmapped ones). */
+static size_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
 
 static double now_ms(void)
 {
@@ -237,6 +246,7 @@ int main(int argc, char **argv)
 	struct state st = { .stamp = 1 };
 	int reps = 100, check = 3, opt;
 	double t0;
+	size_t heap0, heap1;
 	long rss0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -252,16 +262,22 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		die("usage: bench_incr [--node N] [--reps R] [--check K] FILE");
 	st.s = load(argv[optind]);
+	(void)store_snapshot(st.s);
+	malloc_trim(0);
+	heap0 = heap_bytes();
 	rss0 = maxrss_kb();
 	t0 = now_ms();
 	compile_all(&st, &st.last, NULL);
 	printf("full_compile ms=%.1f\n", now_ms() - t0);
+	heap1 = heap_bytes();
 	ruleset_fini(&st.last);
 	st.recipe = incr_new();
 	t0 = now_ms();
 	compile_all(&st, &st.last, st.recipe);
 	printf("full_compile_with_recipe ms=%.1f pods=%zu policies=%zu\n", now_ms() - t0,
 	       store_count(st.s, STORE_POD), store_count(st.s, STORE_NETPOL));
+	printf("heap store_bytes=%zu table_bytes=%zu recipe_bytes=%zu\n", heap0, heap1 - heap0,
+	       heap_bytes() - heap1);
 	srand(1);
 	for (int rep = 0; rep < reps; rep++) {
 		const struct cluster *c = store_cluster(st.s);

@@ -2,7 +2,8 @@
 /*
  * Fuzzing the kubeconfig loader: the input is the file (passed through a memfd,
  * read as /proc/self/fd/N), loaded with the current context and with context
- * "c"; and the base64 decoder on the raw bytes.
+ * "c", and as the preview commands load it (exec plugins read, never run);
+ * and the base64 decoder on the raw bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,12 @@
 #include "agent/kube/kubeconfig.h"
 #include "fuzz_common.h"
 
-static void load(const char *path, const char *context)
+static void load(const char *path, const char *context, unsigned flags)
 {
 	struct kubeconfig kc = { 0 };
 	char *err = NULL;
 
-	if (!kubeconfig_load(path, context, &kc, &err))
+	if (!kubeconfig_load_flags(path, context, flags, &kc, &err))
 		kubeconfig_fini(&kc);
 	free(err);
 }
@@ -33,8 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size && write(fd, data, size) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	load(path, NULL);
-	load(path, "c");
+	load(path, NULL, 0);
+	load(path, "c", 0);
+	/* the exec section as the previews read it (parsed only: nothing is run) */
+	load(path, NULL, KUBECONFIG_EXEC_ALLOWED);
 	close(fd);
 	s = fuzz_strndup(data, size);
 	if (!kubeconfig_b64decode(s, &out, &outlen))

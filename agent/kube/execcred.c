@@ -371,34 +371,45 @@ static char **plugin_env(const struct kubeconfig_exec *e)
 	return env;
 }
 
-/* Start e's command: stdin /dev/null, stdout and stderr into ch's pipes. */
+/*
+ * In the plugin: stdin /dev/null, stdout and stderr the write ends out and
+ * errfd, nothing else open; signals as at boot; a process group of its own.
+ */
+static void spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at, int out, int errfd)
+{
+	sigset_t none, all;
+
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(fa, out, 1);
+	posix_spawn_file_actions_adddup2(fa, errfd, 2);
+	/* the pipes are close-on-exec; whatever else is open (sockets) is closed too */
+	posix_spawn_file_actions_addclosefrom_np(fa, 3);
+	posix_spawnattr_init(at);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(at, &none);
+	posix_spawnattr_setsigdefault(at, &all);
+	posix_spawnattr_setpgroup(at, 0);
+	posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					     POSIX_SPAWN_SETPGROUP);
+}
+
+/* Start e's command into ch. 0 or -errno (-ENOENT: not found). */
 static int spawn(const struct kubeconfig_exec *e, struct child *ch)
 {
 	char **argv = xcalloc(e->nargs + 2, sizeof(char *)), **envp = plugin_env(e);
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, ret = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none, all;
 
 	argv[0] = e->command;
 	for (size_t i = 0; i < e->nargs; i++)
 		argv[i + 1] = e->args[i];
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
 		ret = errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	/* the pipes are close-on-exec; whatever else is open (sockets) is closed too */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETPGROUP);
+	spawn_setup(&fa, &at, po[1], pe[1]);
+	/* posix_spawnp() looks a name without a slash up on our PATH, as Go's exec does */
 	if (!ret && strchr(e->command, '/'))
 		ret = posix_spawn(&ch->pid, e->command, &fa, &at, argv, envp);
 	else if (!ret)
@@ -547,8 +558,10 @@ static void child_fini(struct child *ch)
 	buf_fini(&ch->err);
 }
 
-/* *err: the plugin failed (what), with the start of its stderr (errb, may be NULL) and the
- * installHint. */
+/*
+ * *err: the plugin failed (what), with the start of its stderr (errb, may be
+ * NULL) and the installHint.
+ */
 static int failed(const struct kubeconfig_exec *e, const struct buf *errb, const char *what,
 		  char **err)
 {
@@ -599,8 +612,9 @@ static char *how_it_ended(int ret, bool killed, int status, long timeout_ms)
 /*
  * Run e's plugin once (killed after timeout_ms) and parse its credential into
  * c. *note receives a line with the plugin's stderr, quoted, when it wrote
- * some and succeeded (kubectl shows it), else NULL. Returns 0, or -EIO or -EINVAL with
- * *err saying what went wrong: the plugin's stderr and installHint included.
+ * some and succeeded (kubectl shows it), else NULL. Returns 0, or -EIO or
+ * -EINVAL with *err saying what went wrong, the plugin's stderr and its
+ * installHint included.
  */
 int execcred_run(const struct kubeconfig_exec *e, long timeout_ms, struct execcred_cred *c,
 		 char **note, char **err)

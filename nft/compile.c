@@ -470,6 +470,52 @@ static void find_families(struct lower *k)
 }
 
 /*
+ * Remove the sets and counters of sealed rs that no rule references: a port
+ * set lowered for a family no peer of its rule has, the counter of a rule that
+ * matched nothing. They do nothing, and without them the table is what its
+ * rules need (which is what nft/incr.c keeps when a policy's last pod leaves).
+ */
+static void sweep_orphans(struct ruleset *rs, struct compile_meta *meta)
+{
+	bool *sused = xcalloc(rs->nsets + 1, sizeof(bool));
+	bool *kused = xcalloc(rs->ncounters + 1, sizeof(bool));
+	size_t keep = 0;
+
+	for (size_t i = 0; i < rs->nchains; i++)
+		for (size_t j = 0; j < rs->chains[i].nrules; j++) {
+			const struct rs_rule *r = &rs->chains[i].rules[j];
+			const struct rs_set *st;
+			const struct rs_counter *kc;
+
+			for (unsigned m = 0; m < r->nm; m++)
+				if (r->m[m].set && (st = ruleset_find_set(rs, r->m[m].set)))
+					sused[st - rs->sets] = true;
+			if (r->counter && (kc = ruleset_find_counter(rs, r->counter)))
+				kused[kc - rs->counters] = true;
+		}
+	for (size_t i = rs->nsets; i-- > 0;)
+		if (!sused[i])
+			ruleset_remove_set(rs, &rs->sets[i]);
+	for (size_t i = rs->ncounters; i-- > 0;)
+		if (!kused[i])
+			ruleset_remove_counter(rs, &rs->counters[i]);
+	for (size_t i = 0; meta && i < meta->n; i++) {
+		if (ruleset_find_counter(rs, meta->v[i].name)) {
+			meta->v[keep++] = meta->v[i];
+			continue;
+		}
+		free(meta->v[i].name);
+		free(meta->v[i].ns);
+		free(meta->v[i].policy);
+		free(meta->v[i].rule_name);
+	}
+	if (meta)
+		meta->n = keep;
+	free(sused);
+	free(kused);
+}
+
+/*
  * Compile the NetworkPolicies and cluster network policies of sealed cluster c for node (NULL:
  * treat every pod as local) into out, which must be uninitialised; the caller frees it with
  * ruleset_fini(). Warnings go to d. Returns 0.
@@ -553,6 +599,7 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);
+	sweep_orphans(out, o->meta);
 	if (o->recipe)
 		incr_note_done(o->recipe, c, o, out, k.fam4, k.fam6);
 	if (o->meta)

@@ -51,7 +51,8 @@ struct named_rec {
 
 /* A group chain and how many map elements send packets to it. */
 struct group {
-	char *chain;
+	char *key;
+	char *chain; /* NULL: removed (no pod left) */
 	size_t refs;
 };
 
@@ -72,6 +73,12 @@ struct addr_slot {
 
 struct incr_addr_change {
 	struct addr a;
+	int d;
+};
+
+/* A local pod joins (d = 1) or leaves (-1) a group. */
+struct incr_gref {
+	struct group *g;
 	int d;
 };
 
@@ -132,6 +139,7 @@ void incr_free(struct incr *r)
 	}
 	free(r->named);
 	for (size_t i = 0; i < r->ngv; i++) {
+		free(r->gv[i]->key);
 		free(r->gv[i]->chain);
 		free(r->gv[i]);
 	}
@@ -189,6 +197,7 @@ void incr_note_group(struct incr *r, const char *key, const char *chain)
 	struct group *g = xcalloc(1, sizeof(*g));
 
 	g->chain = xstrdup(chain);
+	g->key = xstrdup(key);
 	XGROW(r->gv, r->capgv, r->ngv);
 	r->gv[r->ngv++] = g;
 	strmap_put(r->groups, key, g);
@@ -278,18 +287,25 @@ static void count_pod(struct incr *r, const struct pod *p, int d)
 	}
 }
 
-/* Count the map elements that send packets to each group chain of rs. */
-static void count_refs(struct incr *r, const struct ruleset *rs)
+static bool pod_local(const struct incr *r, const struct pod *p);
+static int dispatch_of(struct incr *r, const struct ruleset *rs, const struct nsidx *x,
+		       const struct pod *p, enum dir dir, struct group **g, bool *audit);
+
+/* Count the local pods in each group (what makes the compiler create its chain). */
+static void count_refs(struct incr *r, const struct cluster *c, const struct ruleset *rs)
 {
-	for (size_t i = 0; i < rs->nsets; i++) {
-		const struct rs_set *s = &rs->sets[i];
+	for (size_t i = 0; i < c->npods; i++) {
+		const struct pod *p = &c->pods[i];
+		const struct nsidx *x;
 
-		if (!(s->flags & RS_SET_VMAP))
+		if (!model_pod_eligible(p) || !pod_local(r, p) ||
+		    !(x = strmap_get(r->by_ns, p->ns)))
 			continue;
-		for (size_t j = 0; j < s->nelems; j++) {
-			struct group *g = strmap_get(r->chains, s->elems[j].chain);
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
+			struct group *g;
+			bool audit;
 
-			if (g)
+			if (dispatch_of(r, rs, x, p, dir, &g, &audit) > 0)
 				g->refs++;
 		}
 	}
@@ -309,7 +325,17 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 	r->npols = c->npols;
 	for (size_t i = 0; i < c->npols; i++)
 		idx_add(&nsidx_of(r, c->pols[i].ns, true)->pols, i);
+	for (size_t i = 0; i < r->nnamed; i++) /* swept: no rule used it */
+		if (!ruleset_find_set(rs, r->named[i].set)) {
+			free(r->named[i].set);
+			r->named[i].set = NULL;
+		}
 	for (size_t i = 0; i < r->npods; i++) {
+		if (!ruleset_find_set(rs, r->pods[i].set)) {
+			free(r->pods[i].set);
+			r->pods[i].set = NULL;
+			continue;
+		}
 		if (r->pods[i].p->flags & PEER_NS_SEL)
 			idx_add(&r->nssel, i);
 		else
@@ -317,7 +343,7 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 	}
 	for (size_t i = 0; i < c->npods; i++)
 		count_pod(r, &c->pods[i], 1);
-	count_refs(r, rs);
+	count_refs(r, c, rs);
 }
 
 /* -- a pod's elements ----------------------------------------------------- */
@@ -364,7 +390,7 @@ static void peer_els(struct incr *r, const struct pod *p, const struct k8s_ns *n
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pods_rec *pr = &r->pods[l->v[i]];
 
-		if (eval_peer_matches_in(pr->np, pr->p, p, ns))
+		if (pr->set && eval_peer_matches_in(pr->np, pr->p, p, ns))
 			add_addr_el(out, pr->set, pod_addr(p, pr->v6));
 	}
 }
@@ -376,7 +402,7 @@ static void named_els(const struct incr *r, const struct pod *p, struct els *out
 		const struct addr *a = pod_addr(p, nr->v6);
 		unsigned off = nr->v6 ? 16 : 4;
 
-		if (!a)
+		if (!a || !nr->set)
 			continue;
 		for (size_t j = 0; j < nr->n; j++) {
 			const struct pod_port *pp;
@@ -401,15 +427,14 @@ static bool is_audit(const struct incr *r, const struct netpol *np)
 }
 
 /*
- * The group chain of the policies isolating local pod p in dir (audit: those in
- * audit mode) into *chain: 1, or 0 when no policy does, -EAGAIN when the table
- * has no chain for them.
+ * The group of the policies isolating local pod p in dir (audit: those in
+ * audit mode) into *g: 1, or 0 when no policy does, -EAGAIN when the table has
+ * no chain for them.
  */
 static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, enum dir dir,
-		    bool audit, char **chain)
+		    bool audit, struct group **g)
 {
 	size_t *pols = xcalloc(x->pols.n + 1, sizeof(*pols)), n = 0;
-	const struct group *g;
 	char *key;
 
 	for (size_t i = 0; i < x->pols.n; i++) {
@@ -424,13 +449,29 @@ static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, 
 		return 0;
 	}
 	key = lower_group_key(dir, audit, pols, n);
-	g = strmap_get(r->groups, key);
+	*g = strmap_get(r->groups, key);
 	free(key);
 	free(pols);
-	if (!g)
-		return -EAGAIN;
-	*chain = g->chain;
-	return 1;
+	return *g ? 1 : -EAGAIN;
+}
+
+/*
+ * The group local pod p is dispatched to in dir into *g, and whether it is an
+ * audit group: 1, or 0 when none, -EAGAIN when the table has none for it.
+ */
+static int dispatch_of(struct incr *r, const struct ruleset *rs, const struct nsidx *x,
+		       const struct pod *p, enum dir dir, struct group **g, bool *audit)
+{
+	int ret = group_of(r, x, p, dir, false, g);
+
+	*audit = false;
+	if (!ret) { /* only audited policies isolate it: what would they deny? */
+		ret = group_of(r, x, p, dir, true, g);
+		*audit = true;
+		if (ret > 0 && !ruleset_find_set(rs, "audit_ingress4"))
+			ret = -EAGAIN;
+	}
+	return ret;
 }
 
 static void map_els(struct els *out, const struct pod *p, bool audit, enum dir dir, char *chain)
@@ -455,11 +496,13 @@ static bool pod_local(const struct incr *r, const struct pod *p)
 }
 
 /*
- * The elements pod p (NULL: none) puts into the table, appended to out.
- * Returns 0, or -EAGAIN when only a full compilation can place them.
+ * The elements pod p (NULL: none) puts into the table, appended to out; the
+ * groups it is in, to d with sign. Returns 0, or -EAGAIN when only a full
+ * compilation can place them.
  */
 static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset *rs,
-		   const struct pod *p, struct els *out)
+		   const struct pod *p, struct els *out, struct incr_delta *d, int sign,
+		   size_t *gcap)
 {
 	const struct k8s_ns *ns;
 	struct nsidx *x;
@@ -479,20 +522,17 @@ static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset
 	if (!pod_local(r, p))
 		return 0;
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
-		char *g = NULL;
-		int ret = group_of(r, x, p, dir, false, &g);
-		bool audit = false;
+		struct group *g = NULL;
+		bool audit;
+		int ret = dispatch_of(r, rs, x, p, dir, &g, &audit);
 
-		if (!ret) { /* only audited policies isolate it: what would they deny? */
-			ret = group_of(r, x, p, dir, true, &g);
-			audit = true;
-			if (ret > 0 && !ruleset_find_set(rs, "audit_ingress4"))
-				ret = -EAGAIN;
-		}
 		if (ret < 0)
 			return ret;
-		if (ret)
-			map_els(out, p, audit, dir, g);
+		if (!ret)
+			continue;
+		map_els(out, p, audit, dir, g->chain);
+		XGROW(d->grefs, *gcap, d->ngrefs);
+		d->grefs[d->ngrefs++] = (struct incr_gref){ g, sign };
 	}
 	for (int v6 = 0; v6 < 2; v6++) {
 		const struct addr *a = pod_addr(p, v6);
@@ -578,58 +618,139 @@ static bool in_table(const struct ruleset *rs, const struct incr_el *e, bool *fo
 	return true;
 }
 
-/* Map elements per group chain after the delta: none left means the chain goes. */
-static bool groups_ok(const struct incr *r, const struct ruleset *rs, const struct incr_delta *d)
+/* Add to each group's count what the delta does (sign -1: undo). */
+static void count_groups(const struct incr_delta *d, int sign)
 {
-	bool ok = true;
+	for (size_t i = 0; i < d->ngrefs; i++)
+		d->grefs[i].g->refs += (size_t)(long)(d->grefs[i].d * sign);
+}
+
+/* Whether some audit map keeps an element (else the audit chains go: compile). */
+static bool audit_ok(const struct ruleset *rs, const struct incr_delta *d)
+{
+	static const char *const amaps[] = { "audit_ingress4", "audit_ingress6", "audit_egress4",
+					     "audit_egress6" };
 	size_t audit = 0;
-	const char *amaps[] = { "audit_ingress4", "audit_ingress6", "audit_egress4",
-				"audit_egress6" };
 
-	for (size_t i = 0; i < d->ndel; i++) {
-		struct group *g =
-			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
-
-		if (g)
-			g->refs--;
-	}
-	for (size_t i = 0; i < d->nadd; i++) {
-		struct group *g =
-			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
-
-		if (g)
-			g->refs++;
-	}
-	for (size_t i = 0; i < d->ndel; i++) {
-		struct group *g =
-			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
-
-		if (g && !g->refs)
-			ok = false;
-	}
-	for (size_t i = 0; i < d->ndel; i++) {
-		struct group *g =
-			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
-
-		if (g)
-			g->refs++;
-	}
-	for (size_t i = 0; i < d->nadd; i++) {
-		struct group *g =
-			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
-
-		if (g)
-			g->refs--;
-	}
 	if (!ruleset_find_set(rs, amaps[0]))
-		return ok;
+		return true;
 	for (size_t i = 0; i < 4; i++)
 		audit += ruleset_find_set(rs, amaps[i])->nelems;
 	for (size_t i = 0; i < d->ndel; i++)
 		audit -= !strncmp(d->del[i].set, "audit_", 6);
 	for (size_t i = 0; i < d->nadd; i++)
 		audit += !strncmp(d->add[i].set, "audit_", 6);
-	return ok && audit > 0; /* no audit element left: the audit chains go */
+	return audit > 0;
+}
+
+static void name_add(const char ***v, size_t *n, const char *name)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = name;
+}
+
+/* Count the references of rs's rules (of the chains alive) to chains, sets, counters. */
+static void count_refs_rules(const struct ruleset *rs, const bool *dead, size_t *cref, size_t *sref,
+			     size_t *kref)
+{
+	for (size_t i = 0; i < rs->nchains; i++) {
+		const struct rs_chain *c = &rs->chains[i];
+
+		for (size_t j = 0; !dead[i] && j < c->nrules; j++) {
+			const struct rs_rule *ru = &c->rules[j];
+			const struct rs_chain *t;
+			const struct rs_set *st;
+			const struct rs_counter *k;
+
+			if (ru->verdict == RS_VERDICT_JUMP &&
+			    (t = ruleset_find_chain(rs, ru->target)))
+				cref[t - rs->chains]++;
+			for (unsigned m = 0; m < ru->nm; m++)
+				if (ru->m[m].set && (st = ruleset_find_set(rs, ru->m[m].set)))
+					sref[st - rs->sets]++;
+			if (ru->counter && (k = ruleset_find_counter(rs, ru->counter)))
+				kref[k - rs->counters]++;
+		}
+	}
+}
+
+/*
+ * The objects the delta leaves without references, as a full compilation
+ * would not make them: the group chains no map element reaches any more, the
+ * policy chains only they jumped to, the sets and counters only those used.
+ * Their elements leave the delta (the sets go whole).
+ */
+static void collect_dead(const struct incr *r, const struct ruleset *rs, struct incr_delta *d)
+{
+	size_t nc = rs->nchains + 1, ns = rs->nsets + 1, nk = rs->ncounters + 1;
+	size_t *cref0 = xcalloc(nc, sizeof(size_t)), *cref = xcalloc(nc, sizeof(size_t));
+	size_t *sref0 = xcalloc(ns, sizeof(size_t)), *sref = xcalloc(ns, sizeof(size_t));
+	size_t *kref0 = xcalloc(nk, sizeof(size_t)), *kref = xcalloc(nk, sizeof(size_t));
+	bool *dead = xcalloc(nc, sizeof(bool)), more = false;
+	size_t keep;
+
+	/* a group the delta empties of its last pod */
+	for (size_t i = 0; i < d->ngrefs; i++) {
+		const struct group *g = d->grefs[i].g;
+		const struct rs_chain *c;
+
+		if (d->grefs[i].d < 0 && !g->refs && (c = ruleset_find_chain(rs, g->chain))) {
+			more |= !dead[c - rs->chains];
+			dead[c - rs->chains] = true;
+		}
+	}
+	if (!more)
+		goto out;
+	{
+		bool *none = xcalloc(nc, sizeof(bool));
+
+		count_refs_rules(rs, none, cref0, sref0, kref0);
+		free(none);
+	}
+	while (more) {
+		more = false;
+		memset(cref, 0, nc * sizeof(size_t));
+		memset(sref, 0, ns * sizeof(size_t));
+		memset(kref, 0, nk * sizeof(size_t));
+		count_refs_rules(rs, dead, cref, sref, kref);
+		for (size_t i = 0; i < rs->nchains; i++) {
+			const struct rs_chain *c = &rs->chains[i];
+
+			if (dead[i] || c->hook != RS_HOOK_NONE || strmap_get(r->chains, c->name) ||
+			    !cref0[i] || cref[i])
+				continue;
+			dead[i] = more = true;
+		}
+	}
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (dead[i])
+			name_add(&d->dchains, &d->ndchains, rs->chains[i].name);
+	for (size_t i = 0; i < rs->nsets; i++)
+		if (sref0[i] && !sref[i])
+			name_add(&d->dsets, &d->ndsets, rs->sets[i].name);
+	for (size_t i = 0; i < rs->ncounters; i++)
+		if (kref0[i] && !kref[i])
+			name_add(&d->dctrs, &d->ndctrs, rs->counters[i].name);
+	keep = 0;
+	for (size_t i = 0; i < d->ndel; i++)
+		if (!(sref0[ruleset_find_set(rs, d->del[i].set) - rs->sets] &&
+		      !sref[ruleset_find_set(rs, d->del[i].set) - rs->sets]))
+			d->del[keep++] = d->del[i];
+	d->ndel = keep;
+	keep = 0;
+	for (size_t i = 0; i < d->nadd; i++)
+		if (!(sref0[ruleset_find_set(rs, d->add[i].set) - rs->sets] &&
+		      !sref[ruleset_find_set(rs, d->add[i].set) - rs->sets]))
+			d->add[keep++] = d->add[i];
+	d->nadd = keep;
+out:
+	free(cref0);
+	free(cref);
+	free(sref0);
+	free(sref);
+	free(kref0);
+	free(kref);
+	free(dead);
 }
 
 /* Keep what is in one list only: a removal, or an addition. */
@@ -665,16 +786,16 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	       const struct incr_change *ch, size_t n, struct incr_delta *out)
 {
 	struct els olds = { 0 }, news = { 0 };
-	size_t acap = 0;
+	size_t acap = 0, gcap = 0;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!incr_usable(r))
 		return -EAGAIN;
 	for (size_t i = 0; i < n && !ret; i++) {
-		ret = pod_els(r, c, rs, ch[i].old, &olds);
+		ret = pod_els(r, c, rs, ch[i].old, &olds, out, -1, &gcap);
 		if (!ret)
-			ret = pod_els(r, c, rs, ch[i].now, &news);
+			ret = pod_els(r, c, rs, ch[i].now, &news, out, 1, &gcap);
 		out->local_pods += (ch[i].now && pod_local(r, ch[i].now)) -
 				   (ch[i].old && pod_local(r, ch[i].old));
 		addr_changes(out, ch[i].old, -1, &acap);
@@ -702,8 +823,13 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 		if (!s || (have && !replaced))
 			ret = -EAGAIN;
 	}
-	if (!ret && !groups_ok(r, rs, out))
+	if (!ret && !audit_ok(rs, out))
 		ret = -EAGAIN;
+	if (!ret) {
+		count_groups(out, 1);
+		collect_dead(r, rs, out);
+		count_groups(out, -1);
+	}
 	free(olds.v);
 	free(news.v);
 	if (ret)
@@ -766,39 +892,94 @@ void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff
 {
 	memset(out, 0, sizeof(*out));
 	out->new = rs;
+	for (size_t i = 0; i < d->ndchains; i++) {
+		XGROW(out->ops, out->cap, out->nops);
+		out->ops[out->nops++] =
+			(struct diff_op){ .kind = DIFF_FLUSH_CHAIN,
+					  .chain = ruleset_find_chain(rs, d->dchains[i]) };
+	}
 	plan_ops(out, rs, DIFF_DEL_ELEMS, d->del, d->ndel);
+	for (size_t i = 0; i < d->ndsets; i++) {
+		XGROW(out->ops, out->cap, out->nops);
+		out->ops[out->nops++] =
+			(struct diff_op){ .kind = DIFF_DEL_SET,
+					  .set = ruleset_find_set(rs, d->dsets[i]) };
+	}
 	plan_ops(out, rs, DIFF_ADD_ELEMS, d->add, d->nadd);
+	for (size_t i = 0; i < d->ndchains; i++) {
+		XGROW(out->ops, out->cap, out->nops);
+		out->ops[out->nops++] =
+			(struct diff_op){ .kind = DIFF_DEL_CHAIN,
+					  .chain = ruleset_find_chain(rs, d->dchains[i]) };
+	}
+	out->ctr_del = xcalloc(d->ndctrs + 1, sizeof(*out->ctr_del));
+	for (size_t i = 0; i < d->ndctrs; i++)
+		out->ctr_del[out->nctr_del++] = ruleset_find_counter(rs, d->dctrs[i]);
 	out->st.elems_removed = d->ndel;
 	out->st.elems_added = d->nadd;
+	out->st.chains_removed = d->ndchains;
+	out->st.sets_removed = d->ndsets;
+	out->st.counters_removed = d->ndctrs;
+}
+
+/* The objects d removes leave rs, and the recipe forgets them. */
+static void commit_dead(struct incr *r, struct ruleset *rs, const struct incr_delta *d)
+{
+	struct strmap *dsets = strmap_new();
+
+	for (size_t i = 0; i < d->ndsets; i++)
+		strmap_put(dsets, d->dsets[i], (void *)1);
+	for (size_t i = 0; i < r->npods; i++)
+		if (r->pods[i].set && strmap_get(dsets, r->pods[i].set)) {
+			free(r->pods[i].set);
+			r->pods[i].set = NULL;
+		}
+	for (size_t i = 0; i < r->nnamed; i++)
+		if (r->named[i].set && strmap_get(dsets, r->named[i].set)) {
+			free(r->named[i].set);
+			r->named[i].set = NULL;
+		}
+	strmap_free(dsets);
+	for (size_t i = 0; i < d->ndchains; i++) {
+		struct group *g = strmap_get(r->chains, d->dchains[i]);
+
+		if (g) {
+			strmap_put(r->groups, g->key, NULL);
+			strmap_put(r->chains, g->chain, NULL);
+			free(g->chain);
+			g->chain = NULL;
+		}
+	}
+	/* names are the table's: look each up before it goes */
+	for (size_t i = d->ndchains; i-- > 0;)
+		ruleset_remove_chain(rs, ruleset_find_chain(rs, d->dchains[i]));
+	for (size_t i = d->ndsets; i-- > 0;)
+		ruleset_remove_set(rs, ruleset_find_set(rs, d->dsets[i]));
+	for (size_t i = d->ndctrs; i-- > 0;)
+		ruleset_remove_counter(rs, ruleset_find_counter(rs, d->dctrs[i]));
 }
 
 /* d was committed: make rs and the recipe's counts say so. */
 void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d)
 {
-	for (size_t i = 0; i < d->ndel; i++) {
-		struct group *g =
-			d->del[i].e.chain ? strmap_get(r->chains, d->del[i].e.chain) : NULL;
-
+	for (size_t i = 0; i < d->ndel; i++)
 		ruleset_set_remove(ruleset_find_set(rs, d->del[i].set), d->del[i].e.key);
-		if (g)
-			g->refs--;
-	}
-	for (size_t i = 0; i < d->nadd; i++) {
-		struct group *g =
-			d->add[i].e.chain ? strmap_get(r->chains, d->add[i].e.chain) : NULL;
-
+	for (size_t i = 0; i < d->nadd; i++)
 		ruleset_set_insert(ruleset_find_set(rs, d->add[i].set), &d->add[i].e);
-		if (g)
-			g->refs++;
-	}
+	count_groups(d, 1);
 	for (size_t i = 0; i < d->naddrs; i++) {
 		addr_slot(r, &d->addrs[i].a, true)->count += (uint32_t)d->addrs[i].d;
 		r->famcount[d->addrs[i].a.family == AF_INET6] += (size_t)(long)d->addrs[i].d;
 	}
+	commit_dead(r, rs, d);
 }
 
 void incr_delta_fini(struct incr_delta *d)
 {
+	free(d->grefs);
+	free(d->dchains);
+	free(d->dsets);
+	free(d->dctrs);
 	free(d->del);
 	free(d->add);
 	free(d->addrs);

@@ -31,6 +31,7 @@
 
 struct incr;
 struct incr_addr_change;
+struct incr_gref;
 
 /* One element to add to or remove from a set of the table. */
 struct incr_el {
@@ -50,6 +51,13 @@ struct incr_delta {
 	long local_pods;		/* change in the number of pods scheduled on the node */
 	struct incr_addr_change *addrs; /* owned; eligible pod addresses that come and go */
 	size_t naddrs;
+	struct incr_gref *grefs; /* owned; local pods joining and leaving groups */
+	size_t ngrefs;
+	/* objects no longer referenced (a group chain whose last pod left, the
+	   policy chains, sets and counters only it used): owned arrays of names
+	   borrowed from the table, removed by incr_commit() */
+	const char **dchains, **dsets, **dctrs;
+	size_t ndchains, ndsets, ndctrs;
 };
 
 struct incr *incr_new(void);

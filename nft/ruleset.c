@@ -482,6 +482,37 @@ bool ruleset_set_remove(struct rs_set *s, const uint8_t *key)
 	return true;
 }
 
+/* Remove set s (of sealed rs) and what it holds; rs stays sealed. */
+void ruleset_remove_set(struct ruleset *rs, struct rs_set *s)
+{
+	size_t i = (size_t)(s - rs->sets);
+
+	set_fini(s);
+	memmove(s, s + 1, (rs->nsets - i - 1) * sizeof(*s));
+	rs->nsets--;
+}
+
+/* Remove chain c (of sealed rs) and its rules; rs stays sealed. */
+void ruleset_remove_chain(struct ruleset *rs, struct rs_chain *c)
+{
+	size_t i = (size_t)(c - rs->chains);
+
+	chain_fini(c);
+	memmove(c, c + 1, (rs->nchains - i - 1) * sizeof(*c));
+	rs->nchains--;
+}
+
+/* Remove counter k (of sealed rs); rs stays sealed. */
+void ruleset_remove_counter(struct ruleset *rs, struct rs_counter *k)
+{
+	size_t i = (size_t)(k - rs->counters);
+
+	free(k->name);
+	free(k->comment);
+	memmove(k, k + 1, (rs->ncounters - i - 1) * sizeof(*k));
+	rs->ncounters--;
+}
+
 static bool match_eq(const struct rs_match *a, const struct rs_match *b)
 {
 	if (a->kind != b->kind || a->nf != b->nf || a->ct_state != b->ct_state ||

@@ -34,6 +34,7 @@
 #include "nft/stamp.h"
 #include "policy/decode.h"
 #include "policy/diag.h"
+#include "base/num.h"
 #include "base/xalloc.h"
 
 static const char *node;
@@ -250,12 +251,12 @@ int main(int argc, char **argv)
 	long rss0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		unsigned long v = 0;
+
 		if (opt == 'n')
 			node = optarg;
-		else if (opt == 'r')
-			reps = atoi(optarg);
-		else if (opt == 'k')
-			check = atoi(optarg);
+		else if ((opt == 'r' || opt == 'k') && !num_parse(optarg, 0, 1000000, &v))
+			*(opt == 'r' ? &reps : &check) = (int)v;
 		else
 			die("usage: bench_incr [--node N] [--reps R] [--check K] FILE");
 	}

@@ -48,6 +48,7 @@ struct reconcile {
 	struct backoff bo;
 	size_t node_cidrs;	  /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
 	int64_t last_sync;	  /* when the last sync ended (NOW_NEVER: none yet) */
+	int64_t sync_cost_ms;	  /* how long the last sync took */
 	struct compile_meta meta; /* what the counters of `last` count */
 	struct compile_meta pending; /* ... of the ruleset being programmed */
 	struct incr *recipe;	     /* how `last` follows pod changes; NULL: compile all */
@@ -483,6 +484,7 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	store_journal_start(r->store);
 	ms = now_ms() - t0;
 	r->last_sync = now_ms();
+	r->sync_cost_ms = ms;
 	r->m->incr_syncs++;
 	metrics_observe_sync(r->m, (double)ms / 1000, true);
 	if (oldest != NOW_NEVER)
@@ -519,6 +521,7 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 	}
 	ms = now_ms() - t0;
 	r->last_sync = now_ms();
+	r->sync_cost_ms = ms;
 	metrics_observe_sync(r->m, (double)ms / 1000, ret == 0);
 	if (!ret && oldest != NOW_NEVER && r->have_last)
 		metrics_hist_observe(&r->m->latency, (double)(r->last_sync - oldest) / 1000);
@@ -544,20 +547,28 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 /*
  * When the pending changes are due. A lone change after a quiet spell (no sync
  * for quiet_ms) at once: nothing suggests more will follow, and waiting would
- * only add latency. Otherwise, in a burst, quiet for quiet_ms or max_delay_ms
- * old, whichever comes first, so the burst is programmed in few commits.
+ * only add latency. Otherwise, in a burst, quiet for quiet_ms or old enough,
+ * whichever comes first, so the burst is programmed in few commits. "Old
+ * enough" follows what a sync costs: four times the last one, at least 10 ms,
+ * at most max_delay_ms. Syncs then take at most a fifth of the time however
+ * long the burst, and a burst of cheap (incremental) syncs is programmed every
+ * 10 ms or so instead of once a second.
  */
 static int64_t change_due(const struct reconcile *r)
 {
-	int64_t quiet, oldest;
+	int64_t quiet, oldest, delay = 4 * r->sync_cost_ms;
 
 	if (r->first_change == NOW_NEVER)
 		return NOW_NEVER;
 	if (r->first_change == r->last_change &&
 	    (r->last_sync == NOW_NEVER || r->first_change - r->last_sync >= r->o.quiet_ms))
 		return r->first_change;
+	if (delay < 10)
+		delay = 10;
+	if (delay > r->o.max_delay_ms)
+		delay = r->o.max_delay_ms;
 	quiet = r->last_change + r->o.quiet_ms;
-	oldest = r->first_change + r->o.max_delay_ms;
+	oldest = r->first_change + delay;
 	return quiet < oldest ? quiet : oldest;
 }
 

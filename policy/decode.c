@@ -40,7 +40,8 @@ struct decoder {
 	const struct manifest_doc *doc; /* current document */
 	struct cluster *c;
 	struct diag_list *d;
-	struct decode_stats *st; /* borrowed */
+	struct decode_stats *st;   /* borrowed */
+	struct decode_early early; /* a YAML List's items read before its document */
 };
 
 static void decode_node(struct decoder *dec, const cJSON *node, const char *path, const char *kind);
@@ -353,20 +354,8 @@ static bool api_builtin(const char *api)
  */
 static void skip_kind(struct decoder *dec, const char *kind, const char *api)
 {
-	struct decode_stats *st = dec->st;
-	char *label = api ? xasprintf("%s in %s", kind, api) : xstrdup(kind);
-	size_t i;
-
-	for (i = 0; i < st->nskipped; i++)
-		if (!strcmp(st->skipped[i].kind, label))
-			break;
-	if (i == st->nskipped) {
-		XGROW(st->skipped, st->capskipped, st->nskipped);
-		st->skipped[st->nskipped++] = (struct decode_skipped){ .kind = label };
-	} else {
-		free(label);
-	}
-	st->skipped[i].n++;
+	decode_early_add_skipped(dec->st, api ? xasprintf("%s in %s", kind, api) : xstrdup(kind),
+				 1);
 }
 
 /* An error about the document or list structure, before any object is known. */
@@ -410,8 +399,36 @@ static void decode_list(struct decoder *dec, const cJSON *obj, const char *path,
 			  field_type_name(items));
 		return;
 	}
+	/* the root list's items read early (YAML) come first, then the others */
+	if (!*path)
+		decode_early_take(&dec->early, dec->c, dec->d, dec->st);
 	if (items)
 		manifest_each(dec->doc, items, decode_item, &w);
+}
+
+/*
+ * An item of a YAML List, complete before its document: read now into
+ * dec->early when it names its kind and apiVersion (then it reads the same
+ * whatever the list turns out to be), else left for decode_list.
+ */
+static bool decode_early(void *arg, const cJSON *item, size_t i, const struct manifest_doc *doc)
+{
+	struct decoder *dec = arg;
+	struct decoder sub = *dec;
+	struct list_walk w = { &sub, "", NULL };
+
+	if (!item) {
+		decode_early_clear(&dec->early);
+		return false;
+	}
+	if (!field_get(item, "kind") || !field_get(item, "apiVersion"))
+		return false;
+	sub.doc = doc;
+	sub.c = &dec->early.c;
+	sub.d = &dec->early.d;
+	sub.st = &dec->early.st;
+	decode_item(&w, item, i);
+	return true;
 }
 
 /* Whether api is of the group policy.networking.k8s.io, any version. */
@@ -593,7 +610,9 @@ int decode_buffer_stats(const char *name, const char *buf, size_t len, struct cl
 	struct decoder dec = { .name = name, .c = c, .d = d, .st = st ? st : &none };
 	size_t before = d->nerrors;
 
-	manifest_parse_flags(name, buf, len, MANIFEST_STREAM_ITEMS, on_doc, &dec, d);
+	decode_early_init(&dec.early);
+	manifest_parse_flags(name, buf, len, MANIFEST_STREAM_ITEMS, on_doc, decode_early, &dec, d);
+	decode_early_fini(&dec.early);
 	decode_stats_fini(&none);
 	return d->nerrors > before ? -EINVAL : 0;
 }

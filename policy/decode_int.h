@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shared by decode.c and the decoders of one kind each (decode_pod.c,
- * decode_node.c, decode_cnp.c with decode_cnp_port.c and decode_anp.c);
- * nothing else includes this.
+ * decode_node.c, decode_cnp.c with decode_cnp_port.c and decode_anp.c), and
+ * decode_early.c; nothing else includes this.
  */
 #ifndef POLICY_DECODE_INT_H
 #define POLICY_DECODE_INT_H
 
+#include "policy/decode.h"
 #include "policy/field.h"
 #include "policy/model.h"
+
+/* What the items of a YAML List gave before their document was complete. */
+struct decode_early {
+	struct cluster c;
+	struct diag_list d;
+	struct decode_stats st;
+};
+
+void decode_early_init(struct decode_early *e);
+void decode_early_fini(struct decode_early *e);
+void decode_early_clear(struct decode_early *e);
+void decode_early_take(struct decode_early *e, struct cluster *c, struct diag_list *d,
+		       struct decode_stats *st);
+void decode_early_add_skipped(struct decode_stats *st, char *label, size_t n);
 
 int decode_meta(struct field_ctx *f, const struct cJSON *obj, const char *kind, char **ns,
 		char **name);

@@ -131,6 +131,7 @@ static void doc_free(struct manifest_doc *doc)
 		return;
 	manifest_arena_fini(&doc->root);
 	manifest_arena_fini(&doc->item);
+	free(doc->kept);
 	free(doc);
 }
 
@@ -142,6 +143,7 @@ void manifest_doc_clear(struct manifest_doc *doc)
 	doc->cur = &doc->root;
 	doc->streamed = NULL;
 	doc->items = NULL;
+	doc->nkept = 0;
 }
 
 /* The 1-based source line of node (of doc's tree), or 0 when it is not known. */
@@ -162,8 +164,13 @@ void manifest_each(const struct manifest_doc *doc, const cJSON *list, manifest_i
 	const cJSON *it;
 	size_t i = 0;
 
-	if (doc && list == doc->streamed) {
+	if (doc && list == doc->streamed && doc->items) {
 		manifest_json_each(doc->self, fn, arg);
+		return;
+	}
+	if (doc && list == doc->streamed) {
+		for (size_t k = 0; k < doc->nkept; k++)
+			fn(arg, doc->kept[k].node, doc->kept[k].index);
 		return;
 	}
 	cJSON_ArrayForEach (it, list)
@@ -223,7 +230,8 @@ static int object_dup_keys(struct manifest_ctx *m, const cJSON *obj)
 	return ret;
 }
 
-static int dup_keys(struct manifest_ctx *m, const cJSON *node)
+/* Report every key given twice in one mapping of the tree node; 0 or -EINVAL. */
+int manifest_dup_keys(struct manifest_ctx *m, const cJSON *node)
 {
 	const cJSON *c;
 	int ret = 0;
@@ -231,7 +239,7 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
 	if (cJSON_IsObject(node) && object_dup_keys(m, node) < 0)
 		ret = -EINVAL;
 	cJSON_ArrayForEach (c, node)
-		if (dup_keys(m, c) < 0)
+		if (manifest_dup_keys(m, c) < 0)
 			ret = -EINVAL;
 	return ret;
 }
@@ -242,7 +250,7 @@ static int dup_keys(struct manifest_ctx *m, const cJSON *node)
  */
 int manifest_finish(struct manifest_ctx *m, const cJSON *root)
 {
-	if (dup_keys(m, root) < 0)
+	if (manifest_dup_keys(m, root) < 0)
 		return -EINVAL;
 	if (!cJSON_IsNull(root))
 		m->cb(m->arg, root, m->doc);
@@ -421,17 +429,21 @@ static bool looks_like_json(const char *buf, size_t len)
 int manifest_parse(const char *name, const char *buf, size_t len, manifest_doc_cb cb, void *arg,
 		   struct diag_list *d)
 {
-	return manifest_parse_flags(name, buf, len, 0, cb, arg, d);
+	return manifest_parse_flags(name, buf, len, 0, cb, NULL, arg, d);
 }
 
 /*
- * manifest_parse() with flags: MANIFEST_STREAM_ITEMS leaves the items of a JSON
- * document's top-level "items" list out of its tree, for manifest_each().
+ * manifest_parse() with flags: MANIFEST_STREAM_ITEMS leaves the items of a
+ * document's top-level "items" list out of its tree, for manifest_each() (JSON)
+ * or early (YAML; those early does not take are read by manifest_each()).
  */
 int manifest_parse_flags(const char *name, const char *buf, size_t len, unsigned flags,
-			 manifest_doc_cb cb, void *arg, struct diag_list *d)
+			 manifest_doc_cb cb, manifest_early_cb early, void *arg,
+			 struct diag_list *d)
 {
-	struct manifest_ctx m = { .name = name, .cb = cb, .arg = arg, .d = d, .flags = flags };
+	struct manifest_ctx m = {
+		.name = name, .cb = cb, .early = early, .arg = arg, .d = d, .flags = flags
+	};
 
 	if (len > DECODE_MAX_INPUT) {
 		manifest_error(&m, 0, "input is %zu bytes, more than the limit of %u bytes", len,

@@ -43,13 +43,22 @@ struct manifest_doc {
 	struct manifest_arena item;	   /* the streamed item being decoded */
 	struct manifest_arena *cur;	   /* where new nodes go */
 	const cJSON *streamed;		   /* the items array left empty, or NULL */
-	struct manifest_json_items *items; /* borrowed; set with streamed */
+	struct manifest_json_items *items; /* JSON: borrowed; set with streamed */
+	struct manifest_kept *kept;	   /* YAML: items not taken early, owned */
+	size_t nkept, capkept;
+};
+
+/* An item of a streamed YAML list that the early callback did not take. */
+struct manifest_kept {
+	const cJSON *node;
+	size_t index;
 };
 
 /* One manifest_parse() call. */
 struct manifest_ctx {
 	const char *name; /* borrowed; for messages */
 	manifest_doc_cb cb;
+	manifest_early_cb early; /* may be NULL */
 	void *arg;
 	struct diag_list *d;
 	struct manifest_doc *doc; /* the current document */
@@ -64,6 +73,7 @@ void manifest_append(cJSON *parent, cJSON *child);
 void manifest_doc_clear(struct manifest_doc *doc);
 
 int manifest_finish(struct manifest_ctx *m, const cJSON *root);
+int manifest_dup_keys(struct manifest_ctx *m, const cJSON *node);
 void manifest_verror(struct manifest_ctx *m, unsigned line, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 void manifest_error(struct manifest_ctx *m, unsigned line, const char *fmt, ...)

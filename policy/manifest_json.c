@@ -234,7 +234,7 @@ static int check_escape(struct jcheck *c)
 	}
 	k = p[1] == 'u' ? u_escape(p, left, &cp) : 0;
 	if (!k)
-		return syntax_at(c, left < 12 && p[1] == 'u' ? c->len : c->pos);
+		return syntax_at(c, left < 6 ? c->len : c->pos);
 	if (cp == 0) {
 		manifest_error(c->m, c->line, "string contains \\u0000: NUL is not allowed");
 		c->limit = true;

@@ -41,6 +41,12 @@ struct ybuild {
 	size_t alias_nodes; /* of which made by expanding aliases */
 	bool skip;	    /* error in this document: ignore it to its end */
 	bool stop;	    /* too deep: stop reading the stream at all */
+	/* streaming the root's items list (MANIFEST_STREAM_ITEMS with an early callback) */
+	cJSON *streamed; /* that list, or NULL */
+	cJSON *item;	 /* the item being built, or NULL */
+	size_t nitems;	 /* items begun */
+	bool keep_arena; /* an item was kept or an anchor made: no more resets */
+	bool failed;	 /* an item had duplicate keys: the document will not do */
 };
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
@@ -206,13 +212,57 @@ static void attach(struct ybuild *b, cJSON *node)
 		node->string = f->key;
 		f->key = NULL;
 	}
-	manifest_append(f->node, node);
+	if (f->node == b->streamed)
+		b->item = node; /* linked when complete, if kept */
+	else
+		manifest_append(f->node, node);
+}
+
+/* Whether the sequence opening now is the root mapping's items list, to stream. */
+static bool is_items_list(const struct ybuild *b, int type)
+{
+	return type == cJSON_Array && b->depth == 1 && b->m->early &&
+	       (b->m->flags & MANIFEST_STREAM_ITEMS) && !b->streamed && b->stack[0].key &&
+	       !strcmp(b->stack[0].key, "items");
+}
+
+/* An item of the streamed list begins: in the item arena, emptied unless still needed. */
+static void item_begin(struct ybuild *b)
+{
+	struct manifest_doc *doc = b->m->doc;
+
+	if (!b->keep_arena)
+		manifest_arena_reset(&doc->item);
+	doc->cur = &doc->item;
+}
+
+/* The item is complete: the early callback may take it, else it is kept. */
+static void item_end(struct ybuild *b)
+{
+	struct manifest_doc *doc = b->m->doc;
+	size_t i = b->nitems++;
+	cJSON *item = b->item;
+
+	b->item = NULL;
+	doc->cur = &doc->root;
+	/* after a failure, items are kept: the document's walk reports their duplicates */
+	if (!b->failed && manifest_dup_keys(b->m, item) < 0) {
+		b->failed = true;
+		return;
+	}
+	if (!b->failed && b->m->early(b->m->arg, item, i, doc))
+		return;
+	b->keep_arena = true;
+	manifest_append(b->streamed, item);
+	XGROW(doc->kept, doc->capkept, doc->nkept);
+	doc->kept[doc->nkept++] = (struct manifest_kept){ item, i };
 }
 
 static void anchor_add(struct ybuild *b, const yaml_char_t *name, const cJSON *node)
 {
 	if (!name)
 		return;
+	b->keep_arena = true; /* aliases may point into any item */
 	XGROW(b->anchors, b->capanchors, b->nanchors);
 	b->anchors[b->nanchors].name = xstrdup((const char *)name);
 	b->anchors[b->nanchors].node = node;
@@ -279,6 +329,10 @@ static int on_open(struct ybuild *b, int type, const yaml_char_t *anchor, unsign
 		return -EINVAL;
 	}
 	node = manifest_node(b->m->doc, type, line);
+	if (is_items_list(b, type)) {
+		b->streamed = node;
+		b->m->doc->streamed = node;
+	}
 	if (add_node(b, node, anchor, line) < 0)
 		return -EINVAL;
 	b->stack[b->depth].node = node;
@@ -345,7 +399,7 @@ static int on_alias(struct ybuild *b, const yaml_event_t *ev, unsigned line)
 	return 0;
 }
 
-static int on_node(struct ybuild *b, const yaml_event_t *ev)
+static int node_event(struct ybuild *b, const yaml_event_t *ev)
 {
 	unsigned line = (unsigned)ev->start_mark.line + 1;
 
@@ -367,6 +421,27 @@ static int on_node(struct ybuild *b, const yaml_event_t *ev)
 	}
 }
 
+/* Whether the innermost open node is the streamed items list. */
+static bool in_streamed(const struct ybuild *b)
+{
+	return b->streamed && b->depth && b->stack[b->depth - 1].node == b->streamed;
+}
+
+/* A node event, with the items of a streamed list begun and ended around it. */
+static int on_node(struct ybuild *b, const yaml_event_t *ev)
+{
+	bool starts = ev->type == YAML_SCALAR_EVENT || ev->type == YAML_ALIAS_EVENT ||
+		      ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT;
+	int ret;
+
+	if (starts && in_streamed(b))
+		item_begin(b);
+	ret = node_event(b, ev);
+	if (ret == 0 && b->item && in_streamed(b))
+		item_end(b);
+	return ret;
+}
+
 /* Drop the document being built: tree, pending keys, anchors, counters. */
 static void doc_reset(struct ybuild *b)
 {
@@ -379,6 +454,9 @@ static void doc_reset(struct ybuild *b)
 	b->nanchors = b->capanchors = 0;
 	b->nodes = b->alias_nodes = 0;
 	b->skip = false;
+	b->streamed = b->item = NULL;
+	b->nitems = 0;
+	b->keep_arena = b->failed = false;
 	manifest_doc_clear(b->m->doc);
 }
 
@@ -386,8 +464,12 @@ static void on_event(struct ybuild *b, const yaml_event_t *ev)
 {
 	if (ev->type == YAML_DOCUMENT_START_EVENT) {
 		doc_reset(b);
+		if (b->m->early)
+			b->m->early(b->m->arg, NULL, 0, b->m->doc);
 	} else if (ev->type == YAML_DOCUMENT_END_EVENT) {
-		if (!b->skip && b->root)
+		if (!b->skip && b->root && b->failed)
+			manifest_dup_keys(b->m, b->root); /* the rest of its duplicates */
+		else if (!b->skip && b->root)
 			manifest_finish(b->m, b->root);
 		doc_reset(b);
 	} else if (!b->skip && on_node(b, ev) < 0) {

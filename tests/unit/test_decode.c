@@ -254,6 +254,62 @@ START_TEST(test_multidoc_skipped)
 }
 END_TEST
 
+/*
+ * A YAML List's items are read as each is complete (before the document is):
+ * kubectl's key order (items before kind), typed lists whose items name no
+ * kind, anchors across items, and a document refused whole for an error found
+ * after items were read.
+ */
+START_TEST(test_yaml_list_streamed)
+{
+	static const char kubectl[] =
+		"apiVersion: v1\nitems:\n"
+		"- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n"
+		"    labels: &l {team: x}\n"
+		"- apiVersion: v1\n  kind: Namespace\n  metadata: {name: b, labels: *l}\n"
+		"- apiVersion: v1\n  kind: Pod\n  metadata: {name: p, namespace: a}\n"
+		"  spec: {hostNetwork: 3}\n"
+		"kind: List\nmetadata: {resourceVersion: \"\"}\n";
+	static const char typed[] = "apiVersion: v1\nitems:\n- metadata: {name: x}\n"
+				    "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: y}\n"
+				    "kind: NamespaceList\n";
+	static const char dup_later[] =
+		"apiVersion: v1\nkind: List\nitems:\n"
+		"- {apiVersion: v1, kind: Namespace, metadata: {name: Bad_Name}}\n"
+		"- {apiVersion: v1, kind: Namespace, metadata: {name: c, name: d}}\n"
+		"---\napiVersion: v1\nkind: List\nitems:\n"
+		"- {apiVersion: v1, kind: Namespace, metadata: {name: e}}\n";
+	static const char other_list[] =
+		"apiVersion: v1\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: f}}\n"
+		"kind: DeploymentList\n";
+
+	setup();
+	ck_assert_int_eq(dec(kubectl), -EINVAL);
+	ck_assert_uint_eq(c.nnss, 2);
+	ck_assert_str_eq(c.nss[1].name, "b");
+	ck_assert_uint_eq(c.nss[1].origin.line, 8);
+	ck_assert_str_eq(model_labels_get(&c.nss[1].labels, "team"), "x");
+	ck_assert(has_error("spec.hostNetwork", 14, "expected a boolean"));
+	teardown();
+	setup();
+	ck_assert_int_eq(dec(typed), 0);
+	ck_assert_uint_eq(c.nnss, 2);
+	ck_assert_str_eq(c.nss[0].name, "y"); /* read early, then the kept item */
+	ck_assert_str_eq(c.nss[1].name, "x");
+	ck_assert_uint_eq(c.nss[1].origin.line, 3);
+	teardown();
+	setup();
+	ck_assert_int_eq(dec(dup_later), -EINVAL);
+	ck_assert_uint_eq(d.nerrors, 1);
+	ck_assert(has_error("", 5, "duplicate key \"name\""));
+	ck_assert_uint_eq(c.nnss, 1);
+	ck_assert_str_eq(c.nss[0].name, "e");
+	ck_assert_int_eq(dec(other_list), 0);
+	ck_assert_uint_eq(c.nnss, 1);
+	teardown();
+}
+END_TEST
+
 /* What was read, and the kinds skipped with their counts (custom resources apart). */
 START_TEST(test_stats)
 {
@@ -832,6 +888,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_multidoc_skipped);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_yaml_list_streamed);
 	tcase_add_test(tc, test_kind_version_refused);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_absent_pod_selector);

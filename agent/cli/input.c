@@ -152,6 +152,12 @@ int input_load(char *const *paths, int npaths, struct cluster *c)
 	return load(NULL, paths, npaths, c);
 }
 
+/* load() for command cmd ("compile"), which the messages name. */
+int input_load_cmd(const char *cmd, char *const *paths, int npaths, struct cluster *c)
+{
+	return load(cmd, paths, npaths, c);
+}
+
 /*
  * Take one of INPUT_COMPILE_OPTIONS into co: 1 when opt was one (0 if not),
  * -EINVAL for a bad value (printed, naming cmd).
@@ -195,37 +201,4 @@ void input_compile_usage(FILE *f)
 	      "                       a second per rule (20): what `nftpol agent --log-denied`\n"
 	      "                       programs\n",
 	      f);
-}
-
-/*
- * Load the manifests of paths and compile them as co says (node, counters,
- * audit, denied logging) into rs, printing every diagnostic to stderr.
- * Returns 0 with rs to be finalized by the caller, or 2 (the exit code of bad
- * input) with nothing to finalize; cmd names the command in the message.
- */
-int input_compile(char *const *paths, int npaths, const struct compile_opts *co, const char *cmd,
-		  struct ruleset *rs)
-{
-	struct diag_list d;
-	struct cluster c;
-	int ret;
-
-	model_cluster_init(&c);
-	if (load(cmd, paths, npaths, &c)) {
-		model_cluster_fini(&c);
-		return 2;
-	}
-	diag_list_init(&d);
-	ret = compile_cluster_opts(&c, co, rs, &d);
-	for (size_t i = 0; i < d.n; i++)
-		diag_print(&d.v[i], stderr);
-	if (ret || d.nerrors) {
-		fprintf(stderr, "nftpol %s: the input does not compile; nothing was changed\n",
-			cmd);
-		ruleset_fini(rs);
-		ret = 2;
-	}
-	diag_list_fini(&d);
-	model_cluster_fini(&c);
-	return ret;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Manifests from the command line: files, directories and "-" decoded into one
- * sealed cluster (and compiled, for compile and apply), with every problem
- * printed to stderr.
+ * sealed cluster, with every problem printed to stderr; the compile options
+ * compile and apply share.
  */
 #ifndef AGENT_CLI_INPUT_H
 #define AGENT_CLI_INPUT_H
@@ -14,6 +14,7 @@
 #include "policy/model.h"
 
 int input_load(char *const *paths, int npaths, struct cluster *c);
+int input_load_cmd(const char *cmd, char *const *paths, int npaths, struct cluster *c);
 /* getopt values of the compile options compile and apply share */
 enum { INPUT_OPT_NO_COUNTERS = 0x300, INPUT_OPT_AUDIT, INPUT_OPT_LOG_DENIED };
 
@@ -26,7 +27,5 @@ enum { INPUT_OPT_NO_COUNTERS = 0x300, INPUT_OPT_AUDIT, INPUT_OPT_LOG_DENIED };
 
 int input_compile_option(struct compile_opts *co, int opt, const char *arg, const char *cmd);
 void input_compile_usage(FILE *f);
-int input_compile(char *const *paths, int npaths, const struct compile_opts *co, const char *cmd,
-		  struct ruleset *rs);
 
 #endif

@@ -26,7 +26,7 @@ int prepare_ruleset(char *const *paths, int npaths, const struct compile_opts *c
 	int ret;
 
 	model_cluster_init(&c);
-	if (input_load(paths, npaths, &c)) {
+	if (input_load_cmd(cmd, paths, npaths, &c)) {
 		model_cluster_fini(&c);
 		return 2;
 	}

@@ -72,15 +72,15 @@ static size_t collect_assigns(struct lower *k, enum dir dir, bool audit, struct 
 	return n;
 }
 
-static char *group_text(const struct lower *k, const struct assign *a, size_t n)
+static char *group_text(const struct lower *k, const size_t *pols, size_t n)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = xnonnull(open_memstream(&buf, &len));
 
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s/%s", i ? ", " : "", k->c->pols[a[i].pol].ns,
-			k->c->pols[a[i].pol].name);
+		fprintf(f, "%s%s/%s", i ? ", " : "", k->c->pols[pols[i]].ns,
+			k->c->pols[pols[i]].name);
 	fclose(f);
 	return buf;
 }
@@ -100,18 +100,6 @@ char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n)
 	return buf;
 }
 
-static char *group_key(enum dir dir, bool audit, const struct assign *a, size_t n)
-{
-	size_t *pols = xcalloc(n ? n : 1, sizeof(*pols));
-	char *key;
-
-	for (size_t i = 0; i < n; i++)
-		pols[i] = a[i].pol;
-	key = lower_group_key(dir, audit, pols, n);
-	free(pols);
-	return key;
-}
-
 /* The counter of the first packets the policies of a group (text) deny, or would. */
 static const char *group_counter(struct lower *k, enum dir dir, bool audit, const char *text,
 				 const char *key)
@@ -129,16 +117,17 @@ static const char *group_counter(struct lower *k, enum dir dir, bool audit, cons
 }
 
 /*
- * The chain of the pods isolated in dir by exactly the policies of a[0..n): it
+ * The chain of the pods isolated in dir by exactly the policies pols[0..n)
+ * (indexes into the cluster's, sorted): it
  * tries each policy's chain in turn and drops what none of them accepts. Its
  * name derives from the policies' namespace/name, not from their indexes. An
  * audit group (policies in audit mode, judged after the real verdict allowed
  * the packet) counts and logs what they would deny, and accepts it.
  */
-static const char *group_chain(struct lower *k, enum dir dir, bool audit, const struct assign *a,
-			       size_t n)
+const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const size_t *pols,
+			      size_t n)
 {
-	char *key = group_key(dir, audit, a, n);
+	char *key = lower_group_key(dir, audit, pols, n);
 	char *name = strmap_get(k->objs, key);
 	const char **targets;
 	char *text, *nkey, *comment, *oname;
@@ -152,8 +141,8 @@ static const char *group_chain(struct lower *k, enum dir dir, bool audit, const 
 	}
 	targets = xcalloc(n, sizeof(*targets));
 	for (size_t i = 0; i < n; i++)
-		targets[i] = lower_policy_chain(k, &k->c->pols[a[i].pol], dir);
-	text = group_text(k, a, n);
+		targets[i] = lower_policy_chain(k, &k->c->pols[pols[i]], dir);
+	text = group_text(k, pols, n);
 	nkey = xasprintf("%s|%s|%s", audit ? "agrp" : "grp", lower_dir_name(dir), text);
 	ctr = group_counter(k, dir, audit, text, nkey);
 	comment = xasprintf("%s of pods selected by %s%s", lower_dir_name(dir), text,
@@ -188,6 +177,20 @@ static const char *group_chain(struct lower *k, enum dir dir, bool audit, const 
 	free(oname);
 	free(key);
 	return name;
+}
+
+/* lower_group_chain() of the policies of assignments a[0..n). */
+static const char *assigned_chain(struct lower *k, enum dir dir, bool audit, const struct assign *a,
+				  size_t n)
+{
+	size_t *pols = xcalloc(n ? n : 1, sizeof(*pols));
+	const char *chain;
+
+	for (size_t i = 0; i < n; i++)
+		pols[i] = a[i].pol;
+	chain = lower_group_chain(k, dir, audit, pols, n);
+	free(pols);
+	return chain;
 }
 
 static void dispatch_add(struct lower_dispatch_list *l, const struct addr *ip, const char *chain,
@@ -255,10 +258,10 @@ static void lower_direction(struct lower *k, enum dir dir, const struct subjects
 		while (aend < na && aa[aend].pod == i)
 			aend++;
 		if (end > j)
-			chain = group_chain(k, dir, false, &a[j], end - j);
+			chain = assigned_chain(k, dir, false, &a[j], end - j);
 		else if (aend > ja) /* only audited policies isolate it: what would they deny? */
 			dispatch_pod(k->amaps, dir, pod,
-				     group_chain(k, dir, true, &aa[ja], aend - ja));
+				     assigned_chain(k, dir, true, &aa[ja], aend - ja));
 		j = end;
 		ja = aend;
 		if (subj->of[i].n)
@@ -475,7 +478,7 @@ static void find_families(struct lower *k)
  * matched nothing. They do nothing, and without them the table is what its
  * rules need (which is what nft/incr.c keeps when a policy's last pod leaves).
  */
-static void sweep_orphans(struct ruleset *rs, struct compile_meta *meta)
+static void sweep_orphans(struct lower *k, struct ruleset *rs, struct compile_meta *meta)
 {
 	bool *sused = xcalloc(rs->nsets + 1, sizeof(bool));
 	bool *kused = xcalloc(rs->ncounters + 1, sizeof(bool));
@@ -494,11 +497,15 @@ static void sweep_orphans(struct ruleset *rs, struct compile_meta *meta)
 				kused[kc - rs->counters] = true;
 		}
 	for (size_t i = rs->nsets; i-- > 0;)
-		if (!sused[i])
+		if (!sused[i]) {
+			lower_forget(k->objs, k->names, rs->sets[i].name);
 			ruleset_remove_set(rs, &rs->sets[i]);
+		}
 	for (size_t i = rs->ncounters; i-- > 0;)
-		if (!kused[i])
+		if (!kused[i]) {
+			lower_forget(k->objs, k->names, rs->counters[i].name);
 			ruleset_remove_counter(rs, &rs->counters[i]);
+		}
 	for (size_t i = 0; meta && i < meta->n; i++) {
 		if (ruleset_find_counter(rs, meta->v[i].name)) {
 			meta->v[keep++] = meta->v[i];
@@ -550,6 +557,18 @@ static int ctr_key_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct compile_ctr *)elem)->name);
 }
 
+/* Move the counters of from into into, which stays sorted by name. */
+void compile_meta_merge(struct compile_meta *into, struct compile_meta *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		XGROW(into->v, into->cap, into->n);
+		into->v[into->n++] = from->v[i];
+	}
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+	xqsort(into->v, into->n, sizeof(*into->v), ctr_cmp);
+}
+
 /* What the counter called name counts, or NULL (m is sorted by name). */
 const struct compile_ctr *compile_meta_find(const struct compile_meta *m, const char *name)
 {
@@ -599,9 +618,14 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);
-	sweep_orphans(out, o->meta);
-	if (o->recipe)
+	sweep_orphans(&k, out, o->meta);
+	if (o->recipe) {
 		incr_note_done(o->recipe, c, o, out, k.fam4, k.fam6);
+		incr_take_names(o->recipe, k.objs, k.names, k.keys, k.nkeys, k.capkeys);
+		k.objs = k.names = NULL;
+		k.keys = NULL;
+		k.nkeys = 0;
+	}
 	if (o->meta)
 		xqsort(o->meta->v, o->meta->n, sizeof(*o->meta->v), ctr_cmp);
 	for (size_t i = 0; i < k.nkeys; i++)

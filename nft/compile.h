@@ -75,6 +75,7 @@ int compile_cluster(const struct cluster *c, const char *node, struct ruleset *o
 int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, struct ruleset *out,
 			 struct diag_list *d);
 void compile_meta_fini(struct compile_meta *m);
+void compile_meta_merge(struct compile_meta *into, struct compile_meta *from);
 const struct compile_ctr *compile_meta_find(const struct compile_meta *m, const char *name);
 
 #endif

@@ -75,8 +75,11 @@ struct pmatch {
 
 const char *lower_dir_name(enum dir dir);
 char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n);
+const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const size_t *pols,
+			      size_t n);
 const struct addr *lower_pod_addr(const struct pod *p, enum lower_fam fam);
 char *lower_obj_name(struct lower *k, const char *prefix, const char *readable, const char *key);
+void lower_forget(struct strmap *objs, struct strmap *names, const char *name);
 void lower_put_addr(uint8_t *dst, const struct addr *a);
 const char *lower_policy_chain(struct lower *k, const struct netpol *np, enum dir dir);
 struct rs_set *lower_new_set(struct lower *k, const char *name, const char *key,

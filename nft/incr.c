@@ -76,10 +76,21 @@ struct incr_addr_change {
 	int d;
 };
 
-/* A local pod joins (d = 1) or leaves (-1) a group. */
+/* A local pod joins (d = 1) or leaves (-1) a group (g, or the need-th new one). */
 struct incr_gref {
 	struct group *g;
 	int d;
+	size_t need;
+};
+
+/* A group chain the table lacks, made by incr_delta() as the compiler would. */
+struct incr_need {
+	enum dir dir;
+	bool audit;
+	size_t *pols;
+	size_t n;
+	char *key; /* owned; map elements carry it as their chain until it is made */
+	struct group *g;
 };
 
 struct incr {
@@ -105,6 +116,12 @@ struct incr {
 	size_t npols;
 	struct addr_slot *at;
 	size_t atcap, atn;
+	/* the compiler's names, to make a new group chain as it would */
+	struct strmap *objs, *names;
+	char **keys;
+	size_t nkeys, capkeys;
+	struct compile_opts opts;
+	const struct cluster *cl; /* the cluster of the last incr_delta() */
 };
 
 static void idx_add(struct idx_list *l, size_t i)
@@ -156,6 +173,11 @@ void incr_free(struct incr *r)
 	free(r->nssel.v);
 	free(r->at);
 	free(r->node);
+	for (size_t i = 0; i < r->nkeys; i++)
+		free(r->keys[i]);
+	free(r->keys);
+	strmap_free(r->objs);
+	strmap_free(r->names);
 	strmap_free(r->groups);
 	strmap_free(r->chains);
 	strmap_free(r->by_ns);
@@ -289,7 +311,8 @@ static void count_pod(struct incr *r, const struct pod *p, int d)
 
 static bool pod_local(const struct incr *r, const struct pod *p);
 static int dispatch_of(struct incr *r, const struct ruleset *rs, const struct nsidx *x,
-		       const struct pod *p, enum dir dir, struct group **g, bool *audit);
+		       const struct pod *p, enum dir dir, struct group **g, bool *audit,
+		       struct incr_delta *d, size_t *need);
 
 /* Count the local pods in each group (what makes the compiler create its chain). */
 static void count_refs(struct incr *r, const struct cluster *c, const struct ruleset *rs)
@@ -303,9 +326,10 @@ static void count_refs(struct incr *r, const struct cluster *c, const struct rul
 			continue;
 		for (int dir = 0; dir < DIR_COUNT; dir++) {
 			struct group *g;
+			size_t need;
 			bool audit;
 
-			if (dispatch_of(r, rs, x, p, dir, &g, &audit) > 0)
+			if (dispatch_of(r, rs, x, p, dir, &g, &audit, NULL, &need) > 0)
 				g->refs++;
 		}
 	}
@@ -319,6 +343,10 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 		r->usable = false;
 	r->node = o->node ? xstrdup(o->node) : NULL;
 	r->audit_all = o->audit;
+	r->opts = *o;
+	r->opts.node = r->node;
+	r->opts.meta = NULL;
+	r->opts.recipe = r;
 	r->fam[0] = fam4;
 	r->fam[1] = fam6;
 	r->pols = c->pols;
@@ -344,6 +372,17 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 	for (size_t i = 0; i < c->npods; i++)
 		count_pod(r, &c->pods[i], 1);
 	count_refs(r, c, rs);
+}
+
+/* The compiler's object names (taken: incr_free() frees them). */
+void incr_take_names(struct incr *r, struct strmap *objs, struct strmap *names, char **keys,
+		     size_t nkeys, size_t capkeys)
+{
+	r->objs = objs;
+	r->names = names;
+	r->keys = keys;
+	r->nkeys = nkeys;
+	r->capkeys = capkeys;
 }
 
 /* -- a pod's elements ----------------------------------------------------- */
@@ -427,16 +466,56 @@ static bool is_audit(const struct incr *r, const struct netpol *np)
 }
 
 /*
+ * Whether the compiler would make the group chain of policies pols[0..n) in
+ * dir from what the table has: every policy's chain for dir is there (or the
+ * policy has no rule in dir, and so no chain).
+ */
+static bool can_make(const struct incr *r, const size_t *pols, size_t n, enum dir dir)
+{
+	bool ok = r->objs != NULL;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		const struct netpol *np = &r->pols[pols[i]];
+		char *key;
+
+		if (!np->nrules[dir])
+			continue;
+		key = xasprintf("pol|%s|%s/%s", lower_dir_name(dir), np->ns, np->name);
+		ok = strmap_get(r->objs, key) != NULL;
+		free(key);
+	}
+	return ok;
+}
+
+/* The index of the need for key in d, added when new (pols taken). */
+static size_t need_of(struct incr_delta *d, char *key, enum dir dir, bool audit, size_t *pols,
+		      size_t n)
+{
+	for (size_t i = 0; i < d->nneeds; i++)
+		if (!strcmp(d->needs[i].key, key)) {
+			free(key);
+			free(pols);
+			return i;
+		}
+	d->needs = xrealloc(d->needs, (d->nneeds + 1) * sizeof(*d->needs));
+	d->needs[d->nneeds] = (struct incr_need){ dir, audit, pols, n, key, NULL };
+	return d->nneeds++;
+}
+
+/*
  * The group of the policies isolating local pod p in dir (audit: those in
- * audit mode) into *g: 1, or 0 when no policy does, -EAGAIN when the table has
- * no chain for them.
+ * audit mode): 1 with *g, or with *need when the table lacks its chain but
+ * incr_delta() can make it; 0 when no policy isolates p; -EAGAIN when only a
+ * full compilation can make its chain.
  */
 static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, enum dir dir,
-		    bool audit, struct group **g)
+		    bool audit, struct group **g, struct incr_delta *d, size_t *need)
 {
 	size_t *pols = xcalloc(x->pols.n + 1, sizeof(*pols)), n = 0;
 	char *key;
 
+	*g = NULL;
+	*need = SIZE_MAX;
 	for (size_t i = 0; i < x->pols.n; i++) {
 		const struct netpol *np = &r->pols[x->pols.v[i]];
 
@@ -450,23 +529,29 @@ static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, 
 	}
 	key = lower_group_key(dir, audit, pols, n);
 	*g = strmap_get(r->groups, key);
-	free(key);
-	free(pols);
-	return *g ? 1 : -EAGAIN;
+	if (*g || !d || !can_make(r, pols, n, dir)) {
+		free(key);
+		free(pols);
+		return *g ? 1 : -EAGAIN;
+	}
+	*need = need_of(d, key, dir, audit, pols, n);
+	return 1;
 }
 
 /*
- * The group local pod p is dispatched to in dir into *g, and whether it is an
- * audit group: 1, or 0 when none, -EAGAIN when the table has none for it.
+ * The group local pod p is dispatched to in dir into *g (or *need, see
+ * group_of), and whether it is an audit group: 1, or 0 when none, -EAGAIN
+ * when the table has none for it.
  */
 static int dispatch_of(struct incr *r, const struct ruleset *rs, const struct nsidx *x,
-		       const struct pod *p, enum dir dir, struct group **g, bool *audit)
+		       const struct pod *p, enum dir dir, struct group **g, bool *audit,
+		       struct incr_delta *d, size_t *need)
 {
-	int ret = group_of(r, x, p, dir, false, g);
+	int ret = group_of(r, x, p, dir, false, g, d, need);
 
 	*audit = false;
 	if (!ret) { /* only audited policies isolate it: what would they deny? */
-		ret = group_of(r, x, p, dir, true, g);
+		ret = group_of(r, x, p, dir, true, g, d, need);
 		*audit = true;
 		if (ret > 0 && !ruleset_find_set(rs, "audit_ingress4"))
 			ret = -EAGAIN;
@@ -523,16 +608,17 @@ static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset
 		return 0;
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
 		struct group *g = NULL;
+		size_t need;
 		bool audit;
-		int ret = dispatch_of(r, rs, x, p, dir, &g, &audit);
+		int ret = dispatch_of(r, rs, x, p, dir, &g, &audit, sign > 0 ? d : NULL, &need);
 
 		if (ret < 0)
 			return ret;
 		if (!ret)
 			continue;
-		map_els(out, p, audit, dir, g->chain);
+		map_els(out, p, audit, dir, g ? g->chain : d->needs[need].key);
 		XGROW(d->grefs, *gcap, d->ngrefs);
-		d->grefs[d->ngrefs++] = (struct incr_gref){ g, sign };
+		d->grefs[d->ngrefs++] = (struct incr_gref){ g, sign, need };
 	}
 	for (int v6 = 0; v6 < 2; v6++) {
 		const struct addr *a = pod_addr(p, v6);
@@ -622,7 +708,49 @@ static bool in_table(const struct ruleset *rs, const struct incr_el *e, bool *fo
 static void count_groups(const struct incr_delta *d, int sign)
 {
 	for (size_t i = 0; i < d->ngrefs; i++)
-		d->grefs[i].g->refs += (size_t)(long)(d->grefs[i].d * sign);
+		if (d->grefs[i].g)
+			d->grefs[i].g->refs += (size_t)(long)(d->grefs[i].d * sign);
+}
+
+/*
+ * Make the group chains d needs, as the compiler makes them (its names, its
+ * counters, its log rule), into d->made; the map elements and group counts
+ * then name them.
+ */
+static void make_needs(struct incr *r, const struct cluster *c, struct incr_delta *d)
+{
+	struct lower k = { .c = c,
+			   .o = &r->opts,
+			   .node = r->node,
+			   .rs = &d->made,
+			   .objs = r->objs,
+			   .names = r->names,
+			   .keys = r->keys,
+			   .nkeys = r->nkeys,
+			   .capkeys = r->capkeys };
+
+	if (!d->nneeds)
+		return;
+	ruleset_init(&d->made, COMPILE_TABLE);
+	r->opts.meta = &d->meta;
+	for (size_t i = 0; i < d->nneeds; i++) {
+		struct incr_need *nd = &d->needs[i];
+
+		lower_group_chain(&k, nd->dir, nd->audit, nd->pols, nd->n);
+		nd->g = strmap_get(r->groups, nd->key);
+	}
+	r->opts.meta = NULL;
+	r->keys = k.keys;
+	r->nkeys = k.nkeys;
+	r->capkeys = k.capkeys;
+	ruleset_seal(&d->made);
+	for (size_t i = 0; i < d->nadd; i++)
+		for (size_t j = 0; j < d->nneeds; j++)
+			if (d->add[i].e.chain == d->needs[j].key)
+				d->add[i].e.chain = d->needs[j].g->chain;
+	for (size_t i = 0; i < d->ngrefs; i++)
+		if (!d->grefs[i].g)
+			d->grefs[i].g = d->needs[d->grefs[i].need].g;
 }
 
 /* Whether some audit map keeps an element (else the audit chains go: compile). */
@@ -829,6 +957,7 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 		count_groups(out, 1);
 		collect_dead(r, rs, out);
 		count_groups(out, -1);
+		make_needs(r, c, out); /* nothing fails after this */
 	}
 	free(olds.v);
 	free(news.v);
@@ -892,6 +1021,14 @@ void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff
 {
 	memset(out, 0, sizeof(*out));
 	out->new = rs;
+	out->ctr_add = xcalloc(d->made.ncounters + 1, sizeof(*out->ctr_add));
+	for (size_t i = 0; i < d->made.ncounters; i++)
+		out->ctr_add[out->nctr_add++] = &d->made.counters[i];
+	for (size_t i = 0; i < d->made.nchains; i++) {
+		XGROW(out->ops, out->cap, out->nops);
+		out->ops[out->nops++] =
+			(struct diff_op){ .kind = DIFF_ADD_CHAIN, .chain = &d->made.chains[i] };
+	}
 	for (size_t i = 0; i < d->ndchains; i++) {
 		XGROW(out->ops, out->cap, out->nops);
 		out->ops[out->nops++] =
@@ -906,6 +1043,11 @@ void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff
 					  .set = ruleset_find_set(rs, d->dsets[i]) };
 	}
 	plan_ops(out, rs, DIFF_ADD_ELEMS, d->add, d->nadd);
+	for (size_t i = 0; i < d->made.nchains; i++) {
+		XGROW(out->ops, out->cap, out->nops);
+		out->ops[out->nops++] =
+			(struct diff_op){ .kind = DIFF_ADD_RULES, .chain = &d->made.chains[i] };
+	}
 	for (size_t i = 0; i < d->ndchains; i++) {
 		XGROW(out->ops, out->cap, out->nops);
 		out->ops[out->nops++] =
@@ -918,6 +1060,8 @@ void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff
 	out->st.elems_removed = d->ndel;
 	out->st.elems_added = d->nadd;
 	out->st.chains_removed = d->ndchains;
+	out->st.chains_added = d->made.nchains;
+	out->st.counters_added = d->made.ncounters;
 	out->st.sets_removed = d->ndsets;
 	out->st.counters_removed = d->ndctrs;
 }
@@ -945,23 +1089,39 @@ static void commit_dead(struct incr *r, struct ruleset *rs, const struct incr_de
 
 		if (g) {
 			strmap_put(r->groups, g->key, NULL);
+			if (r->objs)
+				strmap_put(r->objs, g->key, NULL);
 			strmap_put(r->chains, g->chain, NULL);
 			free(g->chain);
 			g->chain = NULL;
 		}
 	}
 	/* names are the table's: look each up before it goes */
-	for (size_t i = d->ndchains; i-- > 0;)
+	for (size_t i = d->ndchains; i-- > 0;) {
+		if (r->objs)
+			lower_forget(r->objs, r->names, d->dchains[i]);
 		ruleset_remove_chain(rs, ruleset_find_chain(rs, d->dchains[i]));
-	for (size_t i = d->ndsets; i-- > 0;)
+	}
+	for (size_t i = d->ndsets; i-- > 0;) {
+		if (r->objs)
+			lower_forget(r->objs, r->names, d->dsets[i]);
 		ruleset_remove_set(rs, ruleset_find_set(rs, d->dsets[i]));
-	for (size_t i = d->ndctrs; i-- > 0;)
+	}
+	for (size_t i = d->ndctrs; i-- > 0;) {
+		if (r->objs)
+			lower_forget(r->objs, r->names, d->dctrs[i]);
 		ruleset_remove_counter(rs, ruleset_find_counter(rs, d->dctrs[i]));
+	}
 }
 
 /* d was committed: make rs and the recipe's counts say so. */
-void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d)
+void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d)
 {
+	for (size_t i = 0; i < d->made.ncounters; i++)
+		ruleset_take_counter(rs, &d->made.counters[i]);
+	for (size_t i = 0; i < d->made.nchains; i++)
+		ruleset_take_chain(rs, &d->made.chains[i]);
+	d->made.ncounters = d->made.nchains = 0;
 	for (size_t i = 0; i < d->ndel; i++)
 		ruleset_set_remove(ruleset_find_set(rs, d->del[i].set), d->del[i].e.key);
 	for (size_t i = 0; i < d->nadd; i++)
@@ -976,6 +1136,14 @@ void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d)
 
 void incr_delta_fini(struct incr_delta *d)
 {
+	for (size_t i = 0; i < d->nneeds; i++) {
+		free(d->needs[i].pols);
+		free(d->needs[i].key);
+	}
+	free(d->needs);
+	if (d->made.table)
+		ruleset_fini(&d->made);
+	compile_meta_fini(&d->meta);
 	free(d->grefs);
 	free(d->dchains);
 	free(d->dsets);

@@ -32,6 +32,7 @@
 struct incr;
 struct incr_addr_change;
 struct incr_gref;
+struct incr_need;
 
 /* One element to add to or remove from a set of the table. */
 struct incr_el {
@@ -53,6 +54,10 @@ struct incr_delta {
 	size_t naddrs;
 	struct incr_gref *grefs; /* owned; local pods joining and leaving groups */
 	size_t ngrefs;
+	struct incr_need *needs; /* owned; group chains to make */
+	size_t nneeds;
+	struct ruleset made;	  /* the chains and counters made for them (valid: made.table) */
+	struct compile_meta meta; /* what those counters count (see compile_meta_merge) */
 	/* objects no longer referenced (a group chain whose last pod left, the
 	   policy chains, sets and counters only it used): owned arrays of names
 	   borrowed from the table, removed by incr_commit() */
@@ -71,6 +76,9 @@ void incr_note_named(struct incr *r, const char *set, bool v6, const struct np_p
 void incr_note_group(struct incr *r, const char *key, const char *chain);
 void incr_note_done(struct incr *r, const struct cluster *c, const struct compile_opts *o,
 		    const struct ruleset *rs, bool fam4, bool fam6);
+struct strmap;
+void incr_take_names(struct incr *r, struct strmap *objs, struct strmap *names, char **keys,
+		     size_t nkeys, size_t capkeys);
 
 int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs,
 	       const struct incr_change *ch, size_t n, struct incr_delta *out)
@@ -79,7 +87,7 @@ int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char 
 		     const void *val, size_t len);
 bool incr_delta_empty(const struct incr_delta *d);
 void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff_plan *out);
-void incr_commit(struct incr *r, struct ruleset *rs, const struct incr_delta *d);
+void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d);
 void incr_delta_fini(struct incr_delta *d);
 
 #endif

@@ -106,6 +106,19 @@ char *lower_obj_name(struct lower *k, const char *prefix, const char *readable, 
 	}
 }
 
+/*
+ * The object called name is gone: its canonical key no longer names it (objs),
+ * and the name is free again (names), as in a compilation that never made it.
+ */
+void lower_forget(struct strmap *objs, struct strmap *names, const char *name)
+{
+	const char *key = strmap_get(names, name);
+
+	if (key)
+		strmap_put(objs, key, NULL);
+	strmap_put(names, name, NULL);
+}
+
 /* Write the address a into an element key at dst (4 or 16 bytes). */
 void lower_put_addr(uint8_t *dst, const struct addr *a)
 {

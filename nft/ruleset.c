@@ -482,6 +482,34 @@ bool ruleset_set_remove(struct rs_set *s, const uint8_t *key)
 	return true;
 }
 
+/* Move chain c (its contents taken, c zeroed) into sealed rs, which stays sealed. */
+void ruleset_take_chain(struct ruleset *rs, struct rs_chain *c)
+{
+	size_t pos = 0;
+
+	while (pos < rs->nchains && strcmp(rs->chains[pos].name, c->name) < 0)
+		pos++;
+	XGROW(rs->chains, rs->capchains, rs->nchains);
+	memmove(&rs->chains[pos + 1], &rs->chains[pos], (rs->nchains - pos) * sizeof(*c));
+	rs->chains[pos] = *c;
+	rs->nchains++;
+	memset(c, 0, sizeof(*c));
+}
+
+/* Move counter k (taken, k zeroed) into sealed rs, which stays sealed. */
+void ruleset_take_counter(struct ruleset *rs, struct rs_counter *k)
+{
+	size_t pos = 0;
+
+	while (pos < rs->ncounters && strcmp(rs->counters[pos].name, k->name) < 0)
+		pos++;
+	XGROW(rs->counters, rs->capcounters, rs->ncounters);
+	memmove(&rs->counters[pos + 1], &rs->counters[pos], (rs->ncounters - pos) * sizeof(*k));
+	rs->counters[pos] = *k;
+	rs->ncounters++;
+	memset(k, 0, sizeof(*k));
+}
+
 /* Remove set s (of sealed rs) and what it holds; rs stays sealed. */
 void ruleset_remove_set(struct ruleset *rs, struct rs_set *s)
 {

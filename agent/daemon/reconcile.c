@@ -449,6 +449,8 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	}
 	if (incr_delta_stamp(&d, &r->last, STAMP_SET, &stamp, sizeof(stamp))) {
 		incr_delta_fini(&d);
+		incr_free(r->recipe); /* it may have named chains the table will not have */
+		r->recipe = NULL;
 		r->m->incr_fallbacks++;
 		return false;
 	}
@@ -458,6 +460,7 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	if (ret == -ERESTART || ret == -ESTALE) {
 		/* someone else committed meanwhile: read back, compare, send */
 		incr_commit(r->recipe, &r->last, &d);
+		compile_meta_merge(&r->meta, &d.meta);
 		ret = apply_ruleset(r->nl, &r->last, NULL, 0, &res);
 		r->nft_gen = ret ? 0 : res.gen_after;
 		if (ret) {
@@ -468,6 +471,7 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 		}
 	} else if (!ret) {
 		incr_commit(r->recipe, &r->last, &d);
+		compile_meta_merge(&r->meta, &d.meta);
 	} else {
 		log_apply_error(&res, ret);
 	}

@@ -348,7 +348,8 @@ def normalise(text):
 
 
 def final_check(env):
-    """The agent's table against compile of the stand-in's objects; (equal, diff file)."""
+    """The agent's table against compile of the stand-in's objects; (equal, the
+    start of the difference)."""
     dump = os.path.join(env.work, "final-objects.json")
     post(env, "/objects", out=dump)
     with open(dump) as f:
@@ -370,11 +371,41 @@ def final_check(env):
     finally:
         run(["ip", "netns", "del", ref], check=False)
     got = normalise(env.table(1))
+    if got != want:
+        # not a lagging agent: settled again, and compared once more
+        settle(env, 10)
+        got = normalise(env.table(1))
     if got == want:
         return True, None
-    diff = difflib.unified_diff(want.splitlines(), got.splitlines(), "compile", "agent",
-                                lineterm="", n=1)
-    return False, "\n".join(list(diff)[:60])
+    diff = list(difflib.unified_diff(want.splitlines(), got.splitlines(), "compile", "agent",
+                                     lineterm="", n=1))
+    with open(os.path.join(env.work, "final-table.diff"), "w") as f:
+        f.write("\n".join(diff) + "\n")
+    plus = sum(1 for ln in diff if ln.startswith("+\t"))
+    minus = sum(1 for ln in diff if ln.startswith("-\t"))
+    return False, "%d lines only in the agent's table, %d only in compile's:\n%s" % (
+        plus, minus, "\n".join(diff[:80]))
+
+
+def counters(env):
+    """The agent's watch event and sync counters (a tuple that moves while it works)."""
+    _, body = env.http(1, "/metrics")
+    return tuple(ln for ln in body.splitlines()
+                 if ln.startswith(("nftpol_watch_events_total", "nftpol_syncs_total",
+                                   "nftpol_lists_total")))
+
+
+def settle(env, secs, deadline=600):
+    """Wait until the agent's counters stay the same for SECS seconds."""
+    end = time.monotonic() + deadline
+    last, since = None, time.monotonic()
+    while time.monotonic() < end:
+        cur = counters(env)
+        if cur != last:
+            last, since = cur, time.monotonic()
+        elif time.monotonic() - since >= secs:
+            return
+        time.sleep(0.5)
 
 
 def steps(env, o, items):
@@ -398,6 +429,7 @@ def steps(env, o, items):
         mon.stop()
         if env.keep:
             mon.save(os.path.join(env.work, "nlmon.txt"))
+    settle(env, 5)
     try:
         R["final_equal"], R["final_diff"] = final_check(env)
     except HarnessError as e:

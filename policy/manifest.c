@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Manifest text to cJSON trees (see manifest.h). JSON goes through cJSON after a
- * light scan that bounds depth and size and records the line of every value;
- * YAML goes through libyaml's event parser into the same trees, typing plain
- * scalars as YAML 1.1 (kubectl) does and expanding aliases within a budget.
+ * Manifest text to cJSON trees (see manifest.h): the arenas the trees' nodes
+ * come from, each node with its line; duplicate keys, errors and quoting for
+ * messages; the text checks (UTF-8, no NUL) and the choice of front end:
+ * manifest_json.c (nftpol's own reader) or manifest_yaml.c (libyaml's events,
+ * plain scalars typed as kubectl types them, aliases expanded within a budget).
  */
 #include "policy/manifest.h"
 

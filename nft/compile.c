@@ -478,7 +478,7 @@ static void find_families(struct lower *k)
  * matched nothing. They do nothing, and without them the table is what its
  * rules need (which is what nft/incr.c keeps when a policy's last pod leaves).
  */
-static void sweep_orphans(struct lower *k, struct ruleset *rs, struct compile_meta *meta)
+void lower_sweep(struct lower *k, struct ruleset *rs, struct compile_meta *meta)
 {
 	bool *sused = xcalloc(rs->nsets + 1, sizeof(bool));
 	bool *kused = xcalloc(rs->ncounters + 1, sizeof(bool));
@@ -618,7 +618,7 @@ int compile_cluster_opts(const struct cluster *c, const struct compile_opts *o, 
 	build_self(&k, false);
 	build_self(&k, true);
 	ruleset_seal(out);
-	sweep_orphans(&k, out, o->meta);
+	lower_sweep(&k, out, o->meta);
 	if (o->recipe) {
 		incr_note_done(o->recipe, c, o, out, k.fam4, k.fam6);
 		incr_take_names(o->recipe, k.objs, k.names, k.keys, k.nkeys, k.capkeys);

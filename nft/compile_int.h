@@ -75,6 +75,7 @@ struct pmatch {
 
 const char *lower_dir_name(enum dir dir);
 char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n);
+void lower_sweep(struct lower *k, struct ruleset *rs, struct compile_meta *meta);
 const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const size_t *pols,
 			      size_t n);
 const struct addr *lower_pod_addr(const struct pod *p, enum lower_fam fam);

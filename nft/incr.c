@@ -121,7 +121,8 @@ struct incr {
 	char **keys;
 	size_t nkeys, capkeys;
 	struct compile_opts opts;
-	const struct cluster *cl; /* the cluster of the last incr_delta() */
+	const struct cluster *(*seal)(void *arg); /* the cluster sealed, to lower a policy */
+	void *seal_arg;
 };
 
 static void idx_add(struct idx_list *l, size_t i)
@@ -374,6 +375,17 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 	count_refs(r, c, rs);
 }
 
+/*
+ * How to seal the cluster incr_delta() is given (the agent's store), when a
+ * policy's chain must be lowered: the compiler's evaluation needs it sealed.
+ * Without a sealer, such a change is left to a full compilation.
+ */
+void incr_set_sealer(struct incr *r, const struct cluster *(*seal)(void *arg), void *arg)
+{
+	r->seal = seal;
+	r->seal_arg = arg;
+}
+
 /* The compiler's object names (taken: incr_free() frees them). */
 void incr_take_names(struct incr *r, struct strmap *objs, struct strmap *names, char **keys,
 		     size_t nkeys, size_t capkeys)
@@ -466,25 +478,29 @@ static bool is_audit(const struct incr *r, const struct netpol *np)
 }
 
 /*
- * Whether the compiler would make the group chain of policies pols[0..n) in
- * dir from what the table has: every policy's chain for dir is there (or the
- * policy has no rule in dir, and so no chain).
+ * Whether the group chain of policies pols[0..n) in dir can be made as the
+ * compiler would: from the policies' chains in the table, or by lowering those
+ * missing (which needs the cluster sealed: *lowers is set then).
  */
-static bool can_make(const struct incr *r, const size_t *pols, size_t n, enum dir dir)
+static bool can_make(const struct incr *r, const size_t *pols, size_t n, enum dir dir, bool *lowers)
 {
-	bool ok = r->objs != NULL;
-
-	for (size_t i = 0; ok && i < n; i++) {
+	if (!r->objs)
+		return false;
+	for (size_t i = 0; i < n; i++) {
 		const struct netpol *np = &r->pols[pols[i]];
 		char *key;
+		bool have;
 
 		if (!np->nrules[dir])
 			continue;
 		key = xasprintf("pol|%s|%s/%s", lower_dir_name(dir), np->ns, np->name);
-		ok = strmap_get(r->objs, key) != NULL;
+		have = strmap_get(r->objs, key) != NULL;
 		free(key);
+		if (!have && !r->seal)
+			return false;
+		*lowers |= !have;
 	}
-	return ok;
+	return true;
 }
 
 /* The index of the need for key in d, added when new (pols taken). */
@@ -529,7 +545,7 @@ static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, 
 	}
 	key = lower_group_key(dir, audit, pols, n);
 	*g = strmap_get(r->groups, key);
-	if (*g || !d || !can_make(r, pols, n, dir)) {
+	if (*g || !d || !can_make(r, pols, n, dir, &d->lowers)) {
 		free(key);
 		free(pols);
 		return *g ? 1 : -EAGAIN;
@@ -717,6 +733,39 @@ static void count_groups(const struct incr_delta *d, int sign)
  * counters, its log rule), into d->made; the map elements and group counts
  * then name them.
  */
+/* Index the pods sets and named-port sets lowered since the first new ones. */
+static void index_new_recs(struct incr *r, const struct ruleset *made, size_t pods0, size_t named0)
+{
+	for (size_t i = named0; i < r->nnamed; i++)
+		if (!ruleset_find_set(made, r->named[i].set)) { /* swept */
+			free(r->named[i].set);
+			r->named[i].set = NULL;
+		}
+	for (size_t i = pods0; i < r->npods; i++) {
+		if (!ruleset_find_set(made, r->pods[i].set)) {
+			free(r->pods[i].set);
+			r->pods[i].set = NULL;
+		} else if (r->pods[i].p->flags & PEER_NS_SEL) {
+			idx_add(&r->nssel, i);
+		} else {
+			idx_add(&nsidx_of(r, r->pods[i].np->ns, true)->own, i);
+		}
+	}
+	if (r->npods == pods0)
+		return;
+	for (size_t i = 0; i < r->nnsv; i++) { /* namespace-selector peers: look again */
+		free(r->nsv[i]->match.v);
+		memset(&r->nsv[i]->match, 0, sizeof(r->nsv[i]->match));
+		r->nsv[i]->matched = false;
+	}
+}
+
+/*
+ * Make the group chains d needs, as the compiler makes them (its names, its
+ * counters, its log rule; the chains of policies not yet in the table lowered,
+ * with their sets filled from the cluster sealed), into d->made; the map
+ * elements and group counts then name them.
+ */
 static void make_needs(struct incr *r, const struct cluster *c, struct incr_delta *d)
 {
 	struct lower k = { .c = c,
@@ -727,10 +776,20 @@ static void make_needs(struct incr *r, const struct cluster *c, struct incr_delt
 			   .names = r->names,
 			   .keys = r->keys,
 			   .nkeys = r->nkeys,
-			   .capkeys = r->capkeys };
+			   .capkeys = r->capkeys,
+			   .fam4 = r->fam[0],
+			   .fam6 = r->fam[1] };
+	size_t pods0 = r->npods, named0 = r->nnamed;
+	struct diag_list dl;
 
 	if (!d->nneeds)
 		return;
+	diag_list_init(&dl);
+	k.d = &dl;
+	if (d->lowers) {
+		k.c = r->seal(r->seal_arg);
+		k.e = eval_new(k.c);
+	}
 	ruleset_init(&d->made, COMPILE_TABLE);
 	r->opts.meta = &d->meta;
 	for (size_t i = 0; i < d->nneeds; i++) {
@@ -739,11 +798,15 @@ static void make_needs(struct incr *r, const struct cluster *c, struct incr_delt
 		lower_group_chain(&k, nd->dir, nd->audit, nd->pols, nd->n);
 		nd->g = strmap_get(r->groups, nd->key);
 	}
+	ruleset_seal(&d->made);
+	lower_sweep(&k, &d->made, &d->meta);
 	r->opts.meta = NULL;
 	r->keys = k.keys;
 	r->nkeys = k.nkeys;
 	r->capkeys = k.capkeys;
-	ruleset_seal(&d->made);
+	index_new_recs(r, &d->made, pods0, named0);
+	eval_free(k.e);
+	diag_list_fini(&dl);
 	for (size_t i = 0; i < d->nadd; i++)
 		for (size_t j = 0; j < d->nneeds; j++)
 			if (d->add[i].e.chain == d->needs[j].key)
@@ -777,29 +840,38 @@ static void name_add(const char ***v, size_t *n, const char *name)
 	(*v)[(*n)++] = name;
 }
 
-/* Count the references of rs's rules (of the chains alive) to chains, sets, counters. */
-static void count_refs_rules(const struct ruleset *rs, const bool *dead, size_t *cref, size_t *sref,
-			     size_t *kref)
+/* Count the references of chain c's rules to rs's chains, sets and counters. */
+static void count_chain_refs(const struct ruleset *rs, const struct rs_chain *c, size_t *cref,
+			     size_t *sref, size_t *kref)
 {
-	for (size_t i = 0; i < rs->nchains; i++) {
-		const struct rs_chain *c = &rs->chains[i];
+	for (size_t j = 0; j < c->nrules; j++) {
+		const struct rs_rule *ru = &c->rules[j];
+		const struct rs_chain *t;
+		const struct rs_set *st;
+		const struct rs_counter *k;
 
-		for (size_t j = 0; !dead[i] && j < c->nrules; j++) {
-			const struct rs_rule *ru = &c->rules[j];
-			const struct rs_chain *t;
-			const struct rs_set *st;
-			const struct rs_counter *k;
-
-			if (ru->verdict == RS_VERDICT_JUMP &&
-			    (t = ruleset_find_chain(rs, ru->target)))
-				cref[t - rs->chains]++;
-			for (unsigned m = 0; m < ru->nm; m++)
-				if (ru->m[m].set && (st = ruleset_find_set(rs, ru->m[m].set)))
-					sref[st - rs->sets]++;
-			if (ru->counter && (k = ruleset_find_counter(rs, ru->counter)))
-				kref[k - rs->counters]++;
-		}
+		if (ru->verdict == RS_VERDICT_JUMP && (t = ruleset_find_chain(rs, ru->target)))
+			cref[t - rs->chains]++;
+		for (unsigned m = 0; m < ru->nm; m++)
+			if (ru->m[m].set && (st = ruleset_find_set(rs, ru->m[m].set)))
+				sref[st - rs->sets]++;
+		if (ru->counter && (k = ruleset_find_counter(rs, ru->counter)))
+			kref[k - rs->counters]++;
 	}
+}
+
+/*
+ * Count the references of the rules of rs's chains alive (dead: NULL, all) and
+ * of the chains made (which join the table) to rs's chains, sets, counters.
+ */
+static void count_refs_rules(const struct ruleset *rs, const bool *dead, const struct ruleset *made,
+			     size_t *cref, size_t *sref, size_t *kref)
+{
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (!dead || !dead[i])
+			count_chain_refs(rs, &rs->chains[i], cref, sref, kref);
+	for (size_t i = 0; made && made->table && i < made->nchains; i++)
+		count_chain_refs(rs, &made->chains[i], cref, sref, kref);
 }
 
 /*
@@ -829,18 +901,13 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 	}
 	if (!more)
 		goto out;
-	{
-		bool *none = xcalloc(nc, sizeof(bool));
-
-		count_refs_rules(rs, none, cref0, sref0, kref0);
-		free(none);
-	}
+	count_refs_rules(rs, NULL, NULL, cref0, sref0, kref0);
 	while (more) {
 		more = false;
 		memset(cref, 0, nc * sizeof(size_t));
 		memset(sref, 0, ns * sizeof(size_t));
 		memset(kref, 0, nk * sizeof(size_t));
-		count_refs_rules(rs, dead, cref, sref, kref);
+		count_refs_rules(rs, dead, &d->made, cref, sref, kref);
 		for (size_t i = 0; i < rs->nchains; i++) {
 			const struct rs_chain *c = &rs->chains[i];
 
@@ -954,10 +1021,10 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	if (!ret && !audit_ok(rs, out))
 		ret = -EAGAIN;
 	if (!ret) {
-		count_groups(out, 1);
-		collect_dead(r, rs, out);
-		count_groups(out, -1);
 		make_needs(r, c, out); /* nothing fails after this */
+		count_groups(out, 1);
+		collect_dead(r, rs, out); /* what the made chains use stays */
+		count_groups(out, -1);
 	}
 	free(olds.v);
 	free(news.v);
@@ -1017,53 +1084,79 @@ static void plan_ops(struct diff_plan *p, const struct ruleset *rs, enum diff_op
  * The transaction that makes table rs what d says, as a diff plan (elements
  * removed, then added); borrows from d and rs.
  */
-void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff_plan *out)
+/*
+ * Move what d made into rs (names recorded in d), so that the rules of the made
+ * chains find their sets there: from then on rs holds them, whether the plan
+ * is committed or not.
+ */
+static void take_made(struct incr_delta *d, struct ruleset *rs)
+{
+	for (size_t i = 0; i < d->made.ncounters; i++) {
+		name_add(&d->mctrs, &d->nmctrs, d->made.counters[i].name);
+		ruleset_take_counter(rs, &d->made.counters[i]);
+	}
+	for (size_t i = 0; i < d->made.nsets; i++) {
+		name_add(&d->msets, &d->nmsets, d->made.sets[i].name);
+		ruleset_take_set(rs, &d->made.sets[i]);
+	}
+	for (size_t i = 0; i < d->made.nchains; i++) {
+		name_add(&d->mchains, &d->nmchains, d->made.chains[i].name);
+		ruleset_take_chain(rs, &d->made.chains[i]);
+	}
+	d->made.ncounters = d->made.nsets = d->made.nchains = 0;
+}
+
+static void op_add(struct diff_plan *p, struct diff_op op)
+{
+	XGROW(p->ops, p->cap, p->nops);
+	p->ops[p->nops++] = op;
+}
+
+/*
+ * The transaction that makes table rs what d says, as a diff plan: counters,
+ * chains and sets made; chains removed flushed; elements removed; sets removed;
+ * elements added; the made chains' rules; chains removed. Borrows from d and
+ * rs. The objects d made move into rs here (see take_made).
+ */
+void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out)
 {
 	memset(out, 0, sizeof(*out));
+	take_made(d, rs);
 	out->new = rs;
-	out->ctr_add = xcalloc(d->made.ncounters + 1, sizeof(*out->ctr_add));
-	for (size_t i = 0; i < d->made.ncounters; i++)
-		out->ctr_add[out->nctr_add++] = &d->made.counters[i];
-	for (size_t i = 0; i < d->made.nchains; i++) {
-		XGROW(out->ops, out->cap, out->nops);
-		out->ops[out->nops++] =
-			(struct diff_op){ .kind = DIFF_ADD_CHAIN, .chain = &d->made.chains[i] };
-	}
-	for (size_t i = 0; i < d->ndchains; i++) {
-		XGROW(out->ops, out->cap, out->nops);
-		out->ops[out->nops++] =
-			(struct diff_op){ .kind = DIFF_FLUSH_CHAIN,
-					  .chain = ruleset_find_chain(rs, d->dchains[i]) };
-	}
+	out->ctr_add = xcalloc(d->nmctrs + 1, sizeof(*out->ctr_add));
+	for (size_t i = 0; i < d->nmctrs; i++)
+		out->ctr_add[out->nctr_add++] = ruleset_find_counter(rs, d->mctrs[i]);
+	for (size_t i = 0; i < d->nmchains; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_ADD_CHAIN,
+					      .chain = ruleset_find_chain(rs, d->mchains[i]) });
+	for (size_t i = 0; i < d->nmsets; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_ADD_SET,
+					      .set = ruleset_find_set(rs, d->msets[i]) });
+	for (size_t i = 0; i < d->ndchains; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_FLUSH_CHAIN,
+					      .chain = ruleset_find_chain(rs, d->dchains[i]) });
 	plan_ops(out, rs, DIFF_DEL_ELEMS, d->del, d->ndel);
-	for (size_t i = 0; i < d->ndsets; i++) {
-		XGROW(out->ops, out->cap, out->nops);
-		out->ops[out->nops++] =
-			(struct diff_op){ .kind = DIFF_DEL_SET,
-					  .set = ruleset_find_set(rs, d->dsets[i]) };
-	}
+	for (size_t i = 0; i < d->ndsets; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_DEL_SET,
+					      .set = ruleset_find_set(rs, d->dsets[i]) });
 	plan_ops(out, rs, DIFF_ADD_ELEMS, d->add, d->nadd);
-	for (size_t i = 0; i < d->made.nchains; i++) {
-		XGROW(out->ops, out->cap, out->nops);
-		out->ops[out->nops++] =
-			(struct diff_op){ .kind = DIFF_ADD_RULES, .chain = &d->made.chains[i] };
-	}
-	for (size_t i = 0; i < d->ndchains; i++) {
-		XGROW(out->ops, out->cap, out->nops);
-		out->ops[out->nops++] =
-			(struct diff_op){ .kind = DIFF_DEL_CHAIN,
-					  .chain = ruleset_find_chain(rs, d->dchains[i]) };
-	}
+	for (size_t i = 0; i < d->nmchains; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_ADD_RULES,
+					      .chain = ruleset_find_chain(rs, d->mchains[i]) });
+	for (size_t i = 0; i < d->ndchains; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_DEL_CHAIN,
+					      .chain = ruleset_find_chain(rs, d->dchains[i]) });
 	out->ctr_del = xcalloc(d->ndctrs + 1, sizeof(*out->ctr_del));
 	for (size_t i = 0; i < d->ndctrs; i++)
 		out->ctr_del[out->nctr_del++] = ruleset_find_counter(rs, d->dctrs[i]);
 	out->st.elems_removed = d->ndel;
 	out->st.elems_added = d->nadd;
 	out->st.chains_removed = d->ndchains;
-	out->st.chains_added = d->made.nchains;
-	out->st.counters_added = d->made.ncounters;
 	out->st.sets_removed = d->ndsets;
 	out->st.counters_removed = d->ndctrs;
+	out->st.chains_added = d->nmchains;
+	out->st.sets_added = d->nmsets;
+	out->st.counters_added = d->nmctrs;
 }
 
 /* The objects d removes leave rs, and the recipe forgets them. */
@@ -1117,11 +1210,7 @@ static void commit_dead(struct incr *r, struct ruleset *rs, const struct incr_de
 /* d was committed: make rs and the recipe's counts say so. */
 void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d)
 {
-	for (size_t i = 0; i < d->made.ncounters; i++)
-		ruleset_take_counter(rs, &d->made.counters[i]);
-	for (size_t i = 0; i < d->made.nchains; i++)
-		ruleset_take_chain(rs, &d->made.chains[i]);
-	d->made.ncounters = d->made.nchains = 0;
+	take_made(d, rs); /* unless incr_plan() did */
 	for (size_t i = 0; i < d->ndel; i++)
 		ruleset_set_remove(ruleset_find_set(rs, d->del[i].set), d->del[i].e.key);
 	for (size_t i = 0; i < d->nadd; i++)
@@ -1141,6 +1230,9 @@ void incr_delta_fini(struct incr_delta *d)
 		free(d->needs[i].key);
 	}
 	free(d->needs);
+	free(d->mchains);
+	free(d->msets);
+	free(d->mctrs);
 	if (d->made.table)
 		ruleset_fini(&d->made);
 	compile_meta_fini(&d->meta);

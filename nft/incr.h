@@ -56,7 +56,10 @@ struct incr_delta {
 	size_t ngrefs;
 	struct incr_need *needs; /* owned; group chains to make */
 	size_t nneeds;
-	struct ruleset made;	  /* the chains and counters made for them (valid: made.table) */
+	bool lowers;	     /* a policy's chain must be lowered for them */
+	struct ruleset made; /* the chains, sets, counters made for them (valid: made.table) */
+	const char **mchains, **msets, **mctrs; /* their names, once moved into the table */
+	size_t nmchains, nmsets, nmctrs;
 	struct compile_meta meta; /* what those counters count (see compile_meta_merge) */
 	/* objects no longer referenced (a group chain whose last pod left, the
 	   policy chains, sets and counters only it used): owned arrays of names
@@ -86,7 +89,8 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char *set,
 		     const void *val, size_t len);
 bool incr_delta_empty(const struct incr_delta *d);
-void incr_plan(const struct incr_delta *d, const struct ruleset *rs, struct diff_plan *out);
+void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out);
+void incr_set_sealer(struct incr *r, const struct cluster *(*seal)(void *arg), void *arg);
 void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d);
 void incr_delta_fini(struct incr_delta *d);
 

@@ -496,6 +496,20 @@ void ruleset_take_chain(struct ruleset *rs, struct rs_chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Move set st (its contents taken, st zeroed) into sealed rs, which stays sealed. */
+void ruleset_take_set(struct ruleset *rs, struct rs_set *st)
+{
+	size_t pos = 0;
+
+	while (pos < rs->nsets && strcmp(rs->sets[pos].name, st->name) < 0)
+		pos++;
+	XGROW(rs->sets, rs->capsets, rs->nsets);
+	memmove(&rs->sets[pos + 1], &rs->sets[pos], (rs->nsets - pos) * sizeof(*st));
+	rs->sets[pos] = *st;
+	rs->nsets++;
+	memset(st, 0, sizeof(*st));
+}
+
 /* Move counter k (taken, k zeroed) into sealed rs, which stays sealed. */
 void ruleset_take_counter(struct ruleset *rs, struct rs_counter *k)
 {

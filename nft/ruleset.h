@@ -180,6 +180,7 @@ const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t
 void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e);
 bool ruleset_set_remove(struct rs_set *s, const uint8_t *key);
 void ruleset_take_chain(struct ruleset *rs, struct rs_chain *c);
+void ruleset_take_set(struct ruleset *rs, struct rs_set *st);
 void ruleset_take_counter(struct ruleset *rs, struct rs_counter *k);
 void ruleset_remove_set(struct ruleset *rs, struct rs_set *s);
 void ruleset_remove_chain(struct ruleset *rs, struct rs_chain *c);

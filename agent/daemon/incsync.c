@@ -7,6 +7,11 @@
 
 #include "base/xalloc.h"
 
+static const struct cluster *seal(void *store)
+{
+	return store_snapshot(store);
+}
+
 /*
  * What the pods changed since store_journal_start() do to last, the table
  * compiled with recipe, into d (release: incr_delta_fini). Returns 0, or
@@ -22,6 +27,7 @@ int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *la
 
 	if (!j || j->structural || !incr_usable(recipe))
 		return -EAGAIN;
+	incr_set_sealer(recipe, seal, s);
 	ch = xcalloc(j->npods + 1, sizeof(*ch));
 	for (size_t i = 0; i < j->npods; i++) {
 		ch[i].old = j->pods[i].had ? &j->pods[i].old : NULL;

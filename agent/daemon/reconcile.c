@@ -480,6 +480,10 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 		incr_delta_fini(&d);
 		incr_free(r->recipe);
 		r->recipe = NULL;
+		if (r->have_last) { /* it may hold what the plan made: read back */
+			ruleset_fini(&r->last);
+			r->have_last = false;
+		}
 		r->m->incr_fallbacks++;
 		return false;
 	}

@@ -383,16 +383,34 @@ def final_check(env):
         f.write("\n".join(diff) + "\n")
     plus = sum(1 for ln in diff if ln.startswith("+\t"))
     minus = sum(1 for ln in diff if ln.startswith("-\t"))
-    return False, "%d lines only in the agent's table, %d only in compile's:\n%s" % (
-        plus, minus, "\n".join(diff[:80]))
+    a, b = blocks(want), blocks(got)
+    where = ["%s: %d only in the agent's, %d only in compile's" % (
+        name, len(b.get(name, set()) - a.get(name, set())),
+        len(a.get(name, set()) - b.get(name, set())))
+        for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+    return False, "%d lines only in the agent's table, %d only in compile's; by block:\n%s\n%s" % (
+        plus, minus, "\n".join(where[:40]), "\n".join(diff[:60]))
+
+
+def blocks(text):
+    """{set/map/chain header: its lines} of a normalised listing."""
+    out, cur = {}, None
+    for ln in text.splitlines():
+        if re.match(r"\t(set|map|chain|counter) ", ln):
+            cur = ln.strip()
+            out[cur] = set()
+        elif cur and ln.startswith("\t\t"):
+            out[cur].add(ln.strip())
+    return out
 
 
 def counters(env):
-    """The agent's watch event and sync counters (a tuple that moves while it works)."""
+    """The agent's watch event and sync counters (a tuple that moves while it
+    works; bookmarks, which come every 2 s, left out)."""
     _, body = env.http(1, "/metrics")
     return tuple(ln for ln in body.splitlines()
                  if ln.startswith(("nftpol_watch_events_total", "nftpol_syncs_total",
-                                   "nftpol_lists_total")))
+                                   "nftpol_lists_total")) and "BOOKMARK" not in ln)
 
 
 def settle(env, secs, deadline=600):

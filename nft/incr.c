@@ -435,6 +435,18 @@ static const struct idx_list *ns_matches(struct incr *r, struct nsidx *x, const 
 	return &x->match;
 }
 
+/* Forget which namespace-selector peers namespace ns matches: its labels changed. */
+static void ns_changed(struct incr *r, const char *ns)
+{
+	struct nsidx *x = nsidx_of(r, ns, false);
+
+	if (!x)
+		return;
+	free(x->match.v);
+	memset(&x->match, 0, sizeof(x->match));
+	x->matched = false;
+}
+
 static void peer_els(struct incr *r, const struct pod *p, const struct k8s_ns *ns,
 		     const struct idx_list *l, struct els *out)
 {
@@ -602,15 +614,15 @@ static bool pod_local(const struct incr *r, const struct pod *p)
  * compilation can place them.
  */
 static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset *rs,
-		   const struct pod *p, struct els *out, struct incr_delta *d, int sign,
-		   size_t *gcap)
+		   const struct pod *p, const struct k8s_ns *old_ns, struct els *out,
+		   struct incr_delta *d, int sign, size_t *gcap)
 {
 	const struct k8s_ns *ns;
 	struct nsidx *x;
 
 	if (!p || !model_pod_eligible(p))
 		return 0;
-	ns = model_cluster_ns(c, p->ns);
+	ns = old_ns ? old_ns : model_cluster_ns(c, p->ns);
 	if (!ns)
 		return -EAGAIN; /* the compiler would imply it */
 	for (size_t i = 0; i < p->nips; i++)
@@ -618,7 +630,10 @@ static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset
 			return -EAGAIN;
 	x = nsidx_of(r, p->ns, true);
 	peer_els(r, p, ns, &x->own, out);
-	peer_els(r, p, ns, ns_matches(r, x, ns), out);
+	if (old_ns) /* the namespace as it was: its peers matched anew */
+		peer_els(r, p, ns, &r->nssel, out);
+	else
+		peer_els(r, p, ns, ns_matches(r, x, ns), out);
 	named_els(r, p, out);
 	if (!pod_local(r, p))
 		return 0;
@@ -987,10 +1002,13 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	memset(out, 0, sizeof(*out));
 	if (!incr_usable(r))
 		return -EAGAIN;
+	for (size_t i = 0; i < n; i++)
+		if (ch[i].old_ns)
+			ns_changed(r, ch[i].old_ns->name);
 	for (size_t i = 0; i < n && !ret; i++) {
-		ret = pod_els(r, c, rs, ch[i].old, &olds, out, -1, &gcap);
+		ret = pod_els(r, c, rs, ch[i].old, ch[i].old_ns, &olds, out, -1, &gcap);
 		if (!ret)
-			ret = pod_els(r, c, rs, ch[i].now, &news, out, 1, &gcap);
+			ret = pod_els(r, c, rs, ch[i].now, NULL, &news, out, 1, &gcap);
 		out->local_pods += (ch[i].now && pod_local(r, ch[i].now)) -
 				   (ch[i].old && pod_local(r, ch[i].old));
 		addr_changes(out, ch[i].old, -1, &acap);

@@ -40,9 +40,14 @@ struct incr_el {
 	struct rs_elem e; /* e.chain borrowed from the recipe */
 };
 
-/* A pod whose version changed: old (NULL: it did not exist) and now (NULL: gone). */
+/*
+ * A pod whose version changed: old (NULL: it did not exist) and now (NULL:
+ * gone); old_ns: its namespace as it was, when the namespace's labels changed
+ * (NULL: as it is).
+ */
 struct incr_change {
 	const struct pod *old, *now;
+	const struct k8s_ns *old_ns;
 };
 
 /* What a batch of pod changes does to the table. */

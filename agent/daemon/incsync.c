@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/strmap.h"
 #include "base/xalloc.h"
 
 static const struct cluster *seal(void *store)
@@ -22,18 +23,48 @@ int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *la
 		  struct incr_delta *d)
 {
 	const struct store_journal *j = store_journal(s);
+	const struct cluster *c = store_cluster(s);
+	struct strmap *nss = strmap_new(), *seen = strmap_new();
 	struct incr_change *ch;
+	size_t n = 0, cap;
 	int ret;
 
-	if (!j || j->structural || !incr_usable(recipe))
+	if (!j || j->structural || !incr_usable(recipe)) {
+		strmap_free(nss);
+		strmap_free(seen);
 		return -EAGAIN;
-	incr_set_sealer(recipe, seal, s);
-	ch = xcalloc(j->npods + 1, sizeof(*ch));
-	for (size_t i = 0; i < j->npods; i++) {
-		ch[i].old = j->pods[i].had ? &j->pods[i].old : NULL;
-		ch[i].now = store_pod(s, j->pods[i].ns, j->pods[i].name);
 	}
-	ret = incr_delta(recipe, store_cluster(s), last, ch, j->npods, d);
+	incr_set_sealer(recipe, seal, s);
+	for (size_t i = 0; i < j->nnss; i++)
+		strmap_put(nss, j->nss[i].old.name, (void *)&j->nss[i].old);
+	cap = j->npods + 1;
+	ch = xcalloc(cap, sizeof(*ch));
+	for (size_t i = 0; i < j->npods; i++) {
+		char *key = xasprintf("%s/%s", j->pods[i].ns, j->pods[i].name);
+
+		ch[n].old = j->pods[i].had ? &j->pods[i].old : NULL;
+		ch[n].now = store_pod(s, j->pods[i].ns, j->pods[i].name);
+		ch[n++].old_ns = strmap_get(nss, j->pods[i].ns);
+		strmap_put(seen, key, (void *)1);
+		free(key);
+	}
+	/* the other pods of a namespace whose labels changed: same pod, other peers */
+	for (size_t i = 0; j->nnss && i < c->npods; i++) {
+		const struct k8s_ns *old = strmap_get(nss, c->pods[i].ns);
+		char *key;
+
+		if (!old)
+			continue;
+		key = xasprintf("%s/%s", c->pods[i].ns, c->pods[i].name);
+		if (!strmap_get(seen, key)) {
+			XGROW(ch, cap, n);
+			ch[n++] = (struct incr_change){ &c->pods[i], &c->pods[i], old };
+		}
+		free(key);
+	}
+	ret = incr_delta(recipe, c, last, ch, n, d);
 	free(ch);
+	strmap_free(nss);
+	strmap_free(seen);
 	return ret;
 }

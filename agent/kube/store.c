@@ -397,6 +397,11 @@ static void journal_drop(struct store *s)
 	free(s->j.pods);
 	s->j.pods = NULL;
 	s->j.npods = s->j.cap = 0;
+	for (size_t i = 0; i < s->j.nnss; i++)
+		model_ns_fini(&s->j.nss[i].old);
+	free(s->j.nss);
+	s->j.nss = NULL;
+	s->j.nnss = s->j.capnss = 0;
 	strmap_free(s->jidx);
 	s->jidx = strmap_new();
 }
@@ -436,6 +441,28 @@ static void journal_pod(struct store *s, const char *key, const struct pod *p, s
 		memset(&s->c.pods[pos], 0, sizeof(s->c.pods[pos]));
 	}
 	strmap_put(s->jidx, key, (void *)(uintptr_t)s->j.npods);
+}
+
+/*
+ * Namespace at pos (key, listed: not implied) gets new labels: remember its
+ * old self (the first change only), taking it out of the array.
+ */
+static void journal_ns(struct store *s, const char *key, size_t pos)
+{
+	char *nkey;
+
+	if (!s->jidx || s->j.structural)
+		return;
+	nkey = xasprintf("%s#ns", key);
+	if (strmap_get(s->jidx, nkey)) {
+		free(nkey);
+		return;
+	}
+	XGROW(s->j.nss, s->j.capnss, s->j.nnss);
+	s->j.nss[s->j.nnss++].old = s->c.nss[pos];
+	memset(&s->c.nss[pos], 0, sizeof(s->c.nss[pos]));
+	strmap_put(s->jidx, nkey, (void *)(uintptr_t)s->j.nnss);
+	free(nkey);
 }
 
 /*
@@ -510,6 +537,8 @@ int store_upsert(struct store *s, struct store_obj *o)
 		}
 		if (o->kind == STORE_POD)
 			journal_pod(s, key, &s->c.pods[e->pos], e->pos, true);
+		else if (o->kind == STORE_NAMESPACE && !e->implied)
+			journal_ns(s, key, e->pos); /* same name, same place */
 		else
 			journal_structural(s);
 		free(key);

@@ -59,7 +59,11 @@ struct store_relist_stats {
 
 struct store;
 
-/* A pod changed since store_journal_start(): its version then (had), or none. */
+/*
+ * A pod changed since store_journal_start(): its version then (had), or none.
+ * (Namespaces that were there and stay, with other labels, are journaled too;
+ * any other change to anything but pods makes the journal structural.)
+ */
 struct store_pod_change {
 	char *ns, *name; /* owned */
 	bool had;
@@ -67,10 +71,17 @@ struct store_pod_change {
 };
 
 /* What changed since store_journal_start(). */
+/* A namespace whose labels changed since store_journal_start(): its old self. */
+struct store_ns_change {
+	struct k8s_ns old; /* owned */
+};
+
 struct store_journal {
-	bool structural;	       /* something other than a pod changed: look at all */
+	bool structural;	       /* something else changed: look at everything */
 	struct store_pod_change *pods; /* first change of each pod, in order */
 	size_t npods, cap;
+	struct store_ns_change *nss; /* first change of each namespace (labels only) */
+	size_t nnss, capnss;
 };
 #define STORE_JOURNAL_MAX 8192 /* pods remembered; more makes the journal structural */
 

@@ -165,6 +165,25 @@ static int apply_read(struct netlink *nl, const struct ruleset *want, const stru
 }
 
 /*
+ * End batch b (begun against generation *gen), send it and free it. On
+ * success *gen is the generation after it; on failure 0. Returns 0 or -errno.
+ */
+static int send_built(struct netlink *nl, struct build *b, uint32_t *gen, struct apply_result *res)
+{
+	int ret;
+
+	build_end(b);
+	res->msgs = build_msgs(b);
+	res->sent = true;
+	ret = netlink_send(nl, b, &res->rep);
+	res->bytes = res->rep.bytes;
+	build_free(b);
+	*gen = ret ? 0 : next_gen(*gen);
+	res->gen_after = *gen;
+	return ret;
+}
+
+/*
  * Program want from the state this process keeps: last is what it committed,
  * *gen the ruleset generation right after that commit (0: unknown). The
  * difference last -> want goes to the kernel without reading anything back,
@@ -196,16 +215,8 @@ int apply_delta(struct netlink *nl, const struct ruleset *want, const struct rul
 		res->gen_after = *gen;
 		return 0;
 	}
-	build_end(b);
-	res->msgs = build_msgs(b);
-	res->sent = true;
-	ret = netlink_send(nl, b, &res->rep);
-	res->bytes = res->rep.bytes;
-	build_free(b);
-	if (ret)
-		return apply_read(nl, want, last, gen, res);
-	*gen = res->gen_after = next_gen(*gen);
-	return 0;
+	ret = send_built(nl, b, gen, res);
+	return ret ? apply_read(nl, want, last, gen, res) : 0;
 }
 
 /*
@@ -243,19 +254,10 @@ int apply_plan(struct netlink *nl, const struct diff_plan *p, const char *table,
 		*gen = 0;
 		return ret;
 	}
-	build_end(b);
-	res->msgs = build_msgs(b);
-	res->sent = true;
-	ret = netlink_send(nl, b, &res->rep);
-	res->bytes = res->rep.bytes;
-	build_free(b);
-	if (ret) {
+	ret = send_built(nl, b, gen, res);
+	if (ret)
 		res->stage = APPLY_STAGE_KERNEL;
-		*gen = 0;
-		return ret;
-	}
-	*gen = res->gen_after = next_gen(*gen);
-	return 0;
+	return ret;
 }
 
 /*

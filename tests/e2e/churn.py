@@ -448,6 +448,9 @@ def steps(env, o, items):
         if env.keep:
             mon.save(os.path.join(env.work, "nlmon.txt"))
     settle(env, 5)
+    _, body = env.http(1, "/metrics")
+    R["agent_relists"] = [ln for ln in body.splitlines() if ln.startswith(
+        ("nftpol_watch_restarts_total", "nftpol_lists_total")) and not ln.endswith(" 0")]
     try:
         R["final_equal"], R["final_diff"] = final_check(env)
     except HarnessError as e:

@@ -395,6 +395,42 @@ static void spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at, i
 					     POSIX_SPAWN_SETPGROUP);
 }
 
+/*
+ * The file to run for command into *out: itself when it has a slash, else the
+ * first executable of that name in a directory of our PATH (as Go's exec
+ * looks it up; an empty entry is the current directory). Returns 0, ENOENT or
+ * EACCES. Checked here rather than left to posix_spawn(), whose failures some
+ * spawn implementations only report as an exit status of 127.
+ */
+static int find_command(const char *command, char **out)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	*out = NULL;
+	if (strchr(command, '/')) {
+		if (access(command, X_OK))
+			return errno == ENOENT || errno == ENOTDIR ? ENOENT : EACCES;
+		*out = xstrdup(command);
+		return 0;
+	}
+	if (!*command)
+		return ENOENT;
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin";; p = end + 1) {
+		char *file;
+
+		end = strchrnul(p, ':');
+		file = end > p ? xasprintf("%.*s/%s", (int)(end - p), p, command)
+			       : xasprintf("./%s", command);
+		if (!access(file, X_OK)) {
+			*out = file;
+			return 0;
+		}
+		free(file);
+		if (!*end)
+			return ENOENT;
+	}
+}
+
 /* Start e's command into ch. 0 or -errno (-ENOENT: not found). */
 static int spawn(const struct kubeconfig_exec *e, struct child *ch)
 {
@@ -409,11 +445,14 @@ static int spawn(const struct kubeconfig_exec *e, struct child *ch)
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
 		ret = errno;
 	spawn_setup(&fa, &at, po[1], pe[1]);
-	/* posix_spawnp() looks a name without a slash up on our PATH, as Go's exec does */
-	if (!ret && strchr(e->command, '/'))
-		ret = posix_spawn(&ch->pid, e->command, &fa, &at, argv, envp);
-	else if (!ret)
-		ret = posix_spawnp(&ch->pid, e->command, &fa, &at, argv, envp);
+	if (!ret) {
+		char *path;
+
+		ret = find_command(e->command, &path);
+		if (!ret)
+			ret = posix_spawn(&ch->pid, path, &fa, &at, argv, envp);
+		free(path);
+	}
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);

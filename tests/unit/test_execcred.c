@@ -21,6 +21,12 @@
 #include "base/now.h"
 #include "tmpdir.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 static char dir[64];
 
 static void setup(void)
@@ -456,12 +462,17 @@ START_TEST(run_bounds)
 	free(err);
 	kubeconfig_exec_free(e);
 
-	/* a process it leaves behind holding stdout does not hold us */
+	/*
+	 * a process it leaves behind holding stdout does not hold us (the plugin's
+	 * exit is seen through a pidfd, which valgrind does not emulate: without
+	 * one the pipes' ends are awaited, so not under valgrind)
+	 */
 	t0 = now_ms();
 	e = plugin("p", OK_ANSWER("t") "sleep 3 &\n");
 	ck_assert_int_eq(execcred_run(e, 20000, &c, &note, &err), 0);
 	ck_assert_str_eq(c.token, "t");
-	ck_assert_int_lt(now_ms() - t0, 2000);
+	if (!RUNNING_ON_VALGRIND)
+		ck_assert_int_lt(now_ms() - t0, 2000);
 	execcred_cred_fini(&c);
 	kubeconfig_exec_free(e);
 }

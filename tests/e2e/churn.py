@@ -381,6 +381,10 @@ def final_check(env):
                                      lineterm="", n=1))
     with open(os.path.join(env.work, "final-table.diff"), "w") as f:
         f.write("\n".join(diff) + "\n")
+    if getattr(env, "diff_out", None):
+        for suffix, text in (("", "\n".join(diff) + "\n"), (".compile", want), (".agent", got)):
+            with open(env.diff_out + suffix, "w") as f:
+                f.write(text)
     plus = sum(1 for ln in diff if ln.startswith("+\t"))
     minus = sum(1 for ln in diff if ln.startswith("-\t"))
     a, b = blocks(want), blocks(got)
@@ -471,6 +475,8 @@ def parser():
     ap.add_argument("--probe-timeout", type=float, default=1.0)
     ap.add_argument("--check-incremental", action="store_true",
                     help="the agent with --check-incremental (slower: not a measurement)")
+    ap.add_argument("--diff-out", metavar="FILE", help="when the final table differs: "
+                    "the diff to FILE, both listings to FILE.compile and FILE.agent")
     ap.add_argument("--json")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("-k", "--keep", action="store_true")
@@ -487,6 +493,7 @@ def main():
     # the e2e suite's --check-incremental compiles in full after every
     # incremental sync: a measurement runs the agent as deployed
     env.check_incremental = o.check_incremental
+    env.diff_out = o.diff_out
     try:
         items = generated(o)
         env.setup()

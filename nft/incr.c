@@ -1229,10 +1229,31 @@ static void commit_dead(struct incr *r, struct ruleset *rs, const struct incr_de
 void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d)
 {
 	take_made(d, rs); /* unless incr_plan() did */
-	for (size_t i = 0; i < d->ndel; i++)
-		ruleset_set_remove(ruleset_find_set(rs, d->del[i].set), d->del[i].e.key);
-	for (size_t i = 0; i < d->nadd; i++)
-		ruleset_set_insert(ruleset_find_set(rs, d->add[i].set), &d->add[i].e);
+	/* set by set (del and add are sorted by set, then key): one pass each */
+	for (size_t i = 0, j = 0; i < d->ndel || j < d->nadd;) {
+		const char *name =
+			i < d->ndel && (j == d->nadd || strcmp(d->del[i].set, d->add[j].set) <= 0)
+				? d->del[i].set
+				: d->add[j].set;
+		size_t i2 = i, j2 = j;
+		const struct rs_elem **dv, **av;
+
+		while (i2 < d->ndel && !strcmp(d->del[i2].set, name))
+			i2++;
+		while (j2 < d->nadd && !strcmp(d->add[j2].set, name))
+			j2++;
+		dv = xcalloc(i2 - i + 1, sizeof(*dv));
+		av = xcalloc(j2 - j + 1, sizeof(*av));
+		for (size_t m = i; m < i2; m++)
+			dv[m - i] = &d->del[m].e;
+		for (size_t m = j; m < j2; m++)
+			av[m - j] = &d->add[m].e;
+		ruleset_set_merge(ruleset_find_set(rs, name), dv, i2 - i, av, j2 - j);
+		free(dv);
+		free(av);
+		i = i2;
+		j = j2;
+	}
 	count_groups(d, 1);
 	for (size_t i = 0; i < d->naddrs; i++) {
 		addr_slot(r, &d->addrs[i].a, true)->count += (uint32_t)d->addrs[i].d;

@@ -469,6 +469,53 @@ void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e)
 	s->elems[pos].chain = e->chain ? xstrdup(e->chain) : NULL;
 }
 
+/*
+ * Remove from sealed hash set s the elements whose keys del[0..ndel) hold and
+ * put copies of add[0..nadd) (chains duplicated) into it, in one pass over the
+ * set: del and add sorted by key; a key both removed and added is replaced.
+ * O(size + changes), where element by element it would be O(size x changes);
+ * up to ruleset_merge_small changes are made element by element (no copy of
+ * the whole set).
+ */
+size_t ruleset_merge_small = 16; /* tests/unit/test_incr.c sets 0 for some seeds */
+
+void ruleset_set_merge(struct rs_set *s, const struct rs_elem *const *del, size_t ndel,
+		       const struct rs_elem *const *add, size_t nadd)
+{
+	unsigned len = ruleset_key_len(s);
+	size_t n = s->nelems, i = 0, j = 0, k = 0, o = 0;
+	struct rs_elem *v;
+
+	if (ndel + nadd <= ruleset_merge_small) { /* a few: in place, no copy of the set */
+		for (size_t m = 0; m < ndel; m++)
+			ruleset_set_remove(s, del[m]->key);
+		for (size_t m = 0; m < nadd; m++)
+			ruleset_set_insert(s, add[m]);
+		return;
+	}
+	v = xcalloc(n + nadd + 1, sizeof(*v));
+	while (i < n || k < nadd) {
+		while (j < ndel && i < n && memcmp(del[j]->key, s->elems[i].key, len) < 0)
+			j++; /* not there */
+		if (i < n && j < ndel && !memcmp(s->elems[i].key, del[j]->key, len)) {
+			free(s->elems[i++].chain);
+			j++;
+			continue;
+		}
+		if (k < nadd && (i == n || memcmp(add[k]->key, s->elems[i].key, len) < 0)) {
+			v[o] = *add[k];
+			v[o++].chain = add[k]->chain ? xstrdup(add[k]->chain) : NULL;
+			k++;
+		} else {
+			v[o++] = s->elems[i++];
+		}
+	}
+	free(s->elems);
+	s->elems = v;
+	s->nelems = o;
+	s->cap = n + nadd + 1;
+}
+
 /* Remove the element of sealed hash set s whose key is key; whether there was one. */
 bool ruleset_set_remove(struct rs_set *s, const uint8_t *key)
 {

@@ -179,6 +179,9 @@ struct rs_set *ruleset_find_set(const struct ruleset *rs, const char *name);
 const struct rs_elem *ruleset_set_find_key(const struct rs_set *s, const uint8_t *key);
 void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e);
 bool ruleset_set_remove(struct rs_set *s, const uint8_t *key);
+void ruleset_set_merge(struct rs_set *s, const struct rs_elem *const *del, size_t ndel,
+		       const struct rs_elem *const *add, size_t nadd);
+extern size_t ruleset_merge_small; /* ruleset_set_merge(): changes made one by one */
 void ruleset_take_chain(struct ruleset *rs, struct rs_chain *c);
 void ruleset_take_set(struct ruleset *rs, struct rs_set *st);
 void ruleset_take_counter(struct ruleset *rs, struct rs_counter *k);

@@ -299,7 +299,8 @@ static void run_seed(uint64_t seed, unsigned steps, bool audit, unsigned *increm
 			put_pod(&w, i);
 	full(&w, &st, audit);
 	for (unsigned step = 0; step < steps; step++) {
-		unsigned nev = 1 + (rnd(&w.g, 4) ? 0 : rnd(&w.g, 6));
+		/* now and then a burst: more than 16 changes to a set are merged in one pass */
+		unsigned nev = rnd(&w.g, 20) ? 1 + (rnd(&w.g, 4) ? 0 : rnd(&w.g, 6)) : 40;
 		bool pods_only = true;
 		struct incr_delta d;
 		char *got, *want;
@@ -353,8 +354,11 @@ START_TEST(incremental_equals_full)
 	uint64_t seeds = RUNNING_ON_VALGRIND ? 2 : 24;
 	unsigned incremental = 0, pod_batches = 0;
 
-	for (uint64_t seed = 1; seed <= seeds; seed++)
+	for (uint64_t seed = 1; seed <= seeds; seed++) {
+		/* odd seeds merge every change to a set in one pass, even ones move a few */
+		ruleset_merge_small = seed % 2 ? 0 : 16;
 		run_seed(seed, 250, seed % 6 == 0 || seed == 2, &incremental, &pod_batches);
+	}
 	fprintf(stderr,
 		"test_incr: %u of %u batches without policy changes incremental (%llu batches)\n",
 		incremental, pod_batches, (unsigned long long)seeds * 250);

@@ -1075,12 +1075,6 @@ int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char 
 	return 0;
 }
 
-/* Whether the delta changes nothing. */
-bool incr_delta_empty(const struct incr_delta *d)
-{
-	return !d->ndel && !d->nadd;
-}
-
 static void plan_ops(struct diff_plan *p, const struct ruleset *rs, enum diff_op_kind kind,
 		     const struct incr_el *v, size_t n)
 {

@@ -93,7 +93,6 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	__attribute__((warn_unused_result));
 int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char *set,
 		     const void *val, size_t len);
-bool incr_delta_empty(const struct incr_delta *d);
 void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out);
 void incr_set_sealer(struct incr *r, const struct cluster *(*seal)(void *arg), void *arg);
 void incr_commit(struct incr *r, struct ruleset *rs, struct incr_delta *d);

@@ -32,8 +32,8 @@ struct idx_list {
 struct pods_rec {
 	char *set;
 	bool v6;
-	const struct netpol *np; /* borrowed from the cluster */
-	const struct peer *p;	 /* borrowed from the cluster */
+	char *ns;      /* the policy's namespace (a peer without namespace selector) */
+	struct peer p; /* a copy: the recipe outlives the policy */
 };
 
 struct named_port {
@@ -146,8 +146,11 @@ void incr_free(struct incr *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->npods; i++)
+	for (size_t i = 0; i < r->npods; i++) {
 		free(r->pods[i].set);
+		free(r->pods[i].ns);
+		model_peer_fini(&r->pods[i].p);
+	}
 	free(r->pods);
 	for (size_t i = 0; i < r->nnamed; i++) {
 		for (size_t j = 0; j < r->named[i].n; j++)
@@ -201,7 +204,8 @@ void incr_note_pods(struct incr *r, const char *set, bool v6, const struct netpo
 		return;
 	}
 	XGROW(r->pods, r->cappods, r->npods);
-	r->pods[r->npods++] = (struct pods_rec){ xstrdup(set), v6, np, p };
+	r->pods[r->npods] = (struct pods_rec){ xstrdup(set), v6, xstrdup(np->ns), { 0 } };
+	model_peer_copy(&r->pods[r->npods++].p, p);
 }
 
 void incr_note_named(struct incr *r, const char *set, bool v6, const struct np_port **v, size_t n)
@@ -365,10 +369,10 @@ void incr_note_done(struct incr *r, const struct cluster *c, const struct compil
 			r->pods[i].set = NULL;
 			continue;
 		}
-		if (r->pods[i].p->flags & PEER_NS_SEL)
+		if (r->pods[i].p.flags & PEER_NS_SEL)
 			idx_add(&r->nssel, i);
 		else
-			idx_add(&nsidx_of(r, r->pods[i].np->ns, true)->own, i);
+			idx_add(&nsidx_of(r, r->pods[i].ns, true)->own, i);
 	}
 	for (size_t i = 0; i < c->npods; i++)
 		count_pod(r, &c->pods[i], 1);
@@ -428,7 +432,7 @@ static const struct idx_list *ns_matches(struct incr *r, struct nsidx *x, const 
 {
 	if (!x->matched) {
 		for (size_t i = 0; i < r->nssel.n; i++)
-			if (selector_matches(&r->pods[r->nssel.v[i]].p->ns_sel, &ns->labels))
+			if (selector_matches(&r->pods[r->nssel.v[i]].p.ns_sel, &ns->labels))
 				idx_add(&x->match, r->nssel.v[i]);
 		x->matched = true;
 	}
@@ -453,7 +457,7 @@ static void peer_els(struct incr *r, const struct pod *p, const struct k8s_ns *n
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pods_rec *pr = &r->pods[l->v[i]];
 
-		if (pr->set && eval_peer_matches_in(pr->np, pr->p, p, ns))
+		if (pr->set && eval_peer_matches_in(pr->ns, &pr->p, p, ns))
 			add_addr_el(out, pr->set, pod_addr(p, pr->v6));
 	}
 }
@@ -760,10 +764,10 @@ static void index_new_recs(struct incr *r, const struct ruleset *made, size_t po
 		if (!ruleset_find_set(made, r->pods[i].set)) {
 			free(r->pods[i].set);
 			r->pods[i].set = NULL;
-		} else if (r->pods[i].p->flags & PEER_NS_SEL) {
+		} else if (r->pods[i].p.flags & PEER_NS_SEL) {
 			idx_add(&r->nssel, i);
 		} else {
-			idx_add(&nsidx_of(r, r->pods[i].np->ns, true)->own, i);
+			idx_add(&nsidx_of(r, r->pods[i].ns, true)->own, i);
 		}
 	}
 	if (r->npods == pods0)

@@ -150,7 +150,7 @@ bool eval_ipblock_contains(const struct peer *p, const struct addr *ip)
  * Whether a pod/namespace-selector peer of np stands for pod, whose namespace
  * is ns (NULL: unknown, which no namespaceSelector matches).
  */
-bool eval_peer_matches_in(const struct netpol *np, const struct peer *p, const struct pod *pod,
+bool eval_peer_matches_in(const char *np_ns, const struct peer *p, const struct pod *pod,
 			  const struct k8s_ns *ns)
 {
 	if ((p->flags & PEER_IPBLOCK) || !model_pod_eligible(pod))
@@ -158,7 +158,7 @@ bool eval_peer_matches_in(const struct netpol *np, const struct peer *p, const s
 	if ((p->flags & PEER_POD_SEL) && !selector_matches(&p->pod_sel, &pod->labels))
 		return false;
 	if (!(p->flags & PEER_NS_SEL))
-		return !strcmp(pod->ns, np->ns);
+		return !strcmp(pod->ns, np_ns);
 	return ns && selector_matches(&p->ns_sel, &ns->labels);
 }
 
@@ -166,7 +166,7 @@ bool eval_peer_matches_in(const struct netpol *np, const struct peer *p, const s
 bool eval_peer_matches(const struct eval *e, const struct netpol *np, const struct peer *p,
 		       const struct pod *pod)
 {
-	return eval_peer_matches_in(np, p, pod, model_cluster_ns(e->c, pod->ns));
+	return eval_peer_matches_in(np->ns, p, pod, model_cluster_ns(e->c, pod->ns));
 }
 
 /* proto 0: any protocol (a ClusterNetworkPolicy destinationNamedPort). */

@@ -32,7 +32,7 @@ void eval_peer_pods(const struct eval *e, const struct netpol *np, const struct 
 		    struct pod_list *out);
 bool eval_selects(const struct eval *e, const struct netpol *np, const struct pod *pod);
 bool eval_ipblock_contains(const struct peer *p, const struct addr *ip);
-bool eval_peer_matches_in(const struct netpol *np, const struct peer *p, const struct pod *pod,
+bool eval_peer_matches_in(const char *np_ns, const struct peer *p, const struct pod *pod,
 			  const struct k8s_ns *ns);
 bool eval_peer_matches(const struct eval *e, const struct netpol *np, const struct peer *p,
 		       const struct pod *pod);

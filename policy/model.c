@@ -81,6 +81,39 @@ void model_selector_fini(struct selector *s)
 	s->nreqs = 0;
 }
 
+/* A deep copy of selector s into out (uninitialised). */
+void model_selector_copy(struct selector *out, const struct selector *s)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->match.n; i++)
+		model_labels_set(&out->match, s->match.v[i].key, s->match.v[i].value);
+	out->reqs = xcalloc(s->nreqs ? s->nreqs : 1, sizeof(*out->reqs));
+	out->nreqs = s->nreqs;
+	for (size_t i = 0; i < s->nreqs; i++) {
+		struct sel_req *r = &out->reqs[i];
+
+		r->key = xstrdup(s->reqs[i].key);
+		r->op = s->reqs[i].op;
+		r->nvalues = s->reqs[i].nvalues;
+		r->values = xcalloc(r->nvalues ? r->nvalues : 1, sizeof(*r->values));
+		for (size_t j = 0; j < r->nvalues; j++)
+			r->values[j] = xstrdup(s->reqs[i].values[j]);
+	}
+}
+
+/* A deep copy of peer p into out (uninitialised). */
+void model_peer_copy(struct peer *out, const struct peer *p)
+{
+	*out = *p;
+	model_selector_copy(&out->pod_sel, &p->pod_sel);
+	model_selector_copy(&out->ns_sel, &p->ns_sel);
+	out->except = NULL;
+	if (p->nexcept) {
+		out->except = xcalloc(p->nexcept, sizeof(*out->except));
+		memcpy(out->except, p->except, p->nexcept * sizeof(*out->except));
+	}
+}
+
 void model_peer_fini(struct peer *p)
 {
 	model_selector_fini(&p->pod_sel);

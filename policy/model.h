@@ -256,6 +256,8 @@ const char *model_labels_get(const struct labels *l, const char *key);
 void model_labels_set(struct labels *l, const char *key, const char *value);
 void model_selector_fini(struct selector *s);
 void model_peer_fini(struct peer *p);
+void model_selector_copy(struct selector *out, const struct selector *s);
+void model_peer_copy(struct peer *out, const struct peer *p);
 void model_rule_fini(struct np_rule *r);
 void model_netpol_fini(struct netpol *np);
 void model_pod_fini(struct pod *p);

@@ -162,11 +162,11 @@ bool eval_peer_matches_in(const char *np_ns, const struct peer *p, const struct 
 	return ns && selector_matches(&p->ns_sel, &ns->labels);
 }
 
-/* Whether a pod/namespace-selector peer of np stands for pod. */
+/* Whether a pod/namespace-selector peer of np (NULL: with a namespace selector) stands for pod. */
 bool eval_peer_matches(const struct eval *e, const struct netpol *np, const struct peer *p,
 		       const struct pod *pod)
 {
-	return eval_peer_matches_in(np->ns, p, pod, model_cluster_ns(e->c, pod->ns));
+	return eval_peer_matches_in(np ? np->ns : NULL, p, pod, model_cluster_ns(e->c, pod->ns));
 }
 
 /* proto 0: any protocol (a ClusterNetworkPolicy destinationNamedPort). */

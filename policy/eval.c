@@ -22,21 +22,6 @@ struct eval {
 	struct ns_slice *slices; /* one per c->nss, same order */
 };
 
-static size_t first_pod_of(const struct cluster *c, const char *ns)
-{
-	size_t lo = 0, hi = c->npods;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(c->pods[mid].ns, ns) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Index a sealed cluster; the cluster must outlive the result. */
 struct eval *eval_new(const struct cluster *c)
 {
@@ -45,7 +30,7 @@ struct eval *eval_new(const struct cluster *c)
 	e->c = c;
 	e->slices = xcalloc(c->nnss, sizeof(*e->slices));
 	for (size_t i = 0; i < c->nnss; i++) {
-		size_t lo = first_pod_of(c, c->nss[i].name), hi = lo;
+		size_t lo = model_cluster_first_pod(c, c->nss[i].name), hi = lo;
 
 		while (hi < c->npods && !strcmp(c->pods[hi].ns, c->nss[i].name))
 			hi++;

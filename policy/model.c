@@ -391,6 +391,22 @@ void model_cluster_seal(struct cluster *c)
 	xqsort(c->cnps, c->ncnps, sizeof(*c->cnps), cnp_cmp);
 }
 
+/* The index of the first pod of namespace ns in sealed c (c->npods: none after it). */
+size_t model_cluster_first_pod(const struct cluster *c, const char *ns)
+{
+	size_t lo = 0, hi = c->npods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->pods[mid].ns, ns) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * Whether a pod takes part in NetworkPolicy at all, as target or peer: it has an
  * IP, is not finished (its IP may already belong to another pod) and does not

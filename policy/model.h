@@ -275,6 +275,7 @@ void model_cluster_init(struct cluster *c);
 void model_cluster_fini(struct cluster *c);
 void model_cluster_seal(struct cluster *c);
 const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name);
+size_t model_cluster_first_pod(const struct cluster *c, const char *ns);
 const struct k8s_node *model_cluster_node(const struct cluster *c, const char *name);
 
 bool model_pod_eligible(const struct pod *p);

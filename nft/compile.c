@@ -72,32 +72,31 @@ static size_t collect_assigns(struct lower *k, enum dir dir, bool audit, struct 
 	return n;
 }
 
-static char *group_text(const struct lower *k, const size_t *pols, size_t n)
+/* "ns/name, ns/name" of the policies all[pols[0..n)]. */
+static char *group_text(const struct netpol *all, const size_t *pols, size_t n)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = xnonnull(open_memstream(&buf, &len));
 
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s/%s", i ? ", " : "", k->c->pols[pols[i]].ns,
-			k->c->pols[pols[i]].name);
+		fprintf(f, "%s%s/%s", i ? ", " : "", all[pols[i]].ns, all[pols[i]].name);
 	fclose(f);
 	return buf;
 }
 
 /*
- * The key of a group: its policies' indexes (stable within one compilation,
- * and while the policies do not change: nft/incr.c keys its groups so too).
+ * The key of a group: its policies' namespace/name (indexes into all), so that
+ * it holds while other policies come and go (nft/incr.c keys its groups so too).
  */
-char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n)
+char *lower_group_key(const struct netpol *all, enum dir dir, bool audit, const size_t *pols,
+		      size_t n)
 {
-	size_t cap = 16 + n * 21, len;
-	char *buf = xmalloc(cap);
+	char *text = group_text(all, pols, n);
+	char *key = xasprintf("%s|%d|%s", audit ? "agrp" : "grp", dir, text);
 
-	len = (size_t)snprintf(buf, cap, "%s|%d", audit ? "agrp" : "grp", dir);
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, cap - len, ",%zu", pols[i]);
-	return buf;
+	free(text);
+	return key;
 }
 
 /* The counter of the first packets the policies of a group (text) deny, or would. */
@@ -127,7 +126,7 @@ static const char *group_counter(struct lower *k, enum dir dir, bool audit, cons
 const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const size_t *pols,
 			      size_t n)
 {
-	char *key = lower_group_key(dir, audit, pols, n);
+	char *key = lower_group_key(k->c->pols, dir, audit, pols, n);
 	char *name = strmap_get(k->objs, key);
 	const char **targets;
 	char *text, *nkey, *comment, *oname;
@@ -142,7 +141,7 @@ const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const s
 	targets = xcalloc(n, sizeof(*targets));
 	for (size_t i = 0; i < n; i++)
 		targets[i] = lower_policy_chain(k, &k->c->pols[pols[i]], dir);
-	text = group_text(k, pols, n);
+	text = group_text(k->c->pols, pols, n);
 	nkey = xasprintf("%s|%s|%s", audit ? "agrp" : "grp", lower_dir_name(dir), text);
 	ctr = group_counter(k, dir, audit, text, nkey);
 	comment = xasprintf("%s of pods selected by %s%s", lower_dir_name(dir), text,

@@ -74,7 +74,8 @@ struct pmatch {
 #define LOWER_PMATCH_MAX 5 /* any; exact; ranges; named per family */
 
 const char *lower_dir_name(enum dir dir);
-char *lower_group_key(enum dir dir, bool audit, const size_t *pols, size_t n);
+char *lower_group_key(const struct netpol *all, enum dir dir, bool audit, const size_t *pols,
+		      size_t n);
 void lower_sweep(struct lower *k, struct ruleset *rs, struct compile_meta *meta);
 const char *lower_group_chain(struct lower *k, enum dir dir, bool audit, const size_t *pols,
 			      size_t n);

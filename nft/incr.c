@@ -93,6 +93,15 @@ struct incr_need {
 	struct group *g;
 };
 
+/* A chain the table has that a delta makes anew, under the same name. */
+struct incr_rewrite {
+	enum dir dir;
+	bool audit;
+	size_t pol;	 /* a policy's chain: the policy's index; SIZE_MAX: a group's */
+	struct group *g; /* a group's chain */
+	size_t *pols, n; /* the group's policies (indexes), owned */
+};
+
 struct incr {
 	bool usable; /* recorded from a compilation it can follow */
 	char *node;  /* NULL: every pod is local */
@@ -221,8 +230,11 @@ void incr_note_named(struct incr *r, const char *set, bool v6, const struct np_p
 
 void incr_note_group(struct incr *r, const char *key, const char *chain)
 {
-	struct group *g = xcalloc(1, sizeof(*g));
+	struct group *g = strmap_get(r->groups, key);
 
+	if (g) /* made anew (incr_delta: a policy changed), same name */
+		return;
+	g = xcalloc(1, sizeof(*g));
 	g->chain = xstrdup(chain);
 	g->key = xstrdup(key);
 	XGROW(r->gv, r->capgv, r->ngv);
@@ -559,7 +571,7 @@ static int group_of(struct incr *r, const struct nsidx *x, const struct pod *p, 
 		free(pols);
 		return 0;
 	}
-	key = lower_group_key(dir, audit, pols, n);
+	key = lower_group_key(r->pols, dir, audit, pols, n);
 	*g = strmap_get(r->groups, key);
 	if (*g || !d || !can_make(r, pols, n, dir, &d->lowers)) {
 		free(key);
@@ -591,20 +603,61 @@ static int dispatch_of(struct incr *r, const struct ruleset *rs, const struct ns
 	return ret;
 }
 
+/* The verdict maps: [audit][dir][v6]. */
+static const char *const map_names[2][DIR_COUNT][2] = {
+	{ { "pod_ingress4", "pod_ingress6" }, { "pod_egress4", "pod_egress6" } },
+	{ { "audit_ingress4", "audit_ingress6" }, { "audit_egress4", "audit_egress6" } },
+};
+
 static void map_els(struct els *out, const struct pod *p, bool audit, enum dir dir, char *chain)
 {
-	static const char *const names[2][DIR_COUNT][2] = {
-		{ { "pod_ingress4", "pod_ingress6" }, { "pod_egress4", "pod_egress6" } },
-		{ { "audit_ingress4", "audit_ingress6" }, { "audit_egress4", "audit_egress6" } },
-	};
-
 	for (size_t i = 0; i < p->nips; i++) {
 		bool v6 = p->ips[i].family == AF_INET6;
-		struct rs_elem *e = el_add(out, names[audit][dir][v6]);
+		struct rs_elem *e = el_add(out, map_names[audit][dir][v6]);
 
 		lower_put_addr(e->key, &p->ips[i]);
 		e->chain = chain;
 	}
+}
+
+/*
+ * The group local pod p is dispatched to in dir as table rs has it (*audit:
+ * through an audit map): 1 with *g, 0 when it is not dispatched, -EAGAIN when
+ * its addresses disagree or the chain is no group's. The table is what the
+ * policies were when it was made, whatever they are now.
+ */
+static int table_dispatch(const struct incr *r, const struct ruleset *rs, const struct pod *p,
+			  enum dir dir, struct group **g, bool *audit)
+{
+	*g = NULL;
+	*audit = false;
+	for (int a = 0; a < 2; a++) {
+		const char *chain = NULL;
+		size_t found = 0;
+
+		for (size_t i = 0; i < p->nips; i++) {
+			bool v6 = p->ips[i].family == AF_INET6;
+			const struct rs_set *s = ruleset_find_set(rs, map_names[a][dir][v6]);
+			uint8_t key[RS_KEY_MAX] = { 0 };
+			const struct rs_elem *e;
+
+			lower_put_addr(key, &p->ips[i]);
+			e = s ? ruleset_set_find_key(s, key) : NULL;
+			if (!e)
+				continue;
+			if (!e->chain || (chain && strcmp(chain, e->chain)))
+				return -EAGAIN;
+			chain = e->chain;
+			found++;
+		}
+		if (!found)
+			continue;
+		if (found != p->nips || !(*g = strmap_get(r->chains, chain)))
+			return -EAGAIN;
+		*audit = a;
+		return 1;
+	}
+	return 0;
 }
 
 static bool pod_local(const struct incr *r, const struct pod *p)
@@ -643,9 +696,10 @@ static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset
 		return 0;
 	for (int dir = 0; dir < DIR_COUNT; dir++) {
 		struct group *g = NULL;
-		size_t need;
+		size_t need = SIZE_MAX;
 		bool audit;
-		int ret = dispatch_of(r, rs, x, p, dir, &g, &audit, sign > 0 ? d : NULL, &need);
+		int ret = sign > 0 ? dispatch_of(r, rs, x, p, dir, &g, &audit, d, &need)
+				   : table_dispatch(r, rs, p, dir, &g, &audit);
 
 		if (ret < 0)
 			return ret;
@@ -669,6 +723,252 @@ static int pod_els(struct incr *r, const struct cluster *c, const struct ruleset
 			add_addr_el(out, v6 ? "known6" : "known4", a);
 	}
 	return 0;
+}
+
+/* -- policy changes ------------------------------------------------------- */
+
+static void count_groups(const struct incr_delta *d, int sign);
+
+/* A local pod joins (d = 1) or leaves (-1) group g (or the need-th new one). */
+static void gref_add(struct incr_delta *d, struct group *g, int sign, size_t need, size_t *gcap)
+{
+	XGROW(d->grefs, *gcap, d->ngrefs);
+	d->grefs[d->ngrefs++] = (struct incr_gref){ g, sign, need };
+}
+
+/* The policies now in c, indexed per namespace (they are what group_of() reads). */
+static void rebind(struct incr *r, const struct cluster *c)
+{
+	r->pols = c->pols;
+	r->npols = c->npols;
+	for (size_t i = 0; i < r->nnsv; i++)
+		r->nsv[i]->pols.n = 0;
+	for (size_t i = 0; i < c->npols; i++)
+		idx_add(&nsidx_of(r, c->pols[i].ns, true)->pols, i);
+}
+
+/* The index of policy ns/name (name: len bytes) in r->pols, or SIZE_MAX. */
+static size_t pol_find(struct incr *r, const char *ns, const char *name, size_t len)
+{
+	const struct nsidx *x = nsidx_of(r, ns, false);
+
+	for (size_t i = 0; x && i < x->pols.n; i++) {
+		const char *have = r->pols[x->pols.v[i]].name;
+
+		if (strlen(have) == len && !memcmp(have, name, len))
+			return x->pols.v[i];
+	}
+	return SIZE_MAX;
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The policies a group key names ("grp|dir|ns/a, ns/b", see lower_group_key)
+ * as indexes into r->pols, sorted, into *out (n of them); with only, just
+ * whether it names policy only (ns/name). Returns false when one is gone.
+ */
+static bool key_pols(struct incr *r, const char *key, const char *only, size_t **out, size_t *n)
+{
+	const char *t = strchr(key, '|');
+	bool ok = true;
+
+	t = t ? strchr(t + 1, '|') : NULL;
+	*n = 0;
+	if (out)
+		*out = xcalloc(strlen(key) / 3 + 1, sizeof(**out));
+	while (t && ok) {
+		const char *tok = t + 1, *end = strstr(tok, ", "), *slash;
+		size_t len = end ? (size_t)(end - tok) : strlen(tok);
+		char *ns;
+
+		t = end ? end + 1 : NULL;
+		if (only) {
+			if (strlen(only) == len && !memcmp(only, tok, len))
+				return true;
+			continue;
+		}
+		slash = memchr(tok, '/', len);
+		if (!slash)
+			return false;
+		ns = xstrndup(tok, (size_t)(slash - tok));
+		(*out)[*n] = pol_find(r, ns, slash + 1, len - (size_t)(slash - tok) - 1);
+		ok = (*out)[(*n)++] != SIZE_MAX;
+		free(ns);
+	}
+	if (only)
+		return false;
+	xqsort(*out, *n, sizeof(**out), size_cmp);
+	return ok;
+}
+
+/* Whether an address of pod p is another eligible pod's too. */
+static bool shared(struct incr *r, const struct pod *p)
+{
+	for (size_t i = 0; i < p->nips; i++) {
+		const struct addr_slot *sl = addr_slot(r, &p->ips[i], false);
+
+		if (sl && sl->count > 1)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The local pods of namespace ns that the batch does not change otherwise
+ * (skip, indexed like c's sealed pods) dispatched anew: from the group the
+ * table has to the one the policies now make.
+ */
+static int regroup_ns(struct incr *r, const struct cluster *c, const struct ruleset *rs,
+		      const char *ns, const bool *skip, struct els *olds, struct els *news,
+		      struct incr_delta *d, size_t *gcap)
+{
+	struct nsidx *x = nsidx_of(r, ns, true);
+
+	for (size_t i = model_cluster_first_pod(c, ns); i < c->npods && !strcmp(c->pods[i].ns, ns);
+	     i++) {
+		const struct pod *p = &c->pods[i];
+
+		if (skip[i] || !model_pod_eligible(p) || !pod_local(r, p))
+			continue;
+		for (int dir = 0; dir < DIR_COUNT; dir++) {
+			struct group *og, *g = NULL;
+			bool oaudit, audit = false;
+			size_t need = SIZE_MAX;
+			int oret = table_dispatch(r, rs, p, dir, &og, &oaudit);
+			int ret = oret < 0 ? oret
+					   : dispatch_of(r, rs, x, p, dir, &g, &audit, d, &need);
+
+			if (ret < 0)
+				return ret;
+			if (oret && ret && g == og && audit == oaudit)
+				continue;
+			if (shared(r, p))
+				return -EAGAIN; /* the map has one of the pods: compile */
+			if (oret) {
+				map_els(olds, p, oaudit, dir, og->chain);
+				gref_add(d, og, -1, SIZE_MAX, gcap);
+			}
+			if (ret) {
+				map_els(news, p, audit, dir, g ? g->chain : d->needs[need].key);
+				gref_add(d, g, 1, need, gcap);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The policies changed (pc): the recipe reads the policies c now has, and the
+ * local pods of their namespaces are dispatched anew (those in ch are the pod
+ * changes' to place). c must be sealed.
+ */
+static int policies_changed(struct incr *r, const struct cluster *c, const struct ruleset *rs,
+			    const struct incr_change *ch, size_t n, const struct incr_polchange *pc,
+			    size_t npc, struct els *olds, struct els *news, struct incr_delta *d,
+			    size_t *gcap)
+{
+	bool *skip = xcalloc(c->npods + 1, sizeof(bool));
+	struct strmap *done = strmap_new();
+	int ret = 0;
+
+	rebind(r, c);
+	for (size_t i = 0; i < n; i++)
+		if (ch[i].now >= c->pods && ch[i].now < c->pods + c->npods)
+			skip[ch[i].now - c->pods] = true;
+	for (size_t i = 0; i < npc && !ret; i++) {
+		if (strmap_get(done, pc[i].ns))
+			continue;
+		strmap_put(done, pc[i].ns, (void *)1);
+		ret = regroup_ns(r, c, rs, pc[i].ns, skip, olds, news, d, gcap);
+	}
+	free(skip);
+	strmap_free(done);
+	return ret;
+}
+
+static void rewrite_add(struct incr_delta *d, struct incr_rewrite rw)
+{
+	d->rw = xrealloc(d->rw, (d->nrw + 1) * sizeof(*d->rw));
+	d->rw[d->nrw++] = rw;
+}
+
+static bool has_pol(const size_t *v, size_t n, size_t pol)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pol)
+			return true;
+	return false;
+}
+
+/*
+ * Which chains of the table the changed policies pc make anew, once the
+ * batch's pods are placed (d's group references): each group chain naming one
+ * of them that keeps a pod (its rules may jump elsewhere now), and the chain of
+ * each of them that a group keeps or a new group uses. The others go when
+ * nothing references them (collect_dead).
+ */
+static int plan_rewrites(struct incr *r, const struct ruleset *rs, const struct incr_polchange *pc,
+			 size_t npc, struct incr_delta *d)
+{
+	int ret = 0;
+
+	count_groups(d, 1);
+	for (size_t i = 0; i < r->ngv && !ret; i++) {
+		struct group *g = r->gv[i];
+		struct incr_rewrite rw = { .pol = SIZE_MAX, .g = g };
+		bool touched = false;
+
+		if (!g->chain || !g->refs)
+			continue;
+		for (size_t j = 0; j < npc && !touched; j++) {
+			char *id = xasprintf("%s/%s", pc[j].ns, pc[j].name);
+
+			touched = key_pols(r, g->key, id, NULL, &rw.n);
+			free(id);
+		}
+		if (!touched)
+			continue;
+		rw.audit = g->key[0] == 'a';
+		rw.dir = g->key[rw.audit ? 5 : 4] == '0' ? DIR_INGRESS : DIR_EGRESS;
+		if (!key_pols(r, g->key, NULL, &rw.pols, &rw.n))
+			ret = -EAGAIN;
+		rewrite_add(d, rw);
+	}
+	count_groups(d, -1);
+	for (size_t j = 0; j < npc && !ret; j++) {
+		size_t pi = pol_find(r, pc[j].ns, pc[j].name, strlen(pc[j].name));
+
+		for (int dir = 0; pi != SIZE_MAX && dir < DIR_COUNT; dir++) {
+			const struct netpol *np = &r->pols[pi];
+			char *key =
+				xasprintf("pol|%s|%s/%s", lower_dir_name(dir), np->ns, np->name);
+			const char *name = r->objs ? strmap_get(r->objs, key) : NULL;
+			bool used = false;
+
+			free(key);
+			if (!np->nrules[dir] || !(np->types & DIR_FLAG(dir)) || !name ||
+			    !ruleset_find_chain(rs, name))
+				continue;
+			for (size_t i = 0; i < d->nrw && !used; i++)
+				used = d->rw[i].g && d->rw[i].dir == (enum dir)dir &&
+				       has_pol(d->rw[i].pols, d->rw[i].n, pi);
+			for (size_t i = 0; i < d->nneeds && !used; i++)
+				used = d->needs[i].dir == (enum dir)dir &&
+				       has_pol(d->needs[i].pols, d->needs[i].n, pi);
+			if (used)
+				rewrite_add(d, (struct incr_rewrite){ .dir = dir, .pol = pi });
+		}
+	}
+	if (d->nrw && (!r->seal || !r->objs))
+		ret = -EAGAIN;
+	d->lowers |= d->nrw > 0;
+	return ret;
 }
 
 /* -- a batch of changes --------------------------------------------------- */
@@ -801,7 +1101,7 @@ static void make_needs(struct incr *r, const struct cluster *c, struct incr_delt
 	size_t pods0 = r->npods, named0 = r->nnamed;
 	struct diag_list dl;
 
-	if (!d->nneeds)
+	if (!d->nneeds && !d->nrw)
 		return;
 	diag_list_init(&dl);
 	k.d = &dl;
@@ -811,11 +1111,36 @@ static void make_needs(struct incr *r, const struct cluster *c, struct incr_delt
 	}
 	ruleset_init(&d->made, COMPILE_TABLE);
 	r->opts.meta = &d->meta;
+	for (size_t i = 0; i < d->nrw; i++) { /* made anew: the names no longer know them */
+		const struct incr_rewrite *rw = &d->rw[i];
+
+		if (rw->g) {
+			strmap_put(r->objs, rw->g->key, NULL);
+			lower_forget(r->objs, r->names, rw->g->chain);
+		} else {
+			const struct netpol *np = &k.c->pols[rw->pol];
+			char *key = xasprintf("pol|%s|%s/%s", lower_dir_name(rw->dir), np->ns,
+					      np->name);
+			const char *name = strmap_get(r->objs, key);
+
+			if (name)
+				lower_forget(r->objs, r->names, name);
+			free(key);
+		}
+	}
 	for (size_t i = 0; i < d->nneeds; i++) {
 		struct incr_need *nd = &d->needs[i];
 
 		lower_group_chain(&k, nd->dir, nd->audit, nd->pols, nd->n);
 		nd->g = strmap_get(r->groups, nd->key);
+	}
+	for (size_t i = 0; i < d->nrw; i++) {
+		const struct incr_rewrite *rw = &d->rw[i];
+
+		if (rw->g)
+			lower_group_chain(&k, rw->dir, rw->audit, rw->pols, rw->n);
+		else
+			lower_policy_chain(&k, &k.c->pols[rw->pol], rw->dir);
 	}
 	ruleset_seal(&d->made);
 	lower_sweep(&k, &d->made, &d->meta);
@@ -880,14 +1205,15 @@ static void count_chain_refs(const struct ruleset *rs, const struct rs_chain *c,
 }
 
 /*
- * Count the references of the rules of rs's chains alive (dead: NULL, all) and
- * of the chains made (which join the table) to rs's chains, sets, counters.
+ * Count the references of the rules of rs's chains alive (dead: NULL, all; not
+ * those made anew, skip) and of the chains made (which join the table) to rs's
+ * chains, sets, counters.
  */
-static void count_refs_rules(const struct ruleset *rs, const bool *dead, const struct ruleset *made,
-			     size_t *cref, size_t *sref, size_t *kref)
+static void count_refs_rules(const struct ruleset *rs, const bool *dead, const bool *skip,
+			     const struct ruleset *made, size_t *cref, size_t *sref, size_t *kref)
 {
 	for (size_t i = 0; i < rs->nchains; i++)
-		if (!dead || !dead[i])
+		if ((!dead || !dead[i]) && (!skip || !skip[i]))
 			count_chain_refs(rs, &rs->chains[i], cref, sref, kref);
 	for (size_t i = 0; made && made->table && i < made->nchains; i++)
 		count_chain_refs(rs, &made->chains[i], cref, sref, kref);
@@ -905,8 +1231,14 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 	size_t *cref0 = xcalloc(nc, sizeof(size_t)), *cref = xcalloc(nc, sizeof(size_t));
 	size_t *sref0 = xcalloc(ns, sizeof(size_t)), *sref = xcalloc(ns, sizeof(size_t));
 	size_t *kref0 = xcalloc(nk, sizeof(size_t)), *kref = xcalloc(nk, sizeof(size_t));
-	bool *dead = xcalloc(nc, sizeof(bool)), more = false;
+	bool *dead = xcalloc(nc, sizeof(bool)), *skip = xcalloc(nc, sizeof(bool)), more = false;
 	size_t keep;
+	const struct rs_chain *rc;
+
+	/* a chain made anew: its old rules reference nothing any more */
+	for (size_t i = 0; d->made.table && i < d->made.nchains; i++)
+		if ((rc = ruleset_find_chain(rs, d->made.chains[i].name)))
+			more = skip[rc - rs->chains] = true;
 
 	/* a group the delta empties of its last pod */
 	for (size_t i = 0; i < d->ngrefs; i++) {
@@ -920,18 +1252,18 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 	}
 	if (!more)
 		goto out;
-	count_refs_rules(rs, NULL, NULL, cref0, sref0, kref0);
+	count_refs_rules(rs, NULL, NULL, NULL, cref0, sref0, kref0);
 	while (more) {
 		more = false;
 		memset(cref, 0, nc * sizeof(size_t));
 		memset(sref, 0, ns * sizeof(size_t));
 		memset(kref, 0, nk * sizeof(size_t));
-		count_refs_rules(rs, dead, &d->made, cref, sref, kref);
+		count_refs_rules(rs, dead, skip, &d->made, cref, sref, kref);
 		for (size_t i = 0; i < rs->nchains; i++) {
 			const struct rs_chain *c = &rs->chains[i];
 
-			if (dead[i] || c->hook != RS_HOOK_NONE || strmap_get(r->chains, c->name) ||
-			    !cref0[i] || cref[i])
+			if (dead[i] || skip[i] || c->hook != RS_HOOK_NONE ||
+			    strmap_get(r->chains, c->name) || !cref0[i] || cref[i])
 				continue;
 			dead[i] = more = true;
 		}
@@ -965,6 +1297,7 @@ out:
 	free(kref0);
 	free(kref);
 	free(dead);
+	free(skip);
 }
 
 /* Keep what is in one list only: a removal, or an addition. */
@@ -997,7 +1330,8 @@ static void net(struct els *olds, struct els *news, struct incr_delta *d)
  * compilation must do it (out is then empty).
  */
 int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs,
-	       const struct incr_change *ch, size_t n, struct incr_delta *out)
+	       const struct incr_change *ch, size_t n, const struct incr_polchange *pc, size_t npc,
+	       struct incr_delta *out)
 {
 	struct els olds = { 0 }, news = { 0 };
 	size_t acap = 0, gcap = 0;
@@ -1009,6 +1343,8 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	for (size_t i = 0; i < n; i++)
 		if (ch[i].old_ns)
 			ns_changed(r, ch[i].old_ns->name);
+	if (npc)
+		ret = policies_changed(r, c, rs, ch, n, pc, npc, &olds, &news, out, &gcap);
 	for (size_t i = 0; i < n && !ret; i++) {
 		ret = pod_els(r, c, rs, ch[i].old, ch[i].old_ns, &olds, out, -1, &gcap);
 		if (!ret)
@@ -1042,6 +1378,8 @@ int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs
 	}
 	if (!ret && !audit_ok(rs, out))
 		ret = -EAGAIN;
+	if (!ret && npc)
+		ret = plan_rewrites(r, rs, pc, npc, out);
 	if (!ret) {
 		make_needs(r, c, out); /* nothing fails after this */
 		count_groups(out, 1);
@@ -1105,8 +1443,24 @@ static void plan_ops(struct diff_plan *p, const struct ruleset *rs, enum diff_op
  * chains find their sets there: from then on rs holds them, whether the plan
  * is committed or not.
  */
+static bool chain_same(const struct rs_chain *a, const struct rs_chain *b)
+{
+	if (a->nrules != b->nrules ||
+	    strcmp(a->comment ? a->comment : "", b->comment ? b->comment : ""))
+		return false;
+	for (size_t i = 0; i < a->nrules; i++)
+		if (!ruleset_rule_eq(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}
+
 static void take_made(struct incr_delta *d, struct ruleset *rs)
 {
+	size_t old = 0;
+
+	if (d->taken)
+		return;
+	d->taken = true;
 	for (size_t i = 0; i < d->made.ncounters; i++) {
 		name_add(&d->mctrs, &d->nmctrs, d->made.counters[i].name);
 		ruleset_take_counter(rs, &d->made.counters[i]);
@@ -1116,10 +1470,30 @@ static void take_made(struct incr_delta *d, struct ruleset *rs)
 		ruleset_take_set(rs, &d->made.sets[i]);
 	}
 	for (size_t i = 0; i < d->made.nchains; i++) {
-		name_add(&d->mchains, &d->nmchains, d->made.chains[i].name);
-		ruleset_take_chain(rs, &d->made.chains[i]);
+		struct rs_chain *have = ruleset_find_chain(rs, d->made.chains[i].name);
+		struct rs_chain tmp;
+
+		if (!have) {
+			name_add(&d->mchains, &d->nmchains, d->made.chains[i].name);
+			ruleset_take_chain(rs, &d->made.chains[i]);
+			continue;
+		}
+		/* made anew: it replaces the table's, which made keeps to free */
+		if (!chain_same(have, &d->made.chains[i])) {
+			tmp = *have;
+			*have = d->made.chains[i];
+			d->made.chains[i] = tmp;
+			name_add(&d->rwchains, &d->nrwchains, have->name);
+		} else { /* the same: only the name (the compiler's names point to it) */
+			char *name = have->name;
+
+			have->name = d->made.chains[i].name;
+			d->made.chains[i].name = name;
+		}
+		d->made.chains[old++] = d->made.chains[i];
 	}
-	d->made.ncounters = d->made.nsets = d->made.nchains = 0;
+	d->made.ncounters = d->made.nsets = 0;
+	d->made.nchains = old;
 }
 
 static void op_add(struct diff_plan *p, struct diff_op op)
@@ -1151,14 +1525,23 @@ void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out)
 	for (size_t i = 0; i < d->ndchains; i++)
 		op_add(out, (struct diff_op){ .kind = DIFF_FLUSH_CHAIN,
 					      .chain = ruleset_find_chain(rs, d->dchains[i]) });
+	for (size_t i = 0; i < d->nrwchains; i++)
+		op_add(out, (struct diff_op){ .kind = DIFF_FLUSH_CHAIN,
+					      .chain = ruleset_find_chain(rs, d->rwchains[i]) });
 	plan_ops(out, rs, DIFF_DEL_ELEMS, d->del, d->ndel);
 	for (size_t i = 0; i < d->ndsets; i++)
 		op_add(out, (struct diff_op){ .kind = DIFF_DEL_SET,
 					      .set = ruleset_find_set(rs, d->dsets[i]) });
 	plan_ops(out, rs, DIFF_ADD_ELEMS, d->add, d->nadd);
-	for (size_t i = 0; i < d->nmchains; i++)
-		op_add(out, (struct diff_op){ .kind = DIFF_ADD_RULES,
-					      .chain = ruleset_find_chain(rs, d->mchains[i]) });
+	for (size_t i = 0; i < d->nmchains + d->nrwchains; i++)
+		op_add(out,
+		       (struct diff_op){
+			       .kind = DIFF_ADD_RULES,
+			       .chain = ruleset_find_chain(rs,
+							   i < d->nmchains
+								   ? d->mchains[i]
+								   : d->rwchains[i -
+										 d->nmchains]) });
 	for (size_t i = 0; i < d->ndchains; i++)
 		op_add(out, (struct diff_op){ .kind = DIFF_DEL_CHAIN,
 					      .chain = ruleset_find_chain(rs, d->dchains[i]) });
@@ -1173,6 +1556,7 @@ void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out)
 	out->st.chains_added = d->nmchains;
 	out->st.sets_added = d->nmsets;
 	out->st.counters_added = d->nmctrs;
+	out->st.chains_rewritten = d->nrwchains;
 }
 
 /* The objects d removes leave rs, and the recipe forgets them. */
@@ -1267,6 +1651,10 @@ void incr_delta_fini(struct incr_delta *d)
 		free(d->needs[i].key);
 	}
 	free(d->needs);
+	for (size_t i = 0; i < d->nrw; i++)
+		free(d->rw[i].pols);
+	free(d->rw);
+	free(d->rwchains);
 	free(d->mchains);
 	free(d->msets);
 	free(d->mctrs);

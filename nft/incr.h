@@ -33,6 +33,7 @@ struct incr;
 struct incr_addr_change;
 struct incr_gref;
 struct incr_need;
+struct incr_rewrite;
 
 /* One element to add to or remove from a set of the table. */
 struct incr_el {
@@ -50,6 +51,11 @@ struct incr_change {
 	const struct k8s_ns *old_ns;
 };
 
+/* A NetworkPolicy created, changed or deleted (by name: the table says what it was). */
+struct incr_polchange {
+	const char *ns, *name;
+};
+
 /* What a batch of pod changes does to the table. */
 struct incr_delta {
 	struct incr_el *del, *add; /* owned arrays, sorted by set, then key */
@@ -61,7 +67,12 @@ struct incr_delta {
 	size_t ngrefs;
 	struct incr_need *needs; /* owned; group chains to make */
 	size_t nneeds;
-	bool lowers;	     /* a policy's chain must be lowered for them */
+	bool lowers;		 /* a policy's chain must be lowered for them */
+	struct incr_rewrite *rw; /* owned; chains made anew (policies changed) */
+	size_t nrw;
+	const char **rwchains; /* their names, once they replaced the table's */
+	size_t nrwchains;
+	bool taken;	     /* what was made moved into the table */
 	struct ruleset made; /* the chains, sets, counters made for them (valid: made.table) */
 	const char **mchains, **msets, **mctrs; /* their names, once moved into the table */
 	size_t nmchains, nmsets, nmctrs;
@@ -89,8 +100,8 @@ void incr_take_names(struct incr *r, struct strmap *objs, struct strmap *names, 
 		     size_t nkeys, size_t capkeys);
 
 int incr_delta(struct incr *r, const struct cluster *c, const struct ruleset *rs,
-	       const struct incr_change *ch, size_t n, struct incr_delta *out)
-	__attribute__((warn_unused_result));
+	       const struct incr_change *ch, size_t n, const struct incr_polchange *pc, size_t npc,
+	       struct incr_delta *out) __attribute__((warn_unused_result));
 int incr_delta_stamp(struct incr_delta *d, const struct ruleset *rs, const char *set,
 		     const void *val, size_t len);
 void incr_plan(struct incr_delta *d, struct ruleset *rs, struct diff_plan *out);

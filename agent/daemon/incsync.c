@@ -14,10 +14,12 @@ static const struct cluster *seal(void *store)
 }
 
 /*
- * What the pods changed since store_journal_start() do to last, the table
- * compiled with recipe, into d (release: incr_delta_fini). Returns 0, or
- * -EAGAIN when only a full compilation can tell: anything but pods changed,
- * too many pods did, or incr_delta() says so.
+ * What the pods, namespace labels and NetworkPolicies changed since
+ * store_journal_start() do to last, the table compiled with recipe, into d
+ * (release: incr_delta_fini). Returns 0, or -EAGAIN when only a full
+ * compilation can tell: anything else changed, too many pods did, or
+ * incr_delta() says so (the recipe may then have followed part of the way:
+ * the caller replaces it with a full compilation's).
  */
 int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *last,
 		  struct incr_delta *d)
@@ -25,6 +27,7 @@ int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *la
 	const struct store_journal *j = store_journal(s);
 	const struct cluster *c = store_cluster(s);
 	struct strmap *nss = strmap_new(), *seen = strmap_new();
+	struct incr_polchange *pc = NULL;
 	struct incr_change *ch;
 	size_t n = 0, cap;
 	int ret;
@@ -35,6 +38,12 @@ int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *la
 		return -EAGAIN;
 	}
 	incr_set_sealer(recipe, seal, s);
+	if (j->npols) { /* the policies' order changes: sealed before anything points in */
+		c = store_snapshot(s);
+		pc = xcalloc(j->npols, sizeof(*pc));
+		for (size_t i = 0; i < j->npols; i++)
+			pc[i] = (struct incr_polchange){ j->pols[i].ns, j->pols[i].name };
+	}
 	for (size_t i = 0; i < j->nnss; i++)
 		strmap_put(nss, j->nss[i].old.name, (void *)&j->nss[i].old);
 	cap = j->npods + 1;
@@ -62,7 +71,8 @@ int incsync_delta(struct incr *recipe, struct store *s, const struct ruleset *la
 		}
 		free(key);
 	}
-	ret = incr_delta(recipe, c, last, ch, n, d);
+	ret = incr_delta(recipe, c, last, ch, n, pc, j->npols, d);
+	free(pc);
 	free(ch);
 	strmap_free(nss);
 	strmap_free(seen);

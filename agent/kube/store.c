@@ -402,6 +402,13 @@ static void journal_drop(struct store *s)
 	free(s->j.nss);
 	s->j.nss = NULL;
 	s->j.nnss = s->j.capnss = 0;
+	for (size_t i = 0; i < s->j.npols; i++) {
+		free(s->j.pols[i].ns);
+		free(s->j.pols[i].name);
+	}
+	free(s->j.pols);
+	s->j.pols = NULL;
+	s->j.npols = s->j.cappols = 0;
 	strmap_free(s->jidx);
 	s->jidx = strmap_new();
 }
@@ -463,6 +470,26 @@ static void journal_ns(struct store *s, const char *key, size_t pos)
 	memset(&s->c.nss[pos], 0, sizeof(s->c.nss[pos]));
 	strmap_put(s->jidx, nkey, (void *)(uintptr_t)s->j.nnss);
 	free(nkey);
+}
+
+/* NetworkPolicy ns/name (key) is created, changed or deleted: note its name (once). */
+static void journal_pol(struct store *s, const char *key, const char *ns, const char *name)
+{
+	char *pkey;
+
+	if (!s->jidx || s->j.structural)
+		return;
+	if (s->j.npols >= STORE_JOURNAL_MAX) {
+		journal_structural(s);
+		return;
+	}
+	pkey = xasprintf("%s#pol", key);
+	if (!strmap_get(s->jidx, pkey)) {
+		XGROW(s->j.pols, s->j.cappols, s->j.npols);
+		s->j.pols[s->j.npols++] = (struct store_pol_change){ xstrdup(ns), xstrdup(name) };
+		strmap_put(s->jidx, pkey, (void *)(uintptr_t)s->j.npols);
+	}
+	free(pkey);
 }
 
 /*
@@ -539,6 +566,8 @@ int store_upsert(struct store *s, struct store_obj *o)
 			journal_pod(s, key, &s->c.pods[e->pos], e->pos, true);
 		else if (o->kind == STORE_NAMESPACE && !e->implied)
 			journal_ns(s, key, e->pos); /* same name, same place */
+		else if (o->kind == STORE_NETPOL)
+			journal_pol(s, key, o->u.pol.ns, o->u.pol.name);
 		else
 			journal_structural(s);
 		free(key);
@@ -549,6 +578,8 @@ int store_upsert(struct store *s, struct store_obj *o)
 	} else {
 		if (o->kind == STORE_POD)
 			journal_pod(s, key, &o->u.pod, 0, false);
+		else if (o->kind == STORE_NETPOL)
+			journal_pol(s, key, o->u.pol.ns, o->u.pol.name);
 		else
 			journal_structural(s);
 		e = insert(s, key, hash);
@@ -571,6 +602,8 @@ static void delete_slot(struct store *s, size_t i)
 
 	if (kind == STORE_POD)
 		journal_pod(s, s->slots[i].key, &s->c.pods[pos], pos, true);
+	else if (kind == STORE_NETPOL)
+		journal_pol(s, s->slots[i].key, s->c.pols[pos].ns, s->c.pols[pos].name);
 	else if (!s->slots[i].implied)
 		journal_structural(s);
 

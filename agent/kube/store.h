@@ -61,8 +61,9 @@ struct store;
 
 /*
  * A pod changed since store_journal_start(): its version then (had), or none.
- * (Namespaces that were there and stay, with other labels, are journaled too;
- * any other change to anything but pods makes the journal structural.)
+ * (Namespaces that were there and stay, with other labels, and the names of
+ * NetworkPolicies created, changed or deleted are journaled too; any other
+ * change makes the journal structural.)
  */
 struct store_pod_change {
 	char *ns, *name; /* owned */
@@ -70,7 +71,11 @@ struct store_pod_change {
 	struct pod old; /* owned; valid when had */
 };
 
-/* What changed since store_journal_start(). */
+/* A NetworkPolicy created, changed or deleted since store_journal_start(). */
+struct store_pol_change {
+	char *ns, *name; /* owned */
+};
+
 /* A namespace whose labels changed since store_journal_start(): its old self. */
 struct store_ns_change {
 	struct k8s_ns old; /* owned */
@@ -82,6 +87,8 @@ struct store_journal {
 	size_t npods, cap;
 	struct store_ns_change *nss; /* first change of each namespace (labels only) */
 	size_t nnss, capnss;
+	struct store_pol_change *pols; /* each NetworkPolicy changed, once */
+	size_t npols, cappols;
 };
 #define STORE_JOURNAL_MAX 8192 /* pods remembered; more makes the journal structural */
 

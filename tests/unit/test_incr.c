@@ -5,14 +5,14 @@
  * stack, named ports, phases, host network, shared addresses, policies with
  * pod, namespace and ipBlock peers, named and numbered ports, audit mode) go
  * through thousands of random event batches: pods created, deleted, relabelled,
- * moved, readdressed, finished; namespaces relabelled; now and then a policy
- * changes (which only a full compilation follows).
+ * moved, readdressed, finished; namespaces relabelled; policies created,
+ * changed (selector, types, rules, audit mode) and deleted.
  * After every batch the table kept up to date incrementally (the agent's own
  * step, agent/daemon/incsync.c) must render exactly as a full compilation of
- * the cluster as it now is. Where the incremental step declines (a new policy
- * combination, a family appearing, ...), the full compilation takes over, as
- * in the agent; the test also checks that most pod-only batches do go the
- * incremental way, so that it tests something.
+ * the cluster as it now is. Where the incremental step declines (a family
+ * appearing, a shared address, ...), the full compilation takes over, as in
+ * the agent; the test also checks that most batches, with and without policy
+ * changes, do go the incremental way, so that it tests something.
  */
 #include <check.h>
 #include <errno.h>
@@ -227,7 +227,7 @@ static bool event(struct world *w)
 		put_ns(w, rnd(&w->g, NNS));
 		return true;
 	}
-	if (k < 5) {
+	if (k < 8) {
 		i = rnd(&w->g, NPOLS);
 		if (w->pol_there[i] && rnd(&w->g, 2)) {
 			char name[16];
@@ -282,9 +282,13 @@ static bool event(struct world *w)
 	return true;
 }
 
-/* Run one seed: steps batches; counts into *incremental and *pod_batches. */
-static void run_seed(uint64_t seed, unsigned steps, bool audit, unsigned *incremental,
-		     unsigned *pod_batches)
+struct tally {
+	unsigned pod_batches, pod_incremental; /* without policy changes */
+	unsigned pol_batches, pol_incremental; /* with */
+};
+
+/* Run one seed: steps batches; counts into t. */
+static void run_seed(uint64_t seed, unsigned steps, bool audit, struct tally *t)
 {
 	struct world w = { .g = { seed * 2654435761u + 1 }, .s = store_new() };
 	struct state st = { 0 };
@@ -309,18 +313,17 @@ static void run_seed(uint64_t seed, unsigned steps, bool audit, unsigned *increm
 
 		for (unsigned e = 0; e < nev; e++)
 			pods_only &= event(&w);
-		*pod_batches += pods_only;
+		t->pod_batches += pods_only;
+		t->pol_batches += !pods_only;
 		ret = incsync_delta(st.recipe, w.s, &st.rs, &d);
-		if (pods_only) /* pods and namespace labels */
-			ck_assert_msg(ret == 0 || ret == -EAGAIN, "seed %llu step %u: %d",
-				      (unsigned long long)seed, step, ret);
-		else
-			ck_assert_int_eq(ret, -EAGAIN);
+		ck_assert_msg(ret == 0 || ret == -EAGAIN, "seed %llu step %u: %d",
+			      (unsigned long long)seed, step, ret);
 		if (ret) {
 			full(&w, &st, audit);
 			continue;
 		}
-		*incremental += 1;
+		t->pod_incremental += pods_only;
+		t->pol_incremental += !pods_only;
 		incr_commit(st.recipe, &st.rs, &d);
 		incr_delta_fini(&d);
 		got = render(&st.rs);
@@ -352,17 +355,20 @@ START_TEST(incremental_equals_full)
 {
 	/* under valgrind (tests/valgrind/run), a sample: memory errors show on few */
 	uint64_t seeds = RUNNING_ON_VALGRIND ? 2 : 24;
-	unsigned incremental = 0, pod_batches = 0;
+	struct tally t = { 0 };
 
 	for (uint64_t seed = 1; seed <= seeds; seed++) {
 		/* odd seeds merge every change to a set in one pass, even ones move a few */
 		ruleset_merge_small = seed % 2 ? 0 : 16;
-		run_seed(seed, 250, seed % 6 == 0 || seed == 2, &incremental, &pod_batches);
+		run_seed(seed, 250, seed % 6 == 0 || seed == 2, &t);
 	}
 	fprintf(stderr,
-		"test_incr: %u of %u batches without policy changes incremental (%llu batches)\n",
-		incremental, pod_batches, (unsigned long long)seeds * 250);
-	ck_assert_uint_gt(incremental * 2, pod_batches);
+		"test_incr: incremental: %u of %u batches without policy changes, %u of %u "
+		"with (%llu batches)\n",
+		t.pod_incremental, t.pod_batches, t.pol_incremental, t.pol_batches,
+		(unsigned long long)seeds * 250);
+	ck_assert_uint_gt(t.pod_incremental * 2, t.pod_batches);
+	ck_assert_uint_gt(t.pol_incremental * 2, t.pol_batches);
 }
 END_TEST
 

@@ -29,12 +29,13 @@ struct eval *eval_new(const struct cluster *c)
 
 	e->c = c;
 	e->slices = xcalloc(c->nnss, sizeof(*e->slices));
-	for (size_t i = 0; i < c->nnss; i++) {
-		size_t lo = model_cluster_first_pod(c, c->nss[i].name), hi = lo;
+	/* both sorted by namespace, every pod's listed: a namespace's pods end
+	   where the next one's begin */
+	for (size_t i = c->nnss; i-- > 0;) {
+		size_t lo = model_cluster_first_pod(c, c->nss[i].name);
 
-		while (hi < c->npods && !strcmp(c->pods[hi].ns, c->nss[i].name))
-			hi++;
-		e->slices[i] = (struct ns_slice){ lo, hi };
+		e->slices[i] =
+			(struct ns_slice){ lo, i + 1 < c->nnss ? e->slices[i + 1].lo : c->npods };
 	}
 	return e;
 }

@@ -391,6 +391,12 @@ void model_cluster_seal(struct cluster *c)
 	xqsort(c->cnps, c->ncnps, sizeof(*c->cnps), cnp_cmp);
 }
 
+/* Sort c's policies as model_cluster_seal() does (nothing else changed). */
+void model_cluster_sort_pols(struct cluster *c)
+{
+	xqsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
+}
+
 /* The index of the first pod of namespace ns in sealed c (c->npods: none after it). */
 size_t model_cluster_first_pod(const struct cluster *c, const char *ns)
 {

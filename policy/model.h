@@ -274,6 +274,7 @@ const char *model_cnp_source_kind(enum cnp_source s);
 void model_cluster_init(struct cluster *c);
 void model_cluster_fini(struct cluster *c);
 void model_cluster_seal(struct cluster *c);
+void model_cluster_sort_pols(struct cluster *c);
 const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name);
 size_t model_cluster_first_pod(const struct cluster *c, const char *ns);
 const struct k8s_node *model_cluster_node(const struct cluster *c, const char *name);

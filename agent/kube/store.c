@@ -34,9 +34,16 @@ struct store {
 	uint64_t gen;		   /* bumped by every change */
 	uint64_t sealed_gen;	   /* gen at the last store_snapshot(), or ~0 */
 	uint32_t epoch;		   /* current relist epoch */
+	unsigned dirty;		   /* since the last seal: DIRTY_ORDER(arr), DIRTY_NS */
+	bool pol_ns_unknown;	   /* a policy came in a namespace not listed (then) */
+	size_t nimplied;	   /* namespaces model_cluster_seal() added */
 	struct store_journal j;	   /* changes since store_journal_start() */
 	struct strmap *jidx;	   /* pod key -> 1 + index into j.pods; NULL: no journal */
 };
+
+/* What store_snapshot() must redo: an array's order, the namespaces. */
+#define DIRTY_ORDER(a) (1u << (a))
+#define DIRTY_NS (1u << 8)
 
 static const char kind_letter[STORE_KINDS] = { 'N', 'P', 'K', 'O', 'C', 'A', 'B' };
 
@@ -128,9 +135,19 @@ void store_obj_fini(struct store_obj *o)
 	}
 }
 
+/* "K/ns/name" (K: the kind's letter), without printf: reindexing makes 100k of them. */
 static char *make_key(enum store_kind kind, const char *ns, const char *name)
 {
-	return xasprintf("%c/%s/%s", kind_letter[kind], ns ? ns : "", name);
+	size_t nl = ns ? strlen(ns) : 0, ml = strlen(name);
+	char *key = xmalloc(nl + ml + 4);
+
+	key[0] = kind_letter[kind];
+	key[1] = '/';
+	if (nl)
+		memcpy(key + 2, ns, nl);
+	key[2 + nl] = '/';
+	memcpy(key + 3 + nl, name, ml + 1);
+	return key;
 }
 
 /*
@@ -572,9 +589,13 @@ int store_upsert(struct store *s, struct store_obj *o)
 			journal_structural(s);
 		free(key);
 		arr_put(&s->c, arr_of(o->kind), e->pos, o);
-		if (e->implied)
+		if (e->implied) {
 			s->count[o->kind]++;
+			s->nimplied--;
+		}
 		e->implied = false;
+		/* same key, same place in the order; a namespace's labels are sealed */
+		s->dirty |= o->kind == STORE_NAMESPACE ? DIRTY_NS : 0;
 	} else {
 		if (o->kind == STORE_POD)
 			journal_pod(s, key, &o->u.pod, 0, false);
@@ -587,6 +608,11 @@ int store_upsert(struct store *s, struct store_obj *o)
 		e->mark = s->epoch;
 		e->pos = arr_append(&s->c, o);
 		s->count[o->kind]++;
+		s->dirty |=
+			DIRTY_ORDER(arr_of(o->kind)) | (o->kind == STORE_NAMESPACE ? DIRTY_NS : 0);
+		if (o->kind == STORE_NETPOL)
+			s->pol_ns_unknown |= (s->dirty & DIRTY_NS) ||
+					     !model_cluster_ns(&s->c, s->c.pols[e->pos].ns);
 	}
 	free(e->rv);
 	e->rv = o->rv;
@@ -609,6 +635,9 @@ static void delete_slot(struct store *s, size_t i)
 
 	if (!s->slots[i].implied)
 		s->count[kind]--;
+	else
+		s->nimplied--;
+	s->dirty |= DIRTY_ORDER(arr_of(kind)) | (kind == STORE_NAMESPACE ? DIRTY_NS : 0);
 	remove_slot(s, i);
 	arr_remove(s, kind, pos);
 }
@@ -698,27 +727,43 @@ static void drop_implied(struct store *s)
 	}
 }
 
-static void reindex(struct store *s)
+/* Point the index at where the objects of array a now are. */
+static void reindex_arr(struct store *s, enum arr a)
 {
-	for (enum arr a = 0; a < ARRS; a++) {
-		for (size_t pos = 0; pos < arr_len(&s->c, a); pos++) {
-			char *key = pos_key(&s->c, a, pos);
-			uint64_t hash = strmap_hash(key);
-			size_t i = find(s, key, hash);
-			struct ent *e;
+	for (size_t pos = 0; pos < arr_len(&s->c, a); pos++) {
+		char *key = pos_key(&s->c, a, pos);
+		uint64_t hash = strmap_hash(key);
+		size_t i = find(s, key, hash);
+		struct ent *e;
 
-			if (i != EMPTY) {
-				s->slots[i].pos = pos;
-				free(key);
-				continue;
-			}
-			/* only namespaces are ever implied */
-			e = insert(s, key, hash);
-			e->kind = STORE_NAMESPACE;
-			e->pos = pos;
-			e->implied = true;
+		if (i != EMPTY) {
+			s->slots[i].pos = pos;
+			free(key);
+			continue;
 		}
+		/* only namespaces are ever implied */
+		e = insert(s, key, hash);
+		e->kind = STORE_NAMESPACE;
+		e->pos = pos;
+		e->implied = true;
+		s->nimplied++;
 	}
+}
+
+/*
+ * Seal after changes to policies and to pods in place only, when nothing is
+ * implied and every policy's namespace is listed: sort the policies alone
+ * (what model_cluster_seal() would do, without sorting 100k pods again).
+ */
+static bool seal_policies(struct store *s)
+{
+	if (s->dirty & ~DIRTY_ORDER(ARR_POL) || s->nimplied || s->pol_ns_unknown)
+		return false;
+	if (s->dirty) {
+		model_cluster_sort_pols(&s->c);
+		reindex_arr(s, ARR_POL);
+	}
+	return true;
 }
 
 /*
@@ -730,9 +775,14 @@ const struct cluster *store_snapshot(struct store *s)
 {
 	if (s->sealed_gen == s->gen)
 		return &s->c;
-	drop_implied(s);
-	model_cluster_seal(&s->c);
-	reindex(s);
+	if (s->sealed_gen == ~(uint64_t)0 || !seal_policies(s)) {
+		drop_implied(s);
+		model_cluster_seal(&s->c);
+		for (enum arr a = 0; a < ARRS; a++)
+			reindex_arr(s, a);
+	}
+	s->dirty = 0;
+	s->pol_ns_unknown = false;
 	s->sealed_gen = s->gen;
 	return &s->c;
 }

@@ -14,7 +14,11 @@
  * kept table) and timed. For comparison, the full way (seal the store,
  * compile, diff against the kept table, build the batch) is timed for every
  * change of the first K repetitions, and its table compared with the kept
- * one. One line per figure: "KIND key=value ...". Wall times in ms.
+ * one. Then R/4 times it creates a NetworkPolicy in the namespace of a random
+ * pod of node N (selecting the pods with its labels, ingress from its
+ * namespace on TCP 8080), changes it (port 8081) and deletes it, each synced
+ * and timed the same way (and compared the first K times).
+ * One line per figure: "KIND key=value ...". Wall times in ms.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -236,6 +240,71 @@ static void sync_full(struct state *st, struct samples *full)
 	ruleset_fini(&rs);
 }
 
+/* NetworkPolicy ns/name selecting pods labelled sel, ingress from ns on TCP port. */
+static struct netpol bench_pol(const char *ns, const char *name, const struct labels *sel,
+			       uint16_t port)
+{
+	struct netpol np = { .ns = xstrdup(ns), .name = xstrdup(name) };
+	struct np_rule *r = xcalloc(1, sizeof(*r));
+
+	for (size_t i = 0; i < sel->n; i++)
+		model_labels_set(&np.pod_sel.match, sel->v[i].key, sel->v[i].value);
+	np.types = DIR_FLAG(DIR_INGRESS);
+	r->peers = xcalloc(1, sizeof(*r->peers));
+	r->npeers = 1;
+	r->peers[0].flags = PEER_POD_SEL;
+	r->ports = xcalloc(1, sizeof(*r->ports));
+	r->nports = 1;
+	r->ports[0] = (struct np_port){ .proto = 6, .flags = PORT_NUMBER, .port = port };
+	np.rules[DIR_INGRESS] = r;
+	np.nrules[DIR_INGRESS] = 1;
+	return np;
+}
+
+/* Create, change and delete a policy selecting pods of node's pods reps times. */
+static void policy_events(struct state *st, int reps, int check, struct samples *full)
+{
+	struct samples t[3] = { 0 };
+	const char *what[3] = { "incr_policy_create", "incr_policy_update", "incr_policy_delete" };
+
+	for (int rep = 0; rep < reps; rep++) {
+		const struct cluster *c = store_cluster(st->s);
+		size_t i, tries = 0;
+		char *ns, *name = xasprintf("bench-np-%d", rep);
+		struct labels sel = { 0 };
+
+		do
+			i = (size_t)rand() % c->npods;
+		while (node && (!c->pods[i].node || strcmp(c->pods[i].node, node)) &&
+		       ++tries < 100000);
+		ns = xstrdup(c->pods[i].ns);
+		for (size_t k = 0; k < c->pods[i].labels.n; k++)
+			model_labels_set(&sel, c->pods[i].labels.v[k].key,
+					 c->pods[i].labels.v[k].value);
+		for (int step = 0; step < 3; step++) {
+			struct store_obj o = { .kind = STORE_NETPOL };
+			double t1 = now_ms();
+
+			if (step < 2) {
+				o.rv = xasprintf("np%d.%d", rep, step);
+				o.u.pol = bench_pol(ns, name, &sel, step ? 8081 : 8080);
+				(void)store_upsert(st->s, &o);
+			} else {
+				store_delete(st->s, STORE_NETPOL, ns, name);
+			}
+			if (sync_incr(st))
+				sample(&t[step], now_ms() - t1);
+			if (rep < check)
+				sync_full(st, full);
+		}
+		model_labels_fini(&sel);
+		free(ns);
+		free(name);
+	}
+	for (int k = 0; k < 3; k++)
+		report(what[k], &t[k]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "node", required_argument, NULL, 'n' },
@@ -323,8 +392,9 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < 3; k++)
 		report(what[k], &t[k]);
+	policy_events(&st, reps / 4, check, &full);
 	report("full_way", &full);
-	printf("fallbacks n=%zu of %d\n", st.fallbacks, reps * 3);
+	printf("fallbacks n=%zu of %d\n", st.fallbacks, reps * 3 + reps / 4 * 3);
 	printf("rss store_kb=%ld peak_kb=%ld\n", rss0, maxrss_kb());
 	ruleset_fini(&st.last);
 	incr_free(st.recipe);

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Incremental compilation: how a compiled table follows pod changes without
+ * Incremental compilation: how a compiled table follows changes without
  * compiling again. A full compilation (compile_opts.recipe) records its recipe:
- * which set each pod selector fills, which named-port sets there are, which
- * group chain each combination of isolating policies has. A pod that appears,
+ * which set each pod selector fills (with a copy of the selector), which
+ * named-port sets there are, which group chain each combination of isolating
+ * policies has (keyed by the policies' namespace/name). A pod that appears,
  * changes or goes then changes exactly its own elements: its addresses in the
  * sets of the selectors it matches (or stops matching), its verdict map entries,
- * its named ports, its self and fail-closed entries. incr_delta() computes them
- * from the pod's old and new versions, as element operations on the sets of the
- * table; when a change needs more than elements (a new combination of policies
- * and so a new chain, an address family appearing or vanishing, an address two
- * pods share, a namespace the table has not seen, cluster network policies), it
- * says so and the caller compiles everything. Policies, namespaces, nodes and
- * cluster network policies must not change while a recipe is used: any change
- * to them means a full compilation (and a new recipe).
+ * its named ports, its self and fail-closed entries. A NetworkPolicy created,
+ * changed or deleted re-dispatches the local pods of its namespace, makes anew
+ * (same names, flushed and refilled) the chains that depend on it, lowers what
+ * is new and removes what nothing references any more. incr_delta() computes
+ * all of it as element operations and chains made, rewritten and removed; when a
+ * change needs more (an address family appearing or vanishing, an address two
+ * pods share, a namespace the table has not seen, cluster network policies,
+ * nodes), it says so and the caller compiles everything.
  *
  * Pure: never touches a socket. The full compilation stays the reference:
  * tests/unit/test_incr.c and the agent's --check-incremental compare the two.

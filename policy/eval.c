@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/cidr.h"
+#include "policy/podindex.h"
 #include "policy/selector.h"
 #include "base/xalloc.h"
 
@@ -17,9 +18,31 @@ struct ns_slice {
 	size_t lo, hi; /* pods [lo, hi) of this namespace */
 };
 
+/*
+ * The label index, made once selectors have scanned as many pods as the
+ * cluster has: a compile of every policy pays for it many times over, a
+ * change to one policy (nft/incr.c) need not.
+ */
+struct lazy_index {
+	struct podindex *x; /* owned; NULL: not made (yet) */
+	size_t scanned;	    /* pods compared with a selector so far */
+};
+
 struct eval {
-	const struct cluster *c; /* borrowed */
-	struct ns_slice *slices; /* one per c->nss, same order */
+	const struct cluster *c;  /* borrowed */
+	struct ns_slice *slices;  /* one per c->nss, same order */
+	struct lazy_index *index; /* owned; changed by the const queries */
+};
+
+/*
+ * The pods a selector can match: every eligible pod (all), or those of the
+ * list v[0..n), ascending, which carry the selector's rarest required label.
+ */
+struct candidates {
+	bool all;
+	bool exact; /* the selector is that one label: every candidate matches */
+	const uint32_t *v;
+	size_t n;
 };
 
 /* Index a sealed cluster; the cluster must outlive the result. */
@@ -37,6 +60,7 @@ struct eval *eval_new(const struct cluster *c)
 		e->slices[i] =
 			(struct ns_slice){ lo, i + 1 < c->nnss ? e->slices[i + 1].lo : c->npods };
 	}
+	e->index = xcalloc(1, sizeof(*e->index));
 	return e;
 }
 
@@ -45,6 +69,8 @@ void eval_free(struct eval *e)
 	if (!e)
 		return;
 	free(e->slices);
+	podindex_free(e->index->x);
+	free(e->index);
 	free(e);
 }
 
@@ -67,25 +93,88 @@ static const struct ns_slice *slice_of(const struct eval *e, const char *ns)
 	return n ? &e->slices[n - e->c->nss] : NULL;
 }
 
-/* Append the eligible pods of one namespace that match sel (NULL: all). */
-static void add_matching(const struct eval *e, const struct ns_slice *s, const struct selector *sel,
-			 struct pod_list *out)
+/* Narrow c to the pods with label key=value when they are fewer. */
+static void narrow(const struct eval *e, struct candidates *c, const char *key, const char *value)
 {
-	for (size_t i = s->lo; i < s->hi; i++) {
-		const struct pod *p = &e->c->pods[i];
+	const uint32_t *v;
+	size_t n = podindex_find(e->index->x, key, value, &v);
 
-		if (model_pod_eligible(p) && (!sel || selector_matches(sel, &p->labels)))
-			list_add(out, i);
+	if (c->all || n < c->n)
+		*c = (struct candidates){ false, false, v, n };
+}
+
+/*
+ * The candidates of sel (NULL: all pods): the pods with the rarest of its
+ * matchLabels and single-valued In requirements; all when it has none.
+ */
+static struct candidates candidates_of(const struct eval *e, const struct selector *sel)
+{
+	struct candidates c = { .all = true };
+
+	if (!sel)
+		return c;
+	if (!e->index->x && e->index->scanned >= e->c->npods)
+		e->index->x = podindex_new(e->c);
+	if (!e->index->x)
+		return c;
+	for (size_t i = 0; i < sel->match.n; i++)
+		narrow(e, &c, sel->match.v[i].key, sel->match.v[i].value);
+	for (size_t i = 0; i < sel->nreqs; i++)
+		if (sel->reqs[i].op == SEL_OP_IN && sel->reqs[i].nvalues == 1)
+			narrow(e, &c, sel->reqs[i].key, sel->reqs[i].values[0]);
+	c.exact = !c.all && sel->match.n + sel->nreqs == 1;
+	return c;
+}
+
+/* The first of the n ascending entries of v that is at least lo. */
+static size_t lower_bound(const uint32_t *v, size_t n, size_t lo)
+{
+	size_t a = 0, b = n;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (v[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
 	}
+	return a;
+}
+
+/*
+ * Append the eligible pods of one namespace that match sel (NULL: all) to out,
+ * in order; c: the candidates of sel.
+ */
+static void add_matching(const struct eval *e, const struct ns_slice *s, const struct selector *sel,
+			 const struct candidates *c, struct pod_list *out)
+{
+	const struct pod *pods = e->c->pods;
+
+	if (!c->all) {
+		for (size_t i = lower_bound(c->v, c->n, s->lo); i < c->n && c->v[i] < s->hi; i++)
+			if (c->exact || selector_matches(sel, &pods[c->v[i]].labels))
+				list_add(out, c->v[i]);
+		return;
+	}
+	if (sel)
+		e->index->scanned += s->hi - s->lo;
+	for (size_t i = s->lo; i < s->hi; i++)
+		if (model_pod_eligible(&pods[i]) &&
+		    (!sel || selector_matches(sel, &pods[i].labels)))
+			list_add(out, i);
 }
 
 /* Append the pods np selects (its namespace, its podSelector) to out, in order. */
 void eval_targets(const struct eval *e, const struct netpol *np, struct pod_list *out)
 {
 	const struct ns_slice *s = slice_of(e, np->ns);
+	struct candidates c;
 
-	if (s)
-		add_matching(e, s, &np->pod_sel, out);
+	if (!s)
+		return;
+	c = candidates_of(e, &np->pod_sel);
+	add_matching(e, s, &np->pod_sel, &c, out);
 }
 
 /*
@@ -98,19 +187,21 @@ void eval_peer_pods(const struct eval *e, const struct netpol *np, const struct 
 		    struct pod_list *out)
 {
 	const struct selector *psel = p->flags & PEER_POD_SEL ? &p->pod_sel : NULL;
+	struct candidates c;
 
 	if (p->flags & PEER_IPBLOCK)
 		return;
+	c = candidates_of(e, psel);
 	if (!(p->flags & PEER_NS_SEL)) {
 		const struct ns_slice *s = slice_of(e, np->ns);
 
 		if (s)
-			add_matching(e, s, psel, out);
+			add_matching(e, s, psel, &c, out);
 		return;
 	}
 	for (size_t i = 0; i < e->c->nnss; i++)
 		if (selector_matches(&p->ns_sel, &e->c->nss[i].labels))
-			add_matching(e, &e->slices[i], psel, out);
+			add_matching(e, &e->slices[i], psel, &c, out);
 }
 
 /* Whether np selects pod. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/kube/intern.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
 
@@ -39,6 +40,7 @@ struct store {
 	size_t nimplied;	   /* namespaces model_cluster_seal() added */
 	struct store_journal j;	   /* changes since store_journal_start() */
 	struct strmap *jidx;	   /* pod key -> 1 + index into j.pods; NULL: no journal */
+	struct intern *in;	   /* the strings pods share (pod_pack) */
 };
 
 /* What store_snapshot() must redo: an array's order, the namespaces. */
@@ -90,7 +92,59 @@ struct store *store_new(void)
 
 	model_cluster_init(&s->c);
 	s->sealed_gen = ~(uint64_t)0;
+	s->in = intern_new();
 	return s;
+}
+
+/*
+ * A pod as the store keeps it (in place of p, whose strings are freed): its
+ * namespace, node, label keys and values, port names and origin shared
+ * (interned), and its labels, ports and name in one allocation, in that order.
+ * Such a pod is read as any struct pod but freed only by pod_release().
+ */
+static void pod_pack(struct store *s, struct pod *p)
+{
+	size_t lsz = p->labels.n * sizeof(*p->labels.v);
+	size_t psz = p->nports * sizeof(*p->ports), len = strlen(p->name) + 1;
+	char *b = xmalloc(lsz + psz + len);
+	struct pod q = *p;
+
+	q.labels.v = p->labels.n ? (struct label *)(void *)b : NULL;
+	q.ports = p->nports ? (struct pod_port *)(void *)(b + lsz) : NULL;
+	q.name = memcpy(b + lsz + psz, p->name, len);
+	q.ns = intern_get(s->in, p->ns);
+	q.node = intern_get(s->in, p->node);
+	for (size_t i = 0; i < p->labels.n; i++) {
+		q.labels.v[i].key = intern_get(s->in, p->labels.v[i].key);
+		q.labels.v[i].value = intern_get(s->in, p->labels.v[i].value);
+	}
+	for (size_t i = 0; i < p->nports; i++) {
+		q.ports[i] = p->ports[i];
+		q.ports[i].name = intern_get(s->in, p->ports[i].name);
+	}
+	q.origin.file = intern_get(s->in, p->origin.file);
+	model_pod_fini(p);
+	*p = q;
+}
+
+/* Free what a pod_pack()ed pod holds (nothing when it is zeroed) and zero it. */
+static void pod_release(struct store *s, struct pod *p)
+{
+	size_t lsz = p->labels.n * sizeof(*p->labels.v), psz = p->nports * sizeof(*p->ports);
+
+	if (!p->name)
+		return;
+	intern_put(s->in, p->ns);
+	intern_put(s->in, p->node);
+	for (size_t i = 0; i < p->labels.n; i++) {
+		intern_put(s->in, p->labels.v[i].key);
+		intern_put(s->in, p->labels.v[i].value);
+	}
+	for (size_t i = 0; i < p->nports; i++)
+		intern_put(s->in, p->ports[i].name);
+	intern_put(s->in, p->origin.file);
+	free(p->name - lsz - psz);
+	memset(p, 0, sizeof(*p));
 }
 
 void store_free(struct store *s)
@@ -102,10 +156,13 @@ void store_free(struct store *s)
 		free(s->slots[i].rv);
 	}
 	free(s->slots);
+	for (size_t i = 0; i < s->c.npods; i++)
+		pod_release(s, &s->c.pods[i]);
 	model_cluster_fini(&s->c);
 	if (s->jidx)
 		journal_drop(s);
 	strmap_free(s->jidx);
+	intern_free(s->in);
 	free(s);
 }
 
@@ -328,8 +385,10 @@ static size_t arr_append(struct cluster *c, struct store_obj *o)
 }
 
 /* Free the object at pos of array a; with o, move its object there. */
-static void arr_put(struct cluster *c, enum arr a, size_t pos, struct store_obj *o)
+static void arr_put(struct store *s, enum arr a, size_t pos, struct store_obj *o)
 {
+	struct cluster *c = &s->c;
+
 	switch (a) {
 	case ARR_NS:
 		model_ns_fini(&c->nss[pos]);
@@ -337,7 +396,7 @@ static void arr_put(struct cluster *c, enum arr a, size_t pos, struct store_obj 
 			c->nss[pos] = o->u.ns;
 		break;
 	case ARR_POD:
-		model_pod_fini(&c->pods[pos]);
+		pod_release(s, &c->pods[pos]);
 		if (o)
 			c->pods[pos] = o->u.pod;
 		break;
@@ -390,7 +449,7 @@ static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 	char *key;
 	size_t i;
 
-	arr_put(c, a, pos, NULL);
+	arr_put(s, a, pos, NULL);
 	arr_move_last(c, a, pos);
 	if (pos == last)
 		return;
@@ -409,7 +468,7 @@ static void journal_drop(struct store *s)
 		free(s->j.pods[i].ns);
 		free(s->j.pods[i].name);
 		if (s->j.pods[i].had)
-			model_pod_fini(&s->j.pods[i].old);
+			pod_release(s, &s->j.pods[i].old);
 	}
 	free(s->j.pods);
 	s->j.pods = NULL;
@@ -588,7 +647,9 @@ int store_upsert(struct store *s, struct store_obj *o)
 		else
 			journal_structural(s);
 		free(key);
-		arr_put(&s->c, arr_of(o->kind), e->pos, o);
+		if (o->kind == STORE_POD)
+			pod_pack(s, &o->u.pod);
+		arr_put(s, arr_of(o->kind), e->pos, o);
 		if (e->implied) {
 			s->count[o->kind]++;
 			s->nimplied--;
@@ -603,6 +664,8 @@ int store_upsert(struct store *s, struct store_obj *o)
 			journal_pol(s, key, o->u.pol.ns, o->u.pol.name);
 		else
 			journal_structural(s);
+		if (o->kind == STORE_POD)
+			pod_pack(s, &o->u.pod);
 		e = insert(s, key, hash);
 		e->kind = o->kind;
 		e->mark = s->epoch;

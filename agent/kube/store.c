@@ -16,14 +16,25 @@
 
 #define EMPTY SIZE_MAX
 
+/*
+ * An index entry. It keeps no key of its own: the object's name pointer (which
+ * moves with the object when arrays are sorted or compacted) identifies it,
+ * and a lookup by name compares with the object at pos.
+ */
 struct ent {
-	char *key; /* owned; NULL: free slot */
-	uint64_t hash;
-	char *rv;      /* owned; may be NULL */
-	size_t pos;    /* index into the cluster array of kind */
-	uint32_t mark; /* epoch of the last upsert, for relists */
+	const char *name; /* the object's own name; NULL: free slot */
+	char *rv;	  /* owned; may be NULL */
+	uint32_t hash;	  /* key_hash() of kind, namespace and name */
+	uint32_t pos;	  /* index into the cluster array of kind */
+	uint32_t mark;	  /* epoch of the last upsert, for relists */
+	uint8_t kind;	  /* enum store_kind */
+	bool implied;	  /* a namespace model_cluster_seal() added */
+};
+
+/* What names an object: its kind, namespace (NULL: cluster-scoped) and name. */
+struct ident {
 	enum store_kind kind;
-	bool implied; /* a namespace model_cluster_seal() added */
+	const char *ns, *name;
 };
 
 struct store {
@@ -151,10 +162,8 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->cap; i++) {
-		free(s->slots[i].key);
+	for (size_t i = 0; i < s->cap; i++)
 		free(s->slots[i].rv);
-	}
 	free(s->slots);
 	for (size_t i = 0; i < s->c.npods; i++)
 		pod_release(s, &s->c.pods[i]);
@@ -231,37 +240,58 @@ static enum arr arr_of(enum store_kind kind)
 	return a[kind];
 }
 
-/* The key of the object at pos of array a. */
-static char *pos_key(const struct cluster *c, enum arr a, size_t pos)
+/* Who the object at pos of array a is. */
+static struct ident pos_ident(const struct cluster *c, enum arr a, size_t pos)
 {
 	switch (a) {
 	case ARR_NS:
-		return make_key(STORE_NAMESPACE, NULL, c->nss[pos].name);
+		return (struct ident){ STORE_NAMESPACE, NULL, c->nss[pos].name };
 	case ARR_POD:
-		return make_key(STORE_POD, c->pods[pos].ns, c->pods[pos].name);
+		return (struct ident){ STORE_POD, c->pods[pos].ns, c->pods[pos].name };
 	case ARR_POL:
-		return make_key(STORE_NETPOL, c->pols[pos].ns, c->pols[pos].name);
+		return (struct ident){ STORE_NETPOL, c->pols[pos].ns, c->pols[pos].name };
 	case ARR_NODE:
-		return make_key(STORE_NODE, NULL, c->nodes[pos].name);
+		return (struct ident){ STORE_NODE, NULL, c->nodes[pos].name };
 	default:
-		return make_key(store_cnp_kind(c->cnps[pos].source), NULL, c->cnps[pos].name);
+		return (struct ident){ store_cnp_kind(c->cnps[pos].source), NULL,
+				       c->cnps[pos].name };
 	}
 }
 
-static char *obj_key(const struct store_obj *o)
+static struct ident obj_ident(const struct store_obj *o)
 {
 	switch (o->kind) {
 	case STORE_NAMESPACE:
-		return make_key(o->kind, NULL, o->u.ns.name);
+		return (struct ident){ o->kind, NULL, o->u.ns.name };
 	case STORE_POD:
-		return make_key(o->kind, o->u.pod.ns, o->u.pod.name);
+		return (struct ident){ o->kind, o->u.pod.ns, o->u.pod.name };
 	case STORE_NETPOL:
-		return make_key(o->kind, o->u.pol.ns, o->u.pol.name);
+		return (struct ident){ o->kind, o->u.pol.ns, o->u.pol.name };
 	case STORE_NODE:
-		return make_key(o->kind, NULL, o->u.node.name);
+		return (struct ident){ o->kind, NULL, o->u.node.name };
 	default:
-		return make_key(o->kind, NULL, o->u.cnp.name);
+		return (struct ident){ o->kind, NULL, o->u.cnp.name };
 	}
+}
+
+/* "kind/namespace/name", the journal's key of an object. */
+static char *ident_key(const struct ident *id)
+{
+	return make_key(id->kind, id->ns, id->name);
+}
+
+/* FNV-1a of ident_key(id), without making it. */
+static uint32_t key_hash(const struct ident *id)
+{
+	const char *parts[3] = { id->ns ? id->ns : "", "/", id->name };
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = (h ^ (unsigned char)kind_letter[id->kind]) * 0x100000001b3ull;
+	h = (h ^ '/') * 0x100000001b3ull;
+	for (int k = 0; k < 3; k++)
+		for (const char *p = parts[k]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return (uint32_t)h;
 }
 
 static size_t arr_len(const struct cluster *c, enum arr a)
@@ -273,25 +303,56 @@ static size_t arr_len(const struct cluster *c, enum arr a)
 
 /* -- the index -------------------------------------------------------------- */
 
-static size_t find(const struct store *s, const char *key, uint64_t hash)
+static bool ns_equal(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* The namespace of the object e stands for (NULL: cluster-scoped). */
+static const char *ent_ns(const struct store *s, const struct ent *e)
+{
+	if (e->kind == STORE_POD)
+		return s->c.pods[e->pos].ns;
+	return e->kind == STORE_NETPOL ? s->c.pols[e->pos].ns : NULL;
+}
+
+/* The slot of the object id names (hash: key_hash(id)), or EMPTY. */
+static size_t find(const struct store *s, const struct ident *id, uint32_t hash)
 {
 	if (!s->cap)
 		return EMPTY;
 	for (size_t i = hash & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->slots[i].key)
+		const struct ent *e = &s->slots[i];
+
+		if (!e->name)
 			return EMPTY;
-		if (s->slots[i].hash == hash && !strcmp(s->slots[i].key, key))
+		if (e->hash == hash && e->kind == id->kind && !strcmp(e->name, id->name) &&
+		    ns_equal(ent_ns(s, e), id->ns))
 			return i;
 	}
 }
 
-static void place(struct ent *slots, size_t cap, const struct ent *e)
+/* The slot of the object whose name is the string at name, or EMPTY. */
+static size_t find_own(const struct store *s, uint32_t hash, const char *name)
+{
+	if (!s->cap)
+		return EMPTY;
+	for (size_t i = hash & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->slots[i].name)
+			return EMPTY;
+		if (s->slots[i].name == name)
+			return i;
+	}
+}
+
+static size_t place(struct ent *slots, size_t cap, const struct ent *e)
 {
 	size_t i = e->hash & (cap - 1);
 
-	while (slots[i].key)
+	while (slots[i].name)
 		i = (i + 1) & (cap - 1);
 	slots[i] = *e;
+	return i;
 }
 
 static void grow(struct store *s)
@@ -300,25 +361,22 @@ static void grow(struct store *s)
 	struct ent *n = xcalloc(ncap, sizeof(*n));
 
 	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i].key)
+		if (s->slots[i].name)
 			place(n, ncap, &s->slots[i]);
 	free(s->slots);
 	s->slots = n;
 	s->cap = ncap;
 }
 
-/* Add an entry for key (taken) and return it. */
-static struct ent *insert(struct store *s, char *key, uint64_t hash)
+/* Add an entry for the object called name (its own string) and return it. */
+static struct ent *insert(struct store *s, uint32_t hash, const char *name)
 {
-	struct ent e = { .key = key, .hash = hash };
-	size_t i;
+	struct ent e = { .name = name, .hash = hash };
 
 	if ((s->n + 1) * 2 > s->cap)
 		grow(s);
-	place(s->slots, s->cap, &e);
 	s->n++;
-	i = find(s, key, hash);
-	return &s->slots[i];
+	return &s->slots[place(s->slots, s->cap, &e)];
 }
 
 /* Free slot i and shift the entries after it back so that probing still works. */
@@ -326,13 +384,12 @@ static void remove_slot(struct store *s, size_t i)
 {
 	size_t mask = s->cap - 1, j = i;
 
-	free(s->slots[i].key);
 	free(s->slots[i].rv);
 	for (;;) {
 		size_t home;
 
 		j = (j + 1) & mask;
-		if (!s->slots[j].key)
+		if (!s->slots[j].name)
 			break;
 		home = s->slots[j].hash & mask;
 		/* Leave j alone when its home lies cyclically in (i, j]. */
@@ -348,10 +405,9 @@ static void remove_slot(struct store *s, size_t i)
 static struct ent *lookup(const struct store *s, enum store_kind kind, const char *ns,
 			  const char *name)
 {
-	char *key = make_key(kind, ns, name);
-	size_t i = find(s, key, strmap_hash(key));
+	struct ident id = { kind, ns, name };
+	size_t i = find(s, &id, key_hash(&id));
 
-	free(key);
 	return i == EMPTY ? NULL : &s->slots[i];
 }
 
@@ -446,18 +502,17 @@ static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 	struct cluster *c = &s->c;
 	enum arr a = arr_of(kind);
 	size_t last = arr_len(c, a) - 1;
-	char *key;
+	struct ident id;
 	size_t i;
 
 	arr_put(s, a, pos, NULL);
 	arr_move_last(c, a, pos);
 	if (pos == last)
 		return;
-	key = pos_key(c, a, pos);
-	i = find(s, key, strmap_hash(key));
+	id = pos_ident(c, a, pos);
+	i = find_own(s, key_hash(&id), id.name);
 	if (i != EMPTY)
-		s->slots[i].pos = pos;
-	free(key);
+		s->slots[i].pos = (uint32_t)pos;
 }
 
 /* -- the journal ---------------------------------------------------------- */
@@ -620,9 +675,11 @@ static bool rv_equal(const char *a, const char *b)
  */
 int store_upsert(struct store *s, struct store_obj *o)
 {
-	char *key = obj_key(o);
-	uint64_t hash = strmap_hash(key);
-	size_t i = find(s, key, hash);
+	struct ident id = obj_ident(o);
+	uint32_t hash = key_hash(&id);
+	size_t i = find(s, &id, hash);
+	char *key = ident_key(&id);
+	enum arr a = arr_of(o->kind);
 	struct ent *e;
 
 	if (i == EMPTY && s->count[o->kind] >= STORE_MAX_OBJECTS) {
@@ -649,7 +706,8 @@ int store_upsert(struct store *s, struct store_obj *o)
 		free(key);
 		if (o->kind == STORE_POD)
 			pod_pack(s, &o->u.pod);
-		arr_put(s, arr_of(o->kind), e->pos, o);
+		arr_put(s, a, e->pos, o);
+		e->name = pos_ident(&s->c, a, e->pos).name;
 		if (e->implied) {
 			s->count[o->kind]++;
 			s->nimplied--;
@@ -664,12 +722,14 @@ int store_upsert(struct store *s, struct store_obj *o)
 			journal_pol(s, key, o->u.pol.ns, o->u.pol.name);
 		else
 			journal_structural(s);
+		free(key);
 		if (o->kind == STORE_POD)
 			pod_pack(s, &o->u.pod);
-		e = insert(s, key, hash);
-		e->kind = o->kind;
+		i = arr_append(&s->c, o);
+		e = insert(s, hash, pos_ident(&s->c, a, i).name);
+		e->kind = (uint8_t)o->kind;
 		e->mark = s->epoch;
-		e->pos = arr_append(&s->c, o);
+		e->pos = (uint32_t)i;
 		s->count[o->kind]++;
 		s->dirty |=
 			DIRTY_ORDER(arr_of(o->kind)) | (o->kind == STORE_NAMESPACE ? DIRTY_NS : 0);
@@ -689,11 +749,16 @@ static void delete_slot(struct store *s, size_t i)
 	enum store_kind kind = s->slots[i].kind;
 	size_t pos = s->slots[i].pos;
 
-	if (kind == STORE_POD)
-		journal_pod(s, s->slots[i].key, &s->c.pods[pos], pos, true);
-	else if (kind == STORE_NETPOL)
-		journal_pol(s, s->slots[i].key, s->c.pols[pos].ns, s->c.pols[pos].name);
-	else if (!s->slots[i].implied)
+	if (kind == STORE_POD || kind == STORE_NETPOL) {
+		struct ident id = pos_ident(&s->c, arr_of(kind), pos);
+		char *key = ident_key(&id);
+
+		if (kind == STORE_POD)
+			journal_pod(s, key, &s->c.pods[pos], pos, true);
+		else
+			journal_pol(s, key, id.ns, id.name);
+		free(key);
+	} else if (!s->slots[i].implied)
 		journal_structural(s);
 
 	if (!s->slots[i].implied)
@@ -721,8 +786,8 @@ bool store_delete(struct store *s, enum store_kind kind, const char *ns, const c
 static void classify(const struct store *s, const struct store_obj *o,
 		     struct store_relist_stats *st)
 {
-	char *key = obj_key(o);
-	size_t i = find(s, key, strmap_hash(key));
+	struct ident id = obj_ident(o);
+	size_t i = find(s, &id, key_hash(&id));
 
 	if (i == EMPTY || s->slots[i].implied)
 		st->added++;
@@ -730,7 +795,6 @@ static void classify(const struct store *s, const struct store_obj *o,
 		st->unchanged++;
 	else
 		st->changed++;
-	free(key);
 }
 
 /*
@@ -742,8 +806,8 @@ void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs,
 		  struct store_relist_stats *st)
 {
 	struct store_relist_stats local = { 0 };
-	size_t *gone = NULL, ngone = 0, cap = 0;
-	char **keys = NULL;
+	struct ent *gone = NULL;
+	size_t ngone = 0, cap = 0;
 
 	s->epoch++;
 	for (size_t i = 0; i < n; i++) {
@@ -754,26 +818,24 @@ void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs,
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct ent *e = &s->slots[i];
 
-		if (!e->key || e->kind != kind || e->implied || e->mark == s->epoch)
+		if (!e->name || e->kind != kind || e->implied || e->mark == s->epoch)
 			continue;
 		XGROW(gone, cap, ngone);
-		gone[ngone++] = i;
+		gone[ngone++] = *e;
 	}
-	/* Deleting shifts slots, so remember the keys first and delete by key. */
-	keys = xcalloc(ngone + 1, sizeof(*keys));
-	for (size_t i = 0; i < ngone; i++)
-		keys[i] = xstrdup(s->slots[gone[i]].key);
+	/*
+	 * Deleting shifts slots and moves objects, so find each by its name
+	 * string, which stays where it is until its own object goes.
+	 */
 	for (size_t i = 0; i < ngone; i++) {
-		size_t j = find(s, keys[i], strmap_hash(keys[i]));
+		size_t j = find_own(s, gone[i].hash, gone[i].name);
 
 		if (j != EMPTY)
 			delete_slot(s, j);
-		free(keys[i]);
 	}
 	local.deleted = ngone;
 	if (ngone)
 		s->gen++;
-	free(keys);
 	free(gone);
 	if (st)
 		*st = local;
@@ -782,7 +844,7 @@ void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs,
 static void drop_implied(struct store *s)
 {
 	for (size_t i = 0; i < s->cap;) {
-		if (s->slots[i].key && s->slots[i].implied) {
+		if (s->slots[i].name && s->slots[i].implied) {
 			delete_slot(s, i);
 			continue; /* slot i now holds a shifted entry (or is free) */
 		}
@@ -794,20 +856,19 @@ static void drop_implied(struct store *s)
 static void reindex_arr(struct store *s, enum arr a)
 {
 	for (size_t pos = 0; pos < arr_len(&s->c, a); pos++) {
-		char *key = pos_key(&s->c, a, pos);
-		uint64_t hash = strmap_hash(key);
-		size_t i = find(s, key, hash);
+		struct ident id = pos_ident(&s->c, a, pos);
+		uint32_t hash = key_hash(&id);
+		size_t i = find_own(s, hash, id.name);
 		struct ent *e;
 
 		if (i != EMPTY) {
-			s->slots[i].pos = pos;
-			free(key);
+			s->slots[i].pos = (uint32_t)pos;
 			continue;
 		}
 		/* only namespaces are ever implied */
-		e = insert(s, key, hash);
+		e = insert(s, hash, id.name);
 		e->kind = STORE_NAMESPACE;
-		e->pos = pos;
+		e->pos = (uint32_t)pos;
 		e->implied = true;
 		s->nimplied++;
 	}

@@ -317,7 +317,8 @@ static const char *ports_set(struct lower *k, const struct prange *v, size_t n, 
 			struct rs_elem *e = ruleset_set_add_elem(s);
 
 			elem_put_proto_port(e->key, v[i].proto, v[i].lo);
-			elem_put_proto_port(e->key_end, v[i].proto, v[i].hi);
+			if (ranges)
+				elem_put_proto_port(e->key_end, v[i].proto, v[i].hi);
 		}
 		name = s->name;
 		free(comment);

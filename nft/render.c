@@ -125,7 +125,7 @@ void render_elem(const struct rs_set *s, const struct rs_elem *e, FILE *f)
 
 		if (i)
 			fputs(" . ", f);
-		put_field(s->key[i], e->key + off, e->key_end + off, interval, f);
+		put_field(s->key[i], e->key + off, interval ? e->key_end + off : NULL, interval, f);
 	}
 	if (s->flags & RS_SET_VMAP)
 		fprintf(f, " : jump %s", e->chain);

@@ -15,12 +15,28 @@ void ruleset_init(struct ruleset *rs, const char *table)
 	rs->table = xstrdup(table);
 }
 
+static void elem_fini(struct rs_elem *e)
+{
+	free(e->chain);
+	free(e->key_end);
+}
+
+/* *e's copy for a hash set (no key_end), its chain duplicated. */
+static struct rs_elem elem_copy(const struct rs_elem *e)
+{
+	struct rs_elem c = *e;
+
+	c.key_end = NULL;
+	c.chain = e->chain ? xstrdup(e->chain) : NULL;
+	return c;
+}
+
 static void set_fini(struct rs_set *s)
 {
 	free(s->name);
 	free(s->comment);
 	for (size_t i = 0; i < s->nelems; i++)
-		free(s->elems[i].chain);
+		elem_fini(&s->elems[i]);
 	free(s->elems);
 }
 
@@ -148,7 +164,7 @@ void ruleset_rule_set_counter(struct rs_rule *r, const char *name)
 	r->counter = name ? xstrdup(name) : NULL;
 }
 
-/* Append a zeroed element to s for the caller to fill. */
+/* Append a zeroed element to s for the caller to fill (with a key_end in an interval set). */
 struct rs_elem *ruleset_set_add_elem(struct rs_set *s)
 {
 	struct rs_elem *e;
@@ -156,6 +172,8 @@ struct rs_elem *ruleset_set_add_elem(struct rs_set *s)
 	XGROW(s->elems, s->cap, s->nelems);
 	e = &s->elems[s->nelems++];
 	memset(e, 0, sizeof(*e));
+	if (s->flags & RS_SET_INTERVAL)
+		e->key_end = xcalloc(1, RS_KEY_MAX);
 	return e;
 }
 
@@ -266,7 +284,7 @@ static void set_seal(struct rs_set *s)
 	xqsort_r(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp, s);
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
-			free(s->elems[i].chain);
+			elem_fini(&s->elems[i]);
 			continue;
 		}
 		s->elems[n++] = s->elems[i];
@@ -459,14 +477,13 @@ void ruleset_set_insert(struct rs_set *s, const struct rs_elem *e)
 	size_t pos;
 
 	if (set_locate(s, e->key, &pos)) {
-		free(s->elems[pos].chain);
+		elem_fini(&s->elems[pos]);
 	} else {
 		XGROW(s->elems, s->cap, s->nelems);
 		memmove(&s->elems[pos + 1], &s->elems[pos], (s->nelems - pos) * sizeof(*s->elems));
 		s->nelems++;
 	}
-	s->elems[pos] = *e;
-	s->elems[pos].chain = e->chain ? xstrdup(e->chain) : NULL;
+	s->elems[pos] = elem_copy(e);
 }
 
 /*
@@ -498,13 +515,12 @@ void ruleset_set_merge(struct rs_set *s, const struct rs_elem *const *del, size_
 		while (j < ndel && i < n && memcmp(del[j]->key, s->elems[i].key, len) < 0)
 			j++; /* not there */
 		if (i < n && j < ndel && !memcmp(s->elems[i].key, del[j]->key, len)) {
-			free(s->elems[i++].chain);
+			elem_fini(&s->elems[i++]);
 			j++;
 			continue;
 		}
 		if (k < nadd && (i == n || memcmp(add[k]->key, s->elems[i].key, len) < 0)) {
-			v[o] = *add[k];
-			v[o++].chain = add[k]->chain ? xstrdup(add[k]->chain) : NULL;
+			v[o++] = elem_copy(add[k]);
 			k++;
 		} else {
 			v[o++] = s->elems[i++];
@@ -523,7 +539,7 @@ bool ruleset_set_remove(struct rs_set *s, const uint8_t *key)
 
 	if (!set_locate(s, key, &pos))
 		return false;
-	free(s->elems[pos].chain);
+	elem_fini(&s->elems[pos]);
 	memmove(&s->elems[pos], &s->elems[pos + 1], (s->nelems - pos - 1) * sizeof(*s->elems));
 	s->nelems--;
 	return true;

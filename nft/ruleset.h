@@ -32,12 +32,15 @@ enum {
 /*
  * One element. The key is laid out as the kernel wants it: the fields in order,
  * each in network byte order; in a concatenation (more than one field) each field
- * is padded with zeroes to a multiple of 4 bytes.
+ * is padded with zeroes to a multiple of 4 bytes. Only interval sets have a
+ * key_end (ruleset_set_add_elem() allocates it), so the many elements of the
+ * other sets do not carry 32 unused bytes each.
  */
 struct rs_elem {
 	uint8_t key[RS_KEY_MAX];
-	uint8_t key_end[RS_KEY_MAX]; /* RS_SET_INTERVAL: inclusive end of the range */
-	char *chain;		     /* RS_SET_VMAP: the chain to jump to, owned */
+	uint8_t *key_end; /* RS_SET_INTERVAL: inclusive end of the range, RS_KEY_MAX bytes,
+			     owned; NULL in other sets */
+	char *chain;	  /* RS_SET_VMAP: the chain to jump to, owned */
 };
 
 struct rs_set {

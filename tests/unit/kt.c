@@ -495,7 +495,8 @@ void kt_elem(struct rs_set *s, const char *text, const char *chain)
 		if (dash)
 			*dash = '\0';
 		parse_value(s->key[i], f, e->key + off);
-		parse_value(s->key[i], dash ? dash + 1 : f, e->key_end + off);
+		if (e->key_end)
+			parse_value(s->key[i], dash ? dash + 1 : f, e->key_end + off);
 	}
 	if (chain)
 		e->chain = xstrdup(chain);

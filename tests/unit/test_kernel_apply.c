@@ -148,6 +148,7 @@ static struct rs_set *set_of(struct ruleset *rs, const char *name)
 static void drop_elem(struct rs_set *s, size_t i)
 {
 	free(s->elems[i].chain);
+	free(s->elems[i].key_end);
 	memmove(&s->elems[i], &s->elems[i + 1], (s->nelems - i - 1) * sizeof(*s->elems));
 	s->nelems--;
 }

@@ -7,7 +7,11 @@
  * local pod's addresses to the group chain of the policies isolating it,
  * build_self() and failclosed_put() list the local pods. A pod's "elements"
  * are what it puts into those sets; a change removes the old version's and adds
- * the new version's, and the difference is sent.
+ * the new version's, and the difference is sent. Where a local pod is
+ * dispatched to now comes from the policies as they are; where it was, from the
+ * table's verdict maps (so policies may have changed in between: then the
+ * chains that depend on them are lowered again under their names, see
+ * plan_rewrites()).
  */
 #include "nft/incr.h"
 

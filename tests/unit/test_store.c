@@ -3,7 +3,8 @@
  * Unit tests: the object store. Upsert and delete, resourceVersion dedup,
  * relist reconcile (objects missing from the new list are deleted), snapshots
  * (sealing sorts the arrays and adds implied namespaces; the index must follow),
- * and a 10k-pod churn that checks the index against the arrays throughout.
+ * a 10k-pod churn that checks the index against the arrays throughout, and
+ * policy changes sealed by sorting the policies alone.
  */
 #include <check.h>
 #include <errno.h>
@@ -227,6 +228,71 @@ START_TEST(churn_10k)
 }
 END_TEST
 
+/*
+ * Policies added, changed and deleted and pods changed in place, snapshot after
+ * snapshot (the seal that sorts the policies alone): the policies stay sorted
+ * and found; a policy in a namespace not listed still implies it.
+ */
+START_TEST(policy_seal)
+{
+	struct store *s = store_new();
+	const struct cluster *c;
+	char ns[32], name[32], rv[32];
+	size_t npols = 0;
+
+	srandom(11);
+	for (int i = 0; i < 10; i++) {
+		snprintf(ns, sizeof(ns), "ns-%d", i);
+		upsert(s, mk_ns(ns, "1"));
+	}
+	for (int i = 0; i < 500; i++) {
+		snprintf(ns, sizeof(ns), "ns-%d", i % 10);
+		snprintf(name, sizeof(name), "pod-%d", i);
+		upsert(s, mk_pod(ns, name, "1"));
+	}
+	store_snapshot(s);
+	for (int round = 0; round < 40; round++) {
+		for (int j = 0; j < 5; j++) {
+			int i = (int)(random() % 60);
+
+			snprintf(ns, sizeof(ns), "ns-%d", i % 10);
+			snprintf(name, sizeof(name), "np-%d", i);
+			snprintf(rv, sizeof(rv), "r%d-%d", round, j);
+			if (random() % 3 == 0) {
+				npols -= store_delete(s, STORE_NETPOL, ns, name);
+				continue;
+			}
+			npols += !store_rv(s, STORE_NETPOL, ns, name);
+			upsert(s, mk_pol(ns, name, rv));
+			snprintf(name, sizeof(name), "pod-%d", i);
+			upsert(s, mk_pod(ns, name, rv)); /* in place: same key */
+		}
+		c = store_snapshot(s);
+		ck_assert_uint_eq(c->nnss, 10);
+		ck_assert_uint_eq(c->npols, npols);
+		for (size_t i = 0; i < c->npols; i++) {
+			ck_assert_ptr_nonnull(
+				store_rv(s, STORE_NETPOL, c->pols[i].ns, c->pols[i].name));
+			if (i) {
+				int cmp = strcmp(c->pols[i - 1].ns, c->pols[i].ns);
+
+				ck_assert(cmp < 0 || (!cmp && strcmp(c->pols[i - 1].name,
+								     c->pols[i].name) < 0));
+			}
+		}
+		check_index(s, 500);
+	}
+	upsert(s, mk_pol("zz", "np", "1"));
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 11);
+	ck_assert_str_eq(c->nss[10].name, "zz");
+	ck_assert(store_delete(s, STORE_NETPOL, "zz", "np"));
+	c = store_snapshot(s);
+	ck_assert_uint_eq(c->nnss, 10);
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -239,6 +305,7 @@ int main(void)
 	tcase_add_test(tc, relist_reconciles);
 	tcase_add_test(tc, implied_namespaces);
 	tcase_add_test(tc, churn_10k);
+	tcase_add_test(tc, policy_seal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -667,11 +667,39 @@ static bool rv_equal(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+static bool labels_same(const struct labels *a, const struct labels *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
+static bool addrs_same(const struct addr *a, size_t na, const struct addr *b, size_t nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
+/*
+ * Whether node n says what node o says, as far as policies go (its labels,
+ * addresses and pod CIDRs): kubelets update their Node's status every few
+ * minutes, and a cluster of 1,000 nodes would otherwise recompile every
+ * second.
+ */
+static bool node_same(const struct k8s_node *o, const struct k8s_node *n)
+{
+	return labels_same(&o->labels, &n->labels) &&
+	       addrs_same(o->addrs, o->naddrs, n->addrs, n->naddrs) &&
+	       addrs_same(o->pod_cidrs, o->npod_cidrs, n->pod_cidrs, n->npod_cidrs);
+}
+
 /*
  * Add or replace the object o describes; the store takes what o holds (also on
  * failure, when it is freed). An object seen at the same resourceVersion as
- * before is not a change. Returns 0, or -ENOSPC when the kind already has
- * STORE_MAX_OBJECTS objects.
+ * before is not a change, nor a Node whose labels and addresses stay. Returns 0, or -ENOSPC when
+ * the kind already has STORE_MAX_OBJECTS objects.
  */
 int store_upsert(struct store *s, struct store_obj *o)
 {
@@ -691,6 +719,14 @@ int store_upsert(struct store *s, struct store_obj *o)
 		e = &s->slots[i];
 		e->mark = s->epoch;
 		if (!e->implied && rv_equal(e->rv, o->rv)) {
+			free(key);
+			store_obj_fini(o);
+			return 0;
+		}
+		if (o->kind == STORE_NODE && node_same(&s->c.nodes[e->pos], &o->u.node)) {
+			free(e->rv); /* a watch resumes from it */
+			e->rv = o->rv;
+			o->rv = NULL;
 			free(key);
 			store_obj_fini(o);
 			return 0;

@@ -293,6 +293,38 @@ START_TEST(policy_seal)
 }
 END_TEST
 
+/* A Node's status update that leaves its labels and addresses is no change. */
+START_TEST(node_heartbeat)
+{
+	struct store *s = store_new();
+	struct store_obj o = { .kind = STORE_NODE };
+	uint64_t g;
+
+	o.rv = xstrdup("1");
+	o.u.node.name = xstrdup("node-1");
+	model_labels_set(&o.u.node.labels, "zone", "a");
+	upsert(s, o);
+	store_snapshot(s);
+	store_journal_start(s);
+	g = store_generation(s);
+	for (int i = 0; i < 3; i++) {
+		o = (struct store_obj){ .kind = STORE_NODE, .rv = xasprintf("%d", 2 + i) };
+		o.u.node.name = xstrdup("node-1");
+		model_labels_set(&o.u.node.labels, "zone", i < 2 ? "a" : "b");
+		upsert(s, o);
+		ck_assert_str_eq(store_rv(s, STORE_NODE, NULL, "node-1"),
+				 i ? i < 2 ? "3" : "4" : "2");
+		if (i == 1) {
+			ck_assert_uint_eq(store_generation(s), g);
+			ck_assert(!store_journal(s)->structural);
+		}
+	}
+	ck_assert_uint_gt(store_generation(s), g);
+	ck_assert(store_journal(s)->structural);
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -306,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, implied_namespaces);
 	tcase_add_test(tc, churn_10k);
 	tcase_add_test(tc, policy_seal);
+	tcase_add_test(tc, node_heartbeat);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

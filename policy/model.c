@@ -50,6 +50,17 @@ const char *model_labels_get(const struct labels *l, const char *key)
 	return label_find(l, key, &pos) ? l->v[pos].value : NULL;
 }
 
+/* Whether two label maps hold the same keys and values. */
+bool model_labels_eq(const struct labels *a, const struct labels *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
 /* Set key to value (both copied), keeping the map sorted. */
 void model_labels_set(struct labels *l, const char *key, const char *value)
 {

@@ -253,6 +253,7 @@ struct cluster {
 
 void model_labels_fini(struct labels *l);
 const char *model_labels_get(const struct labels *l, const char *key);
+bool model_labels_eq(const struct labels *a, const struct labels *b);
 void model_labels_set(struct labels *l, const char *key, const char *value);
 void model_selector_fini(struct selector *s);
 void model_peer_fini(struct peer *p);

@@ -444,16 +444,6 @@ static bool cnps_equal(const struct cluster *a, const struct cluster *b)
 	return true;
 }
 
-static bool labels_eq(const struct labels *a, const struct labels *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
-			return false;
-	return true;
-}
-
 static bool named_ports_eq(const struct pod *a, const struct pod *b)
 {
 	if (a->nports != b->nports)
@@ -472,8 +462,8 @@ static bool pod_changed(const struct rd_ctx *x, const struct pod *q, const struc
 	const struct k8s_ns *np = model_cluster_ns(x->new.c, p->ns);
 	const struct addr *aq = rd_addr_of(q, x->family), *ap = rd_addr_of(p, x->family);
 
-	return !labels_eq(&q->labels, &p->labels) || !nq || !np ||
-	       !labels_eq(&nq->labels, &np->labels) || !named_ports_eq(q, p) ||
+	return !model_labels_eq(&q->labels, &p->labels) || !nq || !np ||
+	       !model_labels_eq(&nq->labels, &np->labels) || !named_ports_eq(q, p) ||
 	       memcmp(aq, ap, sizeof(*aq));
 }
 

@@ -667,16 +667,6 @@ static bool rv_equal(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-static bool labels_same(const struct labels *a, const struct labels *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
-			return false;
-	return true;
-}
-
 static bool addrs_same(const struct addr *a, size_t na, const struct addr *b, size_t nb)
 {
 	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
@@ -690,7 +680,7 @@ static bool addrs_same(const struct addr *a, size_t na, const struct addr *b, si
  */
 static bool node_same(const struct k8s_node *o, const struct k8s_node *n)
 {
-	return labels_same(&o->labels, &n->labels) &&
+	return model_labels_eq(&o->labels, &n->labels) &&
 	       addrs_same(o->addrs, o->naddrs, n->addrs, n->naddrs) &&
 	       addrs_same(o->pod_cidrs, o->npod_cidrs, n->pod_cidrs, n->npod_cidrs);
 }

@@ -2,6 +2,9 @@
 /*
  * The ruleset IR as nft script text (see render.h). The output depends only on
  * the IR, which is sorted, so equal rulesets render byte for byte the same.
+ * Text goes through one buffer of our own, written out in large blocks: a
+ * ruleset of 100k pods has half a million elements, and stdio's per-call
+ * locking and printf's parsing per element were most of the time.
  */
 #include "nft/render.h"
 
@@ -9,9 +12,90 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "policy/model.h"
+#include "base/xalloc.h"
+
+/* The writer: text is gathered in buf and written to f when it is full. */
+struct out {
+	FILE *f;
+	size_t n; /* bytes in buf */
+	char buf[16384];
+};
+
+/* Start o on f (the buffer is not cleared: callers render single elements). */
+static void out_init(struct out *o, FILE *f)
+{
+	o->f = f;
+	o->n = 0;
+}
+
+static void out_flush(struct out *o)
+{
+	if (o->n)
+		fwrite(o->buf, 1, o->n, o->f);
+	o->n = 0;
+}
+
+/* Where n more bytes (at most sizeof(o->buf)) go; the caller adds them to o->n. */
+static char *out_room(struct out *o, size_t n)
+{
+	if (o->n + n > sizeof(o->buf))
+		out_flush(o);
+	return o->buf + o->n;
+}
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	if (n > sizeof(o->buf) / 2) {
+		out_flush(o);
+		fwrite(s, 1, n, o->f);
+		return;
+	}
+	memcpy(out_room(o, n), s, n);
+	o->n += n;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+static void out_char(struct out *o, char c)
+{
+	*out_room(o, 1) = c;
+	o->n++;
+}
+
+/* v in decimal. */
+static void out_uint(struct out *o, uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (char *p = out_room(o, n); n; o->n++)
+		*p++ = tmp[--n];
+}
+
+/* printf for short text: numbers and fixed words only (at most 64 bytes). */
+static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out_room(o, 64), 64, fmt, ap);
+	va_end(ap);
+	o->n += n < 0 ? 0 : n < 64 ? (size_t)n : 63;
+}
 
 static const char *const type_names[] = {
 	[RS_TYPE_IPV4] = "ipv4_addr",	[RS_TYPE_IPV6] = "ipv6_addr",
@@ -26,49 +110,54 @@ static const char *const field_names[] = {
 };
 
 /* s as a quoted nft string: quotes, backslashes and control bytes become '_'. */
-static void put_string(const char *s, FILE *f)
+static void put_string(const char *s, struct out *o)
 {
-	fputc('"', f);
+	out_char(o, '"');
 	for (const char *p = s; *p; p++)
-		fputc(*p == '"' || *p == '\\' || !isprint((unsigned char)*p) ? '_' : *p, f);
-	fputc('"', f);
+		out_char(o, *p == '"' || *p == '\\' || !isprint((unsigned char)*p) ? '_' : *p);
+	out_char(o, '"');
 }
 
 /* A comment line, if there is a comment. */
-static void put_comment(const char *indent, const char *comment, FILE *f)
+static void put_comment(const char *indent, const char *comment, struct out *o)
 {
 	if (!comment)
 		return;
-	fprintf(f, "%scomment ", indent);
-	put_string(comment, f);
-	fputc('\n', f);
+	out_str(o, indent);
+	out_str(o, "comment ");
+	put_string(comment, o);
+	out_char(o, '\n');
 }
 
 /* Print a value of type t at p (network order; a mark in host order). */
-static void put_value(enum rs_type t, const uint8_t *p, FILE *f)
+static void put_value(enum rs_type t, const uint8_t *p, struct out *o)
 {
 	char buf[INET6_ADDRSTRLEN];
 	uint32_t mark;
 
 	switch (t) {
 	case RS_TYPE_IPV4:
-		fputs(inet_ntop(AF_INET, p, buf, sizeof(buf)), f);
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				out_char(o, '.');
+			out_uint(o, p[i]);
+		}
 		break;
 	case RS_TYPE_IPV6:
-		fputs(inet_ntop(AF_INET6, p, buf, sizeof(buf)), f);
+		out_str(o, inet_ntop(AF_INET6, p, buf, sizeof(buf)));
 		break;
 	case RS_TYPE_PROTO:
 		if (strcmp(model_proto_name(p[0]), "?"))
-			fputs(model_proto_name(p[0]), f);
+			out_str(o, model_proto_name(p[0]));
 		else
-			fprintf(f, "%u", p[0]);
+			out_uint(o, p[0]);
 		break;
 	case RS_TYPE_SERVICE:
-		fprintf(f, "%u", (unsigned)p[0] << 8 | p[1]);
+		out_uint(o, (uint32_t)p[0] << 8 | p[1]);
 		break;
 	case RS_TYPE_MARK:
 		memcpy(&mark, p, sizeof(mark));
-		fprintf(f, "0x%08" PRIx32, mark);
+		out_printf(o, "0x%08" PRIx32, mark);
 		break;
 	}
 }
@@ -98,25 +187,26 @@ static int range_prefix(const uint8_t *lo, const uint8_t *hi, unsigned len)
 }
 
 /* Print one field of an element: a value, a prefix or a range. */
-static void put_field(enum rs_type t, const uint8_t *lo, const uint8_t *hi, bool interval, FILE *f)
+static void put_field(enum rs_type t, const uint8_t *lo, const uint8_t *hi, bool interval,
+		      struct out *o)
 {
 	unsigned len = ruleset_type_len(t);
 	int plen;
 
-	put_value(t, lo, f);
+	put_value(t, lo, o);
 	if (!interval || !memcmp(lo, hi, len))
 		return;
 	plen = (t == RS_TYPE_IPV4 || t == RS_TYPE_IPV6) ? range_prefix(lo, hi, len) : -1;
 	if (plen >= 0) {
-		fprintf(f, "/%d", plen);
+		out_char(o, '/');
+		out_uint(o, (uint32_t)plen);
 		return;
 	}
-	fputc('-', f);
-	put_value(t, hi, f);
+	out_char(o, '-');
+	put_value(t, hi, o);
 }
 
-/* Print one element of s in nft syntax (without separator). */
-void render_elem(const struct rs_set *s, const struct rs_elem *e, FILE *f)
+static void put_elem(const struct rs_set *s, const struct rs_elem *e, struct out *o)
 {
 	bool interval = s->flags & RS_SET_INTERVAL;
 
@@ -124,149 +214,191 @@ void render_elem(const struct rs_set *s, const struct rs_elem *e, FILE *f)
 		unsigned off = s->nkey == 1 ? 0 : ruleset_field_offset(s, i);
 
 		if (i)
-			fputs(" . ", f);
-		put_field(s->key[i], e->key + off, interval ? e->key_end + off : NULL, interval, f);
+			out_str(o, " . ");
+		put_field(s->key[i], e->key + off, interval ? e->key_end + off : NULL, interval, o);
+	}
+	if (s->flags & RS_SET_VMAP) {
+		out_str(o, " : jump ");
+		out_str(o, e->chain);
+	}
+}
+
+/* Print one element of s in nft syntax (without separator). */
+void render_elem(const struct rs_set *s, const struct rs_elem *e, FILE *f)
+{
+	struct out o;
+
+	out_init(&o, f);
+	put_elem(s, e, &o);
+	out_flush(&o);
+}
+
+static void put_set_type(const struct rs_set *s, struct out *o)
+{
+	for (unsigned i = 0; i < s->nkey; i++) {
+		if (i)
+			out_str(o, " . ");
+		out_str(o, type_names[s->key[i]]);
 	}
 	if (s->flags & RS_SET_VMAP)
-		fprintf(f, " : jump %s", e->chain);
+		out_str(o, " : verdict");
 }
 
 /* Print the type of s's keys ("ipv4_addr . inet_proto", plus " : verdict" for maps). */
 void render_set_type(const struct rs_set *s, FILE *f)
 {
-	for (unsigned i = 0; i < s->nkey; i++)
-		fprintf(f, "%s%s", i ? " . " : "", type_names[s->key[i]]);
-	if (s->flags & RS_SET_VMAP)
-		fputs(" : verdict", f);
+	struct out o;
+
+	out_init(&o, f);
+	put_set_type(s, &o);
+	out_flush(&o);
 }
 
-static void render_set(const struct rs_set *s, FILE *f)
+static void put_set(const struct rs_set *s, struct out *o)
 {
-	fprintf(f, "\t%s %s {\n\t\ttype ", s->flags & RS_SET_VMAP ? "map" : "set", s->name);
-	render_set_type(s, f);
-	fputc('\n', f);
+	out_str(o, s->flags & RS_SET_VMAP ? "\tmap " : "\tset ");
+	out_str(o, s->name);
+	out_str(o, " {\n\t\ttype ");
+	put_set_type(s, o);
+	out_char(o, '\n');
 	if (s->flags & RS_SET_INTERVAL)
-		fputs("\t\tflags interval\n", f);
-	put_comment("\t\t", s->comment, f);
+		out_str(o, "\t\tflags interval\n");
+	put_comment("\t\t", s->comment, o);
 	if (s->nelems) {
-		fputs("\t\telements = {", f);
+		out_str(o, "\t\telements = {");
 		for (size_t i = 0; i < s->nelems; i++) {
-			fputs(i ? ",\n\t\t\t" : " ", f);
-			render_elem(s, &s->elems[i], f);
+			out_str(o, i ? ",\n\t\t\t" : " ");
+			put_elem(s, &s->elems[i], o);
 		}
-		fputs(" }\n", f);
+		out_str(o, " }\n");
 	}
-	fputs("\t}\n", f);
+	out_str(o, "\t}\n");
 }
 
-static void put_ct_state(uint32_t st, FILE *f)
+static void put_ct_state(uint32_t st, struct out *o)
 {
 	static const char *const names[] = { "invalid", "established", "related", "new" };
 	const char *sep = "";
 
-	fputs("ct state ", f);
+	out_str(o, "ct state ");
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (st & (1u << i)) {
-			fprintf(f, "%s%s", sep, names[i]);
+			out_str(o, sep);
+			out_str(o, names[i]);
 			sep = ",";
 		}
 }
 
-static void put_icmpv6_type(uint8_t t, FILE *f)
+static void put_icmpv6_type(uint8_t t, struct out *o)
 {
-	if (t == RS_ICMPV6_ND_NEIGHBOR_SOLICIT)
-		fputs("icmpv6 type nd-neighbor-solicit", f);
-	else if (t == RS_ICMPV6_ND_NEIGHBOR_ADVERT)
-		fputs("icmpv6 type nd-neighbor-advert", f);
-	else
-		fprintf(f, "icmpv6 type %u", t);
+	if (t == RS_ICMPV6_ND_NEIGHBOR_SOLICIT) {
+		out_str(o, "icmpv6 type nd-neighbor-solicit");
+	} else if (t == RS_ICMPV6_ND_NEIGHBOR_ADVERT) {
+		out_str(o, "icmpv6 type nd-neighbor-advert");
+	} else {
+		out_str(o, "icmpv6 type ");
+		out_uint(o, t);
+	}
 }
 
 /* The statements of r after its matches: limit, log, counter (see ruleset.h). */
-static void put_stmts(const struct rs_rule *r, const char **sep, FILE *f)
+static void put_stmts(const struct rs_rule *r, const char **sep, struct out *o)
 {
 	if (r->limit_rate) {
-		fprintf(f, "%slimit rate %" PRIu32 "/second burst %" PRIu32 " packets", *sep,
-			r->limit_rate, r->limit_burst);
+		out_str(o, *sep);
+		out_printf(o, "limit rate %" PRIu32 "/second burst %" PRIu32 " packets",
+			   r->limit_rate, r->limit_burst);
 		*sep = " ";
 	}
 	if (r->log) {
-		fprintf(f, "%slog ", *sep);
+		out_str(o, *sep);
+		out_str(o, "log ");
 		if (r->log_prefix) {
-			fputs("prefix ", f);
-			put_string(r->log_prefix, f);
-			fputc(' ', f);
+			out_str(o, "prefix ");
+			put_string(r->log_prefix, o);
+			out_char(o, ' ');
 		}
-		fprintf(f, "group %u", r->log_group);
+		out_str(o, "group ");
+		out_uint(o, r->log_group);
 		*sep = " ";
 	}
 	if (r->counter) {
-		fprintf(f, "%scounter name ", *sep);
-		put_string(r->counter, f);
+		out_str(o, *sep);
+		out_str(o, "counter name ");
+		put_string(r->counter, o);
 		*sep = " ";
 	}
+}
+
+/* One match of a rule: a fixed form, or fields looked up in a set or map. */
+static void put_match(const struct rs_match *m, struct out *o)
+{
+	switch (m->kind) {
+	case RS_MATCH_CT_STATE:
+		put_ct_state(m->ct_state, o);
+		return;
+	case RS_MATCH_CT_MARK:
+		out_printf(o, "ct mark & 0x%08" PRIx32 " == 0x%08" PRIx32, m->ct_mark, m->ct_mark);
+		return;
+	case RS_MATCH_LOCAL_SOCKET:
+		out_str(o, "meta skuid >= 0");
+		return;
+	case RS_MATCH_FIB_SADDR_LOCAL:
+		out_str(o, "fib saddr type local");
+		return;
+	case RS_MATCH_ICMPV6_TYPE:
+		put_icmpv6_type(m->icmpv6_type, o);
+		return;
+	default:
+		break;
+	}
+	for (unsigned j = 0; j < m->nf; j++) {
+		if (j)
+			out_str(o, " . ");
+		out_str(o, field_names[m->f[j]]);
+	}
+	out_str(o, m->kind == RS_MATCH_VMAP ? " vmap @" : m->inv ? " != @" : " @");
+	out_str(o, m->set);
+}
+
+static void put_rule(const struct rs_rule *r, struct out *o)
+{
+	static const char *const verdicts[] = {
+		[RS_VERDICT_ACCEPT] = "accept",
+		[RS_VERDICT_DROP] = "drop",
+		[RS_VERDICT_JUMP] = "jump ",
+	};
+	const char *sep = "";
+
+	for (unsigned i = 0; i < r->nm; i++) {
+		out_str(o, sep);
+		sep = " ";
+		put_match(&r->m[i], o);
+	}
+	put_stmts(r, &sep, o);
+	if (r->verdict == RS_VERDICT_NONE)
+		return;
+	out_str(o, sep);
+	out_str(o, verdicts[r->verdict]);
+	if (r->verdict == RS_VERDICT_JUMP)
+		out_str(o, r->target);
 }
 
 /* Print one rule in nft syntax (without indentation or newline). */
 void render_rule(const struct rs_rule *r, FILE *f)
 {
-	const char *sep = "";
+	struct out o;
 
-	for (unsigned i = 0; i < r->nm; i++) {
-		const struct rs_match *m = &r->m[i];
-
-		fputs(sep, f);
-		sep = " ";
-		if (m->kind == RS_MATCH_CT_STATE) {
-			put_ct_state(m->ct_state, f);
-			continue;
-		}
-		if (m->kind == RS_MATCH_CT_MARK) {
-			fprintf(f, "ct mark & 0x%08" PRIx32 " == 0x%08" PRIx32, m->ct_mark,
-				m->ct_mark);
-			continue;
-		}
-		if (m->kind == RS_MATCH_LOCAL_SOCKET) {
-			fputs("meta skuid >= 0", f);
-			continue;
-		}
-		if (m->kind == RS_MATCH_FIB_SADDR_LOCAL) {
-			fputs("fib saddr type local", f);
-			continue;
-		}
-		if (m->kind == RS_MATCH_ICMPV6_TYPE) {
-			put_icmpv6_type(m->icmpv6_type, f);
-			continue;
-		}
-		for (unsigned j = 0; j < m->nf; j++)
-			fprintf(f, "%s%s", j ? " . " : "", field_names[m->f[j]]);
-		fprintf(f,
-			m->kind == RS_MATCH_VMAP ? " vmap @%s"
-			: m->inv		 ? " != @%s"
-						 : " @%s",
-			m->set);
-	}
-	put_stmts(r, &sep, f);
-	switch (r->verdict) {
-	case RS_VERDICT_NONE:
-		break;
-	case RS_VERDICT_ACCEPT:
-		fprintf(f, "%saccept", sep);
-		break;
-	case RS_VERDICT_DROP:
-		fprintf(f, "%sdrop", sep);
-		break;
-	case RS_VERDICT_JUMP:
-		fprintf(f, "%sjump %s", sep, r->target);
-		break;
-	}
+	out_init(&o, f);
+	put_rule(r, &o);
+	out_flush(&o);
 }
 
 /*
  * A priority as nft 1.0.6 lists it: the standard name of the inet family valid
  * on the hook that is at most 10 away, plus or minus the rest, else the number.
  */
-static void put_prio(enum rs_hook hook, int prio, FILE *f)
+static void put_prio(enum rs_hook hook, int prio, struct out *o)
 {
 	const char *name = NULL;
 	int base = 0;
@@ -279,15 +411,15 @@ static void put_prio(enum rs_hook hook, int prio, FILE *f)
 		 (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT))
 		name = "dstnat", base = -100;
 	if (!name)
-		fprintf(f, "%d", prio);
+		out_printf(o, "%d", prio);
 	else if (prio == base)
-		fputs(name, f);
+		out_str(o, name);
 	else
-		fprintf(f, "%s %c %d", name, prio > base ? '+' : '-',
-			prio > base ? prio - base : base - prio);
+		out_printf(o, "%s %c %d", name, prio > base ? '+' : '-',
+			   prio > base ? prio - base : base - prio);
 }
 
-static void render_chain(const struct rs_chain *c, FILE *f)
+static void put_chain(const struct rs_chain *c, struct out *o)
 {
 	static const char *const hooks[] = {
 		[RS_HOOK_PREROUTING] = "prerouting",   [RS_HOOK_INPUT] = "input",
@@ -295,19 +427,23 @@ static void render_chain(const struct rs_chain *c, FILE *f)
 		[RS_HOOK_POSTROUTING] = "postrouting",
 	};
 
-	fprintf(f, "\tchain %s {\n", c->name);
-	put_comment("\t\t", c->comment, f);
+	out_str(o, "\tchain ");
+	out_str(o, c->name);
+	out_str(o, " {\n");
+	put_comment("\t\t", c->comment, o);
 	if (c->hook != RS_HOOK_NONE) {
-		fprintf(f, "\t\ttype filter hook %s priority ", hooks[c->hook]);
-		put_prio(c->hook, c->prio, f);
-		fprintf(f, "; policy %s;\n", c->policy_drop ? "drop" : "accept");
+		out_str(o, "\t\ttype filter hook ");
+		out_str(o, hooks[c->hook]);
+		out_str(o, " priority ");
+		put_prio(c->hook, c->prio, o);
+		out_str(o, c->policy_drop ? "; policy drop;\n" : "; policy accept;\n");
 	}
 	for (size_t i = 0; i < c->nrules; i++) {
-		fputs("\t\t", f);
-		render_rule(&c->rules[i], f);
-		fputc('\n', f);
+		out_str(o, "\t\t");
+		put_rule(&c->rules[i], o);
+		out_char(o, '\n');
 	}
-	fputs("\t}\n", f);
+	out_str(o, "\t}\n");
 }
 
 /*
@@ -317,18 +453,30 @@ static void render_chain(const struct rs_chain *c, FILE *f)
  */
 int render_ruleset(const struct ruleset *rs, FILE *f)
 {
-	fprintf(f, "table inet %s\ndelete table inet %s\ntable inet %s {\n", rs->table, rs->table,
-		rs->table);
-	put_comment("\t", rs->comment, f);
+	static const char *const heads[] = { "table inet ", "\ndelete table inet ",
+					     "\ntable inet " };
+	struct out *o = xmalloc(sizeof(*o));
+
+	out_init(o, f);
+	for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
+		out_str(o, heads[i]);
+		out_str(o, rs->table);
+	}
+	out_str(o, " {\n");
+	put_comment("\t", rs->comment, o);
 	for (size_t i = 0; i < rs->ncounters; i++) {
-		fprintf(f, "\tcounter %s {\n", rs->counters[i].name);
-		put_comment("\t\t", rs->counters[i].comment, f);
-		fputs("\t}\n", f);
+		out_str(o, "\tcounter ");
+		out_str(o, rs->counters[i].name);
+		out_str(o, " {\n");
+		put_comment("\t\t", rs->counters[i].comment, o);
+		out_str(o, "\t}\n");
 	}
 	for (size_t i = 0; i < rs->nsets; i++)
-		render_set(&rs->sets[i], f);
+		put_set(&rs->sets[i], o);
 	for (size_t i = 0; i < rs->nchains; i++)
-		render_chain(&rs->chains[i], f);
-	fputs("}\n", f);
+		put_chain(&rs->chains[i], o);
+	out_str(o, "}\n");
+	out_flush(o);
+	free(o);
 	return ferror(f) ? -EIO : 0;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * `nftpol compile [--node NAME] [--output-file FILE] FILE...`: decode, compile,
- * render. The script is rendered in memory first, so a failure never leaves half
- * a script on stdout or in the output file.
+ * render. Every error of the input is found before the first byte of the
+ * script is written; rendering itself fails only when writing does, and an
+ * output file appears only whole (outopt.c).
  */
 #include "agent/cli/cmd_compile.h"
 
@@ -18,7 +19,6 @@
 #include "agent/cli/prepare.h"
 #include "nft/compile.h"
 #include "nft/render.h"
-#include "base/xalloc.h"
 
 struct compile_cli_opts {
 	const char *node; /* borrowed from argv; NULL: every node */
@@ -45,22 +45,13 @@ static void usage(FILE *f)
 	input_compile_usage(f);
 }
 
-/* Render rs in memory, then write it whole to stdout (or --output-file's). */
+/* Render rs to stdout (or --output-file's). */
 static int emit(const struct ruleset *rs)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = xnonnull(open_memstream(&buf, &len));
-	int ret;
+	int ret = render_ruleset(rs, stdout);
 
-	ret = render_ruleset(rs, mem);
-	fclose(mem);
 	if (ret)
-		fprintf(stderr, "nftpol compile: rendering the script failed: %s\n",
-			strerror(-ret));
-	else if (fwrite(buf, 1, len, stdout) != len)
-		ret = -EIO;
-	free(buf);
+		fprintf(stderr, "nftpol compile: writing the script failed: %s\n", strerror(-ret));
 	return ret;
 }
 

@@ -55,13 +55,6 @@ static void field_init(struct field_ctx *f, const struct decoder *dec, const cJS
 	f->line = manifest_line(dec->doc, obj);
 }
 
-/* Set the object's name for messages: "Kind ns/name", or "Kind name" without ns. */
-static void set_object(struct field_ctx *f, const char *kind, const char *ns, const char *name)
-{
-	snprintf(f->object, sizeof(f->object), "%s %.80s%s%.253s", kind, ns ? ns : "",
-		 ns ? "/" : "", name ? name : "(no name)");
-}
-
 static int meta_name(struct field_ctx *f, const cJSON *meta, const char *(*valid)(const char *),
 		     char **out)
 {
@@ -116,9 +109,10 @@ static int meta_common(struct field_ctx *f, const cJSON *obj, const char *kind, 
 	const cJSON *n = field_get(meta, "name"), *s = field_get(meta, "namespace");
 	int ret = 0;
 
-	set_object(f, kind,
-		   ns ? (cJSON_IsString(s) && *s->valuestring ? s->valuestring : "default") : NULL,
-		   cJSON_IsString(n) ? n->valuestring : NULL);
+	field_set_object(f, kind,
+			 ns ? (cJSON_IsString(s) && *s->valuestring ? s->valuestring : "default")
+			    : NULL,
+			 cJSON_IsString(n) ? n->valuestring : NULL);
 	if (field_typed(f, obj, "metadata", FIELD_OBJECT, &meta) < 0)
 		return -EINVAL;
 	if (ns && meta_namespace(f, meta, ns) < 0)
@@ -130,7 +124,8 @@ static int meta_common(struct field_ctx *f, const cJSON *obj, const char *kind, 
 
 /*
  * metadata of obj: name and, when namespaced, namespace ("default" when absent,
- * as kubectl). Sets f->object first so that every message names the object.
+ * as kubectl). Names the object first (field_set_object) so that every message
+ * names it.
  * The name of a namespaced object is a DNS subdomain, that of a Namespace (ns
  * NULL) a DNS label.
  */
@@ -377,12 +372,35 @@ struct list_walk {
 	const char *item_kind;
 };
 
+/*
+ * "path.items[i]" into sub (FIELD_PATH_MAX bytes, cut short as snprintf
+ * would): without printf, as this runs for every item of a list.
+ */
+static void item_path(char *sub, const char *path, size_t i)
+{
+	char num[24];
+	size_t n = 0, len = 0, k = sizeof(num);
+	const char *parts[4] = { path, *path ? ".items[" : "items[", num, "]" };
+
+	do
+		num[--k] = (char)('0' + i % 10);
+	while ((i /= 10));
+	memmove(num, num + k, sizeof(num) - k);
+	num[sizeof(num) - k] = '\0';
+	for (size_t j = 0; j < ARRAY_SIZE(parts); j++) {
+		n = strnlen(parts[j], FIELD_PATH_MAX - 1 - len);
+		memcpy(sub + len, parts[j], n);
+		len += n;
+	}
+	sub[len] = '\0';
+}
+
 static void decode_item(void *arg, const cJSON *item, size_t i)
 {
 	const struct list_walk *w = arg;
 	char sub[FIELD_PATH_MAX];
 
-	snprintf(sub, sizeof(sub), "%s%sitems[%zu]", w->path, *w->path ? "." : "", i);
+	item_path(sub, w->path, i);
 	decode_node(w->dec, item, sub, w->item_kind);
 }
 
@@ -548,9 +566,9 @@ static const char *required_string(struct decoder *dec, const cJSON *node, const
 	const cJSON *v = field_get(node, key);
 	char sub[FIELD_PATH_MAX];
 
-	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
 	if (cJSON_IsString(v) && *v->valuestring)
 		return v->valuestring;
+	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
 	if (v && !cJSON_IsString(v))
 		doc_error(dec, v, sub, "expected a string, got %s", field_type_name(v));
 	else

@@ -47,9 +47,8 @@ static int parse_cidr(struct field_ctx *f, const cJSON *s, struct addr *out)
 	}
 	cidr_format(out, canon, sizeof(canon));
 	if (strcmp(canon, s->valuestring))
-		diag_add(f->d, DIAG_WARNING, f->file, field_line(f, s), f->object, field_path(f),
-			 "CIDR value \"%.60s\" is not canonical; it is read as %s", s->valuestring,
-			 canon);
+		field_warn(f, s, "CIDR value \"%.60s\" is not canonical; it is read as %s",
+			   s->valuestring, canon);
 	return 0;
 }
 

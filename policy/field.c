@@ -68,6 +68,29 @@ const char *field_path(struct field_ctx *f)
 	return f->path;
 }
 
+/*
+ * Name the object being decoded in messages: "Kind ns/name", or "Kind name"
+ * when ns is NULL; name NULL: "(no name)". The strings are borrowed until the
+ * decoding of the object ends.
+ */
+void field_set_object(struct field_ctx *f, const char *kind, const char *ns, const char *name)
+{
+	f->obj_kind = kind;
+	f->obj_ns = ns;
+	f->obj_name = name;
+}
+
+/* The object's name as text (in f, valid until the next call), or NULL when not set. */
+const char *field_object(struct field_ctx *f)
+{
+	if (!f->obj_kind)
+		return NULL;
+	snprintf(f->object, sizeof(f->object), "%s %.80s%s%.253s", f->obj_kind,
+		 f->obj_ns ? f->obj_ns : "", f->obj_ns ? "/" : "",
+		 f->obj_name ? f->obj_name : "(no name)");
+	return f->object;
+}
+
 /* The source line of node, or the object's line when the node's is not known. */
 unsigned field_line(const struct field_ctx *f, const cJSON *node)
 {
@@ -82,8 +105,8 @@ void field_error(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vadd(f->d, DIAG_ERROR, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
-		  field_path(f), fmt, ap);
+	diag_vadd(f->d, DIAG_ERROR, f->file, field_line(f, node), field_object(f), field_path(f),
+		  fmt, ap);
 	va_end(ap);
 	f->nerrors++;
 }
@@ -94,8 +117,8 @@ void field_warn(struct field_ctx *f, const cJSON *node, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vadd(f->d, DIAG_WARNING, f->file, field_line(f, node), f->object[0] ? f->object : NULL,
-		  field_path(f), fmt, ap);
+	diag_vadd(f->d, DIAG_WARNING, f->file, field_line(f, node), field_object(f), field_path(f),
+		  fmt, ap);
 	va_end(ap);
 }
 

@@ -36,14 +36,17 @@ struct field_seg {
 };
 
 /*
- * Decoding one object. The path is kept as segments and made text only when a
- * message needs it (field_path()).
+ * Decoding one object. The path is kept as segments and the object's name as
+ * pointers; both are made text only when a message needs them (field_path(),
+ * field_object()).
  */
 struct field_ctx {
 	const char *file;		       /* borrowed; for messages */
 	const struct manifest_doc *doc;	       /* borrowed; line of each node */
 	struct diag_list *d;		       /* borrowed; where errors go */
-	char object[FIELD_OBJECT_MAX];	       /* "Kind ns/name", or empty */
+	const char *obj_kind;		       /* NULL: no object named yet */
+	const char *obj_ns, *obj_name;	       /* borrowed; NULL: none, "(no name)" */
+	char object[FIELD_OBJECT_MAX];	       /* field_object()'s text */
 	struct field_seg seg[FIELD_DEPTH_MAX]; /* path of the field being read */
 	size_t nseg;			       /* may exceed FIELD_DEPTH_MAX */
 	char path[FIELD_PATH_MAX];	       /* field_path()'s text */
@@ -55,6 +58,8 @@ size_t field_push(struct field_ctx *f, const char *key);
 size_t field_push_index(struct field_ctx *f, size_t i);
 void field_pop(struct field_ctx *f, size_t len);
 const char *field_path(struct field_ctx *f);
+void field_set_object(struct field_ctx *f, const char *kind, const char *ns, const char *name);
+const char *field_object(struct field_ctx *f);
 void field_error(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void field_warn(struct field_ctx *f, const struct cJSON *node, const char *fmt, ...)

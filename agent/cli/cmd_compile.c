@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,13 @@ int cmd_compile_main(int argc, char **argv)
 		return 2;
 	if (o.help)
 		return 0;
+	/*
+	 * No fastbins: freeing the model of every pod at once otherwise leaves
+	 * a million small chunks for one malloc_consolidate() pass at the next
+	 * large allocation; merged as they are freed they cost less (100k pods:
+	 * ~70 of 760 ms CPU).
+	 */
+	mallopt(M_MXFAST, 0);
 	o.co.node = o.node;
 	if (prepare_ruleset(argv + optind, argc - optind, &o.co, "compile", &rs))
 		return 2;

@@ -108,32 +108,60 @@ struct store *store_new(void)
 }
 
 /*
- * A pod as the store keeps it (in place of p, whose strings are freed): its
- * namespace, node, label keys and values, port names and origin shared
- * (interned), and its labels, ports and name in one allocation, in that order.
- * Such a pod is read as any struct pod but freed only by pod_release().
+ * A pod's labels, shared: one array of interned strings for all pods with
+ * these labels (those of one template); the array holds one count of each
+ * string, however many pods share it.
+ */
+static struct label *share_labels(struct store *s, const struct labels *l)
+{
+	struct label *v = xcalloc(l->n + 1, sizeof(*v)), *shared = NULL;
+
+	for (size_t i = 0; i < l->n; i++) {
+		v[i].key = intern_get(s->in, l->v[i].key);
+		v[i].value = intern_get(s->in, l->v[i].value);
+	}
+	if (l->n)
+		shared = intern_get_blob(s->in, v, l->n * sizeof(*v));
+	if (shared && intern_refs(shared) > 1) /* it was there: it has its strings */
+		for (size_t i = 0; i < l->n; i++) {
+			intern_put(s->in, v[i].key);
+			intern_put(s->in, v[i].value);
+		}
+	free(v);
+	return shared;
+}
+
+/* A pod's named ports, shared as its labels are. */
+static struct pod_port *share_ports(struct store *s, const struct pod_port *p, size_t n)
+{
+	struct pod_port *v = xcalloc(n + 1, sizeof(*v)), *shared = NULL; /* padding zeroed */
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct pod_port){ intern_get(s->in, p[i].name), p[i].proto, p[i].port };
+	if (n)
+		shared = intern_get_blob(s->in, v, n * sizeof(*v));
+	for (size_t i = 0; shared && intern_refs(shared) > 1 && i < n; i++)
+		intern_put(s->in, v[i].name);
+	free(v);
+	return shared;
+}
+
+/*
+ * A pod as the store keeps it (in place of p, whose other strings are freed):
+ * its name its own, its namespace, node and origin interned, its labels and
+ * ports shared (share_labels). Such a pod is read as any struct pod but freed
+ * only by pod_release().
  */
 static void pod_pack(struct store *s, struct pod *p)
 {
-	size_t lsz = p->labels.n * sizeof(*p->labels.v);
-	size_t psz = p->nports * sizeof(*p->ports), len = strlen(p->name) + 1;
-	char *b = xmalloc(lsz + psz + len);
 	struct pod q = *p;
 
-	q.labels.v = p->labels.n ? (struct label *)(void *)b : NULL;
-	q.ports = p->nports ? (struct pod_port *)(void *)(b + lsz) : NULL;
-	q.name = memcpy(b + lsz + psz, p->name, len);
 	q.ns = intern_get(s->in, p->ns);
 	q.node = intern_get(s->in, p->node);
-	for (size_t i = 0; i < p->labels.n; i++) {
-		q.labels.v[i].key = intern_get(s->in, p->labels.v[i].key);
-		q.labels.v[i].value = intern_get(s->in, p->labels.v[i].value);
-	}
-	for (size_t i = 0; i < p->nports; i++) {
-		q.ports[i] = p->ports[i];
-		q.ports[i].name = intern_get(s->in, p->ports[i].name);
-	}
+	q.labels.v = share_labels(s, &p->labels);
+	q.ports = share_ports(s, p->ports, p->nports);
 	q.origin.file = intern_get(s->in, p->origin.file);
+	p->name = NULL; /* taken */
 	model_pod_fini(p);
 	*p = q;
 }
@@ -141,20 +169,21 @@ static void pod_pack(struct store *s, struct pod *p)
 /* Free what a pod_pack()ed pod holds (nothing when it is zeroed) and zero it. */
 static void pod_release(struct store *s, struct pod *p)
 {
-	size_t lsz = p->labels.n * sizeof(*p->labels.v), psz = p->nports * sizeof(*p->ports);
+	struct label *l = p->labels.v;
+	struct pod_port *pp = p->ports;
 
-	if (!p->name)
-		return;
+	for (size_t i = 0; l && intern_refs(l) == 1 && i < p->labels.n; i++) {
+		intern_put(s->in, l[i].key);
+		intern_put(s->in, l[i].value);
+	}
+	for (size_t i = 0; pp && intern_refs(pp) == 1 && i < p->nports; i++)
+		intern_put(s->in, pp[i].name);
+	intern_put(s->in, l);
+	intern_put(s->in, pp);
 	intern_put(s->in, p->ns);
 	intern_put(s->in, p->node);
-	for (size_t i = 0; i < p->labels.n; i++) {
-		intern_put(s->in, p->labels.v[i].key);
-		intern_put(s->in, p->labels.v[i].value);
-	}
-	for (size_t i = 0; i < p->nports; i++)
-		intern_put(s->in, p->ports[i].name);
 	intern_put(s->in, p->origin.file);
-	free(p->name - lsz - psz);
+	free(p->name);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -935,6 +964,12 @@ const struct cluster *store_snapshot(struct store *s)
 	s->pol_ns_unknown = false;
 	s->sealed_gen = s->gen;
 	return &s->c;
+}
+
+/* Distinct strings and label or port arrays the pods share (see pod_pack()). */
+size_t store_interned(const struct store *s)
+{
+	return intern_count(s->in);
 }
 
 /* A counter that changes whenever the objects change. */

@@ -110,5 +110,6 @@ void store_journal_start(struct store *s);
 const struct store_journal *store_journal(const struct store *s);
 const struct pod *store_pod(const struct store *s, const char *ns, const char *name);
 const struct cluster *store_cluster(const struct store *s);
+size_t store_interned(const struct store *s);
 
 #endif

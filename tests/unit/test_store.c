@@ -325,6 +325,80 @@ START_TEST(node_heartbeat)
 }
 END_TEST
 
+/* A pod of template k (0 or 1) in ns-(i % 3) on node-(i % 4), labelled app=app. */
+static struct store_obj mk_tpl_pod(int i, int k, const char *app, const char *rv)
+{
+	char ns[16], name[16], node[16];
+	struct store_obj o;
+
+	snprintf(ns, sizeof(ns), "ns-%d", i % 3);
+	snprintf(name, sizeof(name), "p-%d", i);
+	snprintf(node, sizeof(node), "node-%d", i % 4);
+	o = mk_pod(ns, name, rv);
+	free(o.u.pod.node);
+	o.u.pod.node = xstrdup(node);
+	model_labels_fini(&o.u.pod.labels);
+	model_labels_set(&o.u.pod.labels, "app", app);
+	model_labels_set(&o.u.pod.labels, "tier", k ? "fe" : "be");
+	o.u.pod.nports = 1 + (size_t)k;
+	o.u.pod.ports = xcalloc(2, sizeof(*o.u.pod.ports));
+	o.u.pod.ports[0] = (struct pod_port){ xstrdup("http"), 6, 80 };
+	if (k)
+		o.u.pod.ports[1] = (struct pod_port){ xstrdup("dns"), 17, 53 };
+	o.u.pod.origin.file = xstrdup("f");
+	return o;
+}
+
+/*
+ * Pods share their namespace, node, label and port strings and whole label and
+ * port arrays; every holder, the journal's old versions too, gives its counts
+ * back: once the pods are gone, nothing is left.
+ */
+START_TEST(shared_strings)
+{
+	struct store *s = store_new();
+	const struct pod *p;
+	char rv[16];
+
+	store_journal_start(s);
+	for (int i = 0; i < 300; i++)
+		upsert(s, mk_tpl_pod(i, i % 2, i % 2 ? "web" : "db", "1"));
+	/* ns 3, nodes 4, app tier web db fe be, http dns, f; 2 label and 2 port arrays */
+	ck_assert_uint_eq(store_interned(s), 3 + 4 + 6 + 2 + 1 + 4);
+	p = store_pod(s, "ns-1", "p-7");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(model_labels_get(&p->labels, "app"), "web");
+	ck_assert_str_eq(model_labels_get(&p->labels, "tier"), "fe");
+	ck_assert_str_eq(p->node, "node-3");
+	ck_assert_uint_eq(p->nports, 2);
+	ck_assert_str_eq(p->ports[1].name, "dns");
+	ck_assert_uint_eq(p->ports[1].port, 53);
+	ck_assert_ptr_eq(p->labels.v, store_pod(s, "ns-0", "p-3")->labels.v);
+	store_journal_start(s);
+	for (int i = 0; i < 300; i++) {
+		snprintf(rv, sizeof(rv), "%d", 2 + i);
+		upsert(s, mk_tpl_pod(i, i % 2, "api", rv));
+	}
+	ck_assert_uint_eq(store_journal(s)->npods, 300); /* the journal holds the old ones */
+	ck_assert_uint_eq(store_interned(s), 3 + 4 + 7 + 2 + 1 + 6);
+	store_journal_start(s);
+	ck_assert_uint_eq(store_interned(s), 3 + 4 + 5 + 2 + 1 + 4);
+	ck_assert_str_eq(model_labels_get(&store_pod(s, "ns-2", "p-5")->labels, "app"), "api");
+	for (int i = 0; i < 300; i += 2) {
+		char ns[16], name[16];
+
+		snprintf(ns, sizeof(ns), "ns-%d", i % 3);
+		snprintf(name, sizeof(name), "p-%d", i);
+		ck_assert(store_delete(s, STORE_POD, ns, name));
+	}
+	store_relist(s, STORE_POD, NULL, 0, NULL);
+	ck_assert_uint_eq(store_count(s, STORE_POD), 0);
+	store_journal_start(s);
+	ck_assert_uint_eq(store_interned(s), 0);
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -339,6 +413,7 @@ int main(void)
 	tcase_add_test(tc, churn_10k);
 	tcase_add_test(tc, policy_seal);
 	tcase_add_test(tc, node_heartbeat);
+	tcase_add_test(tc, shared_strings);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,20 @@ static int check_node(int64_t stale_s)
 }
 
 /* Entry point of `nftpol agent`; returns the exit code. */
+/*
+ * Blocks of 128 KiB and more (the store's arrays and index, the tables' set
+ * element arrays) are mapped of their own, so that freeing them gives the
+ * memory back. Left alone, glibc raises that threshold to the size of each
+ * such block freed (up to 32 MiB): after the first full sync replaced a table,
+ * the next tables' arrays come from the heap, and the holes an old table
+ * leaves there stay resident.
+ */
+static void tune_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+}
+
 int cmd_agent_main(int argc, char **argv)
 {
 	struct agent_opts o = {
@@ -457,6 +472,7 @@ int cmd_agent_main(int argc, char **argv)
 	if (o.check_node)
 		return check_node(o.stale_after_s);
 	o.rec.node = o.node;
+	tune_malloc();
 	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, o.log_format);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || loop_signals_init() < 0) {
 		log_error("cannot initialise", NULL);

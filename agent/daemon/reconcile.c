@@ -11,6 +11,7 @@
 #include "agent/daemon/reconcile.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,12 +545,15 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
 		r->retry_at = now + backoff_next(&r->bo);
 		log_info("sync failed; retrying later",
 			 LOG_FIELDS(LOG_INT("retry_in_ms", r->retry_at - now)));
+		malloc_trim(0);
 		return;
 	}
 	log_sync(&res, gen, full, false, ms, compile_ms);
 	if (res.sent && !r->o.keep_established)
 		sweep(r, &rs);
 	succeeded(r, &rs, gen, full, now);
+	/* a whole table and the compile's scratch were freed: give back their pages */
+	malloc_trim(0);
 }
 
 /*

@@ -7,6 +7,8 @@
 #include "agent/kube/store.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,13 +25,27 @@
  */
 struct ent {
 	const char *name; /* the object's own name; NULL: free slot */
-	char *rv;	  /* owned; may be NULL */
-	uint32_t hash;	  /* key_hash() of kind, namespace and name */
-	uint32_t pos;	  /* index into the cluster array of kind */
-	uint32_t mark;	  /* epoch of the last upsert, for relists */
-	uint8_t kind;	  /* enum store_kind */
-	bool implied;	  /* a namespace model_cluster_seal() added */
+	union {
+		uint64_t n; /* RV_NUM */
+		char *s;    /* RV_STR: owned */
+	} rv;		    /* the resourceVersion (rv_set()) */
+	uint32_t hash;	    /* key_hash() of kind, namespace and name */
+	uint32_t pos;	    /* index into the cluster array of kind */
+	uint32_t mark;	    /* epoch of the last upsert, for relists */
+	uint8_t kind;	    /* enum store_kind */
+	bool implied;	    /* a namespace model_cluster_seal() added */
+	uint8_t rvk;	    /* RV_NONE, RV_NUM or RV_STR */
 };
+
+/* How an entry holds its resourceVersion: none, a number, a string. */
+enum { RV_NONE, RV_NUM, RV_STR };
+
+static void rv_clear(struct ent *e)
+{
+	if (e->rvk == RV_STR)
+		free(e->rv.s);
+	e->rvk = RV_NONE;
+}
 
 /* What names an object: its kind, namespace (NULL: cluster-scoped) and name. */
 struct ident {
@@ -52,6 +68,7 @@ struct store {
 	struct store_journal j;	   /* changes since store_journal_start() */
 	struct strmap *jidx;	   /* pod key -> 1 + index into j.pods; NULL: no journal */
 	struct intern *in;	   /* the strings pods share (pod_pack) */
+	char rvbuf[24];		   /* store_rv()'s text of a numeric resourceVersion */
 };
 
 /* What store_snapshot() must redo: an array's order, the namespaces. */
@@ -192,7 +209,7 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->cap; i++)
-		free(s->slots[i].rv);
+		rv_clear(&s->slots[i]);
 	free(s->slots);
 	for (size_t i = 0; i < s->c.npods; i++)
 		pod_release(s, &s->c.pods[i]);
@@ -413,7 +430,7 @@ static void remove_slot(struct store *s, size_t i)
 {
 	size_t mask = s->cap - 1, j = i;
 
-	free(s->slots[i].rv);
+	rv_clear(&s->slots[i]);
 	for (;;) {
 		size_t home;
 
@@ -691,9 +708,50 @@ const struct cluster *store_cluster(const struct store *s)
 
 /* -- public operations ---------------------------------------------------- */
 
-static bool rv_equal(const char *a, const char *b)
+/*
+ * The value of a resourceVersion that is a canonical decimal number (what
+ * etcd's revisions are): no sign, no leading zero, at most 19 digits.
+ */
+static bool rv_num(const char *rv, uint64_t *v)
 {
-	return a && b && !strcmp(a, b);
+	size_t len = rv ? strlen(rv) : 0;
+	uint64_t n = 0;
+
+	if (!len || len > 19 || (rv[0] == '0' && len > 1))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (rv[i] < '0' || rv[i] > '9')
+			return false;
+		n = n * 10 + (uint64_t)(rv[i] - '0');
+	}
+	*v = n;
+	return true;
+}
+
+/* Give e resourceVersion rv (taken; may be NULL): as a number when it is one. */
+static void rv_set(struct ent *e, char *rv)
+{
+	uint64_t n;
+
+	rv_clear(e);
+	if (rv_num(rv, &n)) {
+		e->rvk = RV_NUM;
+		e->rv.n = n;
+		free(rv);
+	} else if (rv) {
+		e->rvk = RV_STR;
+		e->rv.s = rv;
+	}
+}
+
+/* Whether e was last seen at resourceVersion rv (never when either is unknown). */
+static bool rv_equal(const struct ent *e, const char *rv)
+{
+	uint64_t n;
+
+	if (e->rvk == RV_NUM)
+		return rv_num(rv, &n) && n == e->rv.n;
+	return e->rvk == RV_STR && rv && !strcmp(e->rv.s, rv);
 }
 
 static bool addrs_same(const struct addr *a, size_t na, const struct addr *b, size_t nb)
@@ -737,14 +795,13 @@ int store_upsert(struct store *s, struct store_obj *o)
 	if (i != EMPTY) {
 		e = &s->slots[i];
 		e->mark = s->epoch;
-		if (!e->implied && rv_equal(e->rv, o->rv)) {
+		if (!e->implied && rv_equal(e, o->rv)) {
 			free(key);
 			store_obj_fini(o);
 			return 0;
 		}
 		if (o->kind == STORE_NODE && node_same(&s->c.nodes[e->pos], &o->u.node)) {
-			free(e->rv); /* a watch resumes from it */
-			e->rv = o->rv;
+			rv_set(e, o->rv); /* a watch resumes from it */
 			o->rv = NULL;
 			free(key);
 			store_obj_fini(o);
@@ -792,8 +849,7 @@ int store_upsert(struct store *s, struct store_obj *o)
 			s->pol_ns_unknown |= (s->dirty & DIRTY_NS) ||
 					     !model_cluster_ns(&s->c, s->c.pols[e->pos].ns);
 	}
-	free(e->rv);
-	e->rv = o->rv;
+	rv_set(e, o->rv);
 	o->rv = NULL;
 	s->gen++;
 	return 0;
@@ -846,7 +902,7 @@ static void classify(const struct store *s, const struct store_obj *o,
 
 	if (i == EMPTY || s->slots[i].implied)
 		st->added++;
-	else if (rv_equal(s->slots[i].rv, o->rv))
+	else if (rv_equal(&s->slots[i], o->rv))
 		st->unchanged++;
 	else
 		st->changed++;
@@ -984,11 +1040,19 @@ size_t store_count(const struct store *s, enum store_kind kind)
 	return s->count[kind];
 }
 
-/* The resourceVersion an object was last seen at, or NULL (absent or unknown). */
-const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name)
+/*
+ * The resourceVersion an object was last seen at, or NULL (absent or unknown);
+ * a number's text is valid until the next call.
+ */
+const char *store_rv(struct store *s, enum store_kind kind, const char *ns, const char *name)
 {
 	const struct ent *e =
 		lookup(s, kind, kind == STORE_POD || kind == STORE_NETPOL ? ns : NULL, name);
 
-	return e && !e->implied ? e->rv : NULL;
+	if (!e || e->implied || e->rvk == RV_NONE)
+		return NULL;
+	if (e->rvk == RV_STR)
+		return e->rv.s;
+	snprintf(s->rvbuf, sizeof(s->rvbuf), "%" PRIu64, e->rv.n);
+	return s->rvbuf;
 }

@@ -102,7 +102,7 @@ void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs,
 const struct cluster *store_snapshot(struct store *s);
 uint64_t store_generation(const struct store *s);
 size_t store_count(const struct store *s, enum store_kind kind);
-const char *store_rv(const struct store *s, enum store_kind kind, const char *ns, const char *name);
+const char *store_rv(struct store *s, enum store_kind kind, const char *ns, const char *name);
 const char *store_kind_name(enum store_kind kind);
 const struct store_kind_info *store_kind_info(enum store_kind kind);
 enum store_kind store_cnp_kind(enum cnp_source src);

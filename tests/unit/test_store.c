@@ -399,6 +399,28 @@ START_TEST(shared_strings)
 }
 END_TEST
 
+/*
+ * resourceVersions are kept as numbers when they are canonical decimals, as
+ * text otherwise: the same version is no change, another spelling is one.
+ */
+START_TEST(rv_forms)
+{
+	static const char *const rvs[] = {
+		"7", "7", "007", "007", "18446744073709551615", "18446744073709551615",
+		"0", "0", "x1",	 "x1"
+	};
+	struct store *s = store_new();
+	uint64_t g = store_generation(s);
+
+	for (size_t i = 0; i < sizeof(rvs) / sizeof(*rvs); i++) {
+		upsert(s, mk_pod("a", "p", rvs[i]));
+		ck_assert_str_eq(store_rv(s, STORE_POD, "a", "p"), rvs[i]);
+		ck_assert_uint_eq(store_generation(s), g + i / 2 + 1);
+	}
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -414,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, policy_seal);
 	tcase_add_test(tc, node_heartbeat);
 	tcase_add_test(tc, shared_strings);
+	tcase_add_test(tc, rv_forms);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

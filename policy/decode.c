@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -613,6 +614,22 @@ static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
 	dec->doc = NULL;
 }
 
+/* decode_buffer_stats() with more flags for manifest_parse_flags(). */
+static int decode_flags(const char *name, const char *buf, size_t len, unsigned flags,
+			struct cluster *c, struct diag_list *d, struct decode_stats *st)
+{
+	struct decode_stats none = { 0 };
+	struct decoder dec = { .name = name, .c = c, .d = d, .st = st ? st : &none };
+	size_t before = d->nerrors;
+
+	decode_early_init(&dec.early);
+	manifest_parse_flags(name, buf, len, MANIFEST_STREAM_ITEMS | flags, on_doc, decode_early,
+			     &dec, d);
+	decode_early_fini(&dec.early);
+	decode_stats_fini(&none);
+	return d->nerrors > before ? -EINVAL : 0;
+}
+
 /*
  * Decode buf (len bytes of YAML or JSON; name for messages and origins) and
  * append its Namespaces, Pods, Nodes, NetworkPolicies and cluster network
@@ -624,15 +641,7 @@ static void on_doc(void *arg, const cJSON *root, const struct manifest_doc *doc)
 int decode_buffer_stats(const char *name, const char *buf, size_t len, struct cluster *c,
 			struct diag_list *d, struct decode_stats *st)
 {
-	struct decode_stats none = { 0 };
-	struct decoder dec = { .name = name, .c = c, .d = d, .st = st ? st : &none };
-	size_t before = d->nerrors;
-
-	decode_early_init(&dec.early);
-	manifest_parse_flags(name, buf, len, MANIFEST_STREAM_ITEMS, on_doc, decode_early, &dec, d);
-	decode_early_fini(&dec.early);
-	decode_stats_fini(&none);
-	return d->nerrors > before ? -EINVAL : 0;
+	return decode_flags(name, buf, len, 0, c, d, st);
 }
 
 /* decode_buffer_stats() without the counts. */
@@ -649,6 +658,26 @@ void decode_stats_fini(struct decode_stats *st)
 		free(st->skipped[i].kind);
 	free(st->skipped);
 	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * A large regular file mapped (private, read-only), its length in *len; NULL
+ * for anything else, which read_all() reads. Mapped, the input need not be
+ * copied, and what was decoded can leave memory (MANIFEST_DROP_INPUT).
+ */
+static char *map_file(int fd, size_t *len)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (1 << 20) ||
+	    st.st_size > DECODE_MAX_INPUT)
+		return NULL;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
 }
 
 /*
@@ -709,6 +738,13 @@ int decode_file_stats(const char *path, struct cluster *c, struct diag_list *d,
 	if (fd < 0) {
 		ret = -errno;
 		diag_add(d, DIAG_ERROR, path, 0, NULL, NULL, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	buf = map_file(fd, &len);
+	if (buf) {
+		close(fd);
+		ret = decode_flags(path, buf, len, MANIFEST_DROP_INPUT, c, d, st);
+		munmap(buf, len);
 		return ret;
 	}
 	ret = read_all(fd, &buf, &len);

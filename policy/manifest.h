@@ -22,6 +22,13 @@ struct diag_list;
 struct manifest_doc;
 
 #define MANIFEST_STREAM_ITEMS 0x1u
+/*
+ * The buffer is a private read-only mapping of a file: what a streamed JSON
+ * List has read for the last time is given back (madvise), so the input and
+ * the objects decoded from it are not all in memory at once. Pages read again
+ * (a message's line number) come back from the file.
+ */
+#define MANIFEST_DROP_INPUT 0x2u
 
 /*
  * Called once for every document that is not empty. root and doc are borrowed

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "policy/decode.h"
 #include "policy/manifest_int.h"
@@ -32,6 +34,8 @@ struct manifest_json_items {
 	size_t len;
 	struct item_pos *v; /* owned */
 	size_t n, cap;
+	uintptr_t kept;	  /* MANIFEST_DROP_INPUT: input before this address was dropped */
+	bool drop;	  /* MANIFEST_DROP_INPUT */
 	size_t list;	  /* offset of the list's '[' (0: no list found) */
 	size_t end;	  /* offset just past its ']' */
 	unsigned endline; /* the line there */
@@ -684,13 +688,25 @@ static cJSON *build_value(struct jbuild *b, unsigned depth)
 	return n;
 }
 
+/* The pages of the input before offset off are read for the last time: drop them. */
+static void drop_before(struct manifest_json_items *it, size_t off)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t end = ((uintptr_t)it->buf + off) & ~(page - 1);
+
+	if (!it->drop || end < it->kept + (1u << 20))
+		return;
+	madvise((void *)it->kept, end - it->kept, MADV_DONTNEED);
+	it->kept = end;
+}
+
 /*
  * Build item by item the streamed list of doc (see manifest_each()), each into
  * the item arena, emptied after fn returned.
  */
 void manifest_json_each(struct manifest_doc *doc, manifest_item_cb fn, void *arg)
 {
-	const struct manifest_json_items *it = doc->items;
+	struct manifest_json_items *it = doc->items;
 	struct jbuild b = { .doc = doc, .buf = it->buf, .len = it->len };
 
 	for (size_t i = 0; i < it->n; i++) {
@@ -699,6 +715,7 @@ void manifest_json_each(struct manifest_doc *doc, manifest_item_cb fn, void *arg
 		b.pos = it->v[i].off;
 		b.line = it->v[i].line;
 		fn(arg, build_value(&b, 2), i);
+		drop_before(it, b.pos);
 	}
 	manifest_arena_reset(&doc->item);
 	doc->cur = &doc->root;
@@ -746,7 +763,10 @@ static int one_value(struct jcheck *c)
  */
 void manifest_json(struct manifest_ctx *m, const char *buf, size_t len)
 {
-	struct manifest_json_items items = { .buf = buf, .len = len };
+	struct manifest_json_items items = { .buf = buf,
+					     .len = len,
+					     .kept = (uintptr_t)buf,
+					     .drop = m->flags & MANIFEST_DROP_INPUT };
 	struct jcheck c = { .m = m, .buf = buf, .len = len, .line = 1 };
 
 	if (m->flags & MANIFEST_STREAM_ITEMS)

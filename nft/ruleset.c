@@ -277,11 +277,49 @@ static int elem_qcmp(const void *a, const void *b, void *set)
 	return ruleset_elem_cmp(set, a, b);
 }
 
+/*
+ * Sort the n elements of a set without intervals by key: one stable counting
+ * pass per key byte, last byte first (a byte all elements share is skipped).
+ * The sets of pod addresses hold hundreds of thousands of elements, and
+ * qsort's comparisons were most of the compile's seal. Stable like qsort's
+ * merge sort, so set_seal() keeps the same one of equal elements.
+ */
+static void radix_sort(struct rs_elem *v, size_t n, unsigned len)
+{
+	struct rs_elem *tmp = xreallocarray(NULL, n, sizeof(*tmp)), *src = v, *dst = tmp, *t;
+	size_t count[256];
+
+	for (unsigned b = len; b-- > 0;) {
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[src[i].key[b]]++;
+		if (count[src[0].key[b]] == n)
+			continue;
+		for (size_t i = 0, sum = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[src[i].key[b]]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+}
+
 static void set_seal(struct rs_set *s)
 {
 	size_t n = 0;
 
-	xqsort_r(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp, s);
+	if (s->nelems >= 256 && !(s->flags & RS_SET_INTERVAL))
+		radix_sort(s->elems, s->nelems, ruleset_key_len(s));
+	else
+		xqsort_r(s->elems, s->nelems, sizeof(*s->elems), elem_qcmp, s);
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (n && !ruleset_elem_cmp(s, &s->elems[n - 1], &s->elems[i])) {
 			elem_fini(&s->elems[i]);

@@ -291,11 +291,21 @@ static int nsname_cmp(const char *ns1, const char *n1, const char *ns2, const ch
 	return c ? c : strcmp(n1, n2);
 }
 
+/* The sealed order of pods: by namespace, then name. */
+int model_pod_cmp(const struct pod *x, const struct pod *y)
+{
+	return nsname_cmp(x->ns, x->name, y->ns, y->name);
+}
+
 static int pod_cmp(const void *a, const void *b)
 {
-	const struct pod *x = a, *y = b;
+	return model_pod_cmp(a, b);
+}
 
-	return nsname_cmp(x->ns, x->name, y->ns, y->name);
+/* Sort n pods v into the sealed order. */
+void model_pods_sort(struct pod *v, size_t n)
+{
+	xqsort(v, n, sizeof(*v), pod_cmp);
 }
 
 static int pol_cmp(const void *a, const void *b)

@@ -276,6 +276,8 @@ void model_cluster_init(struct cluster *c);
 void model_cluster_fini(struct cluster *c);
 void model_cluster_seal(struct cluster *c);
 void model_cluster_sort_pols(struct cluster *c);
+int model_pod_cmp(const struct pod *x, const struct pod *y);
+void model_pods_sort(struct pod *v, size_t n);
 const struct k8s_ns *model_cluster_ns(const struct cluster *c, const char *name);
 size_t model_cluster_first_pod(const struct cluster *c, const char *ns);
 const struct k8s_node *model_cluster_node(const struct cluster *c, const char *name);

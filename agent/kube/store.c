@@ -64,11 +64,15 @@ struct store {
 	uint32_t epoch;		   /* current relist epoch */
 	unsigned dirty;		   /* since the last seal: DIRTY_ORDER(arr), DIRTY_NS */
 	bool pol_ns_unknown;	   /* a policy came in a namespace not listed (then) */
-	size_t nimplied;	   /* namespaces model_cluster_seal() added */
-	struct store_journal j;	   /* changes since store_journal_start() */
-	struct strmap *jidx;	   /* pod key -> 1 + index into j.pods; NULL: no journal */
-	struct intern *in;	   /* the strings pods share (pod_pack) */
-	char rvbuf[24];		   /* store_rv()'s text of a numeric resourceVersion */
+	bool pod_ns_unknown;	   /* so did a pod */
+	uint32_t *moved;	   /* pod positions appended or refilled since the seal */
+	size_t nmoved, capmoved;
+	bool moved_all;		/* too many to list: the next seal sorts every pod */
+	size_t nimplied;	/* namespaces model_cluster_seal() added */
+	struct store_journal j; /* changes since store_journal_start() */
+	struct strmap *jidx;	/* pod key -> 1 + index into j.pods; NULL: no journal */
+	struct intern *in;	/* the strings pods share (pod_pack) */
+	char rvbuf[24];		/* store_rv()'s text of a numeric resourceVersion */
 };
 
 /* What store_snapshot() must redo: an array's order, the namespaces. */
@@ -218,6 +222,7 @@ void store_free(struct store *s)
 		journal_drop(s);
 	strmap_free(s->jidx);
 	intern_free(s->in);
+	free(s->moved);
 	free(s);
 }
 
@@ -542,6 +547,17 @@ static void arr_move_last(struct cluster *c, enum arr a, size_t pos)
 	}
 }
 
+/* The pod now at pos may be out of the sealed order (see resort_pods()). */
+static void pod_moved(struct store *s, size_t pos)
+{
+	if (s->moved_all || (s->nmoved >= 64 && s->nmoved > s->c.npods / 4)) {
+		s->moved_all = true; /* too many: the next seal sorts them all */
+		return;
+	}
+	XGROW(s->moved, s->capmoved, s->nmoved);
+	s->moved[s->nmoved++] = (uint32_t)pos;
+}
+
 /* Free the object at pos; the last object of the array moves into its place. */
 static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 {
@@ -555,6 +571,8 @@ static void arr_remove(struct store *s, enum store_kind kind, size_t pos)
 	arr_move_last(c, a, pos);
 	if (pos == last)
 		return;
+	if (a == ARR_POD)
+		pod_moved(s, pos);
 	id = pos_ident(c, a, pos);
 	i = find_own(s, key_hash(&id), id.name);
 	if (i != EMPTY)
@@ -848,6 +866,11 @@ int store_upsert(struct store *s, struct store_obj *o)
 		if (o->kind == STORE_NETPOL)
 			s->pol_ns_unknown |= (s->dirty & DIRTY_NS) ||
 					     !model_cluster_ns(&s->c, s->c.pols[e->pos].ns);
+		if (o->kind == STORE_POD) {
+			s->pod_ns_unknown |= (s->dirty & DIRTY_NS) ||
+					     !model_cluster_ns(&s->c, s->c.pods[e->pos].ns);
+			pod_moved(s, e->pos);
+		}
 	}
 	rv_set(e, o->rv);
 	o->rv = NULL;
@@ -986,15 +1009,71 @@ static void reindex_arr(struct store *s, enum arr a)
 }
 
 /*
- * Seal after changes to policies and to pods in place only, when nothing is
- * implied and every policy's namespace is listed: sort the policies alone
- * (what model_cluster_seal() would do, without sorting 100k pods again).
+ * Put the pods back in order when only a few moved since the last seal
+ * (s->moved: appended, or the last one moved into a deleted one's place; the
+ * others kept their order): take those out, sort them, merge them back, and
+ * point the index at the positions from the first that changed. Returns false
+ * (nothing done) when too many moved.
  */
-static bool seal_policies(struct store *s)
+static bool resort_pods(struct store *s)
 {
-	if (s->dirty & ~DIRTY_ORDER(ARR_POL) || s->nimplied || s->pol_ns_unknown)
+	struct pod *v = s->c.pods, *side;
+	size_t n = s->c.npods, m = 0, k = 0, lo = n, w = n, i, j;
+	bool *mark;
+
+	if (s->moved_all)
 		return false;
-	if (s->dirty) {
+	mark = xcalloc(n + 1, sizeof(bool));
+	for (size_t t = 0; t < s->nmoved; t++)
+		if (s->moved[t] < n && !mark[s->moved[t]]) {
+			mark[s->moved[t]] = true;
+			k++;
+		}
+	side = xcalloc(k + 1, sizeof(*side));
+	k = 0;
+	for (i = 0; i < n; i++) {
+		if (mark[i]) {
+			side[k++] = v[i];
+			lo = i < lo ? i : lo;
+			continue;
+		}
+		v[m++] = v[i];
+	}
+	model_pods_sort(side, k);
+	for (i = m, j = k; j > 0;) { /* merge from the end */
+		if (i > 0 && model_pod_cmp(&v[i - 1], &side[j - 1]) > 0) {
+			v[--w] = v[--i];
+		} else {
+			v[--w] = side[--j];
+			lo = w < lo ? w : lo;
+		}
+	}
+	for (size_t pos = lo; pos < n; pos++) {
+		struct ident id = pos_ident(&s->c, ARR_POD, pos);
+		size_t e = find_own(s, key_hash(&id), id.name);
+
+		if (e != EMPTY)
+			s->slots[e].pos = (uint32_t)pos;
+	}
+	free(side);
+	free(mark);
+	return true;
+}
+
+/*
+ * Seal after pods and policies came and went (or changed in place), when
+ * nothing is implied and every pod's and policy's namespace is listed: sort
+ * the policies, put the few pods that moved back in order (what
+ * model_cluster_seal() would do, without sorting 100k pods again).
+ */
+static bool seal_partial(struct store *s)
+{
+	if (s->dirty & ~(DIRTY_ORDER(ARR_POL) | DIRTY_ORDER(ARR_POD)) || s->nimplied ||
+	    s->pol_ns_unknown || s->pod_ns_unknown)
+		return false;
+	if ((s->dirty & DIRTY_ORDER(ARR_POD)) && !resort_pods(s))
+		return false;
+	if (s->dirty & DIRTY_ORDER(ARR_POL)) {
 		model_cluster_sort_pols(&s->c);
 		reindex_arr(s, ARR_POL);
 	}
@@ -1010,14 +1089,16 @@ const struct cluster *store_snapshot(struct store *s)
 {
 	if (s->sealed_gen == s->gen)
 		return &s->c;
-	if (s->sealed_gen == ~(uint64_t)0 || !seal_policies(s)) {
+	if (s->sealed_gen == ~(uint64_t)0 || !seal_partial(s)) {
 		drop_implied(s);
 		model_cluster_seal(&s->c);
 		for (enum arr a = 0; a < ARRS; a++)
 			reindex_arr(s, a);
 	}
 	s->dirty = 0;
-	s->pol_ns_unknown = false;
+	s->pol_ns_unknown = s->pod_ns_unknown = false;
+	s->nmoved = 0;
+	s->moved_all = false;
 	s->sealed_gen = s->gen;
 	return &s->c;
 }

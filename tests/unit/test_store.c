@@ -229,16 +229,16 @@ START_TEST(churn_10k)
 END_TEST
 
 /*
- * Policies added, changed and deleted and pods changed in place, snapshot after
- * snapshot (the seal that sorts the policies alone): the policies stay sorted
- * and found; a policy in a namespace not listed still implies it.
+ * Policies and pods added, changed and deleted, snapshot after snapshot (the
+ * seal that sorts the policies and merges the pods that moved back in): both
+ * stay sorted and found; a policy in a namespace not listed still implies it.
  */
 START_TEST(policy_seal)
 {
 	struct store *s = store_new();
 	const struct cluster *c;
 	char ns[32], name[32], rv[32];
-	size_t npols = 0;
+	size_t npols = 0, npods = 500;
 
 	srandom(11);
 	for (int i = 0; i < 10; i++) {
@@ -265,7 +265,21 @@ START_TEST(policy_seal)
 			npols += !store_rv(s, STORE_NETPOL, ns, name);
 			upsert(s, mk_pol(ns, name, rv));
 			snprintf(name, sizeof(name), "pod-%d", i);
-			upsert(s, mk_pod(ns, name, rv)); /* in place: same key */
+			npods += !store_rv(s, STORE_POD, ns, name);
+			upsert(s, mk_pod(ns, name, rv)); /* in place, unless it went */
+		}
+		for (int j = 0; j < (round % 4 == 3 ? 300 : 4); j++) { /* pods come and go */
+			int i = (int)(random() % 700);
+
+			snprintf(ns, sizeof(ns), "ns-%d", i % 10);
+			snprintf(name, sizeof(name), "pod-%d", i);
+			snprintf(rv, sizeof(rv), "q%d-%d", round, j);
+			if (random() % 2) {
+				npods -= store_delete(s, STORE_POD, ns, name);
+				continue;
+			}
+			npods += !store_rv(s, STORE_POD, ns, name);
+			upsert(s, mk_pod(ns, name, rv));
 		}
 		c = store_snapshot(s);
 		ck_assert_uint_eq(c->nnss, 10);
@@ -280,7 +294,9 @@ START_TEST(policy_seal)
 								     c->pols[i].name) < 0));
 			}
 		}
-		check_index(s, 500);
+		check_index(s, npods);
+		for (size_t i = 1; i < c->npods; i++)
+			ck_assert_int_lt(model_pod_cmp(&c->pods[i - 1], &c->pods[i]), 0);
 	}
 	upsert(s, mk_pol("zz", "np", "1"));
 	c = store_snapshot(s);

@@ -49,7 +49,8 @@ struct reconcile {
 	struct backoff bo;
 	size_t node_cidrs;	  /* --fail-closed from the Node: CIDRs at the last sync, or ~0 */
 	int64_t last_sync;	  /* when the last sync ended (NOW_NEVER: none yet) */
-	int64_t sync_cost_ms;	  /* how long the last sync took */
+	int64_t sync_cost_ms;	  /* how long the last compiled sync took */
+	int64_t incr_cost_ms;	  /* how long the last incremental sync took */
 	struct compile_meta meta; /* what the counters of `last` count */
 	struct compile_meta pending; /* ... of the ruleset being programmed */
 	struct incr *recipe;	     /* how `last` follows pod changes; NULL: compile all */
@@ -493,7 +494,7 @@ static bool sync_incremental(struct reconcile *r, int64_t now)
 	store_journal_start(r->store);
 	ms = now_ms() - t0;
 	r->last_sync = now_ms();
-	r->sync_cost_ms = ms;
+	r->incr_cost_ms = ms;
 	r->m->incr_syncs++;
 	metrics_observe_sync(r->m, (double)ms / 1000, true);
 	if (oldest != NOW_NEVER)
@@ -561,14 +562,17 @@ static void sync_once(struct reconcile *r, bool full, int64_t now)
  * for quiet_ms) at once: nothing suggests more will follow, and waiting would
  * only add latency. Otherwise, in a burst, quiet for quiet_ms or old enough,
  * whichever comes first, so the burst is programmed in few commits. "Old
- * enough" follows what a sync costs: four times the last one, at least 10 ms,
- * at most max_delay_ms. Syncs then take at most a fifth of the time however
- * long the burst, and a burst of cheap (incremental) syncs is programmed every
- * 10 ms or so instead of once a second.
+ * enough" follows what the next sync will cost: four times the last one of
+ * its kind (incremental while there is a recipe, else compiled), at least
+ * 10 ms, at most max_delay_ms. Syncs then take at most a fifth of the time
+ * however long the burst, and a burst of cheap (incremental) syncs is
+ * programmed every 10 ms or so instead of once a second; a compile now and
+ * then (a periodic check, a change only a compile follows) does not hold the
+ * incremental syncs after it back.
  */
 static int64_t change_due(const struct reconcile *r)
 {
-	int64_t quiet, oldest, delay = 4 * r->sync_cost_ms;
+	int64_t quiet, oldest, delay = 4 * (r->recipe ? r->incr_cost_ms : r->sync_cost_ms);
 
 	if (r->first_change == NOW_NEVER)
 		return NOW_NEVER;

@@ -338,6 +338,21 @@ static bool name_in(const char *s, const char *const *names)
 	return false;
 }
 
+/* names (NULL-terminated) as "a, b, c" into list (size bytes), cut short where it is full. */
+static void names_text(const char *const *names, char *list, size_t size)
+{
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (const char *const *p = names; *p; p++) {
+		int w = snprintf(list + len, size - len, "%s%s", len ? ", " : "", *p);
+
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
 /*
  * Report members of obj not in names (NULL-terminated), as the API server's
  * strict field validation does: a misspelt "form:" must not silently mean "any
@@ -346,21 +361,14 @@ static bool name_in(const char *s, const char *const *names)
 int field_known(struct field_ctx *f, const cJSON *obj, const char *const *names)
 {
 	const cJSON *n;
-	char list[200];
-	size_t len = 0;
+	char list[200] = "";
 	int ret = 0;
 
-	list[0] = '\0';
-	for (const char *const *p = names; *p; p++) {
-		int w = snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", *p);
-
-		if (w < 0 || (size_t)w >= sizeof(list) - len)
-			break;
-		len += (size_t)w;
-	}
 	cJSON_ArrayForEach (n, obj) {
 		if (name_in(n->string, names))
 			continue;
+		if (!list[0]) /* made once a message needs it */
+			names_text(names, list, sizeof(list));
 		field_error(f, n, "unknown field \"%.80s\": expected one of %s", n->string, list);
 		ret = -EINVAL;
 	}

@@ -283,12 +283,37 @@ static int check_string(struct jcheck *c, struct jkey *key)
  * The length of the number at p (at most n bytes) as cJSON reads one: the
  * longest run of number characters, as much of it as strtod takes. 0: none.
  */
+static bool is_number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.';
+}
+
+/*
+ * The run at p (n bytes) when it is an integer of at most 18 digits and
+ * nothing else, as strtod would read it: its length and value (exact, so
+ * rounded once to a double as strtod rounds); 0 when it is not one.
+ */
+static size_t integer_len(const char *p, size_t n, double *v)
+{
+	size_t i = n && p[0] == '-', start = i;
+	uint64_t u = 0;
+
+	for (; i < n && i - start < 19 && p[i] >= '0' && p[i] <= '9'; i++)
+		u = u * 10 + (uint64_t)(p[i] - '0');
+	if (i == start || i - start > 18 || (i < n && is_number_char(p[i])))
+		return 0;
+	*v = p[0] == '-' ? -(double)u : (double)u;
+	return i;
+}
+
 static size_t number_len(const char *p, size_t n, double *v)
 {
 	char tmp[64], *end;
-	size_t i;
+	size_t i = integer_len(p, n, v);
 
-	for (i = 0; i < n && i < sizeof(tmp) - 1 && strchr("0123456789+-eE.", p[i]) && p[i]; i++)
+	if (i)
+		return i; /* nearly always: ports, counts */
+	for (i = 0; i < n && i < sizeof(tmp) - 1 && is_number_char(p[i]); i++)
 		tmp[i] = p[i];
 	tmp[i] = '\0';
 	*v = strtod(tmp, &end);

@@ -146,14 +146,21 @@ const char *validate_label_value(const char *s)
 const char *validate_port_name(const char *s)
 {
 	size_t n = strlen(s);
+	bool other = n == 0, hyphens = false, letter = false;
 
 	if (n > PORT_NAME_MAX)
 		return "must be no more than 15 characters";
-	if (n == 0 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+	/* one pass (a name per container port of every pod), the checks in their order */
+	for (size_t i = 0; i < n; i++) {
+		letter |= s[i] >= 'a' && s[i] <= 'z';
+		other |= !is_lower_alnum(s[i]) && s[i] != '-';
+		hyphens |= s[i] == '-' && s[i + 1] == '-';
+	}
+	if (other)
 		return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
-	if (strstr(s, "--"))
+	if (hyphens)
 		return "must not contain consecutive hyphens";
-	if (!strpbrk(s, "abcdefghijklmnopqrstuvwxyz"))
+	if (!letter)
 		return "must contain at least one letter (a-z)";
 	if (s[0] == '-' || s[n - 1] == '-')
 		return "must not begin or end with a hyphen";

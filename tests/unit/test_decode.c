@@ -584,6 +584,13 @@ struct bad {
 #define NP_PS NP "  podSelector: {}\n"
 #define POD "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
 
+/* A JSON NetworkPolicy whose ingress port is the number text n, on line 3. */
+#define JSON_PORT(n)                                                                               \
+	"{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"NetworkPolicy\",\n"                \
+	" \"metadata\": {\"name\": \"p\"}, \"spec\": {\"podSelector\": {},\n"                      \
+	" \"ingress\": [{\"ports\": [{\"port\": " n "}]}]}}"
+#define JSON_PORT_PATH "spec.ingress[0].ports[0].port"
+
 static const struct bad bad_cases[] = {
 	{ NP "  podSelector: all\n", "spec.podSelector", 5, "expected a mapping, got a string" },
 	{ NP "  podSelector: {matchLabels: {a: [b]}}\n", "spec.podSelector.matchLabels.a", 5,
@@ -700,6 +707,14 @@ static const struct bad bad_cases[] = {
 	{ "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"p\"},\n"
 	  " \"status\": {\"podIP\": \"x\"}}",
 	  "status.podIP", 3, "invalid IP address" },
+	/* JSON numbers: integers of up to 18 digits are read without strtod */
+	{ JSON_PORT("123456789012345678"), JSON_PORT_PATH, 3, "must be between 1 and 65535" },
+	{ JSON_PORT("99999999999999999999"), JSON_PORT_PATH, 3, "must be between 1 and 65535" },
+	{ JSON_PORT("-0"), JSON_PORT_PATH, 3, "must be between 1 and 65535" },
+	{ JSON_PORT("-70000"), JSON_PORT_PATH, 3, "must be between 1 and 65535" },
+	{ JSON_PORT("80.5"), JSON_PORT_PATH, 3, "whole number" },
+	{ JSON_PORT("8.05e1"), JSON_PORT_PATH, 3, "whole number" },
+	{ JSON_PORT("-"), "", 3, "invalid JSON near \"-}]}]}}\"" },
 };
 
 START_TEST(test_errors)

@@ -208,6 +208,32 @@ static void pod_release(struct store *s, struct pod *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Put o, an object not yet handed to the store, into the form the store keeps
+ * (pods: pod_pack()) now, while the caller still holds it: a LIST's pages of
+ * pods are then kept compact until the relist, not as decoded. Once packed,
+ * o is freed by store_obj_release() (or handed to the store).
+ */
+void store_pack(struct store *s, struct store_obj *o)
+{
+	if (o->kind == STORE_POD && !o->packed)
+		pod_pack(s, &o->u.pod);
+	o->packed = true;
+}
+
+/* Free what an object holds, packed or not (one that was not handed to the store). */
+void store_obj_release(struct store *s, struct store_obj *o)
+{
+	if (o->packed && o->kind == STORE_POD) {
+		pod_release(s, &o->u.pod);
+		free(o->rv);
+		o->rv = NULL;
+	} else {
+		store_obj_fini(o);
+	}
+	o->packed = false;
+}
+
 void store_free(struct store *s)
 {
 	if (!s)
@@ -226,7 +252,10 @@ void store_free(struct store *s)
 	free(s);
 }
 
-/* Free what an object holds (one that was not handed to the store). */
+/*
+ * Free what an object holds (one that was not handed to the store, nor
+ * store_pack()ed).
+ */
 void store_obj_fini(struct store_obj *o)
 {
 	free(o->rv);
@@ -807,7 +836,7 @@ int store_upsert(struct store *s, struct store_obj *o)
 
 	if (i == EMPTY && s->count[o->kind] >= STORE_MAX_OBJECTS) {
 		free(key);
-		store_obj_fini(o);
+		store_obj_release(s, o);
 		return -ENOSPC;
 	}
 	if (i != EMPTY) {
@@ -815,14 +844,14 @@ int store_upsert(struct store *s, struct store_obj *o)
 		e->mark = s->epoch;
 		if (!e->implied && rv_equal(e, o->rv)) {
 			free(key);
-			store_obj_fini(o);
+			store_obj_release(s, o);
 			return 0;
 		}
 		if (o->kind == STORE_NODE && node_same(&s->c.nodes[e->pos], &o->u.node)) {
 			rv_set(e, o->rv); /* a watch resumes from it */
 			o->rv = NULL;
 			free(key);
-			store_obj_fini(o);
+			store_obj_release(s, o);
 			return 0;
 		}
 		if (o->kind == STORE_POD)
@@ -834,8 +863,7 @@ int store_upsert(struct store *s, struct store_obj *o)
 		else
 			journal_structural(s);
 		free(key);
-		if (o->kind == STORE_POD)
-			pod_pack(s, &o->u.pod);
+		store_pack(s, o);
 		arr_put(s, a, e->pos, o);
 		e->name = pos_ident(&s->c, a, e->pos).name;
 		if (e->implied) {
@@ -853,8 +881,7 @@ int store_upsert(struct store *s, struct store_obj *o)
 		else
 			journal_structural(s);
 		free(key);
-		if (o->kind == STORE_POD)
-			pod_pack(s, &o->u.pod);
+		store_pack(s, o);
 		i = arr_append(&s->c, o);
 		e = insert(s, hash, pos_ident(&s->c, a, i).name);
 		e->kind = (uint8_t)o->kind;

@@ -42,7 +42,8 @@ struct store_kind_info {
 /* One decoded object with its resourceVersion. */
 struct store_obj {
 	enum store_kind kind;
-	char *rv; /* owned; may be NULL */
+	bool packed; /* store_pack()ed: free with store_obj_release() only */
+	char *rv;    /* owned; may be NULL */
 	union {
 		struct k8s_ns ns;
 		struct pod pod;
@@ -95,6 +96,8 @@ struct store_journal {
 struct store *store_new(void);
 void store_free(struct store *s);
 void store_obj_fini(struct store_obj *o);
+void store_pack(struct store *s, struct store_obj *o);
+void store_obj_release(struct store *s, struct store_obj *o);
 int store_upsert(struct store *s, struct store_obj *o);
 bool store_delete(struct store *s, enum store_kind kind, const char *ns, const char *name);
 void store_relist(struct store *s, enum store_kind kind, struct store_obj *objs, size_t n,

@@ -127,7 +127,7 @@ struct watch *watch_new(enum store_kind kind, struct kube *kube, void *multi, st
 static void drop_pending(struct watch *w)
 {
 	for (size_t i = 0; i < w->npending; i++)
-		store_obj_fini(&w->pending[i]);
+		store_obj_release(w->store, &w->pending[i]);
 	free(w->pending);
 	w->pending = NULL;
 	w->npending = 0;
@@ -523,12 +523,16 @@ static void absent(struct watch *w, int64_t now)
 
 static void list_page_done(struct watch *w, int64_t now)
 {
+	size_t first = w->npending;
 	struct diag_list d;
 	int ret;
 
 	diag_list_init(&d);
 	ret = watch_decode_list(w->kind, w->body.p, w->body.len, &w->pending, &w->npending,
 				&w->list_rv, &w->cont, &d);
+	/* compact now: the pages' decoded strings would otherwise pin the heap */
+	for (size_t i = first; i < w->npending; i++)
+		store_pack(w->store, &w->pending[i]);
 	log_diags(w, &d, "list");
 	diag_list_fini(&d);
 	if (ret < 0 || w->npending > STORE_MAX_OBJECTS) {

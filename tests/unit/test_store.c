@@ -437,6 +437,33 @@ START_TEST(rv_forms)
 }
 END_TEST
 
+/*
+ * Pods packed before the store takes them (a LIST's pages): the relist takes
+ * some, the others are released; nothing is left once the pods are gone.
+ */
+START_TEST(packed_objects)
+{
+	struct store *s = store_new();
+	struct store_obj objs[4], extra;
+
+	for (int i = 0; i < 4; i++) {
+		objs[i] = mk_tpl_pod(i, i % 2, "web", "1");
+		store_pack(s, &objs[i]);
+		store_pack(s, &objs[i]); /* twice: no change */
+	}
+	extra = mk_tpl_pod(9, 0, "db", "1");
+	store_pack(s, &extra);
+	ck_assert_str_eq(model_labels_get(&objs[1].u.pod.labels, "tier"), "fe");
+	store_relist(s, STORE_POD, objs, 4, NULL);
+	ck_assert_uint_eq(store_count(s, STORE_POD), 4);
+	store_obj_release(s, &extra); /* a page dropped before its relist */
+	ck_assert_str_eq(store_pod(s, "ns-2", "p-2")->node, "node-2");
+	store_relist(s, STORE_POD, NULL, 0, NULL);
+	ck_assert_uint_eq(store_interned(s), 0);
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -453,6 +480,7 @@ int main(void)
 	tcase_add_test(tc, node_heartbeat);
 	tcase_add_test(tc, shared_strings);
 	tcase_add_test(tc, rv_forms);
+	tcase_add_test(tc, packed_objects);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1188,9 +1188,25 @@ static void name_add(const char ***v, size_t *n, const char *name)
 	(*v)[(*n)++] = name;
 }
 
-/* Count the references of chain c's rules to rs's chains, sets and counters. */
-static void count_chain_refs(const struct ruleset *rs, const struct rs_chain *c, size_t *cref,
-			     size_t *sref, size_t *kref)
+/* What a rule references, resolved: a chain, a set or a counter of the table. */
+struct ref {
+	enum { REF_CHAIN, REF_SET, REF_CTR } kind;
+	size_t i;
+};
+
+struct refs {
+	struct ref *v;
+	size_t n, cap;
+};
+
+static void ref_add(struct refs *l, int kind, size_t i)
+{
+	XGROW(l->v, l->cap, l->n);
+	l->v[l->n++] = (struct ref){ kind, i };
+}
+
+/* Append what chain c's rules reference in rs to l. */
+static void chain_refs(const struct ruleset *rs, const struct rs_chain *c, struct refs *l)
 {
 	for (size_t j = 0; j < c->nrules; j++) {
 		const struct rs_rule *ru = &c->rules[j];
@@ -1199,28 +1215,47 @@ static void count_chain_refs(const struct ruleset *rs, const struct rs_chain *c,
 		const struct rs_counter *k;
 
 		if (ru->verdict == RS_VERDICT_JUMP && (t = ruleset_find_chain(rs, ru->target)))
-			cref[t - rs->chains]++;
+			ref_add(l, REF_CHAIN, (size_t)(t - rs->chains));
 		for (unsigned m = 0; m < ru->nm; m++)
 			if (ru->m[m].set && (st = ruleset_find_set(rs, ru->m[m].set)))
-				sref[st - rs->sets]++;
+				ref_add(l, REF_SET, (size_t)(st - rs->sets));
 		if (ru->counter && (k = ruleset_find_counter(rs, ru->counter)))
-			kref[k - rs->counters]++;
+			ref_add(l, REF_CTR, (size_t)(k - rs->counters));
 	}
 }
 
-/*
- * Count the references of the rules of rs's chains alive (dead: NULL, all; not
- * those made anew, skip) and of the chains made (which join the table) to rs's
- * chains, sets, counters.
- */
-static void count_refs_rules(const struct ruleset *rs, const bool *dead, const bool *skip,
-			     const struct ruleset *made, size_t *cref, size_t *sref, size_t *kref)
+/* Add sign times the references v[0..n) to the counts. */
+static void refs_count(const struct ref *v, size_t n, long sign, size_t *cnt[3])
 {
-	for (size_t i = 0; i < rs->nchains; i++)
-		if ((!dead || !dead[i]) && (!skip || !skip[i]))
-			count_chain_refs(rs, &rs->chains[i], cref, sref, kref);
-	for (size_t i = 0; made && made->table && i < made->nchains; i++)
-		count_chain_refs(rs, &made->chains[i], cref, sref, kref);
+	for (size_t i = 0; i < n; i++)
+		cnt[v[i].kind][v[i].i] += (size_t)sign;
+}
+
+/*
+ * The chains work[0..nwork) are dead: their references no longer count, and a
+ * policy chain no live rule jumps to any more dies too (not a base chain, not
+ * a group's: those die by their pods). work has room for every chain.
+ */
+static void bury(const struct incr *r, const struct ruleset *rs, const struct refs *all,
+		 const size_t *off, size_t *cnt[3], bool *dead, const bool *skip, size_t *work,
+		 size_t nwork)
+{
+	while (nwork) {
+		size_t i = work[--nwork];
+
+		refs_count(all->v + off[i], off[i + 1] - off[i], -1, cnt);
+		for (size_t j = off[i]; j < off[i + 1]; j++) {
+			size_t t = all->v[j].i;
+			const struct rs_chain *c = &rs->chains[t];
+
+			if (all->v[j].kind != REF_CHAIN || dead[t] || skip[t] ||
+			    cnt[REF_CHAIN][t] || c->hook != RS_HOOK_NONE ||
+			    strmap_get(r->chains, c->name))
+				continue;
+			dead[t] = true;
+			work[nwork++] = t;
+		}
+	}
 }
 
 /*
@@ -1235,8 +1270,11 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 	size_t *cref0 = xcalloc(nc, sizeof(size_t)), *cref = xcalloc(nc, sizeof(size_t));
 	size_t *sref0 = xcalloc(ns, sizeof(size_t)), *sref = xcalloc(ns, sizeof(size_t));
 	size_t *kref0 = xcalloc(nk, sizeof(size_t)), *kref = xcalloc(nk, sizeof(size_t));
+	size_t *off = xcalloc(nc + 1, sizeof(size_t)), *work = xcalloc(nc, sizeof(size_t));
+	size_t *cnt0[3] = { cref0, sref0, kref0 }, *cnt[3] = { cref, sref, kref };
 	bool *dead = xcalloc(nc, sizeof(bool)), *skip = xcalloc(nc, sizeof(bool)), more = false;
-	size_t keep;
+	struct refs all = { 0 }, made = { 0 };
+	size_t keep, nwork = 0;
 	const struct rs_chain *rc;
 
 	/* a chain made anew: its old rules reference nothing any more */
@@ -1249,28 +1287,39 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 		const struct group *g = d->grefs[i].g;
 		const struct rs_chain *c;
 
-		if (d->grefs[i].d < 0 && !g->refs && (c = ruleset_find_chain(rs, g->chain))) {
-			more |= !dead[c - rs->chains];
-			dead[c - rs->chains] = true;
+		if (d->grefs[i].d < 0 && !g->refs && (c = ruleset_find_chain(rs, g->chain)) &&
+		    !dead[c - rs->chains]) {
+			dead[c - rs->chains] = more = true;
+			work[nwork++] = (size_t)(c - rs->chains);
 		}
 	}
 	if (!more)
 		goto out;
-	count_refs_rules(rs, NULL, NULL, NULL, cref0, sref0, kref0);
-	while (more) {
-		more = false;
-		memset(cref, 0, nc * sizeof(size_t));
-		memset(sref, 0, ns * sizeof(size_t));
-		memset(kref, 0, nk * sizeof(size_t));
-		count_refs_rules(rs, dead, skip, &d->made, cref, sref, kref);
-		for (size_t i = 0; i < rs->nchains; i++) {
-			const struct rs_chain *c = &rs->chains[i];
+	/* what every chain references, resolved once; then counts follow the deaths */
+	for (size_t i = 0; i < rs->nchains; i++) {
+		off[i] = all.n;
+		chain_refs(rs, &rs->chains[i], &all);
+	}
+	off[rs->nchains] = all.n;
+	for (size_t i = 0; d->made.table && i < d->made.nchains; i++)
+		chain_refs(rs, &d->made.chains[i], &made);
+	refs_count(all.v, all.n, 1, cnt0);
+	refs_count(all.v, all.n, 1, cnt);
+	refs_count(made.v, made.n, 1, cnt);
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (skip[i])
+			refs_count(all.v + off[i], off[i + 1] - off[i], -1, cnt);
+	bury(r, rs, &all, off, cnt, dead, skip, work, nwork);
+	/* a chain only the old rules of one made anew jumped to */
+	for (size_t i = 0; i < rs->nchains; i++) {
+		const struct rs_chain *c = &rs->chains[i];
 
-			if (dead[i] || skip[i] || c->hook != RS_HOOK_NONE ||
-			    strmap_get(r->chains, c->name) || !cref0[i] || cref[i])
-				continue;
-			dead[i] = more = true;
-		}
+		if (dead[i] || skip[i] || c->hook != RS_HOOK_NONE ||
+		    strmap_get(r->chains, c->name) || !cref0[i] || cref[i])
+			continue;
+		dead[i] = true;
+		work[0] = i;
+		bury(r, rs, &all, off, cnt, dead, skip, work, 1);
 	}
 	for (size_t i = 0; i < rs->nchains; i++)
 		if (dead[i])
@@ -1294,6 +1343,10 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 			d->add[keep++] = d->add[i];
 	d->nadd = keep;
 out:
+	free(all.v);
+	free(made.v);
+	free(off);
+	free(work);
 	free(cref0);
 	free(cref);
 	free(sref0);

@@ -159,7 +159,9 @@ static void put_pol(struct world *w, unsigned i)
 {
 	static const char *const types[] = { "\"Ingress\"", "\"Egress\"",
 					     "\"Ingress\",\"Egress\"" };
-	char *in = rule(w, "from"), *out = rule(w, "to");
+	/* now and then no rule in a direction: it isolates and allows nothing */
+	char *in = rnd(&w->g, 8) ? rule(w, "from") : xstrdup(""),
+	     *out = rnd(&w->g, 8) ? rule(w, "to") : xstrdup("");
 	char sel[64];
 
 	if (rnd(&w->g, 4))

@@ -390,8 +390,11 @@ static void add_implied_ns(struct cluster *c, const char *name)
 void model_cluster_seal(struct cluster *c)
 {
 	xqsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
+	xqsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
+	/* sorted, a namespace's pods are together: one look-up for each namespace */
 	for (size_t i = 0; i < c->npods; i++)
-		if (!model_cluster_ns(c, c->pods[i].ns)) {
+		if ((!i || strcmp(c->pods[i].ns, c->pods[i - 1].ns)) &&
+		    !model_cluster_ns(c, c->pods[i].ns)) {
 			add_implied_ns(c, c->pods[i].ns);
 			xqsort(c->nss, c->nnss, sizeof(*c->nss), ns_cmp);
 		}
@@ -406,7 +409,6 @@ void model_cluster_seal(struct cluster *c)
 		if (!v || strcmp(v, c->nss[i].name))
 			model_labels_set(&c->nss[i].labels, NS_NAME_LABEL, c->nss[i].name);
 	}
-	xqsort(c->pods, c->npods, sizeof(*c->pods), pod_cmp);
 	xqsort(c->pols, c->npols, sizeof(*c->pols), pol_cmp);
 	xqsort(c->nodes, c->nnodes, sizeof(*c->nodes), node_cmp);
 	xqsort(c->cnps, c->ncnps, sizeof(*c->cnps), cnp_cmp);

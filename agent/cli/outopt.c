@@ -3,12 +3,15 @@
  * -o/--output and --output-file (see outopt.h). The output file is written
  * the way a shell redirection would be, except that it appears only when the
  * command has written all of it: stdout points at a temporary file beside it
- * meanwhile, renamed over it at the end, removed on failure.
+ * meanwhile, renamed over it at the end, removed on failure. A file that is
+ * there and is not a regular file (/dev/null, a FIFO, a terminal) is written
+ * straight: renaming over it would replace the device with a file.
  */
 #include "agent/cli/outopt.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,9 +121,22 @@ int outopt_begin(struct outopt *o, const char *cmd)
 	mode_t mask;
 	int fd;
 
+	struct stat st;
+
 	o->saved_fd = -1;
 	if (!o->file)
 		return 0;
+	if (!stat(o->file, &st) && !S_ISREG(st.st_mode)) { /* a device, a FIFO: written straight */
+		fd = open(o->file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0 || fflush(stdout))
+			goto fail;
+		o->saved_fd = dup(STDOUT_FILENO);
+		if (o->saved_fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			goto fail;
+		close(fd);
+		o->direct = true;
+		return 0;
+	}
 	o->tmp = xasprintf("%s.tmpXXXXXX", o->file);
 	fd = mkstemp(o->tmp);
 	if (fd < 0 || fflush(stdout))
@@ -136,7 +152,8 @@ fail:
 	fprintf(stderr, "nftpol %s: cannot write %s: %s\n", cmd, o->file, strerror(errno));
 	if (fd >= 0) {
 		close(fd);
-		unlink(o->tmp);
+		if (o->tmp)
+			unlink(o->tmp);
 	}
 	if (o->saved_fd >= 0)
 		close(o->saved_fd);
@@ -155,6 +172,13 @@ int outopt_end(struct outopt *o, bool keep, const char *cmd)
 {
 	int ret = fflush(stdout) ? -errno : 0;
 
+	if (o->direct) {
+		if (dup2(o->saved_fd, STDOUT_FILENO) < 0 && !ret)
+			ret = -errno;
+		close(o->saved_fd);
+		o->direct = false;
+		goto out;
+	}
 	if (!o->tmp)
 		goto out;
 	if (dup2(o->saved_fd, STDOUT_FILENO) < 0 && !ret)

@@ -31,6 +31,7 @@ struct outopt {
 	const char *file; /* --output-file, borrowed from argv; NULL: stdout */
 	char *tmp;	  /* owned: the temporary file while stdout is redirected */
 	int saved_fd;	  /* stdout's descriptor while redirected */
+	bool direct;	  /* the file is no regular file: written straight, not renamed over */
 };
 
 bool outopt_is_format(const char *arg);

@@ -109,7 +109,8 @@ struct rs_set *ruleset_add_set(struct ruleset *rs, const char *name, const char 
 	memset(s, 0, sizeof(*s));
 	s->name = xstrdup(name);
 	s->comment = comment_dup(comment);
-	memcpy(s->key, key, nkey * sizeof(*key));
+	if (nkey) /* readback.c adds a set before it knows its key */
+		memcpy(s->key, key, nkey * sizeof(*key));
 	s->nkey = nkey;
 	s->flags = flags;
 	return s;

@@ -197,16 +197,6 @@ static bool uses_replaced_set(const struct fates *p, const struct rs_chain *c)
 	return false;
 }
 
-static bool rules_eq(const struct rs_chain *a, const struct rs_chain *b)
-{
-	if (a->nrules != b->nrules)
-		return false;
-	for (size_t i = 0; i < a->nrules; i++)
-		if (!ruleset_rule_eq(&a->rules[i], &b->rules[i]))
-			return false;
-	return true;
-}
-
 static int chain_fate(const struct fates *p, struct item *it)
 {
 	const struct rs_chain *o = it->old, *n = it->new;
@@ -217,7 +207,7 @@ static int chain_fate(const struct fates *p, struct item *it)
 		it->fate = FATE_REMOVE;
 	else if (!chain_def_eq(o, n))
 		return -EXDEV;
-	else if (!rules_eq(o, n) || uses_replaced_set(p, o))
+	else if (!ruleset_chain_rules_eq(o, n) || uses_replaced_set(p, o))
 		it->fate = FATE_REWRITE;
 	else
 		it->fate = FATE_KEEP;

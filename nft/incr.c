@@ -772,32 +772,54 @@ static int size_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The policies a group key names ("grp|dir|ns/a, ns/b", see lower_group_key)
- * as indexes into r->pols, sorted, into *out (n of them); with only, just
- * whether it names policy only (ns/name). Returns false when one is gone.
- */
-static bool key_pols(struct incr *r, const char *key, const char *only, size_t **out, size_t *n)
+/* Where the policies of a group key start ("grp|dir|ns/a, ns/b", see lower_group_key). */
+static const char *key_policies(const char *key)
 {
 	const char *t = strchr(key, '|');
-	bool ok = true;
 
 	t = t ? strchr(t + 1, '|') : NULL;
+	return t ? t + 1 : NULL;
+}
+
+/* The "ns/name" at *t (NULL: none), its length in *len; *t moves to the next. */
+static const char *key_next(const char **t, size_t *len)
+{
+	const char *tok = *t, *end;
+
+	if (!tok)
+		return NULL;
+	end = strstr(tok, ", ");
+	*len = end ? (size_t)(end - tok) : strlen(tok);
+	*t = end ? end + 2 : NULL;
+	return tok;
+}
+
+/* Whether group key names policy id ("ns/name"). */
+static bool key_has(const char *key, const char *id)
+{
+	size_t len, idlen = strlen(id);
+
+	for (const char *t = key_policies(key), *tok; (tok = key_next(&t, &len));)
+		if (len == idlen && !memcmp(tok, id, len))
+			return true;
+	return false;
+}
+
+/*
+ * The policies group key names as indexes into r->pols, sorted, into *out (n
+ * of them). Returns false when one is gone.
+ */
+static bool key_pols(struct incr *r, const char *key, size_t **out, size_t *n)
+{
+	size_t len;
+	bool ok = true;
+
 	*n = 0;
-	if (out)
-		*out = xcalloc(strlen(key) / 3 + 1, sizeof(**out));
-	while (t && ok) {
-		const char *tok = t + 1, *end = strstr(tok, ", "), *slash;
-		size_t len = end ? (size_t)(end - tok) : strlen(tok);
+	*out = xcalloc(strlen(key) / 3 + 1, sizeof(**out));
+	for (const char *t = key_policies(key), *tok; ok && (tok = key_next(&t, &len));) {
+		const char *slash = memchr(tok, '/', len);
 		char *ns;
 
-		t = end ? end + 1 : NULL;
-		if (only) {
-			if (strlen(only) == len && !memcmp(only, tok, len))
-				return true;
-			continue;
-		}
-		slash = memchr(tok, '/', len);
 		if (!slash)
 			return false;
 		ns = xstrndup(tok, (size_t)(slash - tok));
@@ -805,8 +827,6 @@ static bool key_pols(struct incr *r, const char *key, const char *only, size_t *
 		ok = (*out)[(*n)++] != SIZE_MAX;
 		free(ns);
 	}
-	if (only)
-		return false;
 	xqsort(*out, *n, sizeof(**out), size_cmp);
 	return ok;
 }
@@ -933,14 +953,14 @@ static int plan_rewrites(struct incr *r, const struct ruleset *rs, const struct 
 		for (size_t j = 0; j < npc && !touched; j++) {
 			char *id = xasprintf("%s/%s", pc[j].ns, pc[j].name);
 
-			touched = key_pols(r, g->key, id, NULL, &rw.n);
+			touched = key_has(g->key, id);
 			free(id);
 		}
 		if (!touched)
 			continue;
 		rw.audit = g->key[0] == 'a';
 		rw.dir = g->key[rw.audit ? 5 : 4] == '0' ? DIR_INGRESS : DIR_EGRESS;
-		if (!key_pols(r, g->key, NULL, &rw.pols, &rw.n))
+		if (!key_pols(r, g->key, &rw.pols, &rw.n))
 			ret = -EAGAIN;
 		rewrite_add(d, rw);
 	}
@@ -1232,9 +1252,19 @@ static void refs_count(const struct ref *v, size_t n, long sign, size_t *cnt[3])
 }
 
 /*
+ * Whether chain i of rs may die now that nothing live jumps to it: not a base
+ * chain, not a group's (those die by their pods), not one made anew.
+ */
+static bool may_die(const struct incr *r, const struct ruleset *rs, size_t i, const bool *dead,
+		    const bool *skip, const size_t *cref)
+{
+	return !dead[i] && !skip[i] && !cref[i] && rs->chains[i].hook == RS_HOOK_NONE &&
+	       !strmap_get(r->chains, rs->chains[i].name);
+}
+
+/*
  * The chains work[0..nwork) are dead: their references no longer count, and a
- * policy chain no live rule jumps to any more dies too (not a base chain, not
- * a group's: those die by their pods). work has room for every chain.
+ * chain they jumped to that may_die() dies too. work has room for every chain.
  */
 static void bury(const struct incr *r, const struct ruleset *rs, const struct refs *all,
 		 const size_t *off, size_t *cnt[3], bool *dead, const bool *skip, size_t *work,
@@ -1246,14 +1276,12 @@ static void bury(const struct incr *r, const struct ruleset *rs, const struct re
 		refs_count(all->v + off[i], off[i + 1] - off[i], -1, cnt);
 		for (size_t j = off[i]; j < off[i + 1]; j++) {
 			size_t t = all->v[j].i;
-			const struct rs_chain *c = &rs->chains[t];
 
-			if (all->v[j].kind != REF_CHAIN || dead[t] || skip[t] ||
-			    cnt[REF_CHAIN][t] || c->hook != RS_HOOK_NONE ||
-			    strmap_get(r->chains, c->name))
-				continue;
-			dead[t] = true;
-			work[nwork++] = t;
+			if (all->v[j].kind == REF_CHAIN &&
+			    may_die(r, rs, t, dead, skip, cnt[REF_CHAIN])) {
+				dead[t] = true;
+				work[nwork++] = t;
+			}
 		}
 	}
 }
@@ -1311,16 +1339,12 @@ static void collect_dead(const struct incr *r, const struct ruleset *rs, struct 
 			refs_count(all.v + off[i], off[i + 1] - off[i], -1, cnt);
 	bury(r, rs, &all, off, cnt, dead, skip, work, nwork);
 	/* a chain only the old rules of one made anew jumped to */
-	for (size_t i = 0; i < rs->nchains; i++) {
-		const struct rs_chain *c = &rs->chains[i];
-
-		if (dead[i] || skip[i] || c->hook != RS_HOOK_NONE ||
-		    strmap_get(r->chains, c->name) || !cref0[i] || cref[i])
-			continue;
-		dead[i] = true;
-		work[0] = i;
-		bury(r, rs, &all, off, cnt, dead, skip, work, 1);
-	}
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (cref0[i] && may_die(r, rs, i, dead, skip, cref)) {
+			dead[i] = true;
+			work[0] = i;
+			bury(r, rs, &all, off, cnt, dead, skip, work, 1);
+		}
 	for (size_t i = 0; i < rs->nchains; i++)
 		if (dead[i])
 			name_add(&d->dchains, &d->ndchains, rs->chains[i].name);
@@ -1495,22 +1519,19 @@ static void plan_ops(struct diff_plan *p, const struct ruleset *rs, enum diff_op
  * The transaction that makes table rs what d says, as a diff plan (elements
  * removed, then added); borrows from d and rs.
  */
+static bool chain_same(const struct rs_chain *a, const struct rs_chain *b)
+{
+	return !strcmp(a->comment ? a->comment : "", b->comment ? b->comment : "") &&
+	       ruleset_chain_rules_eq(a, b);
+}
+
 /*
  * Move what d made into rs (names recorded in d), so that the rules of the made
  * chains find their sets there: from then on rs holds them, whether the plan
- * is committed or not.
+ * is committed or not. A chain made anew replaces the table's of its name
+ * (unless equal: then only the name string moves, which the compiler's names
+ * point to).
  */
-static bool chain_same(const struct rs_chain *a, const struct rs_chain *b)
-{
-	if (a->nrules != b->nrules ||
-	    strcmp(a->comment ? a->comment : "", b->comment ? b->comment : ""))
-		return false;
-	for (size_t i = 0; i < a->nrules; i++)
-		if (!ruleset_rule_eq(&a->rules[i], &b->rules[i]))
-			return false;
-	return true;
-}
-
 static void take_made(struct incr_delta *d, struct ruleset *rs)
 {
 	size_t old = 0;

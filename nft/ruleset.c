@@ -678,6 +678,17 @@ static bool stmts_eq(const struct rs_rule *a, const struct rs_rule *b)
 	return str_eq(a->counter, b->counter);
 }
 
+/* Whether chains a and b hold equal rules, in the same order. */
+bool ruleset_chain_rules_eq(const struct rs_chain *a, const struct rs_chain *b)
+{
+	if (a->nrules != b->nrules)
+		return false;
+	for (size_t i = 0; i < a->nrules; i++)
+		if (!ruleset_rule_eq(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}
+
 /* Whether two rules do the same thing. */
 bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b)
 {

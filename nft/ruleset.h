@@ -202,6 +202,7 @@ unsigned ruleset_field_offset(const struct rs_set *s, unsigned i);
 enum rs_type ruleset_field_type(enum rs_field f);
 int ruleset_elem_cmp(const struct rs_set *s, const struct rs_elem *a, const struct rs_elem *b);
 bool ruleset_rule_eq(const struct rs_rule *a, const struct rs_rule *b);
+bool ruleset_chain_rules_eq(const struct rs_chain *a, const struct rs_chain *b);
 bool ruleset_rule_has_stmt(const struct rs_rule *r);
 
 #endif
